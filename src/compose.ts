@@ -1,0 +1,32 @@
+import { ConfigError } from "./errors.js";
+import type { ApiRequest, ApiResponse, Middleware, Next } from "./types.js";
+
+/**
+ * Chains middleware around a final handler (usually `transport.send`). Each
+ * step is checked once here; at run time a step that calls `next()` twice in
+ * one invocation gets an error instead of a silent duplicate request. (Retry
+ * calls `next` once per attempt, sequentially: that is allowed; a second call
+ * while the first is still pending is not.)
+ */
+export function compose(middleware: ReadonlyArray<Middleware>, end: Next): Next {
+  middleware.forEach((m, i) => {
+    if (typeof m !== "function") throw new ConfigError(`use[${i}]`, `must be a middleware function (req, next) => Promise<ApiResponse>; got ${typeof m}`);
+  });
+  let next = end;
+  for (let i = middleware.length - 1; i >= 0; i--) next = link(middleware[i] as Middleware, next);
+  return next;
+}
+
+function link(step: Middleware, next: Next): Next {
+  const name = step.name || "anonymous";
+  return (req: ApiRequest): Promise<ApiResponse> => {
+    let pending = false;
+    return step(req, (r) => {
+      if (pending) return Promise.reject(new Error(`ballast: middleware "${name}" called next() while a previous call was still pending`));
+      pending = true;
+      return next(r).finally(() => {
+        pending = false;
+      });
+    });
+  };
+}

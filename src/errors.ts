@@ -1,0 +1,256 @@
+import { inspect } from "node:util";
+import type { ApiRequest, ResponseHeaders } from "./types.js";
+import { redactHeaders, redactUrl } from "./util/redact.js";
+
+/** The method and redacted URL of the request an error belongs to. */
+export interface ErrorRequest {
+  method: string;
+  url: string;
+}
+
+const BRAND = Symbol.for("ballast.error");
+
+/** Builds the redacted `{ method, url }` that errors carry. */
+export function describeRequest(req: Pick<ApiRequest, "method" | "origin" | "path">): ErrorRequest {
+  return { method: req.method, url: redactUrl(req.origin + req.path) };
+}
+
+export interface ApiErrorOptions {
+  request?: ErrorRequest | undefined;
+  cause?: unknown;
+}
+
+/**
+ * Base of every ballast error. `code` is stable (`BALLAST_*`); `request` names
+ * the method and redacted URL. Guards (`isApiError`, `isHttpError`, ...) work
+ * across copies of the package because they check a global symbol and the code.
+ */
+export class ApiError extends Error {
+  readonly code: string = "BALLAST_ERROR";
+  readonly request: ErrorRequest | undefined;
+
+  constructor(message: string, options: ApiErrorOptions = {}) {
+    const where = options.request ? ` (${options.request.method} ${options.request.url})` : "";
+    super(message + where, options.cause === undefined ? undefined : { cause: options.cause });
+    this.request = options.request;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, code: this.code, message: this.message };
+    for (const [k, v] of Object.entries(this)) if (k !== "cause") out[k] = v;
+    return out;
+  }
+
+  [inspect.custom](): string {
+    return `${this.stack ?? this.message}\n${inspect(this.toJSON(), { depth: 4 })}`;
+  }
+}
+
+/** An option given to a factory is invalid. Thrown at construction. */
+export class ConfigError extends ApiError {
+  override readonly code = "BALLAST_CONFIG";
+  /** The option path, e.g. `retry.attempts`. */
+  readonly option: string;
+  constructor(option: string, problem: string) {
+    super(`option "${option}" ${problem}`);
+    this.option = option;
+  }
+}
+
+/** RFC 9457 problem details, when the error body is `application/problem+json`. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export interface HttpErrorInit {
+  request: ErrorRequest;
+  status: number;
+  headers: ResponseHeaders;
+  body: unknown;
+  attempts: number;
+  retryable: boolean;
+  retryAt?: number | undefined;
+  requestId?: string | undefined;
+  problem?: ProblemDetails | undefined;
+}
+
+/** The server answered with a status that is not 2xx (or 3xx when redirects are not followed). */
+export class HttpError extends ApiError {
+  override readonly code = "BALLAST_HTTP";
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  /** Parsed body: JSON when it parses, else text. */
+  readonly body: unknown;
+  readonly attempts: number;
+  readonly retryable: boolean;
+  /** When a retry would be allowed (ms since epoch), if the server said. */
+  readonly retryAt: number | undefined;
+  readonly requestId: string | undefined;
+  readonly problem: ProblemDetails | undefined;
+
+  constructor(init: HttpErrorInit) {
+    const title = init.problem?.title ?? init.problem?.detail;
+    super(`HTTP ${init.status}${title ? `: ${title}` : ""}`, { request: init.request });
+    this.status = init.status;
+    this.headers = redactHeaders(init.headers);
+    this.body = init.body;
+    this.attempts = init.attempts;
+    this.retryable = init.retryable;
+    this.retryAt = init.retryAt;
+    this.requestId = init.requestId;
+    this.problem = init.problem;
+  }
+}
+
+export type TimeoutKind = "attempt" | "total";
+
+/** A time limit passed. `limit` says which one. */
+export class TimeoutError extends ApiError {
+  override readonly code = "BALLAST_TIMEOUT";
+  readonly limit: TimeoutKind;
+  readonly timeoutMs: number;
+  constructor(limit: TimeoutKind, timeoutMs: number, options: ApiErrorOptions = {}) {
+    super(`${limit} timeout of ${timeoutMs} ms exceeded`, options);
+    this.limit = limit;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection failed (refused, reset, DNS, TLS) before a complete response arrived. */
+export class NetworkError extends ApiError {
+  override readonly code = "BALLAST_NETWORK";
+  /** The underlying system error code, e.g. `ECONNRESET`, `ECONNREFUSED`, `ENOTFOUND`. */
+  readonly errno: string | undefined;
+  /** True when the request body may have reached the server (the failure came after sending started). */
+  readonly sent: boolean;
+  constructor(message: string, options: ApiErrorOptions & { errno?: string | undefined; sent?: boolean } = {}) {
+    super(message, options);
+    this.errno = options.errno;
+    this.sent = options.sent ?? false;
+  }
+}
+
+/** The circuit breaker is open: the request was not sent. */
+export class CircuitOpenError extends ApiError {
+  override readonly code = "BALLAST_CIRCUIT_OPEN";
+  readonly key: string;
+  /** When the breaker will let a probe through (ms since epoch). */
+  readonly retryAt: number;
+  constructor(key: string, retryAt: number, options: ApiErrorOptions = {}) {
+    super(`circuit "${key}" is open until ${new Date(retryAt).toISOString()}`, options);
+    this.key = key;
+    this.retryAt = retryAt;
+  }
+}
+
+/** The client-side rate limiter would make the request wait longer than allowed. */
+export class RateLimitError extends ApiError {
+  override readonly code = "BALLAST_RATE_LIMIT";
+  readonly key: string;
+  /** When the request could go (ms since epoch). */
+  readonly retryAt: number;
+  constructor(key: string, retryAt: number, options: ApiErrorOptions = {}) {
+    super(`rate limit "${key}" exceeded; retry at ${new Date(retryAt).toISOString()}`, options);
+    this.key = key;
+    this.retryAt = retryAt;
+  }
+}
+
+/** One problem found by schema validation. */
+export interface ValidationIssue {
+  message: string;
+  path: ReadonlyArray<PropertyKey>;
+}
+
+/** The response body did not match the schema. */
+export class ValidationError extends ApiError {
+  override readonly code = "BALLAST_VALIDATION";
+  readonly issues: ReadonlyArray<ValidationIssue>;
+  /** A short, redacted excerpt of the body. */
+  readonly excerpt: string;
+  constructor(issues: ReadonlyArray<ValidationIssue>, excerpt: string, options: ApiErrorOptions = {}) {
+    const first = issues[0];
+    const at = first && first.path.length > 0 ? ` at ${first.path.map(String).join(".")}` : "";
+    super(`response failed validation${at}: ${first?.message ?? "invalid"}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ""}`, options);
+    this.issues = issues;
+    this.excerpt = excerpt;
+  }
+}
+
+/** The body is not what its content type claims (e.g. invalid JSON). */
+export class ParseError extends ApiError {
+  override readonly code = "BALLAST_PARSE";
+  readonly status: number;
+  readonly contentType: string | undefined;
+  /** A short, redacted excerpt of the body. */
+  readonly excerpt: string;
+  constructor(message: string, init: { status: number; contentType?: string | undefined; excerpt: string } & ApiErrorOptions) {
+    super(message, init);
+    this.status = init.status;
+    this.contentType = init.contentType;
+    this.excerpt = init.excerpt;
+  }
+}
+
+/** The response body is larger than `maxResponseBytes`. */
+export class ResponseTooLargeError extends ApiError {
+  override readonly code = "BALLAST_RESPONSE_TOO_LARGE";
+  readonly limit: number;
+  constructor(limit: number, options: ApiErrorOptions = {}) {
+    super(`response body exceeds maxResponseBytes (${limit})`, options);
+    this.limit = limit;
+  }
+}
+
+/** The caller's signal aborted the request. `reason` is the signal's reason. */
+export class AbortError extends ApiError {
+  override readonly code = "BALLAST_ABORT";
+  readonly reason: unknown;
+  constructor(reason: unknown, options: ApiErrorOptions = {}) {
+    super("request aborted", options);
+    this.reason = reason;
+  }
+}
+
+function hasCode(e: unknown, code?: string): boolean {
+  if (typeof e !== "object" || e === null || !(e as Record<symbol, unknown>)[BRAND]) return false;
+  return code === undefined || (e as { code?: unknown }).code === code;
+}
+
+export const isApiError = (e: unknown): e is ApiError => hasCode(e);
+export const isConfigError = (e: unknown): e is ConfigError => hasCode(e, "BALLAST_CONFIG");
+export const isHttpError = (e: unknown): e is HttpError => hasCode(e, "BALLAST_HTTP");
+export const isTimeoutError = (e: unknown): e is TimeoutError => hasCode(e, "BALLAST_TIMEOUT");
+export const isNetworkError = (e: unknown): e is NetworkError => hasCode(e, "BALLAST_NETWORK");
+export const isCircuitOpenError = (e: unknown): e is CircuitOpenError => hasCode(e, "BALLAST_CIRCUIT_OPEN");
+export const isRateLimitError = (e: unknown): e is RateLimitError => hasCode(e, "BALLAST_RATE_LIMIT");
+export const isValidationError = (e: unknown): e is ValidationError => hasCode(e, "BALLAST_VALIDATION");
+export const isParseError = (e: unknown): e is ParseError => hasCode(e, "BALLAST_PARSE");
+export const isResponseTooLargeError = (e: unknown): e is ResponseTooLargeError => hasCode(e, "BALLAST_RESPONSE_TOO_LARGE");
+export const isAbortError = (e: unknown): e is AbortError => hasCode(e, "BALLAST_ABORT");
+
+const httpStatus = (e: unknown): number | undefined => (isHttpError(e) ? e.status : undefined);
+/** 429, or a 403 that says it is a rate limit (GitHub's secondary limits). */
+export const isRateLimited = (e: unknown): boolean => {
+  const s = httpStatus(e);
+  return s === 429 || (s === 403 && (e as HttpError).headers["x-ratelimit-remaining"] === "0");
+};
+export const isUnauthorized = (e: unknown): boolean => httpStatus(e) === 401;
+export const isForbidden = (e: unknown): boolean => httpStatus(e) === 403;
+export const isNotFound = (e: unknown): boolean => httpStatus(e) === 404;
+export const isConflict = (e: unknown): boolean => httpStatus(e) === 409;
+export const isClientError = (e: unknown): boolean => {
+  const s = httpStatus(e);
+  return s !== undefined && s >= 400 && s < 500;
+};
+export const isServerError = (e: unknown): boolean => (httpStatus(e) ?? 0) >= 500;

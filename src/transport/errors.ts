@@ -1,0 +1,48 @@
+import { AbortError, type ApiError, describeRequest, isApiError, NetworkError } from "../errors.js";
+import type { ApiRequest } from "../types.js";
+
+/** System and undici error codes raised before any byte of the request could reach the server. */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+]);
+
+function errnoOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET" && !code.startsWith("BALLAST_")) return code;
+    if (code === "UND_ERR_SOCKET") return "ECONNRESET";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Maps whatever a transport threw to a ballast error: the abort reason when the
+ * request's signal fired (a `TimeoutError` from the timeout middleware, or the
+ * caller's reason wrapped in `AbortError`), else a `NetworkError` with the
+ * system error code.
+ */
+export function toTransportError(err: unknown, req: ApiRequest): ApiError {
+  if (req.signal?.aborted) {
+    const reason = req.signal.reason;
+    return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req), cause: err });
+  }
+  if (isApiError(err)) return err;
+  const errno = errnoOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new NetworkError(`network error${errno ? ` ${errno}` : ""}: ${message}`, {
+    request: describeRequest(req),
+    cause: err,
+    errno,
+    sent: errno === undefined || !NOT_SENT.has(errno),
+  });
+}

@@ -1,0 +1,73 @@
+import type { Readable } from "node:stream";
+import { Agent, type Dispatcher } from "undici";
+import { ConfigError } from "../errors.js";
+import type { ApiRequest, ApiResponse, Transport } from "../types.js";
+import { toTransportError } from "./errors.js";
+
+export interface UndiciTransportOptions {
+  /** Max connections per origin (default: unlimited, as undici). */
+  connections?: number;
+  /** Requests pipelined per connection (default 1). */
+  pipelining?: number;
+  /** Negotiate HTTP/2 over TLS when the server offers it (default false). */
+  allowH2?: boolean;
+  /** Idle keep-alive time for a socket in ms (default 4000, undici's). */
+  keepAliveTimeout?: number;
+  /** Time to establish a connection, in ms (default 10 000). */
+  connectTimeout?: number;
+  /** Use this dispatcher instead of creating an Agent (it is not closed by `close()`). */
+  dispatcher?: Dispatcher;
+}
+
+function positive(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ConfigError(`transport.${name}`, `must be a positive integer; got ${v}`);
+}
+
+/**
+ * The default transport: undici's dispatcher API with one connection pool per
+ * origin, kept alive. Time limits are enforced by the timeout middleware via
+ * the request signal, so undici's own header/body timeouts are turned off.
+ */
+export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
+  positive("connections", options.connections);
+  positive("pipelining", options.pipelining);
+  positive("keepAliveTimeout", options.keepAliveTimeout);
+  positive("connectTimeout", options.connectTimeout);
+  const own = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      ...(options.connections !== undefined && { connections: options.connections }),
+      pipelining: options.pipelining ?? 1,
+      allowH2: options.allowH2 ?? false,
+      keepAliveTimeout: options.keepAliveTimeout ?? 4000,
+      connectTimeout: options.connectTimeout ?? 10_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+
+  return {
+    name: "undici",
+    async send(req: ApiRequest): Promise<ApiResponse> {
+      try {
+        const opts: Dispatcher.RequestOptions = {
+          origin: req.origin,
+          path: req.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers,
+        };
+        if (req.body !== undefined) opts.body = req.body as NonNullable<Dispatcher.RequestOptions["body"]>;
+        if (req.signal !== undefined) opts.signal = req.signal;
+        const res = await dispatcher.request(opts);
+        const body = res.body as unknown as Readable;
+        // A failure while the caller reads the body is a transport failure too.
+        return { status: res.statusCode, headers: res.headers, body, request: req, attempts: req.attempt };
+      } catch (err) {
+        throw toTransportError(err, req);
+      }
+    },
+    async close() {
+      if (own) await dispatcher.close();
+    },
+  };
+}

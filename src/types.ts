@@ -1,0 +1,77 @@
+import type { Readable } from "node:stream";
+
+/** HTTP method, upper case. */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | (string & {});
+
+/**
+ * A request body as the transport sends it. Strings, bytes and FormData can be
+ * sent again on a retry; a stream can be sent once (see `ApiRequest.replayable`).
+ */
+export type RequestBody = string | Uint8Array | FormData | Readable | AsyncIterable<Uint8Array>;
+
+/** Lower-case header names to values. */
+export type RequestHeaders = Record<string, string>;
+
+/** Lower-case header names to values, as received (repeated headers are arrays). */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * A request as it flows through the middleware pipeline. Middleware never
+ * mutates the object it receives: it passes a copy (`{ ...req, headers }`).
+ */
+export interface ApiRequest {
+  method: HttpMethod;
+  /** Scheme, host and port, e.g. `https://api.example.com`. */
+  origin: string;
+  /** Encoded path and query string, starting with `/`. */
+  path: string;
+  /** The path template the caller used (`/users/:id`): the key for per-route stats and policies. */
+  route: string;
+  headers: RequestHeaders;
+  body?: RequestBody | undefined;
+  /** True when `body` can be sent again on a retry (no body, string, bytes, FormData). */
+  replayable: boolean;
+  /** Aborts the request (the caller's signal, combined with timeouts by the timeout middleware). */
+  signal?: AbortSignal | undefined;
+  /** Idempotency key sent with this request (the same on every attempt). */
+  idempotencyKey?: string | undefined;
+  /** 1 for the first try; the retry middleware counts up. */
+  attempt: number;
+  /** Absolute time (clock ms) after which the whole call must have finished. */
+  deadline?: number | undefined;
+  /** Per-request values that policies read (priority, cache mode, ...). Never holds secrets. */
+  context: RequestContext;
+}
+
+/** Per-request settings read by policies. Open for extension by middleware. */
+export interface RequestContext {
+  /** Rate-limit priority: lower runs first (default 0). */
+  priority?: number;
+  [key: string]: unknown;
+}
+
+/** A response as it flows back through the pipeline. */
+export interface ApiResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** The body stream; read it at most once. Null for HEAD and bodiless responses. */
+  body: Readable | null;
+  /** The request as finally sent (after auth, retries). */
+  request: ApiRequest;
+  /** How many attempts this response took (set by retry; 1 without it). */
+  attempts: number;
+  /** Set when a retry was refused because the server asked to wait longer than allowed: when a retry would be allowed (clock ms). */
+  retryAt?: number | undefined;
+}
+
+export type Next = (req: ApiRequest) => Promise<ApiResponse>;
+
+/** One step of the pipeline: `(req, next) => Promise<ApiResponse>`. */
+export type Middleware = (req: ApiRequest, next: Next) => Promise<ApiResponse>;
+
+/** The end of the pipeline: the only place that touches the network. */
+export interface Transport {
+  readonly name: string;
+  send(req: ApiRequest): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
