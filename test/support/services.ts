@@ -26,17 +26,19 @@ function answers(url: string, defaultPort: number): Promise<boolean> {
 const redisUp = await answers(REDIS_URL, 6379);
 const postgresUp = await answers(DATABASE_URL, 5432);
 
-function gate(name: string, up: boolean, url: string): typeof describe | typeof describe.skip {
+type Describe = typeof describe;
+
+function gate(name: string, up: boolean, url: string): Describe {
   if (up) return describe;
   if (process.env.CI === "true") throw new Error(`${name} does not answer at ${url}; under CI=true this is a failure (.ci/run starts it)`);
   console.warn(`\n!!! SKIPPING ${name} SUITE: nothing answers at ${url}. Start ${name} or set the URL to run it. !!!\n`);
-  return describe.skip;
+  return describe.skip as unknown as Describe;
 }
 
 /** `describe` when Redis answers; skipped loudly otherwise (a failure under CI). */
-export const describeRedis = gate("Redis", redisUp, REDIS_URL);
+export const describeRedis: Describe = gate("Redis", redisUp, REDIS_URL);
 /** `describe` when PostgreSQL answers; skipped loudly otherwise (a failure under CI). */
-export const describePostgres = gate("PostgreSQL", postgresUp, DATABASE_URL);
+export const describePostgres: Describe = gate("PostgreSQL", postgresUp, DATABASE_URL);
 
 /** A key prefix / schema name unique to this test file run. */
 export function uniqueName(base: string): string {
