@@ -9,6 +9,8 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason if it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `fn` after `ms` unless the returned function is called first. Never keeps the process alive. */
+  schedule(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
@@ -16,5 +18,10 @@ export const systemClock: Clock = {
   sleep(ms, signal) {
     if (ms <= 0 && !signal?.aborted) return Promise.resolve();
     return delay(ms, undefined, signal ? { signal } : undefined);
+  },
+  schedule(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
   },
 };

@@ -14,6 +14,22 @@ export { fetchTransport, type FetchTransportOptions } from "./transport/fetch.js
 export type { Lock, Store } from "./stores/types.js";
 
 // --- client (issue 2) ---
+export { createClient, type CallOptions, type Client, type ClientStats, type Result, type VerbCall } from "./client/create-client.js";
+export type { ClientOptions, ClientConfig, RequestOptions } from "./client/options.js";
+export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
+export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
+export { encodeParams } from "./client/params.js";
+export type { ResponseType } from "./client/parse.js";
+export type { RouteStats } from "./client/stats.js";
+export { bearer, apiKey, basic, type ApiKeyOptions, type BasicOptions, type Secret } from "./middleware/auth.js";
+export { retry, DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryEvent, type RetryOptions, type RetryDecisionInput } from "./middleware/retry.js";
+export { retryBudget, type RetryBudget, type RetryBudgetOptions } from "./middleware/retry-budget.js";
+export { exponentialBackoff, constantBackoff, type Backoff, type ExponentialBackoffOptions } from "./middleware/backoff.js";
+export { retryAfterMs } from "./middleware/retry-after.js";
+export { timeout, type TimeoutOptions, type TimeoutOverride } from "./middleware/timeout.js";
+export { logging, type Logger, type LoggingOptions } from "./middleware/logging.js";
+export { validateWithSchema, type InferOutput, type Schema } from "./schema/validate.js";
+export { redactUrl, redactHeaders } from "./util/redact.js";
 
 // --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---
 

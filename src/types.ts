@@ -28,8 +28,9 @@ export interface ApiRequest {
   /** The path template the caller used (`/users/:id`): the key for per-route stats and policies. */
   route: string;
   headers: RequestHeaders;
-  body?: RequestBody | undefined;
-  /** True when `body` can be sent again on a retry (no body, string, bytes, FormData). */
+  /** The body, or a function the transport calls on each attempt to get a fresh one. */
+  body?: RequestBody | (() => RequestBody) | undefined;
+  /** True when `body` can be sent again on a retry (no body, string, bytes, FormData, a body function). */
   replayable: boolean;
   /** Aborts the request (the caller's signal, combined with timeouts by the timeout middleware). */
   signal?: AbortSignal | undefined;

@@ -19,7 +19,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
     name: "fetch",
     async send(req: ApiRequest): Promise<ApiResponse> {
       try {
-        let body = req.body as unknown;
+        let body: unknown = typeof req.body === "function" ? req.body() : req.body;
         const init: RequestInit & { duplex?: "half" } = { method: req.method, headers: req.headers, redirect: "manual" };
         if (req.signal) init.signal = req.signal;
         if (body !== undefined) {

@@ -56,7 +56,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
           method: req.method as Dispatcher.HttpMethod,
           headers: req.headers,
         };
-        if (req.body !== undefined) opts.body = req.body as NonNullable<Dispatcher.RequestOptions["body"]>;
+        if (req.body !== undefined) opts.body = (typeof req.body === "function" ? req.body() : req.body) as NonNullable<Dispatcher.RequestOptions["body"]>;
         if (req.signal !== undefined) opts.signal = req.signal;
         const res = await dispatcher.request(opts);
         const body = res.body as unknown as Readable;

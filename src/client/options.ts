@@ -1,0 +1,173 @@
+import type { Clock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import type { Logger, LoggingOptions } from "../middleware/logging.js";
+import type { RetryOptions } from "../middleware/retry.js";
+import type { TimeoutOverride } from "../middleware/timeout.js";
+import type { Store } from "../stores/types.js";
+import type { UndiciTransportOptions } from "../transport/undici.js";
+import type { HttpMethod, Middleware, RequestContext, Transport } from "../types.js";
+import { type Duration, toMillis } from "../util/duration.js";
+import type { BodyOptions } from "./body.js";
+import { DEFAULT_REQUEST_ID_HEADERS } from "./http-error.js";
+import type { ArrayFormat, ParamObject } from "./params.js";
+import type { ResponseType } from "./parse.js";
+import type { PathParams } from "./url.js";
+import type { Schema } from "../schema/validate.js";
+// issue 3/6: policy option types
+import type { PolicyOptions } from "./policies.js";
+
+/** Options of `createClient`. Every one is checked when the client is built. */
+export interface ClientOptions extends PolicyOptions {
+  /** Scheme, host, optional port and path prefix: `https://api.example.com/v1`. */
+  baseUrl: string;
+  /** Auth middleware: `bearer(token)`, `apiKey({...})`, `basic({...})`, an OAuth `auth(connectionId)`, or any middleware. */
+  auth?: Middleware;
+  /** Headers sent with every request (names are case-insensitive). */
+  headers?: Record<string, string>;
+  /**
+   * Time limits in ms or durations: `{ attempt, total }` (default attempt "30s",
+   * total "2m"); a single value sets `total`; false disables both.
+   */
+  timeout?: Duration | { attempt?: Duration | false; total?: Duration | false } | false;
+  /** Retry policy (default: 4 tries in all, see docs/retries.md); false disables. */
+  retry?: RetryOptions | false;
+  /** Shared state for rate limits, breakers, locks, caches (default: a memoryStore of this client). */
+  store?: Store;
+  /** Time source for every policy (default: the system clock). */
+  clock?: Clock;
+  /** A transport, or options for the default undici transport. */
+  transport?: Transport | UndiciTransportOptions;
+  /** Extra middleware, run after auth, just before the transport, in order. */
+  use?: ReadonlyArray<Middleware>;
+  /** Logs requests, responses, retries and failures with secrets redacted (off by default). */
+  logger?: Logger | LoggingOptions;
+  /** Largest response body read into memory, in bytes (default 50 MiB). `raw()` streams are not limited. */
+  maxResponseBytes?: number;
+  /** Header carrying idempotency keys (default "Idempotency-Key"). */
+  idempotencyHeader?: string;
+  /** How arrays in `query` are written (default "brackets": `a[]=1&a[]=2`; form bodies use indices: `a[0]=1`). */
+  arrayFormat?: ArrayFormat;
+  /** Response headers holding a request id for errors (default: x-request-id, request-id, x-github-request-id, ...). */
+  requestIdHeaders?: ReadonlyArray<string>;
+  /** Other origins that absolute request URLs (e.g. pagination links) may point at, and receive credentials. */
+  allowedOrigins?: ReadonlyArray<string>;
+}
+
+/** Options of one call. */
+export interface RequestOptions extends BodyOptions {
+  method?: HttpMethod;
+  /** A path template (`/users/:id`) relative to `baseUrl`, or an absolute URL on an allowed origin. */
+  path: string;
+  /** Values for the path template's placeholders, URL-encoded. */
+  params?: PathParams;
+  /** Query parameters; nested objects and arrays in bracket style; undefined values dropped. */
+  query?: ParamObject | URLSearchParams;
+  /** Headers for this call; `undefined` removes a client default. */
+  headers?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** Validates the parsed body (any Standard Schema: zod, valibot, arktype) and types the result. */
+  schema?: Schema;
+  /** Maps the (validated) body to the application's model. */
+  transform?: (data: never) => unknown;
+  /** `true` generates a UUID; a string is used as is. The same key is sent on every attempt. */
+  idempotencyKey?: string | true;
+  /** How to decode the body (default "auto": JSON by content-type, text for text/*, else bytes). */
+  responseType?: ResponseType;
+  /** Per-call time limits in ms, or false to disable them for this call (e.g. a long stream). */
+  timeout?: TimeoutOverride | false;
+  /** Values for policies, e.g. `{ priority: 1 }` for the rate limiter. */
+  context?: RequestContext;
+  /** Overrides the client's maxResponseBytes for this call. */
+  maxResponseBytes?: number;
+}
+
+/** Everything `createClient` derived from its options, checked once. */
+export interface ClientConfig {
+  origin: string;
+  prefix: string;
+  headers: Record<string, string>;
+  attemptTimeout: number | undefined;
+  totalTimeout: number | undefined;
+  maxResponseBytes: number;
+  idempotencyHeader: string;
+  arrayFormat: ArrayFormat;
+  requestIdHeaders: ReadonlyArray<string>;
+  allowedOrigins: ReadonlySet<string>;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const DEFAULT_USER_AGENT = `ballast/0.1.0 node/${process.versions.node}`;
+
+function limit(value: Duration | false | undefined, fallback: number | undefined, option: string): number | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return fallback;
+  const ms = toMillis(value, option);
+  if (ms === 0) throw new ConfigError(option, "must be > 0 (use false for no limit)");
+  return ms;
+}
+
+export function normalizeHeaders(headers: Record<string, string> | undefined, option: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  if (typeof headers !== "object" || headers === null) throw new ConfigError(option, "must be an object of header names to strings");
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) throw new ConfigError(`${option}.${name}`, "is not a valid header name");
+    if (typeof value !== "string") throw new ConfigError(`${option}.${name}`, `must be a string; got ${typeof value}`);
+    if (/[\r\n]/.test(value)) throw new ConfigError(`${option}.${name}`, "must not contain CR or LF");
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+export function resolveConfig(o: ClientOptions): ClientConfig {
+  if (o === null || typeof o !== "object") throw new ConfigError("options", "must be an object");
+  let base: URL;
+  try {
+    base = new URL(o.baseUrl);
+  } catch {
+    throw new ConfigError("baseUrl", `must be an absolute http(s) URL; got ${JSON.stringify(o.baseUrl)}`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") throw new ConfigError("baseUrl", `must use http or https; got ${base.protocol}`);
+  if (base.username || base.password) throw new ConfigError("baseUrl", "must not contain credentials; use auth: basic({...})");
+  if (base.search || base.hash) throw new ConfigError("baseUrl", "must not contain a query or fragment; use query: on requests");
+  if (o.auth !== undefined && typeof o.auth !== "function") throw new ConfigError("auth", "must be a middleware such as bearer(token), apiKey({...}) or basic({...})");
+  if (o.use !== undefined && !Array.isArray(o.use)) throw new ConfigError("use", "must be an array of middleware");
+  const t = o.timeout;
+  let attempt: number | undefined = 30_000;
+  let total: number | undefined = 120_000;
+  if (t === false) attempt = total = undefined;
+  else if (typeof t === "object" && t !== null) {
+    attempt = limit(t.attempt, 30_000, "timeout.attempt");
+    total = limit(t.total, 120_000, "timeout.total");
+  } else if (t !== undefined) {
+    total = limit(t, undefined, "timeout");
+    attempt = undefined;
+  }
+  const maxResponseBytes = o.maxResponseBytes ?? 50 * 2 ** 20;
+  if (!(Number.isInteger(maxResponseBytes) && maxResponseBytes > 0)) throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxResponseBytes}`);
+  const idem = o.idempotencyHeader ?? "idempotency-key";
+  if (!HEADER_NAME.test(idem)) throw new ConfigError("idempotencyHeader", "is not a valid header name");
+  const arrayFormat = o.arrayFormat ?? "brackets";
+  if (!["brackets", "indices", "repeat", "comma"].includes(arrayFormat)) throw new ConfigError("arrayFormat", `must be brackets, indices, repeat or comma; got ${arrayFormat}`);
+  const allowed = new Set<string>();
+  for (const [i, origin] of (o.allowedOrigins ?? []).entries()) {
+    try {
+      allowed.add(new URL(origin).origin);
+    } catch {
+      throw new ConfigError(`allowedOrigins[${i}]`, `must be an absolute URL; got ${JSON.stringify(origin)}`);
+    }
+  }
+  allowed.add(base.origin);
+  return {
+    origin: base.origin,
+    prefix: base.pathname === "/" ? "" : base.pathname.replace(/\/$/, ""),
+    headers: { "user-agent": DEFAULT_USER_AGENT, accept: "application/json, text/plain;q=0.9, */*;q=0.8", ...normalizeHeaders(o.headers, "headers") },
+    attemptTimeout: attempt,
+    totalTimeout: total,
+    maxResponseBytes,
+    idempotencyHeader: idem.toLowerCase(),
+    arrayFormat,
+    requestIdHeaders: (o.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase()),
+    allowedOrigins: allowed,
+  };
+}

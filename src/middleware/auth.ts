@@ -1,0 +1,76 @@
+import { ConfigError } from "../errors.js";
+import type { Middleware } from "../types.js";
+
+/** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
+export type Secret = string | (() => string | Promise<string>);
+
+function checkSecret(option: string, value: unknown): void {
+  if (typeof value === "function") return;
+  if (typeof value !== "string" || value === "") throw new ConfigError(option, "must be a non-empty string or a function returning one");
+}
+
+function resolve(secret: Secret): string | Promise<string> {
+  return typeof secret === "function" ? secret() : secret;
+}
+
+/** `Authorization: Bearer <token>`. */
+export function bearer(token: Secret): Middleware {
+  checkSecret("bearer(token)", token);
+  if (typeof token === "string") {
+    const value = `Bearer ${token}`;
+    return function bearerAuth(req, next) {
+      return next({ ...req, headers: { ...req.headers, authorization: value } });
+    };
+  }
+  return async function bearerAuth(req, next) {
+    const t = await resolve(token);
+    return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
+  };
+}
+
+export type ApiKeyOptions = { value: Secret; header: string; query?: never } | { value: Secret; query: string; header?: never };
+
+/** An API key in a header (`{ header: "x-api-key", value }`) or a query parameter (`{ query: "api_key", value }`). */
+export function apiKey(options: ApiKeyOptions): Middleware {
+  checkSecret("apiKey.value", options?.value);
+  const { header, query } = options;
+  if ((header === undefined) === (query === undefined)) throw new ConfigError("apiKey", "needs exactly one of header and query");
+  if (header !== undefined) {
+    if (typeof header !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError("apiKey.header", "must be a valid header name");
+    const name = header.toLowerCase();
+    return async function apiKeyAuth(req, next) {
+      const v = await resolve(options.value);
+      return next({ ...req, headers: { ...req.headers, [name]: v } });
+    };
+  }
+  if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
+  const param = encodeURIComponent(query);
+  return async function apiKeyAuth(req, next) {
+    const v = await resolve(options.value);
+    const sep = req.path.includes("?") ? "&" : "?";
+    return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
+  };
+}
+
+export interface BasicOptions {
+  username: string;
+  password: Secret;
+}
+
+/** `Authorization: Basic base64(username:password)` (Twilio, Mailgun, many internal APIs). */
+export function basic(options: BasicOptions): Middleware {
+  if (typeof options?.username !== "string" || options.username === "") throw new ConfigError("basic.username", "must be a non-empty string");
+  if (options.username.includes(":")) throw new ConfigError("basic.username", "must not contain ':' (RFC 7617)");
+  if (typeof options.password !== "function" && typeof options.password !== "string") throw new ConfigError("basic.password", "must be a string or a function returning one");
+  const encode = (password: string) => `Basic ${Buffer.from(`${options.username}:${password}`).toString("base64")}`;
+  if (typeof options.password === "string") {
+    const value = encode(options.password);
+    return function basicAuth(req, next) {
+      return next({ ...req, headers: { ...req.headers, authorization: value } });
+    };
+  }
+  const password = options.password;
+  return async function basicAuth(req, next) {
+    return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
+  };
+}

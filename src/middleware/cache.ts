@@ -1,0 +1,213 @@
+import CachePolicy from "http-cache-semantics";
+import { type Clock, systemClock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import type { ApiRequest, ApiResponse, Next, RequestHeaders } from "../types.js";
+import { type Duration, toMillis } from "../util/duration.js";
+import { bodyFrom, bufferUpTo } from "./cache-body.js";
+import { type CacheStore, lruCacheStore } from "./cache-store.js";
+import type { Policy } from "./policy.js";
+
+export interface CacheOptions {
+  /**
+   * Where entries live. Default: an in-memory LRU bounded by `maxBytes`.
+   * Pass `memoryStore()` or `redisStore(redis)` (`ballast/redis`) to share
+   * the cache; entries then expire by the store's TTL.
+   */
+  store?: CacheStore;
+  /** Size bound of the default in-memory store (default 50 MB). */
+  maxBytes?: number;
+  /** Responses larger than this are passed through, never stored (default 5 MB). */
+  maxEntryBytes?: number;
+  /**
+   * Evaluate as a shared cache (RFC 9111 §3.5): `private` responses are not
+   * stored and `s-maxage` applies. Default false: a client's cache belongs to
+   * its credentials, like a browser's. Set true when one cache serves several users.
+   */
+  shared?: boolean;
+  /** How long a stale entry that has a validator (`ETag`, `Last-Modified`) is kept for revalidation (default `"1h"`). */
+  keepStale?: Duration;
+  /**
+   * Extra key material. Auth runs inside the cache, so the cache cannot see
+   * credentials: when one cache serves several accounts, return the account here.
+   */
+  partition?: (req: ApiRequest) => string;
+  /** Key prefix in the store (default `"ballast:cache:"`). */
+  prefix?: string;
+  clock?: Clock;
+}
+
+export interface CacheStats {
+  /** Answered from the cache without contacting the server. */
+  hits: number;
+  /** Stale entries confirmed by a 304: the cached body was reused. */
+  revalidated: number;
+  /** No usable entry: the request went to the server. */
+  misses: number;
+  /** Responses written to the store. */
+  stored: number;
+  /** Entries removed after a successful unsafe request (POST, PUT, PATCH, DELETE) to the same URL. */
+  invalidated: number;
+  /** Store failures; the request went on without the cache. */
+  storeErrors: number;
+  /** Entries and bytes in the default in-memory store (absent with a custom store). */
+  size?: { entries: number; bytes: number };
+}
+
+/** Header set on responses served from the cache: `HIT` or `REVALIDATED`. */
+export const CACHE_STATUS_HEADER = "x-ballast-cache";
+
+interface Entry {
+  /** http-cache-semantics' serialised policy (holds the response headers). */
+  policy: CachePolicy.CachePolicyObject;
+  status: number;
+  /** Body, base64. */
+  body: string;
+}
+
+const SAFE = new Set(["GET", "HEAD"]);
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function positiveInt(option: string, v: number): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(option, `must be a positive integer; got ${v}`);
+  return v;
+}
+
+/** http-cache-semantics reads the time through `now()`; route it to the injected clock. */
+function policyClass(clock: Clock): typeof CachePolicy {
+  return class ClockedCachePolicy extends CachePolicy {
+    now(): number {
+      return clock.now();
+    }
+  } as typeof CachePolicy;
+}
+
+function requestHeaders(h: CachePolicy.Headers): RequestHeaders {
+  const out: RequestHeaders = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+/**
+ * RFC 9111 HTTP caching, using http-cache-semantics for the rules: freshness
+ * (`max-age`, `Expires`, heuristics), revalidation with `ETag` /
+ * `Last-Modified` and 304, `Vary`, `no-store`, `no-cache`, `private`. Only
+ * GET and HEAD are served from the cache; a successful POST/PUT/PATCH/DELETE
+ * to a URL drops its entry. Place it outermost (the client does).
+ */
+export function cache(options: CacheOptions = {}): Policy & { stats(): CacheStats } {
+  const clock = options.clock ?? systemClock;
+  const maxEntryBytes = positiveInt("cache.maxEntryBytes", options.maxEntryBytes ?? 5 * 2 ** 20);
+  const keepStale = toMillis(options.keepStale ?? "1h", "cache.keepStale");
+  const prefix = options.prefix ?? "ballast:cache:";
+  const shared = options.shared ?? false;
+  if (options.store !== undefined && (typeof options.store.get !== "function" || typeof options.store.set !== "function")) {
+    throw new ConfigError("cache.store", "must be a Store (get, set, delete), e.g. memoryStore() or redisStore(redis)");
+  }
+  const lru = options.store === undefined ? lruCacheStore(positiveInt("cache.maxBytes", options.maxBytes ?? 50 * 2 ** 20), clock) : undefined;
+  const store: CacheStore = options.store ?? (lru as CacheStore);
+  const Policy = policyClass(clock);
+  const counts = { hits: 0, revalidated: 0, misses: 0, stored: 0, invalidated: 0, storeErrors: 0 };
+
+  const keyOf = (req: ApiRequest, method: string) => `${prefix}${options.partition ? `${options.partition(req)}|` : ""}${method} ${req.origin}${req.path}`;
+
+  async function load(key: string): Promise<Entry | undefined> {
+    try {
+      const raw = await store.get(key);
+      return raw === undefined ? undefined : (JSON.parse(raw) as Entry);
+    } catch {
+      counts.storeErrors++;
+      return undefined;
+    }
+  }
+
+  /** `body` is the bytes, or (a string) the already base64-encoded body of an existing entry. */
+  async function save(key: string, policy: CachePolicy, status: number, body: Buffer | string): Promise<void> {
+    const validators = policy.responseHeaders().etag !== undefined || policy.responseHeaders()["last-modified"] !== undefined;
+    const ttl = Math.max(0, policy.timeToLive()) + (validators ? keepStale : 0);
+    if (ttl <= 0) return;
+    const entry: Entry = { policy: policy.toObject(), status, body: typeof body === "string" ? body : body.toString("base64") };
+    try {
+      await store.set(key, JSON.stringify(entry), Math.ceil(ttl));
+      counts.stored++;
+    } catch {
+      counts.storeErrors++;
+    }
+  }
+
+  function fromEntry(entry: Entry, policy: CachePolicy, req: ApiRequest, how: "HIT" | "REVALIDATED"): ApiResponse {
+    const headers = { ...policy.responseHeaders(), [CACHE_STATUS_HEADER]: how };
+    const body = req.method === "HEAD" ? null : bodyFrom(Buffer.from(entry.body, "base64"));
+    return { status: entry.status, headers, body, request: req, attempts: 0 };
+  }
+
+  /** Stores `res` when the rules allow it, returning a response whose body the caller can still read. */
+  async function storeResponse(key: string, httpReq: CachePolicy.Request, res: ApiResponse): Promise<ApiResponse> {
+    const policy = new Policy(httpReq, { status: res.status, headers: res.headers }, { shared });
+    if (!policy.storable() || policy.timeToLive() + keepStale <= 0) return res;
+    const length = Number(res.headers["content-length"]);
+    if (Number.isFinite(length) && length > maxEntryBytes) return res;
+    if (res.body === null) {
+      await save(key, policy, res.status, "");
+      return res;
+    }
+    const buffered = await bufferUpTo(res.body, maxEntryBytes);
+    if (!buffered.complete) return { ...res, body: buffered.body };
+    await save(key, policy, res.status, buffered.data);
+    return { ...res, body: bodyFrom(buffered.data) };
+  }
+
+  const cacheMiddleware = async (req: ApiRequest, next: Next): Promise<ApiResponse> => {
+    if (!SAFE.has(req.method)) {
+      const res = await next(req);
+      if (UNSAFE.has(req.method) && res.status >= 200 && res.status < 400) {
+        try {
+          await Promise.all([store.delete(keyOf(req, "GET")), store.delete(keyOf(req, "HEAD"))]);
+          counts.invalidated++;
+        } catch {
+          counts.storeErrors++;
+        }
+      }
+      return res;
+    }
+    // A caller sending its own conditional headers manages validation itself.
+    if (req.headers["if-none-match"] !== undefined || req.headers["if-modified-since"] !== undefined) return next(req);
+
+    const key = keyOf(req, req.method);
+    const httpReq: CachePolicy.Request = { url: req.path, method: req.method, headers: req.headers };
+    const entry = await load(key);
+    if (entry === undefined) {
+      counts.misses++;
+      return storeResponse(key, httpReq, await next(req));
+    }
+    const policy = Policy.fromObject(entry.policy);
+    if (policy.satisfiesWithoutRevalidation(httpReq)) {
+      counts.hits++;
+      return fromEntry(entry, policy, req, "HIT");
+    }
+    const revalidation: CachePolicy.Request = { ...httpReq, headers: policy.revalidationHeaders(httpReq) };
+    const res = await next({ ...req, headers: requestHeaders(revalidation.headers) });
+    const { policy: updated, modified } = policy.revalidatedPolicy(revalidation, { status: res.status, headers: res.headers });
+    if (!modified) {
+      res.body?.resume();
+      counts.revalidated++;
+      await save(key, updated, entry.status, entry.body);
+      return fromEntry(entry, updated, req, "REVALIDATED");
+    }
+    counts.misses++;
+    if (res.status === 304) {
+      // A 304 that does not match the stored validator cannot be used: ask again, unconditionally.
+      res.body?.resume();
+      return storeResponse(key, httpReq, await next(req));
+    }
+    return storeResponse(key, httpReq, res);
+  };
+
+  return Object.assign(cacheMiddleware, {
+    stats(): CacheStats {
+      return lru === undefined ? { ...counts } : { ...counts, size: lru.size() };
+    },
+  });
+}

@@ -1,0 +1,150 @@
+import diagnostics from "node:diagnostics_channel";
+import { type Clock, systemClock } from "../clock.js";
+import { discardBody } from "../client/read-body.js";
+import { AbortError, ConfigError, type ErrorRequest, describeRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
+import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
+import { type Duration, toMillis } from "../util/duration.js";
+import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
+import type { Policy } from "./policy.js";
+import { retryAfterMs, shouldRetryHeader } from "./retry-after.js";
+import { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./retry-budget.js";
+
+export const DEFAULT_RETRY_METHODS: ReadonlyArray<string> = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
+export const DEFAULT_RETRY_STATUSES: ReadonlyArray<number> = [408, 429, 500, 502, 503, 504];
+
+/** What `onRetry` and the `ballast:request:retry` channel receive. */
+export interface RetryEvent {
+  request: ErrorRequest;
+  /** The attempt that failed (1 = the first try). */
+  attempt: number;
+  /** The wait before the next attempt, in ms. */
+  delay: number;
+  status?: number;
+  error?: unknown;
+}
+
+/** What `shouldRetry` decides on. Return true/false to override, undefined for the default rule. */
+export interface RetryDecisionInput {
+  request: ApiRequest;
+  attempt: number;
+  response?: ApiResponse;
+  error?: unknown;
+}
+
+export interface RetryOptions {
+  /** Tries in all, the first included (default 4). 1 disables retrying. */
+  attempts?: number;
+  /** Methods retried without an idempotency key (default GET, HEAD, OPTIONS, PUT, DELETE). */
+  methods?: ReadonlyArray<string>;
+  /** Statuses retried (default 408, 429, 500, 502, 503, 504). */
+  statuses?: ReadonlyArray<number>;
+  /** A backoff function, or options for full-jitter exponential backoff (default base 200 ms, cap 20 s). */
+  backoff?: Backoff | ExponentialBackoffOptions;
+  /** A server-requested wait longer than this is not slept: the call fails at once (default "60s"). */
+  maxRetryAfter?: Duration;
+  /** Headers that force (`true`) or forbid (`false`) a retry (default stripe-should-retry, x-should-retry). */
+  shouldRetryHeaders?: ReadonlyArray<string>;
+  /** The retry budget shared by the client, its options, or false for none (default: a budget of 500 tokens). */
+  budget?: RetryBudget | RetryBudgetOptions | false;
+  /** Called before each wait. */
+  onRetry?: (event: RetryEvent) => void;
+  /** Overrides the default rule for one attempt. */
+  shouldRetry?: (input: RetryDecisionInput) => boolean | undefined;
+  clock?: Clock;
+}
+
+const retryChannel = diagnostics.channel("ballast:request:retry");
+
+function abortReason(req: ApiRequest): unknown {
+  const reason = req.signal?.reason;
+  return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req) });
+}
+
+/**
+ * Retries failed attempts the way HTTP allows: idempotent methods (or any
+ * method with an idempotency key), retryable statuses and network errors,
+ * full-jitter backoff unless the server says how long to wait, never past the
+ * call's deadline, never a one-shot stream body, and within a shared budget.
+ */
+export function retry(options: RetryOptions = {}): Policy {
+  const attempts = options.attempts ?? 4;
+  if (!(Number.isInteger(attempts) && attempts >= 1)) throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
+  const methods = new Set((options.methods ?? DEFAULT_RETRY_METHODS).map((m) => m.toUpperCase()));
+  const statuses = new Set(options.statuses ?? DEFAULT_RETRY_STATUSES);
+  for (const s of statuses) if (!(Number.isInteger(s) && s >= 100 && s <= 599)) throw new ConfigError("retry.statuses", `must hold HTTP statuses; got ${s}`);
+  const backoff = typeof options.backoff === "function" ? options.backoff : exponentialBackoff(options.backoff);
+  const maxRetryAfter = toMillis(options.maxRetryAfter ?? "60s", "retry.maxRetryAfter");
+  const headerNames = (options.shouldRetryHeaders ?? ["stripe-should-retry", "x-should-retry"]).map((h) => h.toLowerCase());
+  const budget = options.budget === false ? undefined : options.budget && "tryAcquire" in options.budget ? options.budget : retryBudget(options.budget || {});
+  const clock = options.clock ?? systemClock;
+  const { onRetry, shouldRetry } = options;
+
+  const mayRepeat = (req: ApiRequest) => req.replayable && (methods.has(req.method) || req.idempotencyKey !== undefined);
+
+  /** The default rule for a response: undefined = do not retry. */
+  const retryableResponse = (res: ApiResponse): boolean => {
+    const forced = shouldRetryHeader(res.headers, headerNames);
+    if (forced !== undefined) return forced;
+    return statuses.has(res.status);
+  };
+
+  const retryableError = (err: unknown, req: ApiRequest): boolean => {
+    if (!req.replayable) return false;
+    if (isNetworkError(err)) return mayRepeat(req) || !err.sent;
+    if (isTimeoutError(err)) return err.limit === "attempt" && mayRepeat(req);
+    return false;
+  };
+
+  const retryMiddleware = async function retryMiddleware(req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const tryReq = attempt === 1 && req.attempt === 1 ? req : { ...req, attempt };
+      let res: ApiResponse | undefined;
+      let error: unknown;
+      try {
+        res = await next(tryReq);
+      } catch (err) {
+        error = err;
+      }
+
+      let again: boolean;
+      const custom = shouldRetry?.(res ? { request: tryReq, attempt, response: res } : { request: tryReq, attempt, error });
+      if (custom !== undefined) again = custom && (res === undefined || req.replayable);
+      else if (res) again = res.status >= 400 && retryableResponse(res) && (mayRepeat(req) || shouldRetryHeader(res.headers, headerNames) === true) && req.replayable;
+      else again = retryableError(error, req);
+
+      if (!again || attempt >= attempts) {
+        if (res) {
+          if (res.status < 400) budget?.release(attempt - 1);
+          return res;
+        }
+        throw error;
+      }
+
+      const now = clock.now();
+      const asked = res ? retryAfterMs(res.headers, now) : undefined;
+      const delay = asked ?? backoff(attempt);
+      const tooLong = asked !== undefined && asked > maxRetryAfter;
+      const pastDeadline = req.deadline !== undefined && now + delay >= req.deadline;
+      if (tooLong || pastDeadline || (budget && !budget.tryAcquire(isTimeoutError(error)))) {
+        if (res) return asked !== undefined ? { ...res, retryAt: now + asked } : res;
+        throw error;
+      }
+
+      if (res) discardBody(res.body);
+      const event: RetryEvent = { request: describeRequest(tryReq), attempt, delay };
+      if (res) event.status = res.status;
+      else event.error = error;
+      onRetry?.(event);
+      if (retryChannel.hasSubscribers) retryChannel.publish(event);
+
+      if (req.signal?.aborted) throw abortReason(req);
+      try {
+        await clock.sleep(delay, req.signal);
+      } catch (err) {
+        if (req.signal?.aborted) throw abortReason(req);
+        throw err;
+      }
+    }
+  };
+  return Object.assign(retryMiddleware, { stats: () => ({ budget: budget?.available }) });
+}
