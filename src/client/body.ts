@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { ConfigError } from "../errors.js";
 import type { RequestBody } from "../types.js";
-import { type ArrayFormat, type ParamObject, encodeParams } from "./params.js";
+import { type ArrayFormat, encodeParams, type ParamObject } from "./params.js";
 
 /** A file part for `multipart`: a Blob (e.g. `await fs.openAsBlob(path)`) with a name. */
 export interface MultipartFile {
@@ -57,7 +57,12 @@ export function encodeBody(opts: BodyOptions, arrayFormat: ArrayFormat): Encoded
   if (given === 0) return NONE;
   if (given > 1) throw new ConfigError("body", "give only one of json, form, multipart and body");
   if (json !== undefined) return { body: JSON.stringify(json), contentType: "application/json", replayable: true };
-  if (form !== undefined) return { body: encodeParams(form, arrayFormat === "brackets" ? "indices" : arrayFormat), contentType: "application/x-www-form-urlencoded", replayable: true };
+  if (form !== undefined)
+    return {
+      body: encodeParams(form, arrayFormat === "brackets" ? "indices" : arrayFormat),
+      contentType: "application/x-www-form-urlencoded",
+      replayable: true,
+    };
   if (multipart !== undefined) {
     // undici writes the multipart boundary into content-type itself.
     return { body: multipart instanceof FormData ? multipart : toFormData(multipart), contentType: undefined, replayable: true };

@@ -10,6 +10,7 @@ import { type RetryOptions, retry } from "../middleware/retry.js";
 import { type RetryBudget, retryBudget } from "../middleware/retry-budget.js";
 import { timeout } from "../middleware/timeout.js";
 import { type InferOutput, type Schema, validateWithSchema } from "../schema/validate.js";
+import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
 import { undiciTransport } from "../transport/undici.js";
 import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, Transport } from "../types.js";
@@ -21,7 +22,6 @@ import { attemptPolicies, callPolicies } from "./policies.js";
 import { discardBody, readBody } from "./read-body.js";
 import { type RouteStats, StatsRecorder } from "./stats.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
-import { memoryStore } from "../stores/memory.js";
 
 /** Options of a call made through a verb method (`get`, `post`, ...): everything but method and path. */
 export type CallOptions = Omit<RequestOptions, "method" | "path">;
@@ -137,7 +137,8 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     let route = o.path;
     if (/^https?:\/\//i.test(o.path)) {
       const url = new URL(o.path);
-      if (!config.allowedOrigins.has(url.origin)) throw new ConfigError("path", `points at ${url.origin}, which is not the baseUrl origin nor in allowedOrigins`);
+      if (!config.allowedOrigins.has(url.origin))
+        throw new ConfigError("path", `points at ${url.origin}, which is not the baseUrl origin nor in allowedOrigins`);
       origin = url.origin;
       path = url.pathname + url.search;
       route = url.pathname;

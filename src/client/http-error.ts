@@ -1,4 +1,4 @@
-import { HttpError, type ProblemDetails, describeRequest } from "../errors.js";
+import { describeRequest, HttpError, type ProblemDetails } from "../errors.js";
 import type { ApiResponse, ResponseHeaders } from "../types.js";
 import { contentTypeOf, isJsonType } from "./parse.js";
 

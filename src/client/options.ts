@@ -3,6 +3,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger, LoggingOptions } from "../middleware/logging.js";
 import type { RetryOptions } from "../middleware/retry.js";
 import type { TimeoutOverride } from "../middleware/timeout.js";
+import type { Schema } from "../schema/validate.js";
 import type { Store } from "../stores/types.js";
 import type { UndiciTransportOptions } from "../transport/undici.js";
 import type { HttpMethod, Middleware, RequestContext, Transport } from "../types.js";
@@ -11,10 +12,9 @@ import type { BodyOptions } from "./body.js";
 import { DEFAULT_REQUEST_ID_HEADERS } from "./http-error.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
 import type { ResponseType } from "./parse.js";
-import type { PathParams } from "./url.js";
-import type { Schema } from "../schema/validate.js";
 // issue 3/6: policy option types
 import type { PolicyOptions } from "./policies.js";
+import type { PathParams } from "./url.js";
 
 /** Options of `createClient`. Every one is checked when the client is built. */
 export interface ClientOptions extends PolicyOptions {
@@ -130,8 +130,12 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new ConfigError("baseUrl", `must use http or https; got ${base.protocol}`);
   if (base.username || base.password) throw new ConfigError("baseUrl", "must not contain credentials; use auth: basic({...})");
   if (base.search || base.hash) throw new ConfigError("baseUrl", "must not contain a query or fragment; use query: on requests");
-  if (o.auth !== undefined && typeof o.auth !== "function") throw new ConfigError("auth", "must be a middleware such as bearer(token), apiKey({...}) or basic({...})");
+  if (o.auth !== undefined && typeof o.auth !== "function")
+    throw new ConfigError("auth", "must be a middleware such as bearer(token), apiKey({...}) or basic({...})");
   if (o.use !== undefined && !Array.isArray(o.use)) throw new ConfigError("use", "must be an array of middleware");
+  o.use?.forEach((m, i) => {
+    if (typeof m !== "function") throw new ConfigError(`use[${i}]`, `must be a middleware function (req, next) => Promise<ApiResponse>; got ${typeof m}`);
+  });
   const t = o.timeout;
   let attempt: number | undefined = 30_000;
   let total: number | undefined = 120_000;
@@ -144,11 +148,13 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     attempt = undefined;
   }
   const maxResponseBytes = o.maxResponseBytes ?? 50 * 2 ** 20;
-  if (!(Number.isInteger(maxResponseBytes) && maxResponseBytes > 0)) throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxResponseBytes}`);
+  if (!(Number.isInteger(maxResponseBytes) && maxResponseBytes > 0))
+    throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxResponseBytes}`);
   const idem = o.idempotencyHeader ?? "idempotency-key";
   if (!HEADER_NAME.test(idem)) throw new ConfigError("idempotencyHeader", "is not a valid header name");
   const arrayFormat = o.arrayFormat ?? "brackets";
-  if (!["brackets", "indices", "repeat", "comma"].includes(arrayFormat)) throw new ConfigError("arrayFormat", `must be brackets, indices, repeat or comma; got ${arrayFormat}`);
+  if (!["brackets", "indices", "repeat", "comma"].includes(arrayFormat))
+    throw new ConfigError("arrayFormat", `must be brackets, indices, repeat or comma; got ${arrayFormat}`);
   const allowed = new Set<string>();
   for (const [i, origin] of (o.allowedOrigins ?? []).entries()) {
     try {

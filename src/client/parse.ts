@@ -1,4 +1,4 @@
-import { ParseError, describeRequest } from "../errors.js";
+import { describeRequest, ParseError } from "../errors.js";
 import type { ApiResponse } from "../types.js";
 import { redactFields } from "../util/redact.js";
 

@@ -3,10 +3,7 @@ import type { Policy } from "../middleware/policy.js";
 import type { Store } from "../stores/types.js";
 
 /** Client options that switch on shared-state policies. */
-export interface PolicyOptions {
-  // issue 3: rateLimit, circuitBreaker, concurrency
-  // issue 6: cache, dedupe
-}
+export type PolicyOptions = {};
 
 /** What every policy of one client shares. */
 export interface PolicyContext {

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { ResponseTooLargeError, describeRequest } from "../errors.js";
+import { describeRequest, ResponseTooLargeError } from "../errors.js";
 import { toTransportError } from "../transport/errors.js";
 import type { ApiResponse } from "../types.js";
 
@@ -15,7 +15,7 @@ export function readBody(res: ApiResponse, limit: number): Promise<Buffer> {
   if (body === null) return Promise.resolve(EMPTY);
   const declared = Number(res.headers["content-length"]);
   if (declared > limit) {
-    body.destroy();
+    abandon(body);
     return Promise.reject(new ResponseTooLargeError(limit, { request: describeRequest(res.request) }));
   }
   return new Promise((resolve, reject) => {
@@ -25,7 +25,7 @@ export function readBody(res: ApiResponse, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        body.destroy();
+        abandon(body);
         reject(new ResponseTooLargeError(limit, { request: describeRequest(res.request) }));
         return;
       }
@@ -50,7 +50,15 @@ export function readBody(res: ApiResponse, limit: number): Promise<Buffer> {
   });
 }
 
+const ignore = () => {};
+
+/** Stops reading and closes the connection; the stream's late abort error is expected and ignored. */
+export function abandon(body: Readable): void {
+  body.on("error", ignore);
+  body.destroy();
+}
+
 /** Throws the body away so the connection can be reused. */
 export function discardBody(body: Readable | null): void {
-  if (body !== null && !body.readableEnded) body.resume().on("error", () => {});
+  if (body !== null && !body.readableEnded) body.on("error", ignore).resume();
 }

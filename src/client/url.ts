@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { type ArrayFormat, type ParamObject, encodeParams } from "./params.js";
+import { type ArrayFormat, encodeParams, type ParamObject } from "./params.js";
 
 export type PathParams = Readonly<Record<string, string | number | boolean | bigint>>;
 

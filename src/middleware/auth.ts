@@ -61,7 +61,8 @@ export interface BasicOptions {
 export function basic(options: BasicOptions): Middleware {
   if (typeof options?.username !== "string" || options.username === "") throw new ConfigError("basic.username", "must be a non-empty string");
   if (options.username.includes(":")) throw new ConfigError("basic.username", "must not contain ':' (RFC 7617)");
-  if (typeof options.password !== "function" && typeof options.password !== "string") throw new ConfigError("basic.password", "must be a string or a function returning one");
+  if (typeof options.password !== "function" && typeof options.password !== "string")
+    throw new ConfigError("basic.password", "must be a string or a function returning one");
   const encode = (password: string) => `Basic ${Buffer.from(`${options.username}:${password}`).toString("base64")}`;
   if (typeof options.password === "string") {
     const value = encode(options.password);

@@ -1,11 +1,10 @@
 import CachePolicy from "http-cache-semantics";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import type { ApiRequest, ApiResponse, Next, RequestHeaders } from "../types.js";
+import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { bodyFrom, bufferUpTo } from "./cache-body.js";
 import { type CacheStore, lruCacheStore } from "./cache-store.js";
-import type { Policy } from "./policy.js";
 
 export interface CacheOptions {
   /**
@@ -97,7 +96,7 @@ function requestHeaders(h: CachePolicy.Headers): RequestHeaders {
  * GET and HEAD are served from the cache; a successful POST/PUT/PATCH/DELETE
  * to a URL drops its entry. Place it outermost (the client does).
  */
-export function cache(options: CacheOptions = {}): Policy & { stats(): CacheStats } {
+export function cache(options: CacheOptions = {}): Middleware & { stats(): CacheStats } {
   const clock = options.clock ?? systemClock;
   const maxEntryBytes = positiveInt("cache.maxEntryBytes", options.maxEntryBytes ?? 5 * 2 ** 20);
   const keepStale = toMillis(options.keepStale ?? "1h", "cache.keepStale");

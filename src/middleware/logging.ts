@@ -74,7 +74,13 @@ export function logging(options: LoggingOptions): Middleware {
       return res;
     } catch (err) {
       logger.error(
-        { method: req.method, url, durationMs: clock.now() - started, code: isApiError(err) ? err.code : undefined, error: err instanceof Error ? err.message : String(err) },
+        {
+          method: req.method,
+          url,
+          durationMs: clock.now() - started,
+          code: isApiError(err) ? err.code : undefined,
+          error: err instanceof Error ? err.message : String(err),
+        },
         "ballast request failed",
       );
       throw err;

@@ -1,7 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
-import { type Clock, systemClock } from "../clock.js";
 import { discardBody } from "../client/read-body.js";
-import { AbortError, ConfigError, type ErrorRequest, describeRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
+import { type Clock, systemClock } from "../clock.js";
+import { AbortError, ConfigError, describeRequest, type ErrorRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
@@ -109,7 +109,8 @@ export function retry(options: RetryOptions = {}): Policy {
       let again: boolean;
       const custom = shouldRetry?.(res ? { request: tryReq, attempt, response: res } : { request: tryReq, attempt, error });
       if (custom !== undefined) again = custom && (res === undefined || req.replayable);
-      else if (res) again = res.status >= 400 && retryableResponse(res) && (mayRepeat(req) || shouldRetryHeader(res.headers, headerNames) === true) && req.replayable;
+      else if (res)
+        again = res.status >= 400 && retryableResponse(res) && (mayRepeat(req) || shouldRetryHeader(res.headers, headerNames) === true) && req.replayable;
       else again = retryableError(error, req);
 
       if (!again || attempt >= attempts) {

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../clock.js";
-import { AbortError, ConfigError, TimeoutError, type TimeoutKind, describeRequest, isApiError } from "../errors.js";
+import { AbortError, ConfigError, describeRequest, isApiError, TimeoutError, type TimeoutKind } from "../errors.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { type ErrorRequest, ValidationError, type ValidationIssue } from "../errors.js";
 import { excerptOf } from "../client/parse.js";
+import { type ErrorRequest, ValidationError, type ValidationIssue } from "../errors.js";
 
 /** Any Standard Schema (zod, valibot, arktype, ...). */
 export type Schema<Output = unknown> = StandardSchemaV1<unknown, Output>;

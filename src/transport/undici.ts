@@ -1,4 +1,5 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { Agent, type Dispatcher } from "undici";
 import { ConfigError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Transport } from "../types.js";
@@ -56,7 +57,15 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
           method: req.method as Dispatcher.HttpMethod,
           headers: req.headers,
         };
-        if (req.body !== undefined) opts.body = (typeof req.body === "function" ? req.body() : req.body) as NonNullable<Dispatcher.RequestOptions["body"]>;
+        if (req.body !== undefined) {
+          const body = typeof req.body === "function" ? req.body() : req.body;
+          if (body instanceof FormData) {
+            // Serialised per attempt by the runtime's own encoder: streamed, with a fresh boundary.
+            const encoded = new Response(body);
+            opts.headers = { ...req.headers, "content-type": encoded.headers.get("content-type") as string };
+            opts.body = Readable.fromWeb(encoded.body as NodeWebStream<Uint8Array>);
+          } else opts.body = body as NonNullable<Dispatcher.RequestOptions["body"]>;
+        }
         if (req.signal !== undefined) opts.signal = req.signal;
         const res = await dispatcher.request(opts);
         const body = res.body as unknown as Readable;

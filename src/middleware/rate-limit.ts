@@ -1,0 +1,59 @@
+import { type Clock, systemClock } from "../clock.js";
+import { memoryStore } from "../stores/memory.js";
+import type { ApiRequest, Middleware } from "../types.js";
+import type { Policy } from "./policy.js";
+import { defaultRateLimitKey } from "./rate-limit/key.js";
+import { createLimiter, type RateLimitKeyStats } from "./rate-limit/limiter.js";
+import { type RateLimitOptions, resolveRateLimitOptions } from "./rate-limit/options.js";
+import { serverPauseMs } from "./rate-limit/server-signals.js";
+
+export { defaultRateLimitKey } from "./rate-limit/key.js";
+export type { RateLimitKeyStats } from "./rate-limit/limiter.js";
+export type { RateLimitOptions, RateLimitPauseEvent, RateLimitRule } from "./rate-limit/options.js";
+export { serverPauseMs } from "./rate-limit/server-signals.js";
+
+export interface RateLimitStats {
+  limits: ReadonlyArray<{ requests: number; per: number; burst: number }>;
+  /** Per key: remaining capacity, pause, queue. */
+  keys: Record<string, RateLimitKeyStats>;
+}
+
+/**
+ * Client-side rate limiting with GCRA, exact across every process sharing the
+ * store. Each request waits for its slot (FIFO within `req.context.priority`,
+ * lower first), fails fast with `RateLimitError` when the wait would pass
+ * `maxWait` or the request's deadline, and stops when its signal aborts.
+ * Responses that say the quota is spent pause the key for every process; the
+ * response itself is returned unchanged (retry decides what to do with it).
+ */
+export function rateLimit(options: RateLimitOptions): Policy & { stats(): RateLimitStats } {
+  const o = resolveRateLimitOptions(options);
+  const clock: Clock = options.clock ?? systemClock;
+  const limiter = createLimiter(options.store ?? memoryStore({ clock }), o.rules, clock);
+  const fixed = o.fixedKey;
+  const keyOf = o.keyOf ?? (fixed === undefined ? defaultRateLimitKey : () => fixed);
+  const onPause = options.onPause;
+  const limits = options.limits.map((l, i) => {
+    const rule = o.rules[i];
+    return { requests: l.requests, per: rule ? rule.interval * l.requests : 0, burst: l.burst ?? 1 };
+  });
+
+  async function learn(key: string, status: number, res: Parameters<typeof serverPauseMs>[1]): Promise<void> {
+    const pause = serverPauseMs(status, res, clock.now());
+    if (pause === undefined) return;
+    const ms = Math.min(pause, o.maxPause);
+    await limiter.pause(key, ms);
+    onPause?.({ key, pauseMs: ms, status });
+  }
+
+  const rateLimitMiddleware: Middleware = async (req: ApiRequest, next) => {
+    const key = keyOf(req);
+    const maxWait = req.deadline === undefined ? o.maxWait : Math.min(o.maxWait, Math.max(0, req.deadline - clock.now()));
+    const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
+    if (waiting !== undefined) await waiting;
+    const res = await next(req);
+    if (o.learn) await learn(key, res.status, res.headers);
+    return res;
+  };
+  return Object.assign(rateLimitMiddleware, { stats: (): RateLimitStats => ({ limits, keys: limiter.stats() }) });
+}
