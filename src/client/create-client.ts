@@ -4,9 +4,9 @@ import type { Readable } from "node:stream";
 import { type Clock, systemClock } from "../clock.js";
 import { compose } from "../compose.js";
 import { ConfigError, describeRequest } from "../errors.js";
-import { type Logger, type LoggingOptions, logging } from "../middleware/logging.js";
+import { type Logger, type LoggingOptions, logRetries, logging } from "../middleware/logging.js";
 import type { Policy } from "../middleware/policy.js";
-import { type RetryOptions, retry } from "../middleware/retry.js";
+import { type RetryEvent, type RetryOptions, retry } from "../middleware/retry.js";
 import { type RetryBudget, retryBudget } from "../middleware/retry-budget.js";
 import { timeout } from "../middleware/timeout.js";
 import { type InferOutput, type Schema, validateWithSchema } from "../schema/validate.js";
@@ -102,14 +102,18 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
   const ctx = { clock, store };
   const steps: Middleware[] = [shared.stats.middleware];
   const policies: Record<string, Policy> = {};
-  if (options.logger) steps.push(logging(toLoggingOptions(options.logger, clock)));
+  const log = options.logger ? toLoggingOptions(options.logger, clock) : undefined;
+  if (log) steps.push(logging(log));
   for (const p of callPolicies(options, ctx)) {
     steps.push(p);
     policies[p.name] = p;
   }
   if (config.totalTimeout !== undefined) steps.push(timeout({ ms: config.totalTimeout, limit: "total", clock }));
   if (options.retry !== false) {
-    const r = retry({ clock, ...options.retry, budget: shared.budget ?? false });
+    const userHook = options.retry?.onRetry;
+    const logHook = log && logRetries(log);
+    const onRetry = logHook && userHook ? (e: RetryEvent) => (logHook(e), userHook(e)) : (logHook ?? userHook);
+    const r = retry({ clock, ...options.retry, budget: shared.budget ?? false, ...(onRetry && { onRetry }) });
     steps.push(r);
     policies.retry = r;
   }

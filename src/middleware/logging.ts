@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError, isApiError } from "../errors.js";
 import type { ApiRequest, Middleware } from "../types.js";
+import type { RetryEvent } from "./retry.js";
 import { redactFields, redactHeaders, redactUrl } from "../util/redact.js";
 
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
@@ -37,6 +38,17 @@ export function createLogRedactor(options: Pick<LoggingOptions, "redactHeaders" 
     url: (req: Pick<ApiRequest, "origin" | "path">) => redactUrl(req.origin + req.path, query),
     headers: (h: Record<string, unknown>) => redactHeaders(h, headers),
     body: (b: unknown) => redactFields(b, body),
+  };
+}
+
+/** An `onRetry` hook that logs each retry as a warning, redacted like the rest. */
+export function logRetries(options: LoggingOptions): (event: RetryEvent) => void {
+  const query = lower(options.redactQuery);
+  return (e) => {
+    const entry: Record<string, unknown> = { method: e.request.method, url: redactUrl(e.request.url, query), attempt: e.attempt, delayMs: e.delay };
+    if (e.status !== undefined) entry.status = e.status;
+    if (e.error !== undefined) entry.error = isApiError(e.error) ? e.error.code : String((e.error as Error)?.message ?? e.error);
+    options.logger.warn(entry, "ballast retry");
   };
 }
 

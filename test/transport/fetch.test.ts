@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { isNetworkError, isTimeoutError } from "../../src/errors.js";
+import { bearer } from "../../src/middleware/auth.js";
+import { constantBackoff } from "../../src/middleware/backoff.js";
+import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { fetchTransport } from "../../src/transport/fetch.js";
+
+let sim: ApiSimulator;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+});
+afterAll(() => sim.close());
+
+describe("fetchTransport", () => {
+  it("runs the same pipeline over WHATWG fetch: auth, bodies, retries, errors, timeouts", async () => {
+    const flaky = sim.route("POST", "/items", [{ status: 503 }, { status: 201, json: { created: true } }]);
+    sim.route("GET", "/reset", { fault: "reset" });
+    sim.route("GET", "/slow", { delay: 1000, json: {} });
+    const c = createClient({ baseUrl: sim.url, transport: fetchTransport(), auth: bearer("tok"), retry: { backoff: constantBackoff(1) } });
+    expect(await c.post("/items", { json: { a: 1 }, idempotencyKey: "k1" })).toEqual({ created: true });
+    expect(flaky.requests.map((r) => [r.headers.authorization, r.text()])).toEqual([
+      ["Bearer tok", '{"a":1}'],
+      ["Bearer tok", '{"a":1}'],
+    ]);
+    await expect(c.get("/reset", { context: {} })).rejects.toSatisfy(isNetworkError);
+    await expect(c.get("/slow", { timeout: { attempt: 50 } })).rejects.toSatisfy(isTimeoutError);
+    await c.close();
+  });
+});
