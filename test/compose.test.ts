@@ -36,7 +36,10 @@ describe("compose", () => {
       await next(r);
       return next(r);
     };
-    await compose([again], (r) => (n++, ok(r)))(req);
+    await compose([again], (r) => {
+      n++;
+      return ok(r);
+    })(req);
     expect(n).toBe(2);
   });
 

@@ -4,14 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../src/client/create-client.js";
 import {
   AbortError,
-  ApiError,
+  type ApiError,
   CircuitOpenError,
   HttpError,
-  NetworkError,
-  ParseError,
-  RateLimitError,
-  TimeoutError,
-  ValidationError,
   isAbortError,
   isApiError,
   isCircuitOpenError,
@@ -24,6 +19,11 @@ import {
   isTimeoutError,
   isUnauthorized,
   isValidationError,
+  NetworkError,
+  ParseError,
+  RateLimitError,
+  TimeoutError,
+  ValidationError,
 } from "../src/errors.js";
 import { apiKey, basic, bearer } from "../src/middleware/auth.js";
 import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
@@ -69,14 +69,17 @@ describe("no secret in any error output", () => {
 
   it("URL redaction removes userinfo and credential-like query values, for any value", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 6 }).filter((s) => !/[&#=]/.test(s) && s.trim() === s), (value) => {
-        const v = encodeURIComponent(value);
-        const out = redactUrl(`https://u:${v}@api.test/p?access_token=${v}&client_secret=${v}&page=2`);
-        expect(out).not.toContain(`:${v}@`);
-        expect(out).toContain("access_token=[REDACTED]");
-        expect(out).toContain("client_secret=[REDACTED]");
-        expect(out).toContain("page=2");
-      }),
+      fc.property(
+        fc.string({ minLength: 6 }).filter((s) => !/[&#=]/.test(s) && s.trim() === s),
+        (value) => {
+          const v = encodeURIComponent(value);
+          const out = redactUrl(`https://u:${v}@api.test/p?access_token=${v}&client_secret=${v}&page=2`);
+          expect(out).not.toContain(`:${v}@`);
+          expect(out).toContain("access_token=[REDACTED]");
+          expect(out).toContain("client_secret=[REDACTED]");
+          expect(out).toContain("page=2");
+        },
+      ),
     );
   });
 });
@@ -98,7 +101,7 @@ describe("error classes", () => {
     expect(err.message).toContain("GET https://api.test/x");
     expect(guard(err)).toBe(true);
     expect(isApiError(err)).toBe(true);
-    for (const [other, otherCode, otherGuard] of all) if (otherCode !== code) expect(otherGuard(err)).toBe(false), void other;
+    for (const [, otherCode, otherGuard] of all) if (otherCode !== code) expect(otherGuard(err)).toBe(false);
   });
 
   it("guards recognise errors from another copy of the package (brand symbol + code)", () => {
@@ -119,7 +122,13 @@ describe("error classes", () => {
   });
 
   it("ValidationError names the first issue's path", () => {
-    const e = new ValidationError([{ message: "Expected string", path: ["data", 2, "email"] }, { message: "x", path: [] }], "{}");
+    const e = new ValidationError(
+      [
+        { message: "Expected string", path: ["data", 2, "email"] },
+        { message: "x", path: [] },
+      ],
+      "{}",
+    );
     expect(e.message).toBe("response failed validation at data.2.email: Expected string (+1 more)");
   });
 });

@@ -2,16 +2,18 @@ import { randomUUID } from "node:crypto";
 import diagnostics from "node:diagnostics_channel";
 import type { Readable } from "node:stream";
 import { type Clock, systemClock } from "../clock.js";
-import { compose } from "../compose.js";
+import { compose, trusted } from "../compose.js";
 import { ConfigError, describeRequest } from "../errors.js";
-import { type Logger, type LoggingOptions, logRetries, logging } from "../middleware/logging.js";
+import { type Logger, type LoggingOptions, logging, logRetries } from "../middleware/logging.js";
 import type { Policy } from "../middleware/policy.js";
 import { type RetryEvent, type RetryOptions, retry } from "../middleware/retry.js";
 import { type RetryBudget, retryBudget } from "../middleware/retry-budget.js";
-import { timeout } from "../middleware/timeout.js";
+import { attemptDeadline, callDeadline } from "../middleware/timeout.js";
+import { type PaginationMethods, paginationMethods } from "../pagination/client-methods.js";
 import { type InferOutput, type Schema, validateWithSchema } from "../schema/validate.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
+import { type StreamingMethods, streamingMethods } from "../streaming/client-methods.js";
 import { undiciTransport } from "../transport/undici.js";
 import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, Transport } from "../types.js";
 import { encodeBody } from "./body.js";
@@ -64,6 +66,9 @@ export interface Client {
   /** Sends an already-built request through the pipeline (used by pagination, GraphQL, OAuth helpers). */
   readonly send: Next;
   // issue 6: pagination/sse wiring
+  paginate: PaginationMethods["paginate"];
+  pages: PaginationMethods["pages"];
+  sse: StreamingMethods["sse"];
 }
 
 const startChannel = diagnostics.channel("ballast:request:start");
@@ -100,19 +105,25 @@ function toLoggingOptions(logger: Logger | LoggingOptions, clock: Clock): Loggin
 function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Shared): { send: Next; policies: Record<string, Policy> } {
   const { clock, store } = shared;
   const ctx = { clock, store };
-  const steps: Middleware[] = [shared.stats.middleware];
+  const steps: Middleware[] = [trusted(shared.stats.middleware)];
   const policies: Record<string, Policy> = {};
   const log = options.logger ? toLoggingOptions(options.logger, clock) : undefined;
-  if (log) steps.push(logging(log));
+  if (log) steps.push(trusted(logging(log)));
   for (const p of callPolicies(options, ctx)) {
     steps.push(p);
     policies[p.name] = p;
   }
-  if (config.totalTimeout !== undefined) steps.push(timeout({ ms: config.totalTimeout, limit: "total", clock }));
+  steps.push(callDeadline(config.totalTimeout, clock));
   if (options.retry !== false) {
     const userHook = options.retry?.onRetry;
     const logHook = log && logRetries(log);
-    const onRetry = logHook && userHook ? (e: RetryEvent) => (logHook(e), userHook(e)) : (logHook ?? userHook);
+    const onRetry =
+      logHook && userHook
+        ? (e: RetryEvent) => {
+            logHook(e);
+            userHook(e);
+          }
+        : (logHook ?? userHook);
     const r = retry({ clock, ...options.retry, budget: shared.budget ?? false, ...(onRetry && { onRetry }) });
     steps.push(r);
     policies.retry = r;
@@ -121,7 +132,7 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
     steps.push(p);
     policies[p.name] = p;
   }
-  if (config.attemptTimeout !== undefined) steps.push(timeout({ ms: config.attemptTimeout, limit: "attempt", clock }));
+  steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock));
   if (options.auth) steps.push(options.auth);
   if (options.use) steps.push(...options.use);
   const transport = shared.transport;
@@ -250,6 +261,9 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     },
     config,
     send,
+    // issue 6: pagination/sse wiring
+    ...paginationMethods({ raw: (o) => send(buildRequest(o)), config }),
+    ...streamingMethods({ raw: (o) => send(buildRequest(o)), config }),
   };
   return client;
 }

@@ -1,3 +1,4 @@
+import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
 
@@ -18,14 +19,14 @@ export function bearer(token: Secret): Middleware {
   checkSecret("bearer(token)", token);
   if (typeof token === "string") {
     const value = `Bearer ${token}`;
-    return function bearerAuth(req, next) {
+    return trusted(function bearerAuth(req, next) {
       return next({ ...req, headers: { ...req.headers, authorization: value } });
-    };
+    });
   }
-  return async function bearerAuth(req, next) {
+  return trusted(async function bearerAuth(req, next) {
     const t = await resolve(token);
     return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
-  };
+  });
 }
 
 export type ApiKeyOptions = { value: Secret; header: string; query?: never } | { value: Secret; query: string; header?: never };
@@ -38,18 +39,18 @@ export function apiKey(options: ApiKeyOptions): Middleware {
   if (header !== undefined) {
     if (typeof header !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError("apiKey.header", "must be a valid header name");
     const name = header.toLowerCase();
-    return async function apiKeyAuth(req, next) {
+    return trusted(async function apiKeyAuth(req, next) {
       const v = await resolve(options.value);
       return next({ ...req, headers: { ...req.headers, [name]: v } });
-    };
+    });
   }
   if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
   const param = encodeURIComponent(query);
-  return async function apiKeyAuth(req, next) {
+  return trusted(async function apiKeyAuth(req, next) {
     const v = await resolve(options.value);
     const sep = req.path.includes("?") ? "&" : "?";
     return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
-  };
+  });
 }
 
 export interface BasicOptions {
@@ -66,12 +67,12 @@ export function basic(options: BasicOptions): Middleware {
   const encode = (password: string) => `Basic ${Buffer.from(`${options.username}:${password}`).toString("base64")}`;
   if (typeof options.password === "string") {
     const value = encode(options.password);
-    return function basicAuth(req, next) {
+    return trusted(function basicAuth(req, next) {
       return next({ ...req, headers: { ...req.headers, authorization: value } });
-    };
+    });
   }
   const password = options.password;
-  return async function basicAuth(req, next) {
+  return trusted(async function basicAuth(req, next) {
     return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
-  };
+  });
 }

@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError, isApiError } from "../errors.js";
 import type { ApiRequest, Middleware } from "../types.js";
-import type { RetryEvent } from "./retry.js";
 import { redactFields, redactHeaders, redactUrl } from "../util/redact.js";
+import type { RetryEvent } from "./retry.js";
 
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
 

@@ -1,7 +1,6 @@
 import { type Clock, systemClock } from "../clock.js";
 import { memoryStore } from "../stores/memory.js";
 import type { ApiRequest, Middleware } from "../types.js";
-import type { Policy } from "./policy.js";
 import { defaultRateLimitKey } from "./rate-limit/key.js";
 import { createLimiter, type RateLimitKeyStats } from "./rate-limit/limiter.js";
 import { type RateLimitOptions, resolveRateLimitOptions } from "./rate-limit/options.js";
@@ -26,7 +25,7 @@ export interface RateLimitStats {
  * Responses that say the quota is spent pause the key for every process; the
  * response itself is returned unchanged (retry decides what to do with it).
  */
-export function rateLimit(options: RateLimitOptions): Policy & { stats(): RateLimitStats } {
+export function rateLimit(options: RateLimitOptions): Middleware & { stats(): RateLimitStats } {
   const o = resolveRateLimitOptions(options);
   const clock: Clock = options.clock ?? systemClock;
   const limiter = createLimiter(options.store ?? memoryStore({ clock }), o.rules, clock);
@@ -39,7 +38,7 @@ export function rateLimit(options: RateLimitOptions): Policy & { stats(): RateLi
   });
 
   async function learn(key: string, status: number, res: Parameters<typeof serverPauseMs>[1]): Promise<void> {
-    const pause = serverPauseMs(status, res, clock.now());
+    const pause = serverPauseMs(status, res, clock.now(), o.learn === "rejections");
     if (pause === undefined) return;
     const ms = Math.min(pause, o.maxPause);
     await limiter.pause(key, ms);
@@ -52,7 +51,7 @@ export function rateLimit(options: RateLimitOptions): Policy & { stats(): RateLi
     const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
     if (waiting !== undefined) await waiting;
     const res = await next(req);
-    if (o.learn) await learn(key, res.status, res.headers);
+    if (o.learn !== false) await learn(key, res.status, res.headers);
     return res;
   };
   return Object.assign(rateLimitMiddleware, { stats: (): RateLimitStats => ({ limits, keys: limiter.stats() }) });

@@ -1,6 +1,7 @@
 import diagnostics from "node:diagnostics_channel";
 import { discardBody } from "../client/read-body.js";
 import { type Clock, systemClock } from "../clock.js";
+import { trusted } from "../compose.js";
 import { AbortError, ConfigError, describeRequest, type ErrorRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
@@ -147,5 +148,5 @@ export function retry(options: RetryOptions = {}): Policy {
       }
     }
   };
-  return Object.assign(retryMiddleware, { stats: () => ({ budget: budget?.available }) });
+  return Object.assign(trusted(retryMiddleware), { stats: () => ({ budget: budget?.available }) });
 }

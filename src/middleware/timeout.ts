@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../clock.js";
+import { trusted } from "../compose.js";
 import { AbortError, ConfigError, describeRequest, isApiError, TimeoutError, type TimeoutKind } from "../errors.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
@@ -36,35 +37,11 @@ export function timeout(options: TimeoutOptions | Duration): Middleware {
   const clock = opts.clock ?? systemClock;
 
   const run = (req: ApiRequest, next: Next, ms: number): Promise<ApiResponse> => {
-    const parent = req.signal;
-    if (parent?.aborted) {
-      const r = parent.reason;
-      return Promise.reject(isApiError(r) ? r : new AbortError(r, { request: describeRequest(req) }));
-    }
-    const controller = new AbortController();
-    const onParentAbort = () => controller.abort(parent?.reason);
-    parent?.addEventListener("abort", onParentAbort, { once: true });
-    const cancel = clock.schedule(ms, () => controller.abort(new TimeoutError(limit, ms, { request: describeRequest(req) })));
-    const done = () => {
-      cancel();
-      parent?.removeEventListener("abort", onParentAbort);
-    };
-    const child: ApiRequest = { ...req, signal: controller.signal };
     if (limit === "total") {
       const deadline = clock.now() + ms;
-      if (req.deadline === undefined || deadline < req.deadline) child.deadline = deadline;
+      if (req.deadline === undefined || deadline < req.deadline) req = { ...req, deadline };
     }
-    return next(child).then(
-      (res) => {
-        if (res.body === null || res.body.destroyed) done();
-        else res.body.once("close", done);
-        return res;
-      },
-      (err) => {
-        done();
-        throw err;
-      },
-    );
+    return withTimer(req, next, ms, () => new TimeoutError(limit, ms, { request: describeRequest(req) }), clock);
   };
 
   const name = limit === "total" ? "totalTimeout" : "attemptTimeout";
@@ -75,4 +52,80 @@ export function timeout(options: TimeoutOptions | Duration): Middleware {
   };
   Object.defineProperty(middleware, "name", { value: name });
   return middleware;
+}
+
+/**
+ * Runs `next` with a signal that aborts after `ms` with the error `expire()`
+ * makes, or when the request's own signal aborts. The timer lasts until the
+ * response body is read or discarded.
+ */
+function withTimer(req: ApiRequest, next: Next, ms: number, expire: () => TimeoutError, clock: Clock): Promise<ApiResponse> {
+  const parent = req.signal;
+  if (parent?.aborted) {
+    const r = parent.reason;
+    return Promise.reject(isApiError(r) ? r : new AbortError(r, { request: describeRequest(req) }));
+  }
+  const controller = new AbortController();
+  const onParentAbort = parent && (() => controller.abort(parent.reason));
+  if (onParentAbort) parent.addEventListener("abort", onParentAbort, { once: true });
+  const cancel = clock.schedule(ms, () => controller.abort(expire()));
+  const done = () => {
+    cancel();
+    if (onParentAbort) parent.removeEventListener("abort", onParentAbort);
+  };
+  return next({ ...req, signal: controller.signal }).then(
+    (res) => {
+      if (res.body === null || res.body.destroyed) done();
+      else res.body.once("close", done);
+      return res;
+    },
+    (err) => {
+      done();
+      throw err;
+    },
+  );
+}
+
+/**
+ * The client's total limit, outside retry: it only sets `req.deadline`. No
+ * timer runs here: each attempt's timer (below) stops at the deadline, and
+ * retry, the rate limiter and the other waits never plan past it — one timer
+ * per attempt instead of two.
+ */
+export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
+  return trusted(function totalTimeout(req, next) {
+    const override = (req.context.timeout as TimeoutOverride | undefined)?.total;
+    const total = override === false ? undefined : (override ?? ms);
+    if (total === undefined) return next(req);
+    const deadline = clock.now() + total;
+    return next(req.deadline !== undefined && req.deadline <= deadline ? req : { ...req, deadline });
+  });
+}
+
+/**
+ * The client's per-attempt timer, inside retry: it fires at the earlier of
+ * the attempt limit and the call's deadline, and the `TimeoutError` names
+ * whichever that was.
+ */
+export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock): Middleware {
+  return trusted(function attemptTimeout(req, next) {
+    const overrides = req.context.timeout as TimeoutOverride | undefined;
+    const attempt = overrides?.attempt === false ? undefined : (overrides?.attempt ?? attemptMs);
+    const total = overrides?.total === false ? undefined : (overrides?.total ?? totalMs);
+    const left = req.deadline === undefined ? undefined : req.deadline - clock.now();
+    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError("total", total ?? 0, { request: describeRequest(req) }));
+    if (attempt === undefined && left === undefined) return next(req);
+    const byTotal = left !== undefined && (attempt === undefined || left < attempt);
+    const ms = byTotal ? (left as number) : (attempt as number);
+    return withTimer(
+      req,
+      next,
+      ms,
+      () =>
+        byTotal
+          ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) })
+          : new TimeoutError("attempt", ms, { request: describeRequest(req) }),
+      clock,
+    );
+  });
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ParamObject, encodeParams } from "../../src/client/params.js";
+import { encodeParams, type ParamObject } from "../../src/client/params.js";
 
 /** A reference decoder for bracket notation, written for the test: `a[b][0]=x` → { a: { b: ["x"] } }. */
 function decode(qs: string): Record<string, unknown> {

@@ -12,7 +12,8 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 afterEach(() => sim.reset());
 
-const headersOf = () => sim.route("GET", "/me", (req) => ({ json: { authorization: req.headers.authorization ?? null, key: req.headers["x-api-key"] ?? null, query: req.query } }));
+const headersOf = () =>
+  sim.route("GET", "/me", (req) => ({ json: { authorization: req.headers.authorization ?? null, key: req.headers["x-api-key"] ?? null, query: req.query } }));
 
 describe("auth", () => {
   it("bearer sends Authorization: Bearer", async () => {
@@ -49,7 +50,12 @@ describe("auth", () => {
   });
 
   it("rejects invalid auth options at construction", () => {
-    for (const make of [() => bearer(""), () => apiKey({ value: "x" } as never), () => apiKey({ header: "bad header", value: "x" }), () => basic({ username: "a:b", password: "p" })]) {
+    for (const make of [
+      () => bearer(""),
+      () => apiKey({ value: "x" } as never),
+      () => apiKey({ header: "bad header", value: "x" }),
+      () => basic({ username: "a:b", password: "p" }),
+    ]) {
       let caught: unknown;
       try {
         make();

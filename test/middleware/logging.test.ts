@@ -31,7 +31,12 @@ describe("logging", () => {
     await c.get("/missing").catch(() => {});
     const text = JSON.stringify(lines);
     for (const s of ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"]) expect(text).not.toContain(s);
-    expect(lines.map((l) => `${l.level}:${l.msg}`)).toEqual(["debug:ballast request", "info:ballast response", "debug:ballast request", "warn:ballast response"]);
+    expect(lines.map((l) => `${l.level}:${l.msg}`)).toEqual([
+      "debug:ballast request",
+      "info:ballast response",
+      "debug:ballast request",
+      "warn:ballast response",
+    ]);
     expect(lines[0]?.obj.body).toEqual({ user: "ann", password: "[REDACTED]", card_number: "[REDACTED]" });
     expect(lines[1]?.obj).toMatchObject({ method: "POST", status: 200, attempts: 1 });
     expect(String(lines[1]?.obj.url)).toContain("page=1");

@@ -2,7 +2,7 @@ import net from "node:net";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
-import { type HttpError, type NetworkError, isAbortError, isHttpError, isNetworkError, isTimeoutError } from "../../src/errors.js";
+import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/backoff.js";
 import type { RetryEvent } from "../../src/middleware/retry.js";
 import { retryBudget } from "../../src/middleware/retry-budget.js";

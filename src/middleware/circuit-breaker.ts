@@ -1,0 +1,116 @@
+import { channel } from "node:diagnostics_channel";
+import { type Clock, systemClock } from "../clock.js";
+import { CircuitOpenError, describeRequest, isAbortError } from "../errors.js";
+import { memoryStore } from "../stores/memory.js";
+import type { BreakerSnapshot, BreakerStateName } from "../stores/types.js";
+import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
+import { toMillis } from "../util/duration.js";
+import { isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
+import { type CircuitBreakerOptions, type CircuitStateChange, resolveBreakerConfig } from "./circuit-breaker/options.js";
+
+export { isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
+export type { CircuitBreakerOptions, CircuitStateChange } from "./circuit-breaker/options.js";
+
+/** Every state change is published here (`{ key, from, to, retryAt }`) for telemetry. */
+const stateChannel = channel("ballast:circuit:state");
+
+export interface CircuitKeyStats {
+  state: BreakerStateName;
+  /** When open: when probes will be let through (clock ms). */
+  retryAt: number | undefined;
+  /** Requests and failures in the current window, failures in a row. */
+  total: number;
+  failures: number;
+  consecutive: number;
+  /** Requests refused with `CircuitOpenError` by this process. */
+  rejected: number;
+}
+
+interface Cached extends CircuitKeyStats {
+  checkedAt: number;
+}
+
+/**
+ * A circuit breaker per origin (or route, or key): closed → open when the
+ * failure rate over a sliding window passes `failureRate` with at least
+ * `minimumRequests`, or after `consecutiveFailures`; open fails fast with
+ * `CircuitOpenError` without touching the server; after `halfOpenAfter` a
+ * bounded number of probes decide between closed and open again. State lives
+ * in the store, so with `redisStore` the whole fleet shares each breaker.
+ */
+export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware & { stats(): Record<string, CircuitKeyStats> } {
+  const config = resolveBreakerConfig(options);
+  const clock: Clock = options.clock ?? systemClock;
+  const store = options.store ?? memoryStore({ clock });
+  const syncMs = toMillis(options.syncInterval ?? "1s", "circuitBreaker.syncInterval");
+  const isFailure = options.isFailure ?? isServerFailure;
+  const onStateChange = options.onStateChange;
+  const key = options.key ?? "origin";
+  const keyOf = typeof key === "function" ? key : key === "route" ? (req: ApiRequest) => `${req.origin} ${req.route}` : (req: ApiRequest) => req.origin;
+  const cache = new Map<string, Cached>();
+
+  /** Takes the store's answer as this process's copy, announcing a state change. */
+  function update(k: string, snap: BreakerSnapshot): Cached {
+    const now = clock.now();
+    const prev = cache.get(k);
+    const next: Cached = {
+      state: snap.state,
+      retryAt: snap.state === "open" ? now + snap.retryIn : undefined,
+      total: snap.total,
+      failures: snap.failures,
+      consecutive: snap.consecutive,
+      rejected: prev?.rejected ?? 0,
+      checkedAt: now,
+    };
+    cache.set(k, next);
+    const from = prev?.state ?? "closed";
+    if (from !== next.state) {
+      const change: CircuitStateChange = { key: k, from, to: next.state, retryAt: next.retryAt };
+      if (stateChannel.hasSubscribers) stateChannel.publish(change);
+      onStateChange?.(change);
+    }
+    return next;
+  }
+
+  function refuse(k: string, c: Cached, retryAt: number, req: ApiRequest): CircuitOpenError {
+    c.rejected++;
+    return new CircuitOpenError(k, retryAt, { request: describeRequest(req) });
+  }
+
+  async function record(k: string, outcome: Outcome, probe: boolean): Promise<void> {
+    if (outcome.error !== undefined && isAbortError(outcome.error)) return; // the caller gave up: says nothing about the server
+    update(k, await store.breakerRecord(k, config, { success: !isFailure(outcome), probe }));
+  }
+
+  const circuitBreakerMiddleware: Middleware = async (req, next) => {
+    const k = keyOf(req);
+    const now = clock.now();
+    let c = cache.get(k);
+    if (c === undefined || now - c.checkedAt >= syncMs) c = update(k, await store.breakerState(k, config));
+    if (c.state === "open" && c.retryAt !== undefined && now < c.retryAt) throw refuse(k, c, c.retryAt, req);
+    let probe = false;
+    if (c.state !== "closed") {
+      const p = await store.breakerProbe(k, config);
+      c = update(k, p);
+      if (!p.allowed) throw refuse(k, c, c.retryAt ?? clock.now() + Math.min(config.openMs, 1000), req);
+      probe = p.state !== "closed";
+    }
+    let res: ApiResponse;
+    try {
+      res = await next(req);
+    } catch (error) {
+      await record(k, { error }, probe);
+      throw error;
+    }
+    await record(k, { response: res }, probe);
+    return res;
+  };
+
+  return Object.assign(circuitBreakerMiddleware, {
+    stats(): Record<string, CircuitKeyStats> {
+      const out: Record<string, CircuitKeyStats> = {};
+      for (const [k, { checkedAt: _, ...s }] of cache) out[k] = s;
+      return out;
+    },
+  });
+}

@@ -1,0 +1,195 @@
+import { type Clock, systemClock } from "../clock.js";
+import { AbortError, ConfigError, describeRequest, isApiError } from "../errors.js";
+import { memoryStore } from "../stores/memory.js";
+import type { Permit, Store } from "../stores/types.js";
+import type { ApiRequest, Middleware } from "../types.js";
+import { type Duration, toMillis } from "../util/duration.js";
+
+export interface ConcurrencyOptions {
+  /** Most requests in flight at once, per key. */
+  limit: number;
+  /** The semaphore a request takes a permit of: a fixed name, or one per key a function returns (default: the request's origin). */
+  key?: string | ((req: ApiRequest) => string);
+  /**
+   * Shared stores only: a permit's lease (default `"30s"`), renewed every third of
+   * it while the request runs; a crashed process's permits return when it ends.
+   */
+  lease?: Duration;
+  /** Shared stores only: how often a waiter checks for permits freed by other processes (default `"25ms"`). */
+  pollInterval?: Duration;
+  /** Where permits live (default: in-process). With `redisStore` the limit holds across the fleet. */
+  store?: Store;
+  clock?: Clock;
+}
+
+export interface ConcurrencyKeyStats {
+  /** Requests of this process in flight / waiting for a permit. */
+  active: number;
+  queued: number;
+}
+
+interface Waiter {
+  grant(permit: Permit): void;
+  fail(err: unknown): void;
+}
+
+interface Semaphore {
+  active: number;
+  /** Local FIFO of requests waiting for a permit; only the pump asks the store for them. */
+  waiters: Waiter[];
+  pumping: boolean;
+  /** Wakes the pump early (a permit was released here). */
+  kick: (() => void) | undefined;
+  /** Counts local releases, so one that lands while the pump asks the store is not missed. */
+  releases: number;
+}
+
+function resolveOptions(options: number | ConcurrencyOptions): ConcurrencyOptions {
+  const o = typeof options === "number" ? { limit: options } : options;
+  if (typeof o !== "object" || o === null) throw new ConfigError("concurrency", "must be a number or { limit }");
+  if (!Number.isInteger(o.limit) || o.limit < 1) throw new ConfigError("concurrency.limit", `must be a positive integer; got ${String(o.limit)}`);
+  if (o.key !== undefined && typeof o.key !== "string" && typeof o.key !== "function")
+    throw new ConfigError("concurrency.key", "must be a string or a function (req) => string");
+  return o;
+}
+
+/**
+ * Bounds the requests in flight (from sending until the response headers
+ * arrive, or the attempt fails). Waiters are served first in, first out and
+ * leave the queue when their signal aborts. With a shared store (Redis) it is a
+ * distributed semaphore: permits carry leases, renewed while the request runs,
+ * so the permits of a process that dies come back when their lease ends.
+ */
+export function concurrency(options: number | ConcurrencyOptions): Middleware & { stats(): Record<string, ConcurrencyKeyStats> } {
+  const o = resolveOptions(options);
+  const clock = o.clock ?? systemClock;
+  const store = o.store ?? memoryStore({ clock });
+  const shared = store.kind !== "memory";
+  // In one process nothing can die holding a permit: no lease to renew.
+  const leaseMs = shared ? toMillis(o.lease ?? "30s", "concurrency.lease") : Number.POSITIVE_INFINITY;
+  const pollMs = toMillis(o.pollInterval ?? "25ms", "concurrency.pollInterval");
+  if (shared && leaseMs < 30) throw new ConfigError("concurrency.lease", "must be at least 30 ms");
+  const limit = o.limit;
+  const fixed = typeof o.key === "string" ? o.key : undefined;
+  const keyOf = typeof o.key === "function" ? o.key : (req: ApiRequest) => fixed ?? req.origin;
+  const semaphores = new Map<string, Semaphore>();
+
+  function semaphore(k: string): Semaphore {
+    let s = semaphores.get(k);
+    if (s === undefined) {
+      s = { active: 0, waiters: [], pumping: false, kick: undefined, releases: 0 };
+      semaphores.set(k, s);
+    }
+    return s;
+  }
+
+  function aborted(req: ApiRequest): unknown {
+    const reason = req.signal?.reason;
+    return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req) });
+  }
+
+  /** Sleeps until a local release kicks, or (shared store) until the next poll for permits freed elsewhere. */
+  function idle(s: Semaphore): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = new AbortController();
+      s.kick = () => {
+        s.kick = undefined;
+        timer.abort();
+        resolve();
+      };
+      if (shared)
+        clock.sleep(pollMs, timer.signal).then(
+          () => s.kick?.(),
+          () => {},
+        );
+    });
+  }
+
+  /** Hands permits to the local waiters in order, one store call per permit. */
+  async function pump(k: string, s: Semaphore): Promise<void> {
+    s.pumping = true;
+    try {
+      while (s.waiters.length > 0) {
+        let permit: Permit | undefined;
+        const releases = s.releases;
+        try {
+          permit = await store.acquirePermit(k, limit, leaseMs);
+        } catch (err) {
+          for (const w of s.waiters.splice(0)) w.fail(err);
+          return;
+        }
+        if (permit === undefined) {
+          if (s.releases === releases) await idle(s);
+          continue;
+        }
+        const head = s.waiters.shift();
+        if (head === undefined) await store.releasePermit(permit).catch(() => {});
+        else head.grant(permit);
+      }
+    } finally {
+      s.pumping = false;
+    }
+  }
+
+  function take(k: string, s: Semaphore, req: ApiRequest): Promise<Permit> {
+    if (req.signal?.aborted) return Promise.reject(aborted(req));
+    return new Promise<Permit>((resolve, reject) => {
+      const onAbort = () => {
+        const i = s.waiters.indexOf(w);
+        if (i !== -1) s.waiters.splice(i, 1);
+        reject(aborted(req));
+      };
+      const w: Waiter = {
+        grant(permit) {
+          req.signal?.removeEventListener("abort", onAbort);
+          resolve(permit);
+        },
+        fail(err) {
+          req.signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      s.waiters.push(w);
+      if (!s.pumping) void pump(k, s);
+    });
+  }
+
+  function keepAlive(permit: Permit): AbortController | undefined {
+    if (!shared) return undefined;
+    const stop = new AbortController();
+    const loop = async () => {
+      while (!stop.signal.aborted) {
+        await clock.sleep(leaseMs / 3, stop.signal);
+        if (!(await store.renewPermit(permit, leaseMs))) return;
+      }
+    };
+    loop().catch(() => {});
+    return stop;
+  }
+
+  const concurrencyMiddleware: Middleware = async (req, next) => {
+    const k = keyOf(req);
+    const s = semaphore(k);
+    const permit = await take(k, s, req);
+    s.active++;
+    const renewal = keepAlive(permit);
+    try {
+      return await next(req);
+    } finally {
+      s.active--;
+      renewal?.abort();
+      await store.releasePermit(permit).catch(() => {});
+      s.releases++;
+      s.kick?.();
+    }
+  };
+
+  return Object.assign(concurrencyMiddleware, {
+    stats(): Record<string, ConcurrencyKeyStats> {
+      const out: Record<string, ConcurrencyKeyStats> = {};
+      for (const [k, s] of semaphores) out[k] = { active: s.active, queued: s.waiters.length };
+      return out;
+    },
+  });
+}
