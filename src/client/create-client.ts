@@ -98,7 +98,7 @@ function toLoggingOptions(logger: Logger | LoggingOptions, clock: Clock): Loggin
 
 /**
  * Builds the pipeline, outer to inner: stats, logging, cache/dedupe, total
- * timeout, retry, rate limit, circuit breaker, concurrency, attempt timeout,
+ * timeout, retry, circuit breaker, rate limit, concurrency, attempt timeout,
  * auth, `use`, transport. Each attempt (which the server counts) passes the
  * rate limiter and the breaker; the total timeout bounds every wait.
  */
@@ -109,9 +109,9 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
   const policies: Record<string, Policy> = {};
   const log = options.logger ? toLoggingOptions(options.logger, clock) : undefined;
   if (log) steps.push(trusted(logging(log)));
-  for (const p of callPolicies(options, ctx)) {
+  for (const [name, p] of callPolicies(options, ctx)) {
     steps.push(p);
-    policies[p.name] = p;
+    policies[name] = p;
   }
   steps.push(callDeadline(config.totalTimeout, clock));
   if (options.retry !== false) {
@@ -128,9 +128,9 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
     steps.push(r);
     policies.retry = r;
   }
-  for (const p of attemptPolicies(options, ctx)) {
+  for (const [name, p] of attemptPolicies(options, ctx)) {
     steps.push(p);
-    policies[p.name] = p;
+    policies[name] = p;
   }
   steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock));
   if (options.auth) steps.push(options.auth);

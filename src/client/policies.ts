@@ -1,9 +1,26 @@
 import type { Clock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import { type CacheOptions, cache } from "../middleware/cache.js";
+import { type CircuitBreakerOptions, circuitBreaker } from "../middleware/circuit-breaker.js";
+import { type ConcurrencyOptions, concurrency } from "../middleware/concurrency.js";
+import { type DedupeOptions, dedupe } from "../middleware/dedupe.js";
 import type { Policy } from "../middleware/policy.js";
+import { type RateLimitOptions, rateLimit } from "../middleware/rate-limit.js";
 import type { Store } from "../stores/types.js";
 
-/** Client options that switch on shared-state policies. */
-export type PolicyOptions = {};
+/** Client options that switch on shared-state policies. Each is off unless given. */
+export interface PolicyOptions {
+  /** Client-side rate limit (GCRA), shared through `store`: `{ limits: [{ requests: 100, per: "1s" }] }`. */
+  rateLimit?: RateLimitOptions | false;
+  /** Circuit breaker per origin: `{ failureRate: 0.5, minimumRequests: 20 }`. */
+  circuitBreaker?: CircuitBreakerOptions | false;
+  /** Max requests in flight: a number, or `{ limit, key, lease }`. */
+  concurrency?: number | ConcurrencyOptions | false;
+  /** RFC 9111 HTTP cache: `true` for a 50 MB in-memory LRU, or options. */
+  cache?: CacheOptions | boolean;
+  /** Share identical in-flight GET/HEAD calls: `true`, or options. */
+  dedupe?: DedupeOptions | boolean;
+}
 
 /** What every policy of one client shares. */
 export interface PolicyContext {
@@ -11,12 +28,39 @@ export interface PolicyContext {
   clock: Clock;
 }
 
-/** Policies that wrap the whole call, outside timeouts and retries (cache, dedupe). */
-export function callPolicies(_options: PolicyOptions, _ctx: PolicyContext): Policy[] {
-  return [];
+type Named = [name: string, policy: Policy];
+
+function object<T>(value: T | boolean | undefined, option: string): T | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {} as T;
+  if (typeof value !== "object" || value === null) throw new ConfigError(option, "must be an options object, true or false");
+  return value;
 }
 
-/** Policies every attempt passes, inside retry: rate limit, circuit breaker, concurrency. */
-export function attemptPolicies(_options: PolicyOptions, _ctx: PolicyContext): Policy[] {
-  return [];
+/** Policies that wrap the whole call, outside timeouts and retries: cache, then dedupe. */
+export function callPolicies(o: PolicyOptions, { clock }: PolicyContext): Named[] {
+  const out: Named[] = [];
+  const c = object<CacheOptions>(o.cache, "cache");
+  if (c) out.push(["cache", cache({ clock, ...c })]);
+  const d = object<DedupeOptions>(o.dedupe, "dedupe");
+  if (d) out.push(["dedupe", dedupe(d)]);
+  return out;
+}
+
+/**
+ * Policies every attempt passes, inside retry: the breaker first (an open
+ * circuit fails fast without spending quota or waiting in the limiter's
+ * queue), then the rate limiter, then concurrency.
+ */
+export function attemptPolicies(o: PolicyOptions, { store, clock }: PolicyContext): Named[] {
+  const out: Named[] = [];
+  const cb = object<CircuitBreakerOptions>(o.circuitBreaker, "circuitBreaker");
+  if (cb) out.push(["circuitBreaker", circuitBreaker({ store, clock, ...cb })]);
+  const rl = object<RateLimitOptions>(o.rateLimit, "rateLimit");
+  if (rl) out.push(["rateLimit", rateLimit({ store, clock, ...rl })]);
+  if (o.concurrency !== undefined && o.concurrency !== false) {
+    const cc = typeof o.concurrency === "number" ? { limit: o.concurrency } : o.concurrency;
+    out.push(["concurrency", concurrency({ store, clock, ...cc } as ConcurrencyOptions)]);
+  }
+  return out;
 }
