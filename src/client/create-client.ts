@@ -20,7 +20,7 @@ import { encodeBody } from "./body.js";
 import { toHttpError } from "./http-error.js";
 import { type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
 import { decodeBody } from "./parse.js";
-import { attemptPolicies, callPolicies } from "./policies.js";
+import { attemptPolicies, callPolicies, concurrencyPolicy } from "./policies.js";
 import { discardBody, readBody } from "./read-body.js";
 import { type RouteStats, StatsRecorder } from "./stats.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
@@ -98,7 +98,7 @@ function toLoggingOptions(logger: Logger | LoggingOptions, clock: Clock): Loggin
 
 /**
  * Builds the pipeline, outer to inner: stats, logging, cache/dedupe, total
- * timeout, retry, circuit breaker, rate limit, concurrency, attempt timeout,
+ * timeout, retry, circuit breaker, rate limit, attempt timeout, concurrency,
  * auth, `use`, transport. Each attempt (which the server counts) passes the
  * rate limiter and the breaker; the total timeout bounds every wait.
  */
@@ -133,6 +133,10 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
     policies[name] = p;
   }
   steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock));
+  for (const [name, p] of concurrencyPolicy(options, ctx)) {
+    steps.push(p);
+    policies[name] = p;
+  }
   if (options.auth) steps.push(options.auth);
   if (options.use) steps.push(...options.use);
   const transport = shared.transport;

@@ -50,7 +50,7 @@ export function callPolicies(o: PolicyOptions, { clock }: PolicyContext): Named[
 /**
  * Policies every attempt passes, inside retry: the breaker first (an open
  * circuit fails fast without spending quota or waiting in the limiter's
- * queue), then the rate limiter, then concurrency.
+ * queue), then the rate limiter (its waits end at the call's deadline).
  */
 export function attemptPolicies(o: PolicyOptions, { store, clock }: PolicyContext): Named[] {
   const out: Named[] = [];
@@ -58,9 +58,12 @@ export function attemptPolicies(o: PolicyOptions, { store, clock }: PolicyContex
   if (cb) out.push(["circuitBreaker", circuitBreaker({ store, clock, ...cb })]);
   const rl = object<RateLimitOptions>(o.rateLimit, "rateLimit");
   if (rl) out.push(["rateLimit", rateLimit({ store, clock, ...rl })]);
-  if (o.concurrency !== undefined && o.concurrency !== false) {
-    const cc = typeof o.concurrency === "number" ? { limit: o.concurrency } : o.concurrency;
-    out.push(["concurrency", concurrency({ store, clock, ...cc } as ConcurrencyOptions)]);
-  }
   return out;
+}
+
+/** The concurrency limit: inside the attempt timer, so waiting for a permit counts against the attempt and the deadline. */
+export function concurrencyPolicy(o: PolicyOptions, { store, clock }: PolicyContext): Named[] {
+  if (o.concurrency === undefined || o.concurrency === false) return [];
+  const cc = typeof o.concurrency === "number" ? { limit: o.concurrency } : o.concurrency;
+  return [["concurrency", concurrency({ store, clock, ...cc } as ConcurrencyOptions)]];
 }
