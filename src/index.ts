@@ -32,5 +32,36 @@ export { validateWithSchema, type InferOutput, type Schema } from "./schema/vali
 export { redactUrl, redactHeaders } from "./util/redact.js";
 
 // --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---
+export {
+  defaultRateLimitKey,
+  type RateLimitKeyStats,
+  type RateLimitOptions,
+  type RateLimitPauseEvent,
+  type RateLimitRule,
+  type RateLimitStats,
+  rateLimit,
+  serverPauseMs,
+} from "./middleware/rate-limit.js";
+export {
+  type CircuitBreakerOptions,
+  type CircuitKeyStats,
+  type CircuitStateChange,
+  circuitBreaker,
+  isServerFailure,
+  type Outcome,
+} from "./middleware/circuit-breaker.js";
+export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency.js";
+export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
+export type { BreakerConfig, BreakerSnapshot, BreakerStateName, Permit, PolicyStore, RateDecision, RateRule } from "./stores/types.js";
 
 // --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
+export { cursor, offset, page, linkHeader, nextUrl, pages, paginate, parseLinkHeader, PaginationError, isPaginationError } from "./pagination/index.js";
+export type { CursorOptions, OffsetOptions, PageNumberOptions, LinkHeaderOptions, Link, NextUrlOptions, Page, PagesOptions, PaginateOptions, PaginationErrorReason, Extractor, PageQuery, PageRequest, PageResponse, PageSender, PaginationStrategy } from "./pagination/index.js";
+export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./pagination/client-methods.js";
+export { shape, type ShapeOptions } from "./schema/shape.js";
+export { cache, CACHE_STATUS_HEADER, type CacheOptions, type CacheStats } from "./middleware/cache.js";
+export type { CacheStore } from "./middleware/cache-store.js";
+export { dedupe, type DedupeOptions, type DedupeStats } from "./middleware/dedupe.js";
+export { batch, BatchError, isBatchError, type Batcher, type BatchOptions, type BatchResult, type BatchStats } from "./batch/index.js";
+export { sse, ndjson, type SseEvent, type SseOpener, type SseOptions, type NdjsonOptions } from "./streaming/index.js";
+export type { ClientSseOptions } from "./streaming/client-methods.js";

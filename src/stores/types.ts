@@ -8,7 +8,7 @@
  * The rate-limit, breaker and semaphore operations are added by the
  * rate-limiting work; the generic ones below are what OAuth, cache and dedupe use.
  */
-export interface Store {
+export interface Store extends PolicyStore {
   readonly kind: "memory" | "redis" | (string & {});
 
   /** The value at `key`, or undefined when absent or expired. */
@@ -38,4 +38,104 @@ export interface Lock {
   extend(ttlMs: number): Promise<boolean>;
   /** Releases the lock if still held; false when it was lost. */
   release(): Promise<boolean>;
+}
+
+// --- rate limit, circuit breaker, semaphore (issue 3) ---
+// Times crossing this interface are *relative* (milliseconds from the store's
+// now), never absolute: a Redis store reads the Redis server's clock, so the
+// processes of a fleet agree on time even when their own clocks drift.
+
+/**
+ * One GCRA limit, normalised: a request may go when the limit's theoretical
+ * arrival time (TAT) is at most `tolerance` ms ahead of now; each request
+ * moves the TAT `interval` ms later. `id` names the limit inside its key.
+ */
+export interface RateRule {
+  readonly id: string;
+  /** Milliseconds between requests (`per / requests`). */
+  readonly interval: number;
+  /** Burst slack in ms: `(burst - 1) * interval`; 0 spaces requests evenly. */
+  readonly tolerance: number;
+}
+
+/** The answer to one `acquireRate`. */
+export interface RateDecision {
+  /** True when a slot was taken: the request may go after `wait` ms (0 = now). */
+  readonly granted: boolean;
+  /** Milliseconds until the slot (granted) or until one could be granted (refused). */
+  readonly wait: number;
+  /** Requests the tightest limit still allows at once after this decision. */
+  readonly remaining: number;
+  /** Milliseconds the key stays paused by a server signal (0 when not paused). */
+  readonly pausedFor: number;
+}
+
+/** Breaker settings the store needs to run the state machine atomically. */
+export interface BreakerConfig {
+  /** Count-based window: the last N outcomes; time-based: outcomes of the last `windowMs`. */
+  readonly window: { readonly kind: "count"; readonly size: number } | { readonly kind: "time"; readonly ms: number };
+  /** Open when failures / total ≥ this (0..1] with at least `minimumRequests` in the window; 0 disables. */
+  readonly failureRate: number;
+  readonly minimumRequests: number;
+  /** Open after this many failures in a row; 0 disables. */
+  readonly consecutiveFailures: number;
+  /** How long the breaker stays open before letting probes through. */
+  readonly openMs: number;
+  /** Probes allowed at once in half-open. */
+  readonly halfOpenProbes: number;
+  /** Successful probes needed to close. */
+  readonly successesToClose: number;
+}
+
+export type BreakerStateName = "closed" | "open" | "half-open";
+
+/** A breaker's shared state as the store sees it. */
+export interface BreakerSnapshot {
+  readonly state: BreakerStateName;
+  /** Open: ms until probes are allowed (0 when due). Otherwise 0. */
+  readonly retryIn: number;
+  /** Outcomes and failures in the current window (closed state). */
+  readonly total: number;
+  readonly failures: number;
+  /** Failures in a row. */
+  readonly consecutive: number;
+}
+
+/** A permit of a counting semaphore, held until released or until its lease runs out. */
+export interface Permit {
+  readonly key: string;
+  readonly id: string;
+}
+
+/**
+ * The part of the store the rate limiter, breaker and concurrency policies use.
+ * Every method is one atomic step (one Lua script over Redis).
+ */
+export interface PolicyStore {
+  /**
+   * GCRA over every rule of `key` at once, plus the key's pause. When the
+   * request could go within `maxReserveMs`, the slot is taken (for every rule)
+   * and `granted` is true; otherwise nothing changes. The memory store answers
+   * synchronously so the in-process limiter pays for no promise.
+   */
+  acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): RateDecision | Promise<RateDecision>;
+  /** Pauses `key` for `ms` from now (only ever extends a pause). */
+  pauseRate(key: string, ms: number): Promise<void>;
+
+  /** The breaker's current state; moves open → half-open when its time is due. */
+  breakerState(key: string, config: BreakerConfig): Promise<BreakerSnapshot>;
+  /**
+   * Records one outcome and applies the transitions it causes. `probe`: the
+   * request was let through by `breakerProbe` in half-open; outcomes of other
+   * requests count only while closed.
+   */
+  breakerRecord(key: string, config: BreakerConfig, outcome: { readonly success: boolean; readonly probe: boolean }): Promise<BreakerSnapshot>;
+  /** In half-open (or open and due), takes one of the probe slots; `allowed` false when none is free. */
+  breakerProbe(key: string, config: BreakerConfig): Promise<BreakerSnapshot & { readonly allowed: boolean }>;
+
+  /** Takes a permit when fewer than `limit` unexpired ones are held; its lease lasts `leaseMs`. */
+  acquirePermit(key: string, limit: number, leaseMs: number): Promise<Permit | undefined>;
+  /** Extends a held permit's lease; false when it had expired (and may have been taken). */
+  renewPermit(permit: Permit, leaseMs: number): Promise<boolean>;
+  releasePermit(permit: Permit): Promise<void>;
 }

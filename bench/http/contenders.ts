@@ -1,0 +1,210 @@
+/**
+ * The HTTP clients under test, each used the way its documentation shows,
+ * with keep-alive, the auth header, and the JSON response parsed. Libraries
+ * are imported lazily so a worker process loads only the one it measures.
+ */
+import { AUTHORIZATION, CHARGE, ECHO_PATH, ITEM_PATH, TOKEN } from "./payloads.js";
+
+/** One client bound to the benchmark server. */
+export interface Calls {
+  /** GET the small JSON item, resolving to the parsed body. */
+  get(): Promise<unknown>;
+  /** POST the small JSON charge, resolving to the parsed (echoed) body. */
+  post(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface Contender {
+  name: string;
+  /** package.json (relative to the repo root) whose version is reported; undefined: Node's own fetch. */
+  packageJson?: string;
+  /** Library clients, as opposed to the raw transports (undici, fetch); the ≥ 2.5× target is about these. */
+  peer: boolean;
+  open(baseUrl: string): Promise<Calls>;
+}
+
+const getHeaders = { authorization: AUTHORIZATION, accept: "application/json" };
+const postHeaders = { ...getHeaders, "content-type": "application/json" };
+
+function failed(status: number): Error {
+  return new Error(`unexpected status ${status}`);
+}
+
+/** The same connection settings ballast's undici transport uses: pipelining 1, unlimited connections, 4 s keep-alive. */
+async function ballastLikeAgent() {
+  const { Agent } = await import("undici");
+  return new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
+}
+
+/** ballast with its full default pipeline: auth, retry, attempt and total timeouts; logging off. */
+const ballast: Contender = {
+  name: "ballast",
+  packageJson: "package.json",
+  peer: false,
+  async open(baseUrl) {
+    const { createClient } = await import("../../src/client/create-client.js");
+    const { bearer } = await import("../../src/middleware/auth.js");
+    const client = createClient({ baseUrl, auth: bearer(TOKEN) });
+    return {
+      get: () => client.get(ITEM_PATH),
+      post: () => client.post(ECHO_PATH, { json: CHARGE }),
+      close: () => client.close(),
+    };
+  },
+};
+
+/** The ceiling: undici's `request()` on a keep-alive Agent configured like ballast's. */
+const undiciRequest: Contender = {
+  name: "undici.request",
+  packageJson: "node_modules/undici/package.json",
+  peer: false,
+  async open(baseUrl) {
+    const { request } = await import("undici");
+    const dispatcher = await ballastLikeAgent();
+    const itemUrl = baseUrl + ITEM_PATH;
+    const echoUrl = baseUrl + ECHO_PATH;
+    return {
+      async get() {
+        const res = await request(itemUrl, { dispatcher, headers: getHeaders });
+        if (res.statusCode >= 300) {
+          await res.body.dump();
+          throw failed(res.statusCode);
+        }
+        return res.body.json();
+      },
+      async post() {
+        const res = await request(echoUrl, { dispatcher, method: "POST", headers: postHeaders, body: JSON.stringify(CHARGE) });
+        if (res.statusCode >= 300) {
+          await res.body.dump();
+          throw failed(res.statusCode);
+        }
+        return res.body.json();
+      },
+      close: () => dispatcher.close(),
+    };
+  },
+};
+
+const undiciFetch: Contender = {
+  name: "undici fetch",
+  packageJson: "node_modules/undici/package.json",
+  peer: false,
+  async open(baseUrl) {
+    const { fetch } = await import("undici");
+    const dispatcher = await ballastLikeAgent();
+    const itemUrl = baseUrl + ITEM_PATH;
+    const echoUrl = baseUrl + ECHO_PATH;
+    return {
+      async get() {
+        const res = await fetch(itemUrl, { dispatcher, headers: getHeaders });
+        if (!res.ok) throw failed(res.status);
+        return res.json();
+      },
+      async post() {
+        const res = await fetch(echoUrl, { dispatcher, method: "POST", headers: postHeaders, body: JSON.stringify(CHARGE) });
+        if (!res.ok) throw failed(res.status);
+        return res.json();
+      },
+      close: () => dispatcher.close(),
+    };
+  },
+};
+
+/** Node's global fetch (its bundled undici, default keep-alive dispatcher). */
+const nodeFetch: Contender = {
+  name: "Node fetch",
+  peer: false,
+  async open(baseUrl) {
+    const itemUrl = baseUrl + ITEM_PATH;
+    const echoUrl = baseUrl + ECHO_PATH;
+    return {
+      async get() {
+        const res = await fetch(itemUrl, { headers: getHeaders });
+        if (!res.ok) throw failed(res.status);
+        return res.json();
+      },
+      async post() {
+        const res = await fetch(echoUrl, { method: "POST", headers: postHeaders, body: JSON.stringify(CHARGE) });
+        if (!res.ok) throw failed(res.status);
+        return res.json();
+      },
+      close: async () => {},
+    };
+  },
+};
+
+const got: Contender = {
+  name: "got",
+  packageJson: "node_modules/got/package.json",
+  peer: true,
+  async open(baseUrl) {
+    const { default: got } = await import("got");
+    const { Agent } = await import("node:http");
+    const agent = new Agent({ keepAlive: true });
+    const api = got.extend({ prefixUrl: baseUrl, agent: { http: agent }, headers: { authorization: AUTHORIZATION } });
+    return {
+      get: () => api.get(ITEM_PATH.slice(1)).json(),
+      post: () => api.post(ECHO_PATH.slice(1), { json: CHARGE }).json(),
+      close: async () => agent.destroy(),
+    };
+  },
+};
+
+/** ky over Node's global fetch. */
+const ky: Contender = {
+  name: "ky",
+  packageJson: "node_modules/ky/package.json",
+  peer: true,
+  async open(baseUrl) {
+    const { default: ky } = await import("ky");
+    const api = ky.create({ prefixUrl: baseUrl, headers: { authorization: AUTHORIZATION } });
+    return {
+      get: () => api.get(ITEM_PATH.slice(1)).json(),
+      post: () => api.post(ECHO_PATH.slice(1), { json: CHARGE }).json(),
+      close: async () => {},
+    };
+  },
+};
+
+const axios: Contender = {
+  name: "axios",
+  packageJson: "node_modules/axios/package.json",
+  peer: true,
+  async open(baseUrl) {
+    const { default: axios } = await import("axios");
+    const { Agent } = await import("node:http");
+    const httpAgent = new Agent({ keepAlive: true });
+    const api = axios.create({ baseURL: baseUrl, httpAgent, headers: { authorization: AUTHORIZATION } });
+    return {
+      get: async () => (await api.get(ITEM_PATH)).data,
+      post: async () => (await api.post(ECHO_PATH, CHARGE)).data,
+      close: async () => httpAgent.destroy(),
+    };
+  },
+};
+
+/** ofetch over Node's global fetch. */
+const ofetch: Contender = {
+  name: "ofetch",
+  packageJson: "node_modules/ofetch/package.json",
+  peer: true,
+  async open(baseUrl) {
+    const { ofetch } = await import("ofetch");
+    const api = ofetch.create({ baseURL: baseUrl, headers: { authorization: AUTHORIZATION } });
+    return {
+      get: () => api(ITEM_PATH),
+      post: () => api(ECHO_PATH, { method: "POST", body: CHARGE }),
+      close: async () => {},
+    };
+  },
+};
+
+/** In table order; the first raw transport after ballast is the baseline. */
+export const CONTENDERS: ReadonlyArray<Contender> = [ballast, undiciRequest, undiciFetch, nodeFetch, got, ky, axios, ofetch];
+export const BASELINE = undiciRequest.name;
+
+export function findContender(name: string): Contender {
+  const c = CONTENDERS.find((x) => x.name === name);
+  if (c === undefined) throw new Error(`unknown contender ${JSON.stringify(name)}; one of ${CONTENDERS.map((x) => x.name).join(", ")}`);
+  return c;
+}

@@ -1,0 +1,339 @@
+/**
+ * Issue 3: rate-limiter acquire cost, in memory and over Redis, against
+ * bottleneck and rate-limiter-flexible (and p-throttle in memory), plus the
+ * fleet accuracy test (4 processes sharing one Redis quota against a server
+ * that rejects anything over the limit).
+ *
+ * Every limiter gets a limit so high it never makes anyone wait: this measures
+ * what an acquire costs, not the limit. Rounds interleave the contenders; the
+ * tables show medians. Redis contenders use database 9 so MONITOR can count
+ * their round trips (top-level commands) and the commands their scripts run.
+ */
+import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import Bottleneck from "bottleneck";
+import { Redis } from "ioredis";
+import pThrottle from "p-throttle";
+import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
+import { systemClock } from "../../src/clock.js";
+import { createLimiter } from "../../src/middleware/rate-limit/limiter.js";
+import { memoryStore } from "../../src/stores/memory.js";
+import { redisStore } from "../../src/stores/redis.js";
+import type { RateRule } from "../../src/stores/types.js";
+import { createApiSimulator } from "../../src/testing/index.js";
+import { killAll, spawnWorker } from "../../test/fleet/fleet.js";
+
+export const title = "Rate limiter: acquire throughput and latency, memory and Redis; fleet accuracy";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const DB = 9;
+const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? 5);
+const MEMORY_MS = 300;
+const REDIS_MS = 600;
+const KEY = "bench-key";
+
+type Acquire = () => unknown;
+interface Contender {
+  name: string;
+  baseline?: boolean;
+  setup(): Promise<Acquire>;
+  teardown?(): Promise<void>;
+}
+interface Sample {
+  perSec: number;
+  p50: number;
+  p99: number;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null | undefined)?.then === "function";
+
+/**
+ * Runs `acquire` for `ms` with `concurrency` callers. Concurrency 1 awaits only
+ * what returns a promise (a synchronous limiter stays synchronous);
+ * concurrency N runs N async loops that await every acquire.
+ */
+async function measure(acquire: Acquire, concurrency: number, ms: number, timed: boolean): Promise<Sample> {
+  const latencies: number[] = [];
+  let ops = 0;
+  const start = performance.now();
+  const end = start + ms;
+  const batch = timed ? 1 : 256;
+  const loop = async () => {
+    while (performance.now() < end) {
+      for (let i = 0; i < batch; i++) {
+        const t = timed ? performance.now() : 0;
+        const r = acquire();
+        if (concurrency > 1 || isThenable(r)) await r;
+        if (timed) latencies.push(performance.now() - t);
+      }
+      ops += batch;
+      if (concurrency === 1 && !timed) await null; // let timers and I/O run between batches
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const elapsed = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
+  return { perSec: (ops / elapsed) * 1000, p50: pct(0.5), p99: pct(0.99) };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
+const fmtMs = (n: number) => (Number.isNaN(n) ? "–" : n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(2)} ms`);
+
+/** A limit nobody reaches: one request per µs, a million at once. */
+const NEVER_WAIT: RateRule[] = [
+  { id: "fast", interval: 0.001, tolerance: 1000 },
+  { id: "hourly", interval: 0.000001, tolerance: 3_600_000 },
+];
+const ONE_RULE: RateRule[] = [NEVER_WAIT[0] as RateRule];
+
+// --- memory contenders ---
+
+function minimalGcraMemory(): Acquire {
+  const interval = 0.001;
+  const tolerance = 1000;
+  const tats = new Map<string, number>();
+  return () => {
+    const now = Date.now();
+    const tat = tats.get(KEY) ?? now;
+    const t = tat > now ? tat : now;
+    if (t - tolerance > now) return false;
+    tats.set(KEY, t + interval);
+    return true;
+  };
+}
+
+const memoryContenders: Contender[] = [
+  { name: "minimal GCRA (baseline)", baseline: true, setup: async () => minimalGcraMemory() },
+  {
+    name: "ballast memory, 1 limit",
+    setup: async () => {
+      const limiter = createLimiter(memoryStore(), ONE_RULE, systemClock);
+      return () => limiter.acquire(KEY, { maxWait: Number.POSITIVE_INFINITY });
+    },
+  },
+  {
+    name: "ballast memory, 2 limits",
+    setup: async () => {
+      const limiter = createLimiter(memoryStore(), NEVER_WAIT, systemClock);
+      return () => limiter.acquire(KEY, { maxWait: Number.POSITIVE_INFINITY });
+    },
+  },
+  {
+    name: "rate-limiter-flexible RateLimiterMemory",
+    setup: async () => {
+      const rl = new RateLimiterMemory({ points: 1e12, duration: 1 });
+      return () => rl.consume(KEY);
+    },
+  },
+  {
+    name: "p-throttle",
+    setup: async () => {
+      const throttled = pThrottle({ limit: 1e9, interval: 1000 })(() => undefined);
+      return () => throttled();
+    },
+  },
+  {
+    name: "bottleneck (local)",
+    setup: async () => {
+      const b = new Bottleneck({ maxConcurrent: null, minTime: 0 });
+      return () => b.schedule(() => Promise.resolve());
+    },
+  },
+];
+
+// --- Redis contenders ---
+
+const MINIMAL_SCRIPT = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+if tat - tonumber(ARGV[2]) > now then return 0 end
+redis.call('SET', KEYS[1], string.format('%d', tat + tonumber(ARGV[1])), 'PX', 60000)
+return 1`;
+
+function redisContenders(prefix: string): Contender[] {
+  const clients: Redis[] = [];
+  const client = () => {
+    const r = new Redis(REDIS_URL, { db: DB });
+    clients.push(r);
+    return r;
+  };
+  let bottleneck: Bottleneck | undefined;
+  return [
+    {
+      name: "minimal one-script GCRA (baseline)",
+      baseline: true,
+      setup: async () => {
+        const r = client();
+        const sha = (await r.script("LOAD", MINIMAL_SCRIPT)) as string;
+        if (sha !== createHash("sha1").update(MINIMAL_SCRIPT).digest("hex")) throw new Error("sha mismatch");
+        return () => r.evalsha(sha, 1, `${prefix}min`, 1, 1_000_000);
+      },
+    },
+    {
+      name: "ballast redisStore, 2 limits + pause",
+      setup: async () => {
+        const limiter = createLimiter(redisStore(client(), { prefix }), NEVER_WAIT, systemClock);
+        await limiter.acquire(KEY, { maxWait: Number.POSITIVE_INFINITY });
+        return () => limiter.acquire(KEY, { maxWait: Number.POSITIVE_INFINITY });
+      },
+    },
+    {
+      name: "rate-limiter-flexible RateLimiterRedis",
+      setup: async () => {
+        const rl = new RateLimiterRedis({ storeClient: client(), points: 1e12, duration: 1, keyPrefix: `${prefix}rlf` });
+        return () => rl.consume(KEY);
+      },
+    },
+    {
+      name: "bottleneck (Redis clustering)",
+      setup: async () => {
+        bottleneck = new Bottleneck({
+          datastore: "ioredis",
+          clearDatastore: true,
+          clientOptions: { host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379), db: DB },
+          id: `${prefix}bottleneck`,
+          maxConcurrent: null,
+          minTime: 0,
+        });
+        await bottleneck.ready();
+        const b = bottleneck;
+        return () => b.schedule(() => Promise.resolve());
+      },
+      async teardown() {
+        await bottleneck?.disconnect(true);
+        for (const c of clients) c.disconnect();
+      },
+    },
+  ];
+}
+
+/** Round trips (top-level commands) and all commands (script ones included) per acquire, from MONITOR. */
+async function countCommands(acquire: Acquire, n: number): Promise<{ roundTrips: number; commands: number }> {
+  const monitor = await new Redis(REDIS_URL).monitor();
+  let top = 0;
+  let all = 0;
+  monitor.on("monitor", (_time: string, _args: string[], source: string, database: string) => {
+    if (Number(database) !== DB) return;
+    all++;
+    if (source !== "lua") top++;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < n; i++) {
+    const r = acquire();
+    if (isThenable(r)) await r;
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  monitor.disconnect();
+  return { roundTrips: top / n, commands: all / n };
+}
+
+async function table(contenders: Contender[], concurrencies: number[], ms: number, timed: boolean, counts: boolean): Promise<string> {
+  const acquires = new Map<Contender, Acquire>();
+  for (const c of contenders) acquires.set(c, await c.setup());
+  const samples = new Map<string, Sample[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = [...contenders.slice(round % contenders.length), ...contenders.slice(0, round % contenders.length)];
+    for (const c of order) {
+      for (const conc of concurrencies) {
+        const slow = c.name.startsWith("bottleneck");
+        const s = await measure(acquires.get(c) as Acquire, conc, slow ? Math.min(ms, 300) : ms, timed);
+        const k = `${c.name}|${conc}`;
+        samples.set(k, [...(samples.get(k) ?? []), s]);
+      }
+    }
+    console.error(`round ${round + 1}/${ROUNDS} done`);
+  }
+  const perCommand = new Map<Contender, { roundTrips: number; commands: number }>();
+  if (counts) for (const c of contenders) perCommand.set(c, await countCommands(acquires.get(c) as Acquire, 200));
+  for (const c of contenders) await c.teardown?.();
+
+  const base = contenders.find((c) => c.baseline) as Contender;
+  const med = (c: Contender, conc: number, f: keyof Sample) => median((samples.get(`${c.name}|${conc}`) ?? []).map((s) => s[f]));
+  const head = ["limiter", ...concurrencies.flatMap((n) => [`acquires/s @${n}`, `vs baseline @${n}`, ...(timed ? [`p50 / p99 @${n}`] : [])])];
+  if (counts) head.push("round trips / acquire", "Redis commands / acquire");
+  const rows = contenders.map((c) => {
+    const cells = [c.name];
+    for (const n of concurrencies) {
+      cells.push(fmtRate(med(c, n, "perSec")), `${(med(c, n, "perSec") / med(base, n, "perSec")).toFixed(2)}x`);
+      if (timed) cells.push(`${fmtMs(med(c, n, "p50"))} / ${fmtMs(med(c, n, "p99"))}`);
+    }
+    const pc = perCommand.get(c);
+    if (pc) cells.push(pc.roundTrips.toFixed(2), pc.commands.toFixed(1));
+    return `| ${cells.join(" | ")} |`;
+  });
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows].join("\n");
+}
+
+async function fleet(inject: boolean): Promise<string> {
+  const sim = await createApiSimulator();
+  sim.route("GET", "/work", { json: { ok: true } });
+  sim.rateLimit({ requests: 51, per: 1000, headers: "none" });
+  const prefix = `ballast_bench_fleet_${process.pid}_${Date.now()}:`;
+  let injectedAt: number | undefined;
+  let armed = 0;
+  if (inject) {
+    sim.use((req) => {
+      if (injectedAt !== undefined || armed === 0 || req.receivedAt < armed) return undefined;
+      injectedAt = req.receivedAt;
+      return { status: 429, headers: { "retry-after": "1" } };
+    });
+  }
+  const workers = Array.from({ length: 4 }, (_, i) => spawnWorker({ MODE: "rate", REDIS_URL, PREFIX: prefix, TARGET: sim.url, WORKER: String(i) }));
+  try {
+    await Promise.all(workers.map((w) => w.next("ready")));
+    const start = Date.now() + 100;
+    const until = start + 5000;
+    armed = start + 2000;
+    for (const w of workers) w.child.send({ type: "start", until });
+    await Promise.all(workers.map((w) => w.next("done")));
+    const inWindow = sim.requests.filter((r) => r.receivedAt >= start && r.receivedAt < until).length;
+    const expected = inject ? 50 * 4 : 50 * 5; // the injected pause takes 1 s of the 5
+    const during = injectedAt === undefined ? 0 : sim.requests.filter((r) => r.receivedAt > (injectedAt as number) + 150 && r.receivedAt < (injectedAt as number) + 950).length;
+    return `| ${inject ? "with a 429 + Retry-After: 1 at 2 s" : "steady"} | ${sim.requests.length} | ${sim.rejected} | ${((inWindow / expected) * 100).toFixed(1)}% | ${inject ? during : "–"} |`;
+  } finally {
+    killAll(workers);
+    await sim.close();
+    const r = new Redis(REDIS_URL);
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }
+}
+
+export async function run(): Promise<string> {
+  const prefix = `ballast_bench_${process.pid}:`;
+  const memory = await table(memoryContenders, [1, 64], MEMORY_MS, false, false);
+  const redis = await table(redisContenders(prefix), [1, 64], REDIS_MS, true, true);
+  const fleetRows = [await fleet(false), await fleet(true)];
+  const cleanup = new Redis(REDIS_URL, { db: DB });
+  const keys = await cleanup.keys(`${prefix}*`);
+  if (keys.length) await cleanup.del(...keys);
+  cleanup.disconnect();
+  return [
+    `${ROUNDS} interleaved rounds (rotated order); medians. Memory: ${MEMORY_MS} ms per contender and concurrency per round; Redis: ${REDIS_MS} ms (bottleneck 300 ms). Limits are set so nobody waits. "@1": one caller, awaiting only promises; "@64": 64 concurrent callers awaiting every acquire. ballast's limiters are measured at the acquire the middleware makes (createLimiter().acquire), with 2 limits (per second and per hour) and the pause state in the same call unless noted.`,
+    "",
+    "### In memory (baseline: a minimal single-limit GCRA function)",
+    "",
+    memory,
+    "",
+    "### Redis on loopback (baseline: a minimal one-script GCRA by EVALSHA)",
+    "",
+    redis,
+    "",
+    "### Fleet accuracy: 4 processes, redisStore, 50 requests/s for 5 s",
+    "",
+    "The simulated API rejects anything above 51 requests in any 1 s window (50 + 1 for arrival jitter). Utilisation: accepted requests received in the 5 s window over the allowed 250 (200 with the 1 s pause).",
+    "",
+    "| run | requests | rejected (429) | utilisation | requests during the pause |",
+    "|---|---|---|---|---|",
+    ...fleetRows,
+  ].join("\n");
+}

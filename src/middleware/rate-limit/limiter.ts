@@ -1,0 +1,260 @@
+import type { Clock } from "../../clock.js";
+import { AbortError, describeRequest, isApiError, RateLimitError } from "../../errors.js";
+import type { RateDecision, RateRule, Store } from "../../stores/types.js";
+import type { ApiRequest } from "../../types.js";
+import { aheadOf, enqueue, remove, type Waiter } from "./wait-queue.js";
+
+/**
+ * How far ahead a waiting process reserves slots. Reserving ahead means the
+ * slot is claimed before it is due, so slots are never lost to timer or
+ * round-trip latency (the fleet keeps ~100% utilisation); the cost is that a
+ * higher-priority request cannot overtake reservations made within this span.
+ */
+export const LOOKAHEAD_MS = 50;
+
+export interface AcquireOptions {
+  priority?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Longest this call may wait (ms); Infinity for no limit. */
+  maxWait: number;
+  /** The request, named (redacted) in errors. */
+  request?: Pick<ApiRequest, "method" | "origin" | "path"> | undefined;
+}
+
+/** What `stats()` reports for one key. */
+export interface RateLimitKeyStats {
+  /** Requests the tightest limit allowed at once after the last decision. */
+  remaining: number;
+  /** Until when (clock ms) a server signal paused the key, if it still is. */
+  pausedUntil: number | undefined;
+  /** Requests of this process waiting for their turn. */
+  queued: number;
+  /** Requests that had to wait, and requests refused with `RateLimitError`, since start. */
+  delayed: number;
+  rejected: number;
+}
+
+interface KeyState {
+  waiters: Waiter[];
+  pumping: boolean;
+  /** Local clock time the next slot is expected (from the last refusal). */
+  nextAt: number;
+  /** Local copy of the pause, so reservations made before a pause do not go out during it. */
+  pausedUntil: number;
+  remaining: number;
+  delayed: number;
+  rejected: number;
+}
+
+export interface Limiter {
+  /** Resolves (or returns undefined at once) when the request may go; rejects with RateLimitError or the abort reason. */
+  acquire(key: string, options: AcquireOptions): Promise<void> | undefined;
+  /** Pauses `key` for every process sharing the store. */
+  pause(key: string, ms: number): Promise<void>;
+  stats(): Record<string, RateLimitKeyStats>;
+}
+
+type Described = AcquireOptions["request"];
+
+function abortError(signal: AbortSignal | undefined, request: Described): unknown {
+  const reason = signal?.reason;
+  return isApiError(reason) ? reason : new AbortError(reason, { request: request && describeRequest(request) });
+}
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return v instanceof Promise;
+}
+
+/**
+ * The waiting side of the rate limiter: one FIFO-within-priority queue per key
+ * in this process, in front of the store's GCRA. With nobody waiting, an
+ * acquire is a single store call (synchronous for the memory store).
+ */
+export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, clock: Clock): Limiter {
+  const keys = new Map<string, KeyState>();
+  /** The largest spacing between requests: what each waiter ahead costs, for estimates. */
+  const spacing = Math.max(...rules.map((r) => r.interval));
+  /** How late a reserved slot may be used: half the tightest spacing (at least 5 ms, what timers can keep). */
+  const lateness = Math.max(Math.min(...rules.map((r) => r.interval)) / 2, 5);
+  let seq = 0;
+
+  // Most limiters see one key: remembering the last one saves a map lookup per acquire.
+  let lastKey: string | undefined;
+  let lastState: KeyState | undefined;
+
+  function state(key: string): KeyState {
+    if (key === lastKey) return lastState as KeyState;
+    let s = keys.get(key);
+    if (s === undefined) {
+      s = { waiters: [], pumping: false, nextAt: 0, pausedUntil: 0, remaining: 0, delayed: 0, rejected: 0 };
+      keys.set(key, s);
+    }
+    lastKey = key;
+    lastState = s;
+    return s;
+  }
+
+  function note(s: KeyState, d: RateDecision, now: number): void {
+    s.remaining = d.remaining;
+    if (d.pausedFor > 0 && now + d.pausedFor > s.pausedUntil) s.pausedUntil = now + d.pausedFor;
+    if (!d.granted) s.nextAt = now + d.wait;
+  }
+
+  function reject(key: string, s: KeyState, retryAt: number, request: Described): RateLimitError {
+    s.rejected++;
+    return new RateLimitError(key, retryAt, { request: request && describeRequest(request) });
+  }
+
+  /**
+   * Waits for a reserved slot, then goes — unless this process learned of a
+   * pause meanwhile, or the timer fired so late (a busy or descheduled process)
+   * that sending now would bunch with requests sent on time for later slots:
+   * then it queues again for a fresh slot and the stale one goes unused.
+   */
+  function untilSlot(key: string, s: KeyState, wait: number, o: AcquireOptions): Promise<void> {
+    const slotAt = clock.now() + wait;
+    return clock.sleep(wait, o.signal).then(
+      () => {
+        const now = clock.now();
+        return s.pausedUntil > now || now - slotAt > lateness ? queue(key, s, o) : undefined;
+      },
+      () => Promise.reject(abortError(o.signal, o.request)),
+    );
+  }
+
+  function queue(key: string, s: KeyState, o: AcquireOptions): Promise<void> {
+    const now = clock.now();
+    const priority = o.priority ?? 0;
+    if (s.waiters.length > 0) {
+      const estimate = Math.max(s.nextAt, now) + aheadOf(s.waiters, priority) * spacing;
+      if (estimate - now > o.maxWait) return Promise.reject(reject(key, s, estimate, o.request));
+    }
+    s.delayed++;
+    return new Promise<void>((resolve, rejectWith) => {
+      const timer = new AbortController();
+      const onAbort = () => {
+        if (w.settled) return;
+        settle();
+        rejectWith(abortError(o.signal, o.request));
+      };
+      const settle = () => {
+        w.settled = true;
+        remove(s.waiters, w);
+        timer.abort();
+        o.signal?.removeEventListener("abort", onAbort);
+      };
+      const w: Waiter = {
+        priority,
+        seq: seq++,
+        deadline: now + o.maxWait,
+        settled: false,
+        grant(wait) {
+          settle();
+          if (wait <= 0) resolve();
+          else untilSlot(key, s, wait, o).then(resolve, rejectWith);
+        },
+        fail(retryAt) {
+          settle();
+          rejectWith(reject(key, s, retryAt, o.request));
+        },
+        error(err) {
+          settle();
+          rejectWith(err);
+        },
+      };
+      if (o.signal?.aborted) return rejectWith(abortError(o.signal, o.request));
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      if (Number.isFinite(o.maxWait)) {
+        clock.sleep(o.maxWait, timer.signal).then(
+          () => {
+            if (!w.settled) w.fail(Math.max(s.nextAt, clock.now()) + s.waiters.indexOf(w) * spacing);
+          },
+          () => {},
+        );
+      }
+      enqueue(s.waiters, w);
+      if (!s.pumping) void pump(key, s);
+    });
+  }
+
+  /** Serves the queue of one key in order: reserves the head's slot, then the next one's. */
+  async function pump(key: string, s: KeyState): Promise<void> {
+    s.pumping = true;
+    try {
+      while (s.waiters.length > 0) {
+        const head = s.waiters[0] as Waiter;
+        const now = clock.now();
+        const budget = head.deadline - now;
+        let d: RateDecision;
+        try {
+          const r = store.acquireRate(key, rules, Math.min(LOOKAHEAD_MS, budget));
+          d = isPromise(r) ? await r : r;
+        } catch (err) {
+          // The store failed (e.g. Redis down): every waiter gets the error rather than hanging.
+          for (const w of [...s.waiters]) w.error(err);
+          return;
+        }
+        note(s, d, clock.now());
+        // The head may have been aborted during the round trip: the slot goes to whoever leads now.
+        const first = s.waiters[0];
+        if (d.granted) {
+          if (first !== undefined) first.grant(d.wait);
+          continue;
+        }
+        if (d.wait > budget && first === head) {
+          head.fail(now + d.wait);
+          continue;
+        }
+        await clock.sleep(Math.max(1, d.wait - LOOKAHEAD_MS));
+      }
+    } finally {
+      s.pumping = false;
+    }
+  }
+
+  return {
+    acquire(key, o) {
+      const s = state(key);
+      if (s.waiters.length > 0) return queue(key, s, o);
+      const r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS));
+      if (isPromise(r)) return r.then((d) => decided(key, s, d, o));
+      return decided(key, s, r, o);
+    },
+    async pause(key, ms) {
+      const s = state(key);
+      const until = clock.now() + ms;
+      if (until > s.pausedUntil) s.pausedUntil = until;
+      await store.pauseRate(key, ms);
+    },
+    stats() {
+      const now = clock.now();
+      const out: Record<string, RateLimitKeyStats> = {};
+      for (const [key, s] of keys) {
+        out[key] = {
+          remaining: s.remaining,
+          pausedUntil: s.pausedUntil > now ? s.pausedUntil : undefined,
+          queued: s.waiters.length,
+          delayed: s.delayed,
+          rejected: s.rejected,
+        };
+      }
+      return out;
+    },
+  };
+
+  function decided(key: string, s: KeyState, d: RateDecision, o: AcquireOptions): Promise<void> | undefined {
+    // The common case first, without reading the clock: granted now, not paused.
+    if (d.granted && d.wait <= 0 && d.pausedFor <= 0) {
+      s.remaining = d.remaining;
+      return undefined;
+    }
+    const now = clock.now();
+    note(s, d, now);
+    if (d.granted) {
+      s.delayed++;
+      return untilSlot(key, s, d.wait, o);
+    }
+    if (d.wait > o.maxWait) return Promise.reject(reject(key, s, now + d.wait, o.request));
+    return queue(key, s, o);
+  }
+}

@@ -1,0 +1,95 @@
+import type { Clock } from "../../clock.js";
+import { ConfigError } from "../../errors.js";
+import type { RateRule, Store } from "../../stores/types.js";
+import type { ApiRequest } from "../../types.js";
+import { type Duration, toMillis } from "../../util/duration.js";
+
+export interface RateLimitRule {
+  /** Requests allowed per `per`. */
+  requests: number;
+  /** The span `requests` are counted over: ms or a duration such as `"1s"`, `"1h"`. */
+  per: Duration;
+  /**
+   * How many may go at once after an idle spell (default 1: requests are
+   * spaced evenly, `per / requests` apart). Raise it only where the API
+   * documents a bucket of that size.
+   */
+  burst?: number;
+}
+
+/** What a rate-limit pause was learned from, for `onPause`. */
+export interface RateLimitPauseEvent {
+  key: string;
+  /** How long the key is paused, from now (ms). */
+  pauseMs: number;
+  status: number;
+}
+
+export interface RateLimitOptions {
+  /** One or more limits, all enforced at once (e.g. 25/s and 5000/h). */
+  limits: ReadonlyArray<RateLimitRule>;
+  /** The quota a request counts against (default: origin + a sha256 digest of its credential header). */
+  key?: string | ((req: ApiRequest) => string);
+  /** Longest a request may wait for its turn; beyond it fails at once with `RateLimitError` (default: no limit but the request's deadline). */
+  maxWait?: Duration;
+  /**
+   * Pause the key when responses say the quota is spent (default true): 429/503 +
+   * Retry-After, `X-RateLimit-Remaining: 0` + reset, IETF `RateLimit`. `"rejections"`
+   * learns only from 429/503 + Retry-After — for servers whose reset is a coarse,
+   * rounded-up sliding window, where pausing on every `Remaining: 0` wastes quota.
+   */
+  learn?: boolean | "rejections";
+  /** Upper bound on a pause learned from a response (default `"1h"`), against absurd reset values. */
+  maxPause?: Duration;
+  /** Called when a response pauses the key. */
+  onPause?: (event: RateLimitPauseEvent) => void;
+  /** Where the limiter state lives (default: a new `memoryStore`); `redisStore` shares it across processes. */
+  store?: Store;
+  clock?: Clock;
+}
+
+export interface ResolvedRateLimit {
+  rules: ReadonlyArray<RateRule>;
+  keyOf: ((req: ApiRequest) => string) | undefined;
+  fixedKey: string | undefined;
+  maxWait: number;
+  learn: boolean | "rejections";
+  maxPause: number;
+}
+
+function positiveInteger(value: unknown, option: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw new ConfigError(option, `must be a positive integer; got ${String(value)}`);
+  return value;
+}
+
+/** Validates rate-limit options once, at construction, and turns each limit into a GCRA rule. */
+export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimit {
+  if (typeof options !== "object" || options === null) throw new ConfigError("rateLimit", "must be an options object with limits");
+  if (!Array.isArray(options.limits) || options.limits.length === 0)
+    throw new ConfigError("rateLimit.limits", "must be a non-empty array of { requests, per, burst? }");
+  const rules = options.limits.map((limit, i): RateRule => {
+    const at = `rateLimit.limits[${i}]`;
+    const requests = positiveInteger(limit?.requests, `${at}.requests`);
+    const per = toMillis(limit.per, `${at}.per`);
+    if (per <= 0) throw new ConfigError(`${at}.per`, "must be longer than 0 ms");
+    const burst = limit.burst === undefined ? 1 : positiveInteger(limit.burst, `${at}.burst`);
+    if (burst > requests) throw new ConfigError(`${at}.burst`, `must not exceed requests (${requests})`);
+    const interval = per / requests;
+    return { id: `${requests}/${per}/${burst}`, interval, tolerance: (burst - 1) * interval };
+  });
+  const { key } = options;
+  if (key !== undefined && typeof key !== "string" && typeof key !== "function")
+    throw new ConfigError("rateLimit.key", "must be a string or a function (req) => string");
+  if (options.learn !== undefined && typeof options.learn !== "boolean" && options.learn !== "rejections") {
+    throw new ConfigError("rateLimit.learn", `must be true, false or "rejections"`);
+  }
+  if (options.onPause !== undefined && typeof options.onPause !== "function") throw new ConfigError("rateLimit.onPause", "must be a function");
+  return {
+    rules,
+    keyOf: typeof key === "function" ? key : undefined,
+    fixedKey: typeof key === "string" ? key : undefined,
+    maxWait: options.maxWait === undefined ? Number.POSITIVE_INFINITY : toMillis(options.maxWait, "rateLimit.maxWait"),
+    learn: options.learn ?? true,
+    maxPause: options.maxPause === undefined ? 3_600_000 : toMillis(options.maxPause, "rateLimit.maxPause"),
+  };
+}

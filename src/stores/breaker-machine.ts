@@ -1,0 +1,138 @@
+import type { BreakerConfig, BreakerSnapshot } from "./types.js";
+
+/**
+ * The circuit breaker's state machine, as the memory store runs it; the Redis
+ * script is a line-by-line port (src/stores/redis-scripts.ts), and the shared
+ * contract suite holds both to the same behaviour.
+ *
+ *   closed --(failure rate or N failures in a row)--> open
+ *   open --(openMs elapsed)--> half-open (at most `halfOpenProbes` probes at once)
+ *   half-open --(probe fails)--> open;  --(successesToClose probes succeed)--> closed
+ */
+export interface BreakerData {
+  state: "closed" | "open" | "half-open";
+  openUntil: number;
+  halfOpenSince: number;
+  probes: number;
+  successes: number;
+  consecutive: number;
+  /** Count window: outcomes, true = failure, oldest first. */
+  outcomes: boolean[];
+  /** Time window: buckets of `ms / BUCKETS`, keyed by bucket index. */
+  buckets: Map<number, { total: number; failures: number }>;
+}
+
+/** A time window is kept as this many buckets (the window slides one bucket at a time). */
+export const BUCKETS = 10;
+
+export function newBreakerData(): BreakerData {
+  return { state: "closed", openUntil: 0, halfOpenSince: 0, probes: 0, successes: 0, consecutive: 0, outcomes: [], buckets: new Map() };
+}
+
+function resetWindow(d: BreakerData): void {
+  d.outcomes = [];
+  d.buckets = new Map();
+  d.consecutive = 0;
+}
+
+function open(d: BreakerData, config: BreakerConfig, now: number): void {
+  d.state = "open";
+  d.openUntil = now + config.openMs;
+  d.probes = 0;
+  d.successes = 0;
+  resetWindow(d);
+}
+
+/** Applies the transitions time alone causes: open → half-open when due; frees probe slots lost for `openMs`. */
+export function settle(d: BreakerData, config: BreakerConfig, now: number): void {
+  if (d.state === "open" && now >= d.openUntil) {
+    d.state = "half-open";
+    d.halfOpenSince = now;
+    d.probes = 0;
+    d.successes = 0;
+  } else if (d.state === "half-open" && d.probes > 0 && now - d.halfOpenSince >= config.openMs) {
+    // Probes that never reported (their process died): let new ones through.
+    d.probes = 0;
+    d.halfOpenSince = now;
+  }
+}
+
+function windowCounts(d: BreakerData, config: BreakerConfig, now: number): { total: number; failures: number } {
+  if (config.window.kind === "count") {
+    let failures = 0;
+    for (const f of d.outcomes) if (f) failures++;
+    return { total: d.outcomes.length, failures };
+  }
+  const width = config.window.ms / BUCKETS;
+  const current = Math.floor(now / width);
+  let total = 0;
+  let failures = 0;
+  for (const [index, b] of d.buckets) {
+    if (index <= current - BUCKETS) d.buckets.delete(index);
+    else {
+      total += b.total;
+      failures += b.failures;
+    }
+  }
+  return { total, failures };
+}
+
+function addOutcome(d: BreakerData, config: BreakerConfig, now: number, failure: boolean): void {
+  if (config.window.kind === "count") {
+    d.outcomes.push(failure);
+    if (d.outcomes.length > config.window.size) d.outcomes.shift();
+    return;
+  }
+  const index = Math.floor(now / (config.window.ms / BUCKETS));
+  const b = d.buckets.get(index) ?? { total: 0, failures: 0 };
+  b.total++;
+  if (failure) b.failures++;
+  d.buckets.set(index, b);
+}
+
+/**
+ * Records one outcome. `probe` says whether the request was let through as a
+ * half-open probe; outcomes of other requests are ignored unless closed (a
+ * request sent before the breaker opened must not close it again).
+ */
+export function recordOutcome(d: BreakerData, config: BreakerConfig, now: number, success: boolean, probe: boolean): void {
+  settle(d, config, now);
+  if (d.state === "half-open") {
+    if (!probe) return;
+    if (d.probes > 0) d.probes--;
+    if (!success) {
+      open(d, config, now);
+      return;
+    }
+    d.successes++;
+    if (d.successes >= config.successesToClose) {
+      d.state = "closed";
+      d.probes = 0;
+      d.successes = 0;
+      resetWindow(d);
+    }
+    return;
+  }
+  if (d.state === "open") return;
+  d.consecutive = success ? 0 : d.consecutive + 1;
+  addOutcome(d, config, now, !success);
+  if (config.consecutiveFailures > 0 && d.consecutive >= config.consecutiveFailures) open(d, config, now);
+  else if (config.failureRate > 0) {
+    const { total, failures } = windowCounts(d, config, now);
+    if (total >= config.minimumRequests && total > 0 && failures / total >= config.failureRate) open(d, config, now);
+  }
+}
+
+/** Takes a probe slot when half-open (after `settle`); always allowed when closed. */
+export function takeProbe(d: BreakerData, config: BreakerConfig, now: number): boolean {
+  settle(d, config, now);
+  if (d.state === "closed") return true;
+  if (d.state === "open" || d.probes >= config.halfOpenProbes) return false;
+  d.probes++;
+  return true;
+}
+
+export function snapshot(d: BreakerData, config: BreakerConfig, now: number): BreakerSnapshot {
+  const { total, failures } = d.state === "closed" ? windowCounts(d, config, now) : { total: 0, failures: 0 };
+  return { state: d.state, retryIn: d.state === "open" ? Math.max(0, d.openUntil - now) : 0, total, failures, consecutive: d.consecutive };
+}

@@ -1,0 +1,176 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { ConfigError } from "../errors.js";
+import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_ACQUIRE, RATE_PAUSE } from "./redis-scripts.js";
+import type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
+
+/** Scripts count time in microseconds. */
+const US = 1000;
+/** A reservation horizon standing for "no limit" (a year), small enough for exact µs arithmetic in Lua. */
+const MAX_RESERVE_MS = 365 * 86_400_000;
+
+export type { Store } from "./types.js";
+
+export interface RedisStoreOptions {
+  /** Prepended to every key (default `"ballast:"`). */
+  prefix?: string;
+}
+
+type Arg = string | number;
+/** Runs a script: the number of keys, then the keys, then the arguments (as EVALSHA takes them). */
+type Script = (numKeys: number, ...args: Arg[]) => Promise<unknown>;
+
+/**
+ * Runs a Lua script by EVALSHA (one round trip); loads it on NOSCRIPT (a new
+ * or flushed server) and tries again. The client passed in is not modified.
+ */
+function script(redis: Redis, source: string): Script {
+  const sha = createHash("sha1").update(source).digest("hex");
+  return (numKeys, ...args) =>
+    redis.evalsha(sha, numKeys, ...args).catch(async (err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      await redis.script("LOAD", source);
+      return redis.evalsha(sha, numKeys, ...args);
+    });
+}
+
+function toDecision(reply: unknown): RateDecision {
+  const r = reply as number[];
+  return { granted: r[0] === 1, wait: (r[1] as number) / US, remaining: r[2] as number, pausedFor: (r[3] as number) / US };
+}
+
+const STATES: ReadonlyArray<BreakerStateName> = ["closed", "open", "half-open"];
+
+function breakerArgs(op: string, config: BreakerConfig, success = false, probe = false): Arg[] {
+  const w = config.window;
+  return [
+    op,
+    success ? 1 : 0,
+    probe ? 1 : 0,
+    w.kind === "count" ? "c" : "t",
+    w.kind === "count" ? w.size : Math.ceil(w.ms * US),
+    config.failureRate,
+    config.minimumRequests,
+    config.consecutiveFailures,
+    Math.ceil(config.openMs * US),
+    config.halfOpenProbes,
+    config.successesToClose,
+  ];
+}
+
+function toSnapshot(reply: unknown): BreakerSnapshot & { allowed: boolean } {
+  const [code, retryIn, total, failures, consecutive, allowed] = reply as number[];
+  return {
+    state: STATES[code as number] ?? "closed",
+    retryIn: (retryIn as number) / US,
+    total: total as number,
+    failures: failures as number,
+    consecutive: consecutive as number,
+    allowed: allowed === 1,
+  };
+}
+
+/**
+ * A `Store` over Redis (ioredis), shared by every process that uses the same
+ * server and prefix. Each atomic operation is one Lua script sent by EVALSHA,
+ * timed by the Redis server's clock. The connection belongs to the caller:
+ * `close()` does not quit it.
+ */
+export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store {
+  if (redis === null || typeof redis !== "object" || typeof (redis as Partial<Redis>).evalsha !== "function") {
+    throw new ConfigError("redisStore.redis", "must be an ioredis client (new Redis(url))");
+  }
+  const prefix = options.prefix ?? "ballast:";
+  if (typeof prefix !== "string") throw new ConfigError("redisStore.prefix", "must be a string");
+  const kv = (key: string) => `${prefix}kv:${key}`;
+
+  const rateAcquire = script(redis, RATE_ACQUIRE);
+  const ratePause = script(redis, RATE_PAUSE);
+  const breaker = script(redis, BREAKER);
+  const permitAcquire = script(redis, PERMIT_ACQUIRE);
+  const permitRenew = script(redis, PERMIT_RENEW);
+  const lockAcquire = script(redis, LOCK_ACQUIRE);
+  const lockExtend = script(redis, LOCK_EXTEND);
+  const lockRelease = script(redis, LOCK_RELEASE);
+
+  // The per-rule arguments are built once per rules array, not per acquire.
+  const ruleArgs = new WeakMap<ReadonlyArray<RateRule>, Arg[]>();
+  function argsFor(rules: ReadonlyArray<RateRule>): Arg[] {
+    let args = ruleArgs.get(rules);
+    if (args === undefined) {
+      args = rules.flatMap((r) => [r.id, Math.ceil(r.interval * US), Math.ceil(r.tolerance * US)]);
+      ruleArgs.set(rules, args);
+    }
+    return args;
+  }
+
+  function lockHandle(key: string, token: string, fence: number): Lock {
+    return {
+      key,
+      fence,
+      async extend(ttlMs) {
+        return (await lockExtend(1, kv(key), token, Math.ceil(ttlMs))) === 1;
+      },
+      async release() {
+        return (await lockRelease(1, kv(key), token)) === 1;
+      },
+    };
+  }
+
+  return {
+    kind: "redis",
+
+    async get(key) {
+      return (await redis.get(kv(key))) ?? undefined;
+    },
+    async set(key, value, ttlMs) {
+      if (ttlMs === undefined) await redis.set(kv(key), value);
+      else await redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs)));
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      return (await redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs)), "NX")) === "OK";
+    },
+    async delete(key) {
+      await redis.del(kv(key));
+    },
+    async acquireLock(key, ttlMs) {
+      const token = randomUUID();
+      const fence = (await lockAcquire(2, kv(key), `${prefix}fence:${key}`, token, Math.max(1, Math.ceil(ttlMs)))) as number;
+      return fence === 0 ? undefined : lockHandle(key, token, fence);
+    },
+
+    acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): Promise<RateDecision> {
+      const reserve = maxReserveMs < MAX_RESERVE_MS ? Math.floor(maxReserveMs * US) : MAX_RESERVE_MS * US;
+      return rateAcquire(1, `${prefix}rl:${key}`, reserve, ...argsFor(rules)).then(toDecision);
+    },
+    async pauseRate(key, ms) {
+      await ratePause(1, `${prefix}rl:${key}`, Math.ceil(ms * US));
+    },
+
+    async breakerState(key, config) {
+      const { allowed: _, ...snap } = toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("state", config)));
+      return snap;
+    },
+    async breakerRecord(key, config, outcome) {
+      const { allowed: _, ...snap } = toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("record", config, outcome.success, outcome.probe)));
+      return snap;
+    },
+    async breakerProbe(key, config) {
+      return toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("probe", config)));
+    },
+
+    async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {
+      const id = randomUUID();
+      const ok = await permitAcquire(1, `${prefix}sem:${key}`, limit, Math.ceil(leaseMs * US), id);
+      return ok === 1 ? { key, id } : undefined;
+    },
+    async renewPermit(permit, leaseMs) {
+      return (await permitRenew(1, `${prefix}sem:${permit.key}`, Math.ceil(leaseMs * US), permit.id)) === 1;
+    },
+    async releasePermit(permit) {
+      await redis.zrem(`${prefix}sem:${permit.key}`, permit.id);
+    },
+
+    async close() {},
+  };
+}

@@ -1,0 +1,52 @@
+import { toHttpError } from "../client/http-error.js";
+import type { ClientConfig, RequestOptions } from "../client/options.js";
+import { readBody } from "../client/read-body.js";
+import type { ApiResponse } from "../types.js";
+import { type SseEvent, type SseOptions, sse } from "./sse.js";
+
+/** `client.sse()` options: the stream's options plus request options (headers, query, params, context). */
+export type ClientSseOptions = SseOptions &
+  Omit<RequestOptions, "method" | "path" | "schema" | "transform" | "json" | "form" | "body" | "responseType" | "signal">;
+
+export interface StreamingMethods {
+  /**
+   * Server-Sent Events from `path`, reconnecting with `Last-Event-ID`. Time
+   * limits are off for the stream unless `timeout` is given (an attempt
+   * timeout would cut a healthy long-lived stream).
+   */
+  sse(path: string, options?: ClientSseOptions): AsyncGenerator<SseEvent, void, undefined>;
+}
+
+interface ClientParts {
+  raw(options: RequestOptions): Promise<ApiResponse>;
+  readonly config: Readonly<ClientConfig>;
+}
+
+export function streamingMethods(client: ClientParts): StreamingMethods {
+  return {
+    sse(path, options = {}) {
+      const { lastEventId, reconnect, clock, signal, ...request } = options;
+      const open = async (headers: Record<string, string>, sig: AbortSignal | undefined) => {
+        const res = await client.raw({
+          timeout: false,
+          ...request,
+          ...(sig !== undefined && { signal: sig }),
+          method: "GET",
+          path,
+          headers: { ...request.headers, ...headers },
+        });
+        if (res.status >= 400) {
+          const buf = await readBody(res, 1 << 16).catch(() => Buffer.alloc(0));
+          throw toHttpError(res, buf, client.config.requestIdHeaders);
+        }
+        return res;
+      };
+      const sseOptions: SseOptions = {};
+      if (lastEventId !== undefined) sseOptions.lastEventId = lastEventId;
+      if (reconnect !== undefined) sseOptions.reconnect = reconnect;
+      if (clock !== undefined) sseOptions.clock = clock;
+      if (signal !== undefined) sseOptions.signal = signal;
+      return sse(open, sseOptions);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+// Public API of `ballast/testing`: the API simulator and a fake clock.
+export { createFakeClock, type FakeClock } from "./fake-clock.js";
+export { echo, problem, type ServerSentEvent, sse } from "./fixtures.js";
+export type { IdempotencyDecision } from "./idempotency.js";
+export { IdempotencyStore } from "./idempotency.js";
+export { type CollectionOptions, collectionHandler, type PaginationStyle } from "./pagination.js";
+export { compilePathTemplate, type PathMatcher } from "./path-template.js";
+export { type RateLimitHeaderStyle, type SimRateLimitOptions, SlidingLogLimiter } from "./rate-limit.js";
+export { type EncodedReply, encodeReply } from "./reply.js";
+export { SimRoute } from "./route.js";
+export { sendReply, type Wait } from "./send-reply.js";
+export { type ApiSimulator, type ApiSimulatorOptions, createApiSimulator, type SimRateLimit, type SimulatorHook } from "./simulator.js";
+export type { Fault, Reply, ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingWebhook, WebhookReply } from "../receive.js";
+import { reply } from "../receive.js";
+
+/** The body was larger than the limit. */
+export class BodyTooLarge extends Error {}
+
+/** Reads the raw body, stopping (and refusing) as soon as it exceeds `maxBytes`. */
+export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxBytes) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    // "aborted" is the client going away mid-body: a truncated body is never verified.
+    const onAborted = () => onError(new Error("request aborted"));
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("aborted", onAborted);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("aborted", onAborted);
+  });
+}
+
+/** Lower-case header record from node's headers (repeated headers joined with ","). */
+export function nodeHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(",") : v;
+  }
+  return out;
+}
+
+export function nodeUrl(req: IncomingMessage, publicUrl: ((req: IncomingMessage) => string) | string | undefined, path = req.url): string {
+  if (typeof publicUrl === "string") return publicUrl;
+  if (publicUrl) return publicUrl(req);
+  // Behind a proxy the provider called https; the signature (Twilio) covers the URL, so a lie here only fails verification.
+  const proto =
+    String(req.headers["x-forwarded-proto"] ?? "")
+      .split(",")[0]
+      ?.trim() || ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  return `${proto}://${req.headers.host ?? "localhost"}${path ?? "/"}`;
+}
+
+export function sendNode(res: ServerResponse, r: WebhookReply, close = false): void {
+  if (close) res.setHeader("connection", "close");
+  res.writeHead(r.status, { ...r.headers, "content-length": Buffer.byteLength(r.body) });
+  res.end(r.body);
+}
+
+/** A `(req, res)` handler for node:http built from the framework-free `handle`. */
+export function nodeAdapter(
+  handle: (req: IncomingWebhook) => Promise<WebhookReply>,
+  maxBytes: number,
+  publicUrl: ((req: IncomingMessage) => string) | string | undefined,
+  onError: ((error: unknown) => void) | undefined,
+) {
+  return async function webhookNodeHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "POST") {
+      // Do not read a body we will not use; close so it is not parsed as the next request.
+      sendNode(res, reply(405, { error: "method_not_allowed" }, { allow: "POST" }), true);
+      req.resume();
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readNodeBody(req, maxBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        sendNode(res, reply(413, { error: "payload_too_large" }), true);
+        req.resume();
+      } else if (!res.headersSent && !res.destroyed) {
+        sendNode(res, reply(400, { error: "incomplete_body" }), true);
+      }
+      return;
+    }
+    try {
+      sendNode(res, await handle({ method: "POST", url: nodeUrl(req, publicUrl), headers: nodeHeaders(req), body }));
+    } catch (error) {
+      onError?.(error);
+      if (!res.headersSent) sendNode(res, reply(500, { error: "internal_error" }));
+    }
+  };
+}

@@ -1,0 +1,239 @@
+import type { Pool, PoolClient } from "pg";
+import { ConfigError } from "../../errors.js";
+import { createBatcher } from "./batcher.js";
+import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
+import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
+
+export interface PostgresInboxOptions {
+  /** Table name. Default `ballast_webhook_inbox`. */
+  table?: string;
+  /** Schema holding the table. Default: the connection's search path. */
+  schema?: string;
+  /**
+   * Group commit for `put`: events arriving while the pool is busy are
+   * inserted together, one multi-row INSERT and one commit each, and every
+   * caller resolves after the commit holding its event. Durability is
+   * PostgreSQL's own (`synchronous_commit`, on by default). `false` inserts
+   * each event on its own. Default `{ maxBatch: 500, concurrency: pool size }`.
+   */
+  groupCommit?: false | { maxBatch?: number; maxDelayMs?: number; concurrency?: number };
+}
+
+/**
+ * A durable inbox in PostgreSQL (pg). Any number of receivers and workers in
+ * any number of processes share it: workers claim with
+ * `FOR UPDATE SKIP LOCKED` and hold a lease, so a crashed worker's events are
+ * claimed again once its lease runs out. The table is created on first use.
+ */
+export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): WebhookInbox<PoolClient> {
+  if (!pool || typeof pool.query !== "function" || typeof pool.connect !== "function") throw new ConfigError("pool", "must be a pg Pool");
+  const name = identifier(options.table ?? "ballast_webhook_inbox", "table");
+  const t = options.schema ? `${identifier(options.schema, "schema")}.${name}` : name;
+  const poolSize = (pool as unknown as { options?: { max?: number } }).options?.max ?? 10;
+  const group =
+    options.groupCommit === false
+      ? { maxBatch: 1, maxDelayMs: 0, concurrency: poolSize }
+      : { maxBatch: 500, maxDelayMs: 0, concurrency: poolSize, ...options.groupCommit };
+
+  let ready: Promise<void> | undefined;
+  const migrate = () =>
+    (ready ??= (async () => {
+      const client = await pool.connect();
+      try {
+        // Several processes may start at once: serialise the CREATEs.
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [t]);
+        await client.query(`
+          CREATE TABLE IF NOT EXISTS ${t} (
+            seq BIGSERIAL NOT NULL,
+            id TEXT PRIMARY KEY,
+            scheme TEXT NOT NULL,
+            type TEXT,
+            ordering_key TEXT,
+            payload BYTEA NOT NULL,
+            headers TEXT NOT NULL,
+            received_at BIGINT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            run_at BIGINT NOT NULL,
+            last_error TEXT,
+            lease TEXT,
+            lease_until BIGINT,
+            completed_at BIGINT
+          );
+          CREATE INDEX IF NOT EXISTS ${name}_open ON ${t} (seq) WHERE status IN ('pending', 'processing');
+          CREATE INDEX IF NOT EXISTS ${name}_key ON ${t} (ordering_key, seq) WHERE status IN ('pending', 'processing') AND ordering_key IS NOT NULL;
+          CREATE INDEX IF NOT EXISTS ${name}_status ON ${t} (status, seq);`);
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        ready = undefined;
+        throw e;
+      } finally {
+        client.release();
+      }
+    })());
+
+  const insertMany = `
+    INSERT INTO ${t} (id, scheme, type, ordering_key, payload, headers, received_at, run_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $7::bigint[])
+    ON CONFLICT (id) DO NOTHING RETURNING id`;
+
+  const batcher = createBatcher<InboxEventInput, "stored" | "duplicate">({
+    ...group,
+    async flush(events) {
+      const res = await pool.query<{ id: string }>(insertMany, [
+        events.map((e) => e.id),
+        events.map((e) => e.scheme),
+        events.map((e) => e.type ?? null),
+        events.map((e) => e.orderingKey ?? null),
+        events.map((e) => e.payload),
+        events.map((e) => JSON.stringify(e.headers)),
+        events.map((e) => e.receivedAt),
+      ]);
+      const inserted = new Set(res.rows.map((r) => r.id));
+      // The same id twice in one batch: the first is stored, the rest are duplicates.
+      return events.map((e) => (inserted.delete(e.id) ? "stored" : "duplicate"));
+    },
+  });
+
+  /** Runs `fn` in a transaction on one pooled connection. */
+  async function transaction<R>(fn: (client: PoolClient) => Promise<R>): Promise<R> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  const claimSql = `
+    WITH ready AS (
+      SELECT e.id FROM ${t} e
+      WHERE e.status IN ('pending', 'processing')
+        AND ((e.status = 'pending' AND e.run_at <= $1) OR (e.status = 'processing' AND e.lease_until <= $1))
+        AND (e.ordering_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM ${t} p WHERE p.ordering_key = e.ordering_key AND p.seq < e.seq AND p.status IN ('pending', 'processing')))
+      ORDER BY e.seq LIMIT $2
+      FOR UPDATE SKIP LOCKED)
+    UPDATE ${t} x SET status = 'processing', lease = $3, lease_until = $4, attempts = x.attempts + 1
+    FROM ready WHERE x.id = ready.id
+    RETURNING x.*`;
+
+  const held = `id = $1 AND lease = $2 AND status = 'processing'`;
+
+  return {
+    kind: "postgres",
+
+    async put(event: InboxEventInput) {
+      await migrate();
+      return batcher.run(event);
+    },
+
+    async claim({ limit, leaseMs, now, lease }: ClaimOptions) {
+      await migrate();
+      // A claim need not survive a server crash (the event would just be
+      // claimed again), so it does not wait for the WAL flush: claims do not
+      // compete with the durable commits of incoming events.
+      const rows = await transaction(async (client) => {
+        await client.query("SET LOCAL synchronous_commit = off");
+        return (await client.query<InboxRow & { seq: string }>(claimSql, [now, limit, lease, now + leaseMs])).rows;
+      });
+      return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToEvent);
+    },
+
+    async complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<PoolClient>> = []) {
+      await migrate();
+      if (effects.length === 0) {
+        const res = await pool.query(`UPDATE ${t} SET status = 'done', completed_at = $3, lease = NULL, lease_until = NULL WHERE ${held}`, [id, lease, now]);
+        return res.rowCount === 1;
+      }
+      // The status update first: it locks the row, so no one else can complete
+      // it meanwhile; the effects commit with it or not at all.
+      const lost = Symbol("lost");
+      try {
+        return await transaction(async (client) => {
+          const res = await client.query(`UPDATE ${t} SET status = 'done', completed_at = $3, lease = NULL, lease_until = NULL WHERE ${held}`, [
+            id,
+            lease,
+            now,
+          ]);
+          if (res.rowCount !== 1) throw lost;
+          for (const effect of effects) await effect(client);
+          return true;
+        });
+      } catch (e) {
+        if (e === lost) return false;
+        throw e;
+      }
+    },
+
+    async retry(id: string, lease: string, runAt: number, error: string) {
+      await migrate();
+      const res = await pool.query(`UPDATE ${t} SET status = 'pending', run_at = $3, last_error = $4, lease = NULL, lease_until = NULL WHERE ${held}`, [
+        id,
+        lease,
+        runAt,
+        clip(error),
+      ]);
+      return res.rowCount === 1;
+    },
+
+    async deadLetter(id: string, lease: string, error: string) {
+      await migrate();
+      const res = await pool.query(`UPDATE ${t} SET status = 'dead', last_error = $3, lease = NULL, lease_until = NULL WHERE ${held}`, [
+        id,
+        lease,
+        clip(error),
+      ]);
+      return res.rowCount === 1;
+    },
+
+    async get(id: string) {
+      await migrate();
+      const res = await pool.query<InboxRow>(`SELECT * FROM ${t} WHERE id = $1`, [id]);
+      const row = res.rows[0];
+      return row && rowToEvent(row);
+    },
+
+    async list({ status, limit = 100 }: ListOptions = {}) {
+      await migrate();
+      const res =
+        status === undefined
+          ? await pool.query<InboxRow>(`SELECT * FROM ${t} ORDER BY seq LIMIT $1`, [limit])
+          : await pool.query<InboxRow>(`SELECT * FROM ${t} WHERE status = $1 ORDER BY seq LIMIT $2`, [status, limit]);
+      return res.rows.map(rowToEvent);
+    },
+
+    async replay(id: string, now: number) {
+      await migrate();
+      const res = await pool.query(
+        `UPDATE ${t} SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL, completed_at = NULL,
+           seq = nextval(pg_get_serial_sequence('${t}', 'seq'))
+         WHERE id = $1 AND status IN ('dead', 'done')`,
+        [id, now],
+      );
+      return res.rowCount === 1;
+    },
+
+    async purge({ status = "done", before }: PurgeOptions = {}) {
+      await migrate();
+      const res =
+        before === undefined
+          ? await pool.query(`DELETE FROM ${t} WHERE status = $1`, [status])
+          : await pool.query(`DELETE FROM ${t} WHERE status = $1 AND received_at < $2`, [status, before]);
+      return res.rowCount ?? 0;
+    },
+
+    async close() {
+      // The pool is the caller's: it is not ended here.
+      await batcher.idle();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import Database from "better-sqlite3";
+import { ConfigError } from "../../errors.js";
+import { createBatcher } from "./batcher.js";
+import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
+import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
+
+export interface SqliteInboxOptions {
+  /** Table name. Default `ballast_webhook_inbox`. */
+  table?: string;
+  /**
+   * `"full"` (default): `synchronous=FULL`, a commit survives power loss —
+   * the only mode in which a 2xx means "stored". `"normal"`: WAL with
+   * `synchronous=NORMAL`, faster, survives a process crash but may lose the
+   * last commits on power loss.
+   */
+  durability?: "full" | "normal";
+  /**
+   * Group commit: writes arriving together share one transaction (one fsync);
+   * each caller still resolves only after the commit that holds its write.
+   * `false` commits every write on its own. Default `{ maxDelayMs: 0, maxBatch: 1000 }`.
+   */
+  groupCommit?: false | { maxDelayMs?: number; maxBatch?: number };
+}
+
+type Op = (db: Database.Database) => unknown;
+
+/**
+ * A durable inbox in one SQLite file (better-sqlite3, WAL). The embedded
+ * default: one process writes; any number of handlers run in it.
+ */
+export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): WebhookInbox<Database.Database> {
+  if (typeof path !== "string" || path === "") throw new ConfigError("path", "must be a file path (or :memory:)");
+  const t = identifier(options.table ?? "ballast_webhook_inbox", "table");
+  const durability = options.durability ?? "full";
+  if (durability !== "full" && durability !== "normal") throw new ConfigError("durability", 'must be "full" or "normal"');
+  const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
+
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+  db.pragma("busy_timeout = 5000");
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS ${t} (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      scheme TEXT NOT NULL,
+      type TEXT,
+      ordering_key TEXT,
+      payload BLOB NOT NULL,
+      headers TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      status TEXT NOT NULL DEFAULT 'pending',
+      attempts INTEGER NOT NULL DEFAULT 0,
+      run_at INTEGER NOT NULL,
+      last_error TEXT,
+      lease TEXT,
+      lease_until INTEGER,
+      completed_at INTEGER
+    );
+    CREATE INDEX IF NOT EXISTS ${t}_open ON ${t}(seq) WHERE status IN ('pending', 'processing');
+    CREATE INDEX IF NOT EXISTS ${t}_key ON ${t}(ordering_key, seq) WHERE status IN ('pending', 'processing') AND ordering_key IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS ${t}_status ON ${t}(status, seq);
+  `);
+
+  const insert = db.prepare(
+    `INSERT INTO ${t} (id, scheme, type, ordering_key, payload, headers, received_at, run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+  );
+  const claimStmt = db.prepare(`
+    UPDATE ${t} SET status = 'processing', lease = @lease, lease_until = @until, attempts = attempts + 1
+    WHERE seq IN (
+      SELECT e.seq FROM ${t} e
+      WHERE e.status IN ('pending', 'processing')
+        AND ((e.status = 'pending' AND e.run_at <= @now) OR (e.status = 'processing' AND e.lease_until <= @now))
+        AND (e.ordering_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM ${t} p WHERE p.ordering_key = e.ordering_key AND p.seq < e.seq AND p.status IN ('pending', 'processing')))
+      ORDER BY e.seq LIMIT @limit)
+    RETURNING *`);
+  const completeStmt = db.prepare(
+    `UPDATE ${t} SET status = 'done', completed_at = ?, lease = NULL, lease_until = NULL WHERE id = ? AND lease = ? AND status = 'processing'`,
+  );
+  const retryStmt = db.prepare(
+    `UPDATE ${t} SET status = 'pending', run_at = ?, last_error = ?, lease = NULL, lease_until = NULL WHERE id = ? AND lease = ? AND status = 'processing'`,
+  );
+  const deadStmt = db.prepare(
+    `UPDATE ${t} SET status = 'dead', last_error = ?, lease = NULL, lease_until = NULL WHERE id = ? AND lease = ? AND status = 'processing'`,
+  );
+  const getStmt = db.prepare(`SELECT * FROM ${t} WHERE id = ?`);
+  const replayStmt = db.prepare(
+    `UPDATE ${t} SET status = 'pending', attempts = 0, run_at = ?, last_error = NULL, completed_at = NULL, seq = (SELECT MAX(seq) + 1 FROM ${t})
+     WHERE id = ? AND status IN ('dead', 'done')`,
+  );
+
+  const batcher = createBatcher<Op, unknown>({
+    concurrency: 1,
+    maxBatch: group.maxBatch,
+    maxDelayMs: group.maxDelayMs,
+    flush: async (ops) => runBatch(ops),
+  });
+
+  // One transaction per batch; each op in its own savepoint, so one failing
+  // op (e.g. a throwing effect) does not undo the others.
+  function runBatch(ops: Op[]): Array<unknown | Error> {
+    const results: Array<unknown | Error> = [];
+    db.transaction(() => {
+      for (const op of ops) {
+        try {
+          results.push(db.transaction(op)(db));
+        } catch (e) {
+          results.push(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    }).immediate();
+    return results;
+  }
+
+  const write = <R>(op: (d: Database.Database) => R) => batcher.run(op as Op) as Promise<R>;
+  let closed = false;
+
+  return {
+    kind: "sqlite",
+
+    put(e: InboxEventInput) {
+      return write(() =>
+        insert.run(e.id, e.scheme, e.type ?? null, e.orderingKey ?? null, e.payload, JSON.stringify(e.headers), e.receivedAt, e.receivedAt).changes === 1
+          ? ("stored" as const)
+          : ("duplicate" as const),
+      );
+    },
+
+    claim({ limit, leaseMs, now, lease }: ClaimOptions) {
+      return write(() => {
+        const rows = claimStmt.all({ lease, until: now + leaseMs, now, limit }) as Array<InboxRow & { seq: number }>;
+        rows.sort((a, b) => a.seq - b.seq);
+        return rows.map(rowToEvent);
+      });
+    },
+
+    complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<Database.Database>> = []) {
+      return write(() => {
+        if (completeStmt.run(now, id, lease).changes !== 1) return false;
+        for (const effect of effects) {
+          const r = effect(db);
+          if (r && typeof (r as Promise<unknown>).then === "function") {
+            throw new TypeError("sqliteInbox effects run inside a synchronous transaction and must not return a promise");
+          }
+        }
+        return true;
+      });
+    },
+
+    retry(id: string, lease: string, runAt: number, error: string) {
+      return write(() => retryStmt.run(runAt, clip(error), id, lease).changes === 1);
+    },
+
+    deadLetter(id: string, lease: string, error: string) {
+      return write(() => deadStmt.run(clip(error), id, lease).changes === 1);
+    },
+
+    async get(id: string) {
+      const row = getStmt.get(id) as InboxRow | undefined;
+      return row && rowToEvent(row);
+    },
+
+    async list({ status, limit = 100 }: ListOptions = {}) {
+      const rows = (
+        status === undefined
+          ? db.prepare(`SELECT * FROM ${t} ORDER BY seq LIMIT ?`).all(limit)
+          : db.prepare(`SELECT * FROM ${t} WHERE status = ? ORDER BY seq LIMIT ?`).all(status, limit)
+      ) as InboxRow[];
+      return rows.map(rowToEvent);
+    },
+
+    replay(id: string, now: number) {
+      return write(() => replayStmt.run(now, id).changes === 1);
+    },
+
+    purge({ status = "done", before }: PurgeOptions = {}) {
+      return write(() =>
+        before === undefined
+          ? db.prepare(`DELETE FROM ${t} WHERE status = ?`).run(status).changes
+          : db.prepare(`DELETE FROM ${t} WHERE status = ? AND received_at < ?`).run(status, before).changes,
+      );
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await batcher.idle();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { isUtf8 } from "node:buffer";
+import { WebhookVerificationError } from "./errors.js";
+import type { HeaderReader } from "./types.js";
+
+/** Strict UTF-8 decoding: invalid bytes are `invalid_payload`, never replaced silently. */
+export function utf8(scheme: string, payload: Buffer): string {
+  if (!isUtf8(payload)) throw new WebhookVerificationError(scheme, "invalid_payload", "payload is not valid UTF-8");
+  return payload.toString("utf8");
+}
+
+/** True when the content type is `application/x-www-form-urlencoded`. */
+export function isForm(header: HeaderReader): boolean {
+  return header("content-type")?.toLowerCase().startsWith("application/x-www-form-urlencoded") === true;
+}
+
+/** Form fields as a record; a repeated field becomes an array. */
+export function parseForm(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}
+
+export function parseJson(scheme: string, payload: Buffer): unknown {
+  const text = utf8(scheme, payload);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new WebhookVerificationError(scheme, "invalid_payload", "payload is not valid JSON");
+  }
+}
+
+/** JSON, or form fields when the content type says so. */
+export function parseBody(scheme: string, payload: Buffer, header: HeaderReader): unknown {
+  return isForm(header) ? parseForm(utf8(scheme, payload)) : parseJson(scheme, payload);
+}
+
+/** A string field of a parsed object, if present. */
+export function field(event: unknown, ...path: string[]): string | undefined {
+  let v: unknown = event;
+  for (const key of path) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}

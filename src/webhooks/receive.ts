@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import type { Clock } from "../clock.js";
+import { isConfigError } from "../errors.js";
+import { isWebhookVerificationError } from "./errors.js";
+import type { InboxEventInput, WebhookInbox } from "./inbox/types.js";
+import type { VerifiedWebhook, Verifier } from "./verify.js";
+
+/** A request as the adapters hand it over: the body already read, byte for byte. */
+export interface IncomingWebhook {
+  method: string;
+  /** The full public URL the provider called. */
+  url: string;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** What the adapters send back. */
+export interface WebhookReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ReceiveDeps {
+  verify: Verifier;
+  inbox: WebhookInbox<unknown>;
+  clock: Clock;
+  orderingKey: ((event: VerifiedWebhook) => string | undefined) | undefined;
+  /** Called after an event is committed (wakes the worker). */
+  stored(): void;
+  onError: ((error: unknown) => void) | undefined;
+}
+
+// Never stored: credentials a proxy or client might add.
+const UNSTORED = new Set(["authorization", "cookie", "proxy-authorization", "x-api-key"]);
+
+export function reply(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): WebhookReply {
+  return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * Verify, store, acknowledge. Nothing is stored unless it verified, and the
+ * 2xx is sent only after the inbox committed the event; processing happens
+ * later, in the worker.
+ */
+export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
+  if (req.method !== "POST") return reply(405, { error: "method_not_allowed" }, { allow: "POST" });
+  let verified: VerifiedWebhook;
+  try {
+    verified = deps.verify(req.body, req.headers, req.url);
+  } catch (error) {
+    if (isWebhookVerificationError(error)) return reply(error.status, { error: error.reason });
+    deps.onError?.(error);
+    return reply(500, { error: isConfigError(error) ? "receiver_misconfigured" : "internal_error" });
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!UNSTORED.has(k)) headers[k] = v;
+  const event: InboxEventInput = {
+    // Schemes without an id (plain HMAC): identical bodies are the same event.
+    id: verified.id ?? `sha256:${createHash("sha256").update(verified.payload).digest("hex")}`,
+    scheme: verified.scheme,
+    type: verified.type,
+    orderingKey: deps.orderingKey?.(verified),
+    payload: verified.payload,
+    headers,
+    receivedAt: deps.clock.now(),
+  };
+  let outcome: "stored" | "duplicate";
+  try {
+    outcome = await deps.inbox.put(event);
+  } catch (error) {
+    // Not stored: a 5xx makes the provider deliver it again later.
+    deps.onError?.(error);
+    return reply(503, { error: "storage_unavailable" }, { "retry-after": "5" });
+  }
+  if (outcome === "stored") deps.stored();
+  return reply(200, outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Clock, systemClock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import { expressAdapter } from "./adapters/express.js";
+import { fetchAdapter } from "./adapters/fetch.js";
+import { nodeAdapter } from "./adapters/node.js";
+import type { WebhookHandler, WebhookHandlers } from "./handlers.js";
+import type { WebhookInbox } from "./inbox/types.js";
+import { type IncomingWebhook, receive, type WebhookReply } from "./receive.js";
+import { createVerifier, DEFAULT_MAX_BYTES, type VerifiedWebhook, type VerifierOptions } from "./verify.js";
+import { createWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from "./worker.js";
+
+export interface WebhookReceiverOptions<Tx = unknown> extends Omit<VerifierOptions, "parse" | "clock"> {
+  /** Where verified events are stored before the 2xx. */
+  inbox: WebhookInbox<Tx>;
+  /** Handlers by event type. */
+  handlers?: WebhookHandlers<Tx>;
+  /** Runs for event types without a handler. */
+  fallback?: WebhookHandler<unknown, Tx>;
+  /**
+   * Events with the same key are processed one at a time, in arrival order
+   * (e.g. per Stripe object: `(e) => e.event.data?.object?.id`).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the parsed event's shape is the provider's
+  orderingKey?: (event: VerifiedWebhook<any>) => string | undefined;
+  /**
+   * The public URL the provider calls, or a function of the request (Twilio
+   * signs it). Default: from `X-Forwarded-Proto`, `Host` and the path.
+   */
+  publicUrl?: string | ((req: IncomingMessage | Request) => string);
+  /**
+   * Worker settings, or `false` to only store events here (another process
+   * runs `createWebhookWorker`). The worker starts with the first stored event
+   * or `receiver.start()`.
+   */
+  worker?: false | Omit<WebhookWorkerOptions<Tx>, "inbox" | "handlers" | "fallback" | "scheme" | "clock" | "onError">;
+  clock?: Clock;
+  /** Storage and handler failures (never verification failures, which are answered 400/401). */
+  onError?: (error: unknown) => void;
+}
+
+export interface WebhookReceiver {
+  /** `(req, res)` for node:http (and anything built on it). */
+  readonly node: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** `Request => Response` for Hono, Next.js route handlers, Bun, Deno. */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Express middleware; mount it before body parsers. */
+  express(): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+  /** The framework-free core: verify, store, answer. */
+  handle(req: IncomingWebhook): Promise<WebhookReply>;
+  /** The worker processing stored events (undefined with `worker: false`). */
+  readonly worker: WebhookWorker | undefined;
+  /** Starts the worker now. */
+  start(): void;
+  /** Stops the worker (waiting for running handlers) and closes the inbox. */
+  close(): Promise<void>;
+}
+
+/** Verifies, stores durably, acknowledges, then processes each event once. */
+export function createWebhookReceiver<Tx = unknown>(options: WebhookReceiverOptions<Tx>): WebhookReceiver {
+  if (!options.inbox || typeof options.inbox.put !== "function")
+    throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
+  const clock = options.clock ?? systemClock;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const verify = createVerifier({ ...options, clock, parse: true });
+  const worker =
+    options.worker === false
+      ? undefined
+      : createWebhookWorker<Tx>({
+          ...options.worker,
+          inbox: options.inbox,
+          scheme: options.scheme,
+          clock,
+          ...(options.handlers && { handlers: options.handlers }),
+          ...(options.fallback && { fallback: options.fallback }),
+          ...(options.onError && { onError: (e: unknown) => options.onError?.(e) }),
+        });
+  const deps = {
+    verify,
+    inbox: options.inbox as WebhookInbox<unknown>,
+    clock,
+    orderingKey: options.orderingKey,
+    onError: options.onError,
+    stored() {
+      if (!worker) return;
+      worker.start();
+      worker.notify();
+    },
+  };
+  const handle = (req: IncomingWebhook) => receive(req, deps);
+  const publicUrl = options.publicUrl as ((req: IncomingMessage) => string) & ((req: Request) => string);
+
+  return {
+    node: nodeAdapter(handle, maxBytes, publicUrl, options.onError),
+    fetch: fetchAdapter(handle, maxBytes, publicUrl, options.onError),
+    express: () => expressAdapter(handle, maxBytes, publicUrl, options.onError),
+    handle,
+    worker,
+    start() {
+      worker?.start();
+    },
+    async close() {
+      await worker?.stop();
+      await options.inbox.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { field, parseBody, parseJson } from "../parse.js";
+import { hmac, malformedHeader, mismatch, missingHeader, safeEqual } from "../raw.js";
+import type { WebhookScheme } from "../types.js";
+
+const HEADER = "x-hub-signature-256";
+
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>`. No signed
+ * timestamp, so no replay window: de-duplicate on `X-GitHub-Delivery`.
+ * The SHA-1 `X-Hub-Signature` header is ignored on purpose.
+ */
+export const githubScheme: WebhookScheme = {
+  name: "github",
+  defaultToleranceMs: 0,
+
+  verify({ payload, header, secrets }) {
+    const value = header(HEADER);
+    if (value === undefined || value === "") throw missingHeader("github", HEADER);
+    if (!value.startsWith("sha256=")) throw malformedHeader("github", HEADER, 'does not start with "sha256="');
+    const given = value.slice(7);
+    for (const secret of secrets) {
+      if (safeEqual(given, hmac("sha256", secret, "hex", payload))) return undefined;
+    }
+    throw mismatch("github", payload);
+  },
+
+  sign({ payload, secret, id, type }) {
+    const headers: Record<string, string> = {
+      [HEADER]: `sha256=${hmac("sha256", secret, "hex", payload)}`,
+      "x-github-delivery": id || randomUUID(),
+      "content-type": "application/json",
+    };
+    if (type !== undefined) headers["x-github-event"] = type;
+    return headers;
+  },
+
+  // GitHub can also deliver `application/x-www-form-urlencoded` with a `payload` field.
+  parse(payload, header) {
+    const body = parseBody("github", payload, header);
+    const inner = field(body, "payload");
+    return inner === undefined ? body : parseJson("github", Buffer.from(inner));
+  },
+
+  identify(header, event) {
+    const name = header("x-github-event");
+    const action = field(event, "action");
+    return { id: header("x-github-delivery"), type: name && action ? `${name}.${action}` : name };
+  },
+};

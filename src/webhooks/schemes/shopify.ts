@@ -1,0 +1,42 @@
+import { field, parseJson } from "../parse.js";
+import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
+import type { WebhookScheme } from "../types.js";
+
+const HEADER = "x-shopify-hmac-sha256";
+
+/**
+ * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(body)>`. No signed
+ * timestamp; de-duplicate on `X-Shopify-Webhook-Id` (or `X-Shopify-Event-Id`).
+ */
+export const shopifyScheme: WebhookScheme = {
+  name: "shopify",
+  defaultToleranceMs: 0,
+
+  verify({ payload, header, secrets }) {
+    const value = header(HEADER);
+    if (value === undefined || value === "") throw missingHeader("shopify", HEADER);
+    for (const secret of secrets) {
+      if (safeEqual(value.trim(), hmac("sha256", secret, "base64", payload))) return undefined;
+    }
+    throw mismatch("shopify", payload);
+  },
+
+  sign({ payload, secret, id, type }) {
+    const headers: Record<string, string> = {
+      [HEADER]: hmac("sha256", secret, "base64", payload),
+      "x-shopify-webhook-id": id,
+      "content-type": "application/json",
+    };
+    if (type !== undefined) headers["x-shopify-topic"] = type;
+    return headers;
+  },
+
+  parse: (payload) => parseJson("shopify", payload),
+
+  identify(header, event) {
+    return {
+      id: header("x-shopify-webhook-id") ?? header("x-shopify-event-id") ?? field(event, "id"),
+      type: header("x-shopify-topic"),
+    };
+  },
+};

@@ -1,0 +1,80 @@
+import { field, parseJson } from "../parse.js";
+import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, parseSeconds, safeEqual } from "../raw.js";
+import type { HeaderReader, WebhookScheme, WebhookSecret } from "../types.js";
+
+/** Key bytes of a Standard Webhooks secret: `whsec_<base64>` (the prefix is optional), or raw bytes. */
+export function standardKey(secret: WebhookSecret): Buffer {
+  if (typeof secret !== "string") return Buffer.from(secret);
+  return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+}
+
+// Key decoding is cached: secrets are few and verification is hot.
+const keys = new Map<string, Buffer>();
+function keyOf(secret: WebhookSecret): Buffer {
+  if (typeof secret !== "string") return Buffer.from(secret);
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = standardKey(secret);
+    if (keys.size > 64) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+/** Standard Webhooks uses `webhook-*` headers; Svix sends the same values as `svix-*`. */
+function read(header: HeaderReader, name: string): string | undefined {
+  return header(`webhook-${name}`) ?? header(`svix-${name}`);
+}
+
+/**
+ * Standard Webhooks (and Svix): `webhook-id`, `webhook-timestamp` (unix s),
+ * `webhook-signature: v1,<base64 HMAC-SHA256("id.ts.body")> [v1,...]`,
+ * secrets `whsec_<base64>`, 5-minute window both ways. The recommended scheme
+ * for sending webhooks.
+ */
+export const standardScheme: WebhookScheme = {
+  name: "standard",
+  defaultToleranceMs: 300_000,
+
+  verify({ payload, header, secrets, toleranceMs, now }) {
+    const id = read(header, "id");
+    const ts = read(header, "timestamp");
+    const signature = read(header, "signature");
+    if (!id) throw missingHeader("standard", "webhook-id");
+    if (!ts) throw missingHeader("standard", "webhook-timestamp");
+    if (!signature) throw missingHeader("standard", "webhook-signature");
+    const timestamp = parseSeconds(ts);
+    if (timestamp === undefined) throw malformedHeader("standard", "webhook-timestamp", "is not a unix timestamp");
+    const given: string[] = [];
+    for (const part of signature.split(" ")) {
+      if (part.startsWith("v1,")) given.push(part.slice(3));
+    }
+    if (given.length === 0) throw malformedHeader("standard", "webhook-signature", 'has no "v1,<signature>" entry');
+    const prefix = `${id}.${ts}.`;
+    let ok = false;
+    for (const secret of secrets) {
+      const expected = hmac("sha256", keyOf(secret), "base64", payload, prefix);
+      for (const g of given) if (safeEqual(g, expected)) ok = true;
+      if (ok) break;
+    }
+    if (!ok) throw mismatch("standard", payload);
+    checkTimestamp("standard", timestamp, now, toleranceMs);
+    return timestamp;
+  },
+
+  sign({ payload, secret, timestamp, id }) {
+    const ts = Math.floor(timestamp / 1000);
+    return {
+      "webhook-id": id,
+      "webhook-timestamp": String(ts),
+      "webhook-signature": `v1,${hmac("sha256", keyOf(secret), "base64", payload, `${id}.${ts}.`)}`,
+      "content-type": "application/json",
+    };
+  },
+
+  parse: (payload) => parseJson("standard", payload),
+
+  identify(header, event) {
+    return { id: read(header, "id"), type: field(event, "type") ?? field(event, "eventType") };
+  },
+};

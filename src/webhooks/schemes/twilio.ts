@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import { ConfigError } from "../../errors.js";
+import { WebhookVerificationError } from "../errors.js";
+import { field, parseForm, parseJson, utf8 } from "../parse.js";
+import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
+import type { WebhookScheme, WebhookSecret } from "../types.js";
+
+const HEADER = "x-twilio-signature";
+
+/**
+ * The string Twilio signs: the full URL, then each form parameter's name and
+ * value appended in name order (repeated names: each distinct value, sorted).
+ */
+export function twilioSignedContent(url: string, params: Readonly<Record<string, string | readonly string[]>>): string {
+  let out = url;
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key] as string | readonly string[];
+    if (typeof value === "string") out += key + value;
+    else for (const v of [...new Set(value)].sort()) out += key + v;
+  }
+  return out;
+}
+
+/** The URL with `bodySHA256=<hex sha256(body)>` appended: how Twilio signs JSON bodies. */
+export function twilioJsonUrl(url: string, payload: string | Uint8Array): string {
+  const hash = createHash("sha256").update(payload).digest("hex");
+  return `${url}${url.includes("?") ? "&" : "?"}bodySHA256=${hash}`;
+}
+
+/** The URL as received, with the default port added and removed: Twilio may have signed either. */
+function urlCandidates(url: string): string[] {
+  const m = /^(https?:\/\/)([^/?#]*?)(:\d+)?([/?#].*)?$/i.exec(url);
+  if (!m) return [url];
+  const [, scheme = "", host = "", port, rest = ""] = m;
+  const defaultPort = scheme.toLowerCase() === "https://" ? ":443" : ":80";
+  if (port === undefined) return [url, scheme + host + defaultPort + rest];
+  return port === defaultPort ? [url, scheme + host + rest] : [url];
+}
+
+function sign(secret: WebhookSecret, content: string): string {
+  return hmac("sha1", secret, "base64", Buffer.from(content, "utf8"));
+}
+
+/**
+ * Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1(url + sorted form params)>`
+ * keyed by the auth token. JSON bodies are signed through a `bodySHA256`
+ * query parameter instead. No signed timestamp: de-duplicate on
+ * `I-Twilio-Idempotency-Token`. Needs the public URL Twilio requested.
+ */
+export const twilioScheme: WebhookScheme = {
+  name: "twilio",
+  defaultToleranceMs: 0,
+
+  verify({ payload, header, secrets, url }) {
+    if (url === undefined) throw new ConfigError("url", "is required by the twilio scheme: the full public URL Twilio requested (it is signed)");
+    const signature = header(HEADER);
+    if (signature === undefined || signature === "") throw missingHeader("twilio", HEADER);
+    const bodyHash = bodySha256(url);
+    const params = bodyHash === undefined ? parseForm(utf8("twilio", payload)) : {};
+    let ok = false;
+    for (const candidate of urlCandidates(url)) {
+      const content = twilioSignedContent(candidate, params);
+      for (const secret of secrets) if (safeEqual(signature, sign(secret, content))) ok = true;
+      if (ok) break;
+    }
+    if (!ok) throw mismatch("twilio", payload, url.startsWith("http://") ? " (is the URL the public https one Twilio called?)" : "");
+    if (bodyHash !== undefined && !safeEqual(bodyHash, createHash("sha256").update(payload).digest("hex"))) {
+      throw new WebhookVerificationError("twilio", "signature_mismatch", "bodySHA256 in the URL does not match the payload");
+    }
+    return undefined;
+  },
+
+  sign({ payload, secret, url }) {
+    if (url === undefined) throw new ConfigError("url", "is required by the twilio scheme to sign");
+    const json = bodySha256(url) !== undefined;
+    const params = json ? {} : parseForm(payload.toString("utf8"));
+    return {
+      [HEADER]: sign(secret, twilioSignedContent(url, params)),
+      "content-type": json ? "application/json" : "application/x-www-form-urlencoded",
+    };
+  },
+
+  parse(payload, header) {
+    const type = header("content-type")?.toLowerCase() ?? "";
+    return type.startsWith("application/json") ? parseJson("twilio", payload) : parseForm(utf8("twilio", payload));
+  },
+
+  identify(header, event) {
+    const status = field(event, "MessageStatus") ?? field(event, "SmsStatus");
+    const callStatus = field(event, "CallStatus");
+    const type = status ? `message.${status}` : callStatus ? `call.${callStatus}` : field(event, "MessageSid") ? "message" : undefined;
+    // Status callbacks repeat the same Sid with a new status, so the Sid alone is not an event id.
+    return { id: header("i-twilio-idempotency-token") ?? header(HEADER), type };
+  },
+};
+
+function bodySha256(url: string): string | undefined {
+  const q = url.indexOf("?");
+  if (q === -1 || !url.includes("bodySHA256=", q)) return undefined;
+  return new URLSearchParams(url.slice(q + 1)).get("bodySHA256") ?? undefined;
+}

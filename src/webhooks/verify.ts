@@ -1,0 +1,79 @@
+import { type Clock, systemClock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import { type Duration, toMillis } from "../util/duration.js";
+import { headerReader, type RawPayload, rawBytes, secretList } from "./raw.js";
+import { resolveScheme, type SchemeName } from "./schemes/index.js";
+import type { WebhookHeaders, WebhookScheme, WebhookSecrets } from "./types.js";
+
+/** Default size limit: larger payloads are refused before hashing. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export interface VerifierOptions {
+  /** `"stripe"`, `"github"`, `"slack"`, `"twilio"`, `"shopify"`, `"standard"`, or a scheme object such as `hmacScheme({...})`. */
+  scheme: SchemeName | WebhookScheme;
+  /** The signing secret; several during a rotation (any one may match). */
+  secret: WebhookSecrets;
+  /** Replay window for schemes that sign a timestamp (default: the scheme's, 5 minutes). `false` disables it. */
+  tolerance?: Duration | false;
+  /** Payloads larger than this are refused before hashing. Default 1 MiB. */
+  maxBytes?: number;
+  /** Parse the body (JSON or form) and return it as `event`. Default true; false verifies only. */
+  parse?: boolean;
+  clock?: Clock;
+}
+
+export interface VerifyWebhookOptions extends VerifierOptions {
+  /** The raw body: bytes or text exactly as received. A parsed object is refused. */
+  payload: RawPayload;
+  headers: WebhookHeaders;
+  /** The full public URL the provider called (Twilio signs it). */
+  url?: string;
+}
+
+/** A delivery that verified. */
+export interface VerifiedWebhook<T = unknown> {
+  scheme: string;
+  /** Event or delivery id (de-duplication key), when the scheme has one. */
+  id: string | undefined;
+  /** Event type (routing key), when the scheme has one. */
+  type: string | undefined;
+  /** The signed timestamp (ms), for schemes that sign one. */
+  timestamp: number | undefined;
+  /** The parsed body; undefined with `parse: false`. */
+  event: T;
+  /** The raw bytes that were verified. */
+  payload: Buffer;
+}
+
+/** A verifier with its options checked once: the fast path for receivers and hot loops. */
+export type Verifier = <T = unknown>(payload: RawPayload, headers: WebhookHeaders, url?: string) => VerifiedWebhook<T>;
+
+export function createVerifier(options: VerifierOptions): Verifier {
+  const scheme = resolveScheme(options.scheme);
+  const secrets = secretList(options.secret);
+  if (secrets.length === 0 || secrets.some((s) => (typeof s === "string" ? s === "" : !(s instanceof Uint8Array) || s.length === 0))) {
+    throw new ConfigError("secret", "must be a non-empty string or bytes, or a non-empty list of them");
+  }
+  const toleranceMs = options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : toMillis(options.tolerance, "tolerance");
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new ConfigError("maxBytes", "must be a positive integer");
+  const parse = options.parse ?? true;
+  const clock = options.clock ?? systemClock;
+
+  return <T>(payload: RawPayload, headers: WebhookHeaders, url?: string): VerifiedWebhook<T> => {
+    const bytes = rawBytes(payload, scheme.name, maxBytes);
+    const header = headerReader(headers);
+    const timestamp = scheme.verify({ payload: bytes, header, secrets, toleranceMs, now: clock.now(), url });
+    const event = parse ? scheme.parse(bytes, header) : undefined;
+    const { id, type } = scheme.identify(header, event, bytes);
+    return { scheme: scheme.name, id, type, timestamp, event: event as T, payload: bytes };
+  };
+}
+
+/**
+ * Verifies a webhook delivery against its raw bytes and returns the event.
+ * Throws `WebhookVerificationError` (see `reason`) when it does not verify.
+ */
+export function verifyWebhook<T = unknown>(options: VerifyWebhookOptions): VerifiedWebhook<T> {
+  return createVerifier(options)<T>(options.payload, options.headers, options.url);
+}

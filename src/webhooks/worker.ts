@@ -1,0 +1,244 @@
+import { randomUUID } from "node:crypto";
+import { type Clock, systemClock } from "../clock.js";
+import { ConfigError } from "../errors.js";
+import { type Backoff, exponentialBackoff } from "../middleware/backoff.js";
+import { type Duration, toMillis } from "../util/duration.js";
+import type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
+import type { AtomicEffect, InboxEvent, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
+import { headerReader } from "./raw.js";
+import { resolveScheme, type SchemeName } from "./schemes/index.js";
+import type { WebhookScheme } from "./types.js";
+
+export interface WebhookWorkerOptions<Tx = unknown> {
+  inbox: WebhookInbox<Tx>;
+  /** Handlers by event type. */
+  handlers?: WebhookHandlers<Tx>;
+  /** Runs for types without a handler. Without one, such events are marked done untouched. */
+  fallback?: WebhookHandler<unknown, Tx>;
+  /** The scheme that parses stored payloads; default: the built-in scheme named in each record. Needed for `hmacScheme`. */
+  scheme?: SchemeName | WebhookScheme;
+  /** Handlers running at once. Default 8. */
+  concurrency?: number;
+  /** Time a handler may take before it counts as failed (its signal aborts). Default `"30s"`. */
+  timeout?: Duration;
+  /** Tries before an event goes to dead letters. Default 8. */
+  maxAttempts?: number;
+  /** Wait before retry n (1 = after the first failure). Default full-jitter exponential, 1 s doubling to 10 min. */
+  backoff?: Backoff;
+  /** How long a claim lasts; a crashed worker's events are claimed again after it. Default timeout + 30 s. */
+  lease?: Duration;
+  /** How often an idle worker looks for due events (new ones from this process wake it at once). Default `"1s"`. */
+  pollInterval?: Duration;
+  clock?: Clock;
+  /** Called on each handler failure (for logs/metrics). Errors thrown here are ignored. */
+  onError?: (error: unknown, event: InboxEvent | undefined) => void;
+}
+
+export interface WebhookWorkerStats {
+  running: boolean;
+  inFlight: number;
+  succeeded: number;
+  failed: number;
+  deadLettered: number;
+}
+
+export interface WebhookWorker {
+  /** Starts the claim loop (idempotent). */
+  start(): void;
+  /** Stops claiming and waits for in-flight handlers to finish (each is bounded by `timeout`). */
+  stop(): Promise<void>;
+  /** Wakes an idle worker now (the receiver calls this after storing an event). */
+  notify(): void;
+  /** Claims and handles one round of due events; returns how many. For cron-style or serverless use, and tests. */
+  runOnce(): Promise<number>;
+  list(options?: ListOptions): Promise<InboxEvent[]>;
+  get(id: string): Promise<InboxEvent | undefined>;
+  /** Moves a dead (or done) event back to pending and wakes the worker. */
+  replay(id: string): Promise<boolean>;
+  purge(options?: PurgeOptions): Promise<number>;
+  stats(): WebhookWorkerStats;
+}
+
+class HandlerTimeout extends Error {
+  constructor(ms: number) {
+    super(`handler timed out after ${ms} ms`);
+  }
+}
+
+/** Runs stored events through their handlers: timeouts, retries with backoff, dead letters, leases. */
+export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<Tx>): WebhookWorker {
+  const { inbox } = options;
+  if (!inbox || typeof inbox.claim !== "function")
+    throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
+  const handlers = options.handlers ?? {};
+  const fixedScheme = options.scheme === undefined ? undefined : resolveScheme(options.scheme);
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError("worker.concurrency", "must be an integer >= 1");
+  const timeoutMs = toMillis(options.timeout ?? "30s", "worker.timeout");
+  const maxAttempts = options.maxAttempts ?? 8;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError("worker.maxAttempts", "must be an integer >= 1");
+  const leaseMs = options.lease === undefined ? timeoutMs + 30_000 : toMillis(options.lease, "worker.lease");
+  if (leaseMs <= timeoutMs)
+    throw new ConfigError("worker.lease", `must be longer than worker.timeout (${timeoutMs} ms), or a slow handler's event would be claimed twice`);
+  const pollMs = toMillis(options.pollInterval ?? "1s", "worker.pollInterval");
+  const backoff = options.backoff ?? exponentialBackoff({ base: 1000, cap: 600_000 });
+  const clock = options.clock ?? systemClock;
+  const lowWater = Math.max(1, Math.floor(concurrency / 4));
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: AbortController | undefined;
+  // Set by notify() while a claim is under way, so that wake-up is not lost.
+  let woken = false;
+  const poke = () => {
+    woken = true;
+    wake?.abort();
+  };
+  const inFlight = new Set<Promise<void>>();
+  const counts = { succeeded: 0, failed: 0, deadLettered: 0 };
+
+  const schemeFor = (record: InboxEvent) => fixedScheme ?? resolveScheme(record.scheme as SchemeName, "worker.scheme");
+
+  async function handle(record: InboxEvent, lease: string): Promise<void> {
+    if (record.attempts > maxAttempts) {
+      // Claimed again after its lease ran out on every try: the handler keeps killing its process.
+      await inbox.deadLetter(record.id, lease, record.lastError ?? `exceeded ${maxAttempts} attempts (the process handling it stopped each time)`);
+      counts.deadLettered++;
+      return;
+    }
+    let event: unknown;
+    try {
+      event = schemeFor(record).parse(record.payload, headerReader(record.headers));
+    } catch (error) {
+      // A payload that cannot be parsed never will be: no retries.
+      await inbox.deadLetter(record.id, lease, message(error));
+      counts.deadLettered++;
+      return;
+    }
+    const handler = (record.type === undefined ? undefined : handlers[record.type]) ?? options.fallback;
+    const effects: Array<AtomicEffect<Tx>> = [];
+    const abort = new AbortController();
+    const ctx: WebhookHandlerContext<Tx> = {
+      id: record.id,
+      type: record.type,
+      attempt: record.attempts,
+      signal: abort.signal,
+      record,
+      atomically: (effect) => {
+        effects.push(effect);
+      },
+    };
+    try {
+      if (handler) await withTimeout(() => handler(event, ctx), abort);
+      if (await inbox.complete(record.id, lease, clock.now(), effects)) counts.succeeded++;
+    } catch (error) {
+      counts.failed++;
+      try {
+        options.onError?.(error, record);
+      } catch {}
+      if (record.attempts >= maxAttempts) {
+        if (await inbox.deadLetter(record.id, lease, message(error))) counts.deadLettered++;
+      } else {
+        await inbox.retry(record.id, lease, clock.now() + backoff(record.attempts), message(error));
+      }
+    } finally {
+      abort.abort();
+    }
+  }
+
+  async function withTimeout(run: () => unknown, abort: AbortController): Promise<void> {
+    const timer = new AbortController();
+    const expired = clock.sleep(timeoutMs, timer.signal).then(
+      () => {
+        const e = new HandlerTimeout(timeoutMs);
+        abort.abort(e);
+        throw e;
+      },
+      () => {},
+    );
+    try {
+      await Promise.race([Promise.resolve().then(run), expired]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  async function claimRound(limit: number): Promise<InboxEvent[]> {
+    const lease = randomUUID();
+    const claimed = await inbox.claim({ limit, leaseMs, now: clock.now(), lease });
+    for (const record of claimed) {
+      const p: Promise<void> = handle(record, lease)
+        .catch((error) => {
+          // Storage failed while recording the outcome: the lease expires and the event is claimed again.
+          try {
+            options.onError?.(error, record);
+          } catch {}
+        })
+        .finally(() => {
+          inFlight.delete(p);
+          poke();
+        });
+      inFlight.add(p);
+    }
+    return claimed;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      woken = false;
+      const free = concurrency - inFlight.size;
+      let claimed = 0;
+      // Claim in batches: with most slots busy, wait for more to free up (one claim per event costs a commit each).
+      if (free >= lowWater || inFlight.size === 0) {
+        try {
+          claimed = (await claimRound(free)).length;
+        } catch (error) {
+          try {
+            options.onError?.(error, undefined);
+          } catch {}
+        }
+      }
+      if (!running) break;
+      // Wait for a wake-up (a stored event, a finished handler) or the poll
+      // interval. Claiming again at once would spin on a half-empty inbox.
+      if (!woken) {
+        wake = new AbortController();
+        await clock.sleep(pollMs, wake.signal).catch(() => {});
+        wake = undefined;
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.abort();
+      await loop;
+      await Promise.all(inFlight);
+    },
+    notify: poke,
+    async runOnce() {
+      const claimed = await claimRound(concurrency);
+      await Promise.all(inFlight);
+      return claimed.length;
+    },
+    list: (o) => inbox.list(o),
+    get: (id) => inbox.get(id),
+    async replay(id) {
+      const ok = await inbox.replay(id, clock.now());
+      if (ok) poke();
+      return ok;
+    },
+    purge: (o) => inbox.purge(o),
+    stats: () => ({ running, inFlight: inFlight.size, ...counts }),
+  };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,253 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import express from "express";
+import { Hono } from "hono";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createWebhookReceiver, signWebhook, sqliteInbox, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+
+const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
+const dir = mkdtempSync(join(tmpdir(), "ballast-receiver-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function stripeDelivery(over: { id?: string; type?: string; timestamp?: number; body?: string } = {}) {
+  const id = over.id ?? `evt_${++n}`;
+  const body = over.body ?? JSON.stringify({ id, type: over.type ?? "invoice.paid", data: { object: { id: "in_1" } } }, null, 2);
+  const headers = signWebhook({ scheme: "stripe", payload: body, secret: SECRET, ...(over.timestamp !== undefined && { timestamp: over.timestamp }) });
+  return { id, body, headers };
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+}
+
+/** Sends raw bytes over a socket: for truncated bodies and oversized headers that fetch will not send. */
+function rawRequest(base: string, text: string, endEarly = false): Promise<string> {
+  const { port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), "127.0.0.1", () => {
+      socket.write(text);
+      if (endEarly) socket.end();
+    });
+    let out = "";
+    socket.on("data", (d) => {
+      out += d.toString();
+    });
+    socket.on("close", () => resolve(out));
+    socket.on("error", () => resolve(out));
+    socket.setTimeout(2000, () => socket.destroy());
+  });
+}
+
+interface Rig {
+  base: string;
+  inbox: WebhookInbox;
+  receiver: WebhookReceiver;
+  handled: string[];
+  close(): Promise<void>;
+}
+
+async function nodeRig(name: string, extra: Partial<Parameters<typeof createWebhookReceiver>[0]> = {}): Promise<Rig> {
+  const inbox = sqliteInbox(join(dir, `${name}.db`));
+  const handled: string[] = [];
+  const receiver = createWebhookReceiver({
+    scheme: "stripe",
+    secret: SECRET,
+    inbox,
+    maxBytes: 64 * 1024,
+    handlers: { "invoice.paid": (_e, ctx) => void handled.push(ctx.id) },
+    worker: { pollInterval: "50ms" },
+    ...extra,
+  });
+  const server = createServer(receiver.node);
+  const base = await listen(server);
+  return {
+    base,
+    inbox,
+    receiver,
+    handled,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await receiver.close();
+    },
+  };
+}
+
+const post = (url: string, body: string | Uint8Array, headers: Record<string, string>) => fetch(url, { method: "POST", body: body as BodyInit, headers });
+
+describe("createWebhookReceiver over node:http", () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await nodeRig("node");
+  });
+  afterAll(() => rig.close());
+
+  it("acknowledges with 200 after storing, then processes the event after the response", async () => {
+    const d = stripeDelivery();
+    const res = await post(`${rig.base}/hooks`, d.body, d.headers);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+    // Acknowledged means committed: the record is readable at once.
+    expect((await rig.inbox.get(d.id))?.payload.toString()).toBe(d.body);
+    await expect.poll(() => rig.handled.includes(d.id)).toBe(true);
+  });
+
+  it("acknowledges a duplicate delivery without processing it again", async () => {
+    const d = stripeDelivery();
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => post(`${rig.base}/hooks`, d.body, d.headers)));
+    const bodies = await Promise.all([a, b, c].map((r) => r?.json()));
+    expect([a, b, c].map((r) => r?.status)).toEqual([200, 200, 200]);
+    expect(bodies.filter((x) => (x as { duplicate?: boolean }).duplicate)).toHaveLength(2);
+    await expect.poll(() => rig.handled.filter((h) => h === d.id).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(rig.handled.filter((h) => h === d.id)).toHaveLength(1);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    const res = await fetch(`${rig.base}/hooks`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  it("answers 413 over maxBytes, declared or streamed, and stores nothing", async () => {
+    const big = JSON.stringify({ id: "evt_big", type: "invoice.paid", pad: "x".repeat(70 * 1024) });
+    const headers = signWebhook({ scheme: "stripe", payload: big, secret: SECRET });
+    expect((await post(`${rig.base}/hooks`, big, headers)).status).toBe(413);
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const chunked = await fetch(`${rig.base}/hooks`, { method: "POST", body: stream, headers, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await rig.inbox.get("evt_big")).toBeUndefined();
+  });
+
+  it("answers 401 to forged and stale signatures, 400 to missing or malformed headers and invalid bodies, storing nothing", async () => {
+    const forged = stripeDelivery();
+    const tampered = forged.body.replace("invoice.paid", "invoice.void");
+    expect((await post(`${rig.base}/hooks`, tampered, forged.headers)).status).toBe(401);
+
+    const stale = stripeDelivery({ timestamp: Date.now() - 10 * 60_000 });
+    const staleRes = await post(`${rig.base}/hooks`, stale.body, stale.headers);
+    expect(staleRes.status).toBe(401);
+    expect(await staleRes.json()).toEqual({ error: "timestamp_out_of_tolerance" });
+
+    const missing = stripeDelivery();
+    expect((await post(`${rig.base}/hooks`, missing.body, { "content-type": "application/json" })).status).toBe(400);
+    expect((await post(`${rig.base}/hooks`, missing.body, { "stripe-signature": "garbage" })).status).toBe(400);
+
+    const notJson = "{ not json";
+    expect((await post(`${rig.base}/hooks`, notJson, signWebhook({ scheme: "stripe", payload: notJson, secret: SECRET }))).status).toBe(400);
+    const badUtf8 = Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
+    expect((await post(`${rig.base}/hooks`, badUtf8, signWebhook({ scheme: "stripe", payload: badUtf8, secret: SECRET }))).status).toBe(400);
+
+    const wrongType = stripeDelivery();
+    expect((await post(`${rig.base}/hooks`, wrongType.body, { ...wrongType.headers, "content-type": "multipart/form-data; boundary=x", "stripe-signature": "t=1,v1=00" })).status).toBe(401);
+
+    for (const id of [forged.id, stale.id, missing.id, wrongType.id]) expect(await rig.inbox.get(id)).toBeUndefined();
+  });
+
+  it("stores nothing from a truncated body and refuses huge headers with 431", async () => {
+    const d = stripeDelivery();
+    const head = Object.entries(d.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
+    const truncated = `POST /hooks HTTP/1.1\r\nhost: x\r\n${head}content-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body.slice(0, 20)}`;
+    await rawRequest(rig.base, truncated, true);
+    const huge = `POST /hooks HTTP/1.1\r\nhost: x\r\nx-pad: ${"a".repeat(64 * 1024)}\r\n${head}content-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body}`;
+    const answer = await rawRequest(rig.base, huge);
+    expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await rig.inbox.get(d.id)).toBeUndefined();
+  });
+});
+
+describe("storage failures", () => {
+  it("answers 503 when the inbox cannot commit, so the provider retries", async () => {
+    const broken = { ...sqliteInbox(join(dir, "broken.db")), put: async () => Promise.reject(new Error("disk full")) } as WebhookInbox;
+    const errors: unknown[] = [];
+    const receiver = createWebhookReceiver({ scheme: "stripe", secret: SECRET, inbox: broken, worker: false, onError: (e) => errors.push(e) });
+    const d = stripeDelivery();
+    const r = await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
+    expect(r.status).toBe(503);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe("framework adapters keep the raw body", () => {
+  let closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of closers) await c();
+    closers = [];
+  });
+
+  function receiverFor(name: string) {
+    const inbox = sqliteInbox(join(dir, `${name}.db`));
+    const handled: string[] = [];
+    const receiver = createWebhookReceiver({ scheme: "stripe", secret: SECRET, inbox, handlers: { "invoice.paid": (_e, ctx) => void handled.push(ctx.id) } });
+    closers.push(() => receiver.close());
+    return { receiver, inbox, handled };
+  }
+
+  it("express: mounted before express.json(), with express.raw(), and refusing a parsed body", async () => {
+    const { receiver, inbox, handled } = receiverFor("express");
+    const app = express();
+    app.post("/hooks", receiver.express());
+    app.post("/raw-hooks", express.raw({ type: "*/*" }), receiver.express());
+    app.use(express.json());
+    app.post("/parsed-hooks", receiver.express());
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+
+    const a = stripeDelivery();
+    expect((await post(`${base}/hooks`, a.body, a.headers)).status).toBe(200);
+    const b = stripeDelivery();
+    expect((await post(`${base}/raw-hooks`, b.body, b.headers)).status).toBe(200);
+    const c = stripeDelivery();
+    const parsed = await post(`${base}/parsed-hooks`, c.body, { ...c.headers, "content-type": "application/json" });
+    expect(parsed.status).toBe(500);
+    expect(await parsed.json()).toMatchObject({ error: "raw_body_unavailable" });
+    expect(await inbox.get(c.id)).toBeUndefined();
+    await expect.poll(() => handled.sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it("hono (fetch handler) on @hono/node-server", async () => {
+    const { receiver, inbox, handled } = receiverFor("hono");
+    const app = new Hono();
+    app.post("/hooks", (c) => receiver.fetch(c.req.raw));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => server.once("listening", r));
+    closers.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+
+    const d = stripeDelivery();
+    expect((await post(`${base}/hooks`, d.body, d.headers)).status).toBe(200);
+    expect((await post(`${base}/hooks`, d.body, d.headers)).status).toBe(200);
+    expect((await post(`${base}/hooks`, `${d.body} `, d.headers)).status).toBe(401);
+    expect(await inbox.get(d.id)).toBeDefined();
+    await expect.poll(() => handled).toEqual([d.id]);
+  });
+
+  it("fetch handler: 405, 413 and the signed URL for Twilio", async () => {
+    const inbox = sqliteInbox(join(dir, "twilio.db"));
+    const receiver = createWebhookReceiver({ scheme: "twilio", secret: "auth-token", inbox, worker: false, maxBytes: 1024 });
+    closers.push(() => receiver.close());
+    const url = "https://example.com/sms?tenant=1";
+    const form = "MessageSid=SM1&MessageStatus=delivered&Body=hi";
+    const headers = { ...signWebhook({ scheme: "twilio", payload: form, secret: "auth-token", url }), "i-twilio-idempotency-token": "tok-1" };
+    expect((await receiver.fetch(new Request(url, { method: "POST", body: form, headers }))).status).toBe(200);
+    expect(await inbox.get("tok-1")).toMatchObject({ type: "message.delivered" });
+    expect((await receiver.fetch(new Request("https://example.com/other", { method: "POST", body: form, headers }))).status).toBe(401);
+    expect((await receiver.fetch(new Request(url))).status).toBe(405);
+    expect((await receiver.fetch(new Request(url, { method: "POST", body: "x".repeat(2000), headers }))).status).toBe(413);
+  });
+});
