@@ -42,6 +42,14 @@ export interface TokenManagerOptions {
   lockTtl?: Duration | undefined;
   /** Called once when a connection is marked as needing the user again. Errors it throws are ignored. */
   onReauthorizationRequired?: ((event: ReauthorizationEvent) => void | Promise<void>) | undefined;
+  /**
+   * How many connections' valid tokens to keep decrypted in this process, so a
+   * request does not read (and decrypt) the store each time (default 10 000;
+   * 0 turns it off). A cached token is used only while it is outside the
+   * refresh skew and not refused by the API, so a refresh by another process
+   * is picked up at the latest on expiry or on the first 401.
+   */
+  cacheSize?: number | undefined;
 }
 
 export interface GetTokenOptions {
@@ -88,6 +96,9 @@ export class TokenManager {
   readonly #lockTtl: number;
   readonly #onReauthorizationRequired: TokenManagerOptions["onReauthorizationRequired"];
   readonly #inflight = new Map<string, Promise<TokenSet>>();
+  /** Decrypted token sets, least recently written first (a Map keeps insertion order). */
+  readonly #cache = new Map<string, TokenSet>();
+  readonly #cacheSize: number;
   readonly #stats: TokenManagerStats = { renewals: 0, failures: 0, joined: 0, lockWaits: 0, reauthorizations: 0 };
 
   constructor(options: TokenManagerOptions) {
@@ -106,14 +117,19 @@ export class TokenManager {
     this.#lockTtl = toMillis(options.lockTtl ?? "30s", "lockTtl");
     if (this.#lockTtl < 100) throw new ConfigError("lockTtl", "must be at least 100 ms");
     this.#onReauthorizationRequired = options.onReauthorizationRequired;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+    if (!Number.isInteger(this.#cacheSize) || this.#cacheSize < 0)
+      throw new ConfigError("cacheSize", `must be a non-negative integer; got ${options.cacheSize}`);
   }
 
   /** A valid token set for the connection, renewing it first when needed. */
   async get(connectionId: string, options: GetTokenOptions = {}): Promise<TokenSet> {
+    const cached = this.#cache.get(connectionId);
+    if (cached !== undefined && this.#usableTokens(cached, options.rejected)) return cached;
     const current = await this.#store.get(connectionId);
     if (current === undefined && options.renewMissing) return this.#renewOnce(connectionId, options);
     const record = this.#check(connectionId, current);
-    if (this.#usable(record.value, options.rejected)) return record.value.tokens;
+    if (this.#usable(record.value, options.rejected)) return this.#remember(connectionId, record.value.tokens);
     return this.#renewOnce(connectionId, options);
   }
 
@@ -126,6 +142,7 @@ export class TokenManager {
   async set(connectionId: string, tokens: TokenSet, options: SetTokenOptions = {}): Promise<void> {
     const record: TokenRecord = { tokens, grant: options.grant ?? "manual", updatedAt: this.#clock.now() };
     if (options.scopes !== undefined) record.scopes = options.scopes;
+    this.#cache.delete(connectionId);
     await this.#store.put(connectionId, record);
   }
 
@@ -142,6 +159,7 @@ export class TokenManager {
   }
 
   delete(connectionId: string): Promise<void> {
+    this.#cache.delete(connectionId);
     return this.#store.delete(connectionId);
   }
 
@@ -156,9 +174,20 @@ export class TokenManager {
   }
 
   #usable(record: TokenRecord, rejected: string | undefined): boolean {
-    const t = record.tokens;
+    return this.#usableTokens(record.tokens, rejected);
+  }
+
+  #usableTokens(t: TokenSet, rejected: string | undefined): boolean {
     if (rejected !== undefined && t.accessToken === rejected) return false;
     return t.expiresAt === undefined || t.expiresAt - this.#skew > this.#clock.now();
+  }
+
+  #remember(connectionId: string, tokens: TokenSet): TokenSet {
+    if (this.#cacheSize === 0) return tokens;
+    this.#cache.delete(connectionId);
+    this.#cache.set(connectionId, tokens);
+    if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+    return tokens;
   }
 
   /** Single flight in this process: callers that find a renewal running join it. */
@@ -167,7 +196,10 @@ export class TokenManager {
     if (shared !== undefined) {
       this.#stats.joined++;
     } else {
-      shared = this.#renewShared(connectionId, options).finally(() => this.#inflight.delete(connectionId));
+      this.#cache.delete(connectionId);
+      shared = this.#renewShared(connectionId, options)
+        .then((tokens) => this.#remember(connectionId, tokens))
+        .finally(() => this.#inflight.delete(connectionId));
       this.#inflight.set(connectionId, shared);
     }
     return options.signal ? raceSignal(shared, options.signal) : shared;

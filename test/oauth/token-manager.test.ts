@@ -229,4 +229,40 @@ describe("TokenManager", () => {
     expect((await patient).accessToken).toBe("at-1");
     expect(server.calls()).toBe(1);
   });
+
+  it("keeps valid tokens decrypted in memory: one store read for many requests, none kept past the skew or after a 401", async () => {
+    const clock = createFakeClock(T0);
+    const server = fakeServer(clock);
+    const inner = memoryTokenStore();
+    let reads = 0;
+    const store = {
+      ...inner,
+      kind: inner.kind,
+      get: (id: string) => {
+        reads++;
+        return inner.get(id);
+      },
+    };
+    const tokens = new TokenManager({ store, renew: server.renew, clock, cacheSize: 2 });
+    await tokens.set("c1", initial(T0 + 600_000), { grant: "authorization_code" });
+    for (let i = 0; i < 100; i++) await tokens.get("c1");
+    expect(reads).toBe(1);
+    // A refused token is never served from the cache.
+    expect((await tokens.get("c1", { rejected: "at-0" })).accessToken).toBe("at-1");
+    const afterRefresh = reads;
+    expect((await tokens.get("c1")).accessToken).toBe("at-1");
+    expect(reads).toBe(afterRefresh);
+    // Near expiry the store is read again (another process may have refreshed).
+    clock.set(T0 + 3_600_000 - 59_000);
+    expect((await tokens.get("c1")).accessToken).toBe("at-2");
+    // Bounded: the least recently written connection is dropped.
+    await tokens.set("c2", initial(clock.now() + 600_000));
+    await tokens.set("c3", initial(clock.now() + 600_000));
+    await tokens.get("c2");
+    await tokens.get("c3");
+    const before = reads;
+    await tokens.get("c1");
+    expect(reads).toBe(before + 1);
+    expect(() => new TokenManager({ store, renew: server.renew, cacheSize: -1 })).toThrow(/cacheSize/);
+  });
 });
