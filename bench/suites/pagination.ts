@@ -60,7 +60,10 @@ async function countItems(name: Name, base: string): Promise<number> {
     const { createClient } = await import("../../src/client/create-client.js");
     const { cursor, linkHeader } = await import("../../src/pagination/index.js");
     const client = createClient({ baseUrl: base });
-    const it = name === "ballast-cursor" ? client.paginate("/cursor", { strategy: cursor({ limit: PAGE }) }) : client.paginate("/link", { strategy: linkHeader(), query: { per_page: PAGE } });
+    const it =
+      name === "ballast-cursor"
+        ? client.paginate("/cursor", { strategy: cursor({ limit: PAGE }) })
+        : client.paginate("/link", { strategy: linkHeader(), query: { per_page: PAGE } });
     for await (const _ of it) n++;
     await client.close();
   }

@@ -1,4 +1,5 @@
 import { ApiError, type ApiErrorOptions, isApiError } from "../errors.js";
+import { redactFields } from "../util/redact.js";
 import type { GraphQLErrorEntry } from "./types.js";
 
 /**
@@ -33,6 +34,11 @@ export class GraphQLError extends ApiError {
     this.extensions = init.extensions;
     this.operationName = init.operationName;
     this.status = init.status;
+  }
+
+  /** Logs and `util.inspect` show `data` with secret-looking fields (token, password, ...) redacted. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), data: redactFields(this.data) };
   }
 
   /** Error codes from `extensions.code` (and GitHub's `type`), e.g. `["THROTTLED"]`. */

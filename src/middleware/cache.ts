@@ -90,6 +90,22 @@ function requestHeaders(h: CachePolicy.Headers): RequestHeaders {
 }
 
 /**
+ * The policy keeps the request's headers to match `Vary` later; keep only the
+ * ones `Vary` names, so an API key sent as a header is never written to the store.
+ */
+function withoutUnvariedHeaders(obj: CachePolicy.CachePolicyObject): CachePolicy.CachePolicyObject {
+  if (obj.reqh === null) return obj;
+  const vary = String(obj.resh.vary ?? "")
+    .toLowerCase()
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const kept: CachePolicy.Headers = {};
+  for (const name of vary) if (obj.reqh[name] !== undefined) kept[name] = obj.reqh[name];
+  return { ...obj, reqh: kept };
+}
+
+/**
  * RFC 9111 HTTP caching, using http-cache-semantics for the rules: freshness
  * (`max-age`, `Expires`, heuristics), revalidation with `ETag` /
  * `Last-Modified` and 304, `Vary`, `no-store`, `no-cache`, `private`. Only
@@ -127,7 +143,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     const validators = policy.responseHeaders().etag !== undefined || policy.responseHeaders()["last-modified"] !== undefined;
     const ttl = Math.max(0, policy.timeToLive()) + (validators ? keepStale : 0);
     if (ttl <= 0) return;
-    const entry: Entry = { policy: policy.toObject(), status, body: typeof body === "string" ? body : body.toString("base64") };
+    const entry: Entry = { policy: withoutUnvariedHeaders(policy.toObject()), status, body: typeof body === "string" ? body : body.toString("base64") };
     try {
       await store.set(key, JSON.stringify(entry), Math.ceil(ttl));
       counts.stored++;

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.js";
+import type { ResponseHeaders } from "../types.js";
 import { redactUrl } from "../util/redact.js";
 import { PaginationError } from "./errors.js";
 import type { PageQuery, PageRequest, PageSender, PaginationStrategy } from "./types.js";
@@ -9,7 +10,7 @@ export interface Page<Item = unknown, Body = unknown> {
   /** The parsed body. */
   body: Body;
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: ResponseHeaders;
   url: string;
   /** 1 for the first page of this run. */
   number: number;

@@ -1,9 +1,10 @@
+import { inspect } from "node:util";
 import type { DocumentTypeDecoration, TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { parse } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError } from "../../src/errors.js";
-import { type GraphQLError, graphql, isGraphQLError } from "../../src/graphql/index.js";
+import { type GraphQLError, GraphQLError as GraphQLErrorClass, graphql, isGraphQLError } from "../../src/graphql/index.js";
 import { type GraphQLServer, startGraphQLServer } from "./server.js";
 
 let server: GraphQLServer;
@@ -59,6 +60,19 @@ describe("graphql(client).query()", () => {
     expect(err.codes).toEqual(["FORBIDDEN"]);
     expect(err.data).toEqual({ a: { email: "u1@example.com" }, b: { email: null } });
     expect(err.message).toContain("at b.email");
+  });
+
+  it("GraphQLError's JSON and inspect output redact secret-looking fields of the partial data", async () => {
+    const err = new GraphQLErrorClass({
+      errors: [{ message: "x" }],
+      data: { user: { name: "a", accessToken: "gho_secret" } },
+      extensions: undefined,
+      operationName: "Q",
+      status: 200,
+    });
+    expect(JSON.stringify(err)).not.toContain("gho_secret");
+    expect(inspect(err)).not.toContain("gho_secret");
+    expect(JSON.stringify(err)).toContain('"name":"a"');
   });
 
   it("with partial: true, returns data and errors together instead of throwing", async () => {

@@ -192,6 +192,22 @@ describe("cache(): options", () => {
   });
 });
 
+describe("cache(): secrets", () => {
+  it("never writes request headers that Vary does not name (an API key header) to the store", async () => {
+    origin.handle = (_req, res) => res.writeHead(200, { "cache-control": "max-age=60", vary: "accept" }).end("ok");
+    const store = memoryStore();
+    const { get } = setup({ store, prefix: "t:" });
+    await get("/k", { "x-api-key": "sk_live_secret", accept: "text/plain" });
+    const raw = await store.get(`t:GET ${origin.origin}/k`);
+    expect(raw).toBeDefined();
+    expect(raw).not.toContain("sk_live_secret");
+    expect(raw).toContain("text/plain");
+    // Vary still works with the trimmed headers.
+    await get("/k", { "x-api-key": "sk_live_secret", accept: "text/plain" });
+    expect(origin.seen).toHaveLength(1);
+  });
+});
+
 describeRedis("cache() over redisStore", () => {
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   const prefix = `${uniqueName("cache")}:`;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createClient } from "../../src/client/create-client.js";
-import { isHttpError } from "../../src/errors.js";
+import { isHttpError, isRateLimitError } from "../../src/errors.js";
 import { cursor, linkHeader, nextUrl, offset, type PaginationStrategy, page } from "../../src/pagination/index.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 
@@ -58,6 +58,21 @@ describe("client.paginate()", () => {
       expect(failed).toBeGreaterThan(1);
     } finally {
       remove();
+      await client.close();
+    }
+  });
+
+  it("every page passes the client's rate limiter: the third page of a 2-per-hour budget fails fast", async () => {
+    sim.collection("/limited", USERS, { style: "cursor", pageSize: 10 });
+    const client = createClient({ baseUrl: sim.url, retry: false, rateLimit: { limits: [{ requests: 2, per: "1h", burst: 2 }], maxWait: 0 } });
+    const got: User[] = [];
+    try {
+      const err = await (async () => {
+        for await (const u of client.paginate<User>("/limited", { strategy: cursor() })) got.push(u);
+      })().catch((e) => e);
+      expect(isRateLimitError(err)).toBe(true);
+      expect(got).toHaveLength(20);
+    } finally {
       await client.close();
     }
   });
