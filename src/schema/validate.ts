@@ -7,7 +7,8 @@ export type Schema<Output = unknown> = StandardSchemaV1<unknown, Output>;
 export type InferOutput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : unknown;
 
 function issuePath(issue: StandardSchemaV1.Issue): PropertyKey[] {
-  return (issue.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : (p as PropertyKey)));
+  // Array.from, not .map: some libraries (arktype) hand out an Array subclass.
+  return Array.from(issue.path ?? [], (p) => (typeof p === "object" && p !== null && "key" in p ? p.key : (p as PropertyKey)));
 }
 
 function fail(issues: ReadonlyArray<StandardSchemaV1.Issue>, value: unknown, request: ErrorRequest | undefined): never {

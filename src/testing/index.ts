@@ -5,9 +5,13 @@ export type { IdempotencyDecision } from "./idempotency.js";
 export { IdempotencyStore } from "./idempotency.js";
 export { type CollectionOptions, collectionHandler, type PaginationStyle } from "./pagination.js";
 export { compilePathTemplate, type PathMatcher } from "./path-template.js";
-export { type RateLimitHeaderStyle, type SimRateLimitOptions, SlidingLogLimiter } from "./rate-limit.js";
+export { applyRateLimits, type RateLimitHeaderStyle, SimLimiter, type SimRateLimitOptions } from "./rate-limit.js";
+export type { RateLimitAlgorithm } from "./rate-limit-algorithms.js";
 export { type EncodedReply, encodeReply } from "./reply.js";
 export { SimRoute } from "./route.js";
 export { sendReply, type Wait } from "./send-reply.js";
 export { type ApiSimulator, type ApiSimulatorOptions, createApiSimulator, type SimRateLimit, type SimulatorHook } from "./simulator.js";
 export type { Fault, Reply, ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";
+
+// --- signed webhook delivery (src/testing/webhook-delivery.ts, owned by the webhooks engineer) ---
+export { type DeliverWebhookOptions, deliverWebhook, type WebhookDeliveryResult } from "./webhook-delivery.js";

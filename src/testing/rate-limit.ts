@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from "node:http";
 import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { compilePathTemplate, type PathMatcher } from "./path-template.js";
+import { type Budget, type BudgetState, FixedWindow, type RateLimitAlgorithm, SlidingLog, TokenBucket } from "./rate-limit-algorithms.js";
 import type { SimRequest } from "./types.js";
 
 /** Which rate-limit headers the simulator sends (on every limited response, 429s included). */
@@ -15,11 +16,15 @@ export type RateLimitHeaderStyle =
   | "none";
 
 export interface SimRateLimitOptions {
-  /** Requests allowed in any window of `per`. */
+  /** Requests allowed per `per`. */
   requests: number;
-  /** The window: ms, or a duration such as `"1s"`. */
+  /** The window (or, for a token bucket, the refill period): ms, or a duration such as `"1s"`. */
   per: Duration;
-  /** `Retry-After` seconds on rejections; default: until the window frees a slot (rounded up). `false` sends none. */
+  /** Default `"sliding-log"`: at most `requests` in any window of `per`. */
+  algorithm?: RateLimitAlgorithm;
+  /** Token bucket only: the bucket's size, i.e. how many may go at once (default `requests`). */
+  burst?: number;
+  /** `Retry-After` seconds on rejections; default: until a request would be allowed (rounded up). `false` sends none. */
   retryAfter?: number | false;
   /** Default `"x-ratelimit"`. */
   headers?: RateLimitHeaderStyle;
@@ -32,82 +37,54 @@ export interface SimRateLimitOptions {
 }
 
 /** A limiter's verdict on one request. */
-export interface LimitDecision {
-  readonly limiter: SlidingLogLimiter;
-  readonly log: TimeLog;
-  readonly allowed: boolean;
-  /** Requests in the window counting this one if it is allowed. */
-  readonly used: number;
-  /** Until a slot frees (when rejected) or until the oldest request in the window expires (when allowed), ms. */
-  readonly resetMs: number;
+export interface LimitDecision extends BudgetState {
+  readonly limiter: SimLimiter;
+  readonly budget: Budget;
 }
 
-/**
- * The last `size` accepted request times, oldest first, in a ring. A request
- * is allowed when fewer than `size` of them lie in the window ending now: an
- * exact sliding log, O(log n) per check.
- */
-class TimeLog {
-  readonly #times: Float64Array;
-  #start = 0;
-  #count = 0;
+const ALGORITHMS: ReadonlySet<string> = new Set<RateLimitAlgorithm>(["sliding-log", "fixed-window", "token-bucket"]);
+const STYLES: ReadonlySet<string> = new Set<RateLimitHeaderStyle>(["x-ratelimit", "ietf", "github", "none"]);
 
-  constructor(size: number) {
-    this.#times = new Float64Array(size);
-  }
-
-  #at(i: number): number {
-    return this.#times[(this.#start + i) % this.#times.length]!;
-  }
-
-  /** Index of the first entry newer than `after`. */
-  #firstAfter(after: number): number {
-    let lo = 0;
-    let hi = this.#count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#at(mid) > after) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  /** Entries newer than `after`, and the oldest of them. */
-  window(after: number): { count: number; oldest: number | undefined } {
-    const first = this.#firstAfter(after);
-    return { count: this.#count - first, oldest: first < this.#count ? this.#at(first) : undefined };
-  }
-
-  push(time: number): void {
-    const size = this.#times.length;
-    if (this.#count < size) {
-      this.#times[(this.#start + this.#count) % size] = time;
-      this.#count++;
-    } else {
-      this.#times[this.#start] = time;
-      this.#start = (this.#start + 1) % size;
-    }
-  }
+function positiveInteger(value: number | undefined, option: string): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ConfigError(option, `must be a positive integer, got ${value}`);
 }
 
-export class SlidingLogLimiter {
-  readonly requests: number;
+/** One `sim.rateLimit()`: which requests it applies to, a budget per key, and the headers it sends. */
+export class SimLimiter {
+  /** The advertised limit: `requests`, or the bucket size for a token bucket. */
+  readonly limit: number;
   readonly per: number;
   readonly style: RateLimitHeaderStyle;
   readonly status: number;
+  readonly #newBudget: () => Budget;
   readonly #retryAfter: number | false | undefined;
   readonly #route: PathMatcher | undefined;
   readonly #key: ((req: SimRequest) => string) | undefined;
-  readonly #logs = new Map<string, TimeLog>();
+  readonly #budgets = new Map<string, Budget>();
   #rejected = 0;
 
   constructor(options: SimRateLimitOptions) {
-    if (!Number.isInteger(options.requests) || options.requests < 1) {
-      throw new ConfigError("rateLimit.requests", `must be a positive integer, got ${options.requests}`);
-    }
-    this.requests = options.requests;
-    this.per = toMillis(options.per, "rateLimit.per");
-    if (this.per <= 0) throw new ConfigError("rateLimit.per", "must be more than 0");
+    positiveInteger(options.requests, "rateLimit.requests");
+    positiveInteger(options.burst, "rateLimit.burst");
+    const per = toMillis(options.per, "rateLimit.per");
+    if (per <= 0) throw new ConfigError("rateLimit.per", "must be more than 0");
+    const algorithm = options.algorithm ?? "sliding-log";
+    if (!ALGORITHMS.has(algorithm)) throw new ConfigError("rateLimit.algorithm", `must be one of ${[...ALGORITHMS].join(", ")}`);
+    if (options.burst !== undefined && algorithm !== "token-bucket") throw new ConfigError("rateLimit.burst", 'applies only to algorithm "token-bucket"');
+    if (options.headers !== undefined && !STYLES.has(options.headers)) throw new ConfigError("rateLimit.headers", `must be one of ${[...STYLES].join(", ")}`);
+    if (typeof options.retryAfter === "number" && !(options.retryAfter >= 0))
+      throw new ConfigError("rateLimit.retryAfter", "must be a non-negative number of seconds");
+
+    const { requests } = options;
+    const burst = options.burst ?? requests;
+    this.limit = algorithm === "token-bucket" ? burst : requests;
+    this.per = per;
+    this.#newBudget =
+      algorithm === "sliding-log"
+        ? () => new SlidingLog(requests, per)
+        : algorithm === "fixed-window"
+          ? () => new FixedWindow(requests, per)
+          : () => new TokenBucket(burst, requests, per);
     this.style = options.headers ?? "x-ratelimit";
     this.status = options.status ?? 429;
     this.#retryAfter = options.retryAfter;
@@ -126,21 +103,12 @@ export class SlidingLogLimiter {
 
   check(req: SimRequest, now: number): LimitDecision {
     const key = this.#key ? this.#key(req) : "";
-    let log = this.#logs.get(key);
-    if (!log) {
-      log = new TimeLog(this.requests);
-      this.#logs.set(key, log);
+    let budget = this.#budgets.get(key);
+    if (!budget) {
+      budget = this.#newBudget();
+      this.#budgets.set(key, budget);
     }
-    const { count, oldest } = log.window(now - this.per);
-    const allowed = count < this.requests;
-    // When allowed, the window's oldest entry is this request itself if the window was empty.
-    const resetMs = (oldest ?? now) + this.per - now;
-    return { limiter: this, log, allowed, used: allowed ? count + 1 : count, resetMs };
-  }
-
-  /** Records an allowed request. Separate from `check` so a request another limiter rejects uses no budget here. */
-  commit(decision: LimitDecision, now: number): void {
-    decision.log.push(now);
+    return { ...budget.peek(now), limiter: this, budget };
   }
 
   countRejection(): void {
@@ -148,7 +116,7 @@ export class SlidingLogLimiter {
   }
 
   reset(): void {
-    this.#logs.clear();
+    this.#budgets.clear();
     this.#rejected = 0;
   }
 
@@ -158,24 +126,24 @@ export class SlidingLogLimiter {
   }
 
   headers(decision: LimitDecision, now: number): OutgoingHttpHeaders | undefined {
-    const remaining = String(Math.max(0, this.requests - decision.used));
+    const remaining = String(decision.remaining);
     const resetSeconds = Math.max(0, Math.ceil(decision.resetMs / 1000));
     switch (this.style) {
       case "none":
         return undefined;
       case "x-ratelimit":
-        return { "x-ratelimit-limit": String(this.requests), "x-ratelimit-remaining": remaining, "x-ratelimit-reset": String(resetSeconds) };
+        return { "x-ratelimit-limit": String(this.limit), "x-ratelimit-remaining": remaining, "x-ratelimit-reset": String(resetSeconds) };
       case "github":
         return {
-          "x-ratelimit-limit": String(this.requests),
+          "x-ratelimit-limit": String(this.limit),
           "x-ratelimit-remaining": remaining,
-          "x-ratelimit-used": String(decision.used),
+          "x-ratelimit-used": String(this.limit - decision.remaining),
           "x-ratelimit-reset": String(Math.ceil((now + decision.resetMs) / 1000)),
           "x-ratelimit-resource": "core",
         };
       case "ietf":
         return {
-          "ratelimit-policy": `"default";q=${this.requests};w=${Math.max(1, Math.ceil(this.per / 1000))}`,
+          "ratelimit-policy": `"default";q=${this.limit};w=${Math.max(1, Math.ceil(this.per / 1000))}`,
           ratelimit: `"default";r=${remaining};t=${resetSeconds}`,
         };
     }
@@ -193,7 +161,7 @@ export interface RateLimitOutcome {
  * Checks every limiter that applies. A request is rejected when any of them is
  * full (the one that frees last speaks); otherwise it uses budget in all of them.
  */
-export function applyRateLimits(limiters: readonly SlidingLogLimiter[], req: SimRequest, now: number): RateLimitOutcome {
+export function applyRateLimits(limiters: readonly SimLimiter[], req: SimRequest, now: number): RateLimitOutcome {
   let decisions: LimitDecision[] | undefined;
   let rejecting: LimitDecision | undefined;
   for (const limiter of limiters) {
@@ -211,8 +179,8 @@ export function applyRateLimits(limiters: readonly SlidingLogLimiter[], req: Sim
   }
   let tightest = decisions[0]!;
   for (const d of decisions) {
-    d.limiter.commit(d, now);
-    if (d.limiter.requests - d.used < tightest.limiter.requests - tightest.used) tightest = d;
+    d.budget.take(now);
+    if (d.remaining < tightest.remaining) tightest = d;
   }
   return { headers: tightest.limiter.headers(tightest, now) };
 }

@@ -5,7 +5,7 @@ import type { ProblemDetails } from "../errors.js";
 import { problem } from "./fixtures.js";
 import { IdempotencyStore, runIdempotently } from "./idempotency.js";
 import { type CollectionOptions, collectionHandler } from "./pagination.js";
-import { applyRateLimits, type SimRateLimitOptions, SlidingLogLimiter } from "./rate-limit.js";
+import { applyRateLimits, SimLimiter, type SimRateLimitOptions } from "./rate-limit.js";
 import { type EncodedReply, encodeReply, jsonReply } from "./reply.js";
 import { ReceivedRequest, readBody } from "./request.js";
 import { SimRoute } from "./route.js";
@@ -78,7 +78,7 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
   const clock = options.clock ?? systemClock;
   const log = options.log ?? true;
   const router = new Router();
-  const limiters: SlidingLogLimiter[] = [];
+  const limiters: SimLimiter[] = [];
   const hooks: SimulatorHook[] = [];
   const idempotency = new IdempotencyStore();
   const waiter = createWaiter();
@@ -204,7 +204,7 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
     },
 
     rateLimit(limitOptions) {
-      const limiter = new SlidingLogLimiter(limitOptions);
+      const limiter = new SimLimiter(limitOptions);
       limiters.push(limiter);
       return {
         get rejected() {

@@ -1,42 +1,93 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { applyRateLimits, SlidingLogLimiter } from "../../src/testing/rate-limit.js";
+import { applyRateLimits, SimLimiter, type SimRateLimitOptions } from "../../src/testing/rate-limit.js";
 import { ReceivedRequest } from "../../src/testing/request.js";
 
 function req(path = "/x"): ReceivedRequest {
   return new ReceivedRequest(1, "GET", path, {}, Buffer.alloc(0), 1, 0);
 }
 
-describe("SlidingLogLimiter (the simulator's exact limiter)", () => {
-  it("matches a brute-force sliding log for any arrival pattern", () => {
+/** Feeds arrivals (gaps in ms) through one limiter; returns which were allowed and at what time. */
+function run(options: SimRateLimitOptions, gaps: number[]): { now: number; allowed: boolean }[] {
+  const limiter = new SimLimiter(options);
+  let now = 1_000_000;
+  return gaps.map((gap) => {
+    now += gap;
+    return { now, allowed: applyRateLimits([limiter], req(), now).rejection === undefined };
+  });
+}
+
+const arrivals = fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 60 });
+
+describe("the simulator's rate-limit algorithms", () => {
+  it("sliding-log matches a brute-force log: never more than `requests` in any window of `per`", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 1, max: 500 }),
-        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 60 }),
-        (requests, per, gaps) => {
-          const limiter = new SlidingLogLimiter({ requests, per });
-          const accepted: number[] = [];
-          let now = 0;
-          for (const gap of gaps) {
-            now += gap;
-            const inWindow = accepted.filter((t) => now - t < per).length;
-            const expected = inWindow < requests;
-            const outcome = applyRateLimits([limiter], req(), now);
-            expect(outcome.rejection === undefined).toBe(expected);
-            if (expected) accepted.push(now);
-          }
-          // the defining property: no window of `per` ms ever holds more than `requests` accepted requests
-          for (const t of accepted) expect(accepted.filter((u) => u >= t && u - t < per).length).toBeLessThanOrEqual(requests);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 500 }), arrivals, (requests, per, gaps) => {
+        const accepted: number[] = [];
+        for (const { now, allowed } of run({ requests, per }, gaps)) {
+          expect(allowed).toBe(accepted.filter((t) => now - t < per).length < requests);
+          if (allowed) accepted.push(now);
+        }
+      }),
       { numRuns: 300 },
     );
   });
 
+  it("fixed-window allows `requests` per aligned window", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 500 }), arrivals, (requests, per, gaps) => {
+        const perWindow = new Map<number, number>();
+        for (const { now, allowed } of run({ requests, per, algorithm: "fixed-window" }, gaps)) {
+          const w = Math.floor(now / per);
+          const used = perWindow.get(w) ?? 0;
+          expect(allowed).toBe(used < requests);
+          if (allowed) perWindow.set(w, used + 1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("token-bucket matches a brute-force bucket of `burst` tokens refilled at requests/per", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 500 }), arrivals, (requests, burst, per, gaps) => {
+        let tokens = burst;
+        let last: number | undefined;
+        for (const { now, allowed } of run({ requests, per, algorithm: "token-bucket", burst }, gaps)) {
+          const level = last === undefined ? tokens : Math.min(burst, tokens + ((now - last) * requests) / per);
+          expect(allowed).toBe(level >= 1);
+          if (allowed) {
+            tokens = level - 1;
+            last = now;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("requests spaced evenly at per/requests pass every algorithm", () => {
+    for (const algorithm of ["sliding-log", "fixed-window", "token-bucket"] as const) {
+      const results = run(
+        { requests: 20, per: 1_000, algorithm },
+        Array.from({ length: 200 }, () => 50),
+      );
+      expect(results.every((r) => r.allowed)).toBe(true);
+    }
+  });
+
+  it("a token bucket lets `burst` go at once, then one per refill interval", () => {
+    const results = run({ requests: 2, per: 1_000, algorithm: "token-bucket", burst: 4 }, [0, 0, 0, 0, 0, 499, 1, 499, 1]);
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, false, false, true, false, true]);
+  });
+
   it("rejects invalid options with ConfigError naming the option", () => {
-    expect(() => new SlidingLogLimiter({ requests: 1.5, per: 10 })).toThrow(ConfigError);
-    expect(() => new SlidingLogLimiter({ requests: 1, per: "soon" as "1s" })).toThrow(/rateLimit\.per/);
+    expect(() => new SimLimiter({ requests: 1.5, per: 10 })).toThrow(ConfigError);
+    expect(() => new SimLimiter({ requests: 1, per: "soon" as "1s" })).toThrow(/rateLimit\.per/);
+    expect(() => new SimLimiter({ requests: 1, per: 10, algorithm: "magic" as "fixed-window" })).toThrow(/rateLimit\.algorithm/);
+    expect(() => new SimLimiter({ requests: 1, per: 10, burst: 5 })).toThrow(/rateLimit\.burst/);
+    expect(() => new SimLimiter({ requests: 1, per: 10, headers: "weird" as "ietf" })).toThrow(/rateLimit\.headers/);
+    expect(() => new SimLimiter({ requests: 1, per: 10, retryAfter: -1 })).toThrow(/rateLimit\.retryAfter/);
   });
 });

@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { Agent, errors, request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
@@ -151,6 +153,20 @@ describe("close()", () => {
     } finally {
       await client.destroy();
     }
+  });
+
+  it("closes promptly while a client is half-way through sending a request body", async () => {
+    const own = await createApiSimulator();
+    own.route("POST", "/upload", {});
+    const socket = connect(own.port, "127.0.0.1");
+    await once(socket, "connect");
+    socket.write("POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\npartial");
+    socket.on("error", () => {}); // the server resets it: that is the point
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    while (own.openConnections < 1) await new Promise((r) => setTimeout(r, 5));
+    await own.close();
+    await closed;
+    expect(own.requests).toHaveLength(0); // the body never completed
   });
 
   it("can be called twice", async () => {

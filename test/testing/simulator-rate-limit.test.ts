@@ -188,6 +188,27 @@ describe("sim.rateLimit", () => {
     expect(sim.rejected).toBe(2);
   });
 
+  it("fixed-window: a full window rejects until the next aligned window starts", async () => {
+    sim.route("GET", "/x", {});
+    clock.set(Math.ceil(clock.now() / 1_000) * 1_000 + 900); // 100 ms before a window edge
+    limit({ requests: 2, per: 1_000, algorithm: "fixed-window" });
+    expect(await statuses(3)).toEqual([200, 200, 429]);
+    expect((await get("/x")).headers["x-ratelimit-reset"]).toBe("1");
+    await clock.advance(100);
+    expect(await statuses(3)).toEqual([200, 200, 429]); // a burst of 4 within 100 ms, across the edge
+  });
+
+  it("token-bucket: burst goes at once, then requests come back at the refill rate", async () => {
+    sim.route("GET", "/x", {});
+    limit({ requests: 2, per: "1s", algorithm: "token-bucket", burst: 40, headers: "github" });
+    expect((await statuses(41)).filter((s) => s === 429)).toHaveLength(1);
+    const rejected = await get("/x");
+    expect(rejected.headers["retry-after"]).toBe("1");
+    expect(rejected.headers["x-ratelimit-limit"]).toBe("40");
+    await clock.advance(500);
+    expect(await statuses(2)).toEqual([200, 429]);
+  });
+
   it("requests rejected by the limit reach no route but are in the request log", async () => {
     const route = sim.route("GET", "/x", {});
     limit({ requests: 1, per: 1_000 });
