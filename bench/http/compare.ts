@@ -9,6 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { compileBallast, TS_SRC } from "./compile-ballast.js";
 import { BASELINE, type Calls, findContender } from "./contenders.js";
 import { runLoad } from "./load.js";
 import { detectPinning, startServer } from "./processes.js";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     slices: { type: "string", default: "8" },
     seconds: { type: "string", default: "1" },
     concurrency: { type: "string", default: "50" },
+    source: { type: "string", default: "compiled" },
     contenders: { type: "string", default: "ballast,undici.request" },
   },
 });
@@ -31,6 +33,8 @@ if ((scenario !== "GET" && scenario !== "POST") || !(slices > 0) || !(durationMs
   throw new Error("usage: compare.ts [--scenario GET|POST] [--slices 8] [--seconds 1] [--concurrency 50] [--contenders a,b]");
 }
 
+// "compiled": src/ as plain JavaScript, as shipped; "ts": src/ through tsx (adds esbuild's __name() helpers).
+const ballastSrc = values.source === "ts" ? TS_SRC : compileBallast();
 const pinning = detectPinning();
 if (pinning.client.length > 0) spawnSync("taskset", ["-p", ...pinning.client, String(process.pid)], { stdio: "ignore" });
 const server = await startServer(pinning);
@@ -38,7 +42,7 @@ try {
   const names = values.contenders.split(",").map((s) => s.trim());
   const clients: Array<{ name: string; calls: Calls; call: () => Promise<unknown>; rps: number[]; cpu: number[] }> = [];
   for (const name of names) {
-    const calls = await findContender(name).open(server.baseUrl);
+    const calls = await findContender(name).open(server.baseUrl, ballastSrc);
     clients.push({ name, calls, call: scenario === "GET" ? calls.get : calls.post, rps: [], cpu: [] });
   }
   for (const c of clients) await runLoad(c.call, concurrency, { durationMs: 2000, minRequests: 20_000, maxMs: 10_000 });

@@ -3,6 +3,8 @@
  * with keep-alive, the auth header, and the JSON response parsed. Libraries
  * are imported lazily so a worker process loads only the one it measures.
  */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { AUTHORIZATION, CHARGE, ECHO_PATH, ITEM_PATH, TOKEN } from "./payloads.js";
 
 /** One client bound to the benchmark server. */
@@ -20,7 +22,8 @@ export interface Contender {
   packageJson?: string;
   /** Library clients, as opposed to the raw transports (undici, fetch); the ≥ 2.5× target is about these. */
   peer: boolean;
-  open(baseUrl: string): Promise<Calls>;
+  /** `ballastSrc`: the directory of ballast's src/ to load, as TypeScript or compiled (see compile-ballast.ts). */
+  open(baseUrl: string, ballastSrc: string): Promise<Calls>;
 }
 
 const getHeaders = { authorization: AUTHORIZATION, accept: "application/json" };
@@ -41,9 +44,10 @@ const ballast: Contender = {
   name: "ballast",
   packageJson: "package.json",
   peer: false,
-  async open(baseUrl) {
-    const { createClient } = await import("../../src/client/create-client.js");
-    const { bearer } = await import("../../src/middleware/auth.js");
+  async open(baseUrl, ballastSrc) {
+    // Typed from the TypeScript source; loaded from ballastSrc (usually the compiled copy).
+    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
+    const { bearer }: typeof import("../../src/middleware/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth.js")).href);
     const client = createClient({ baseUrl, auth: bearer(TOKEN) });
     return {
       get: () => client.get(ITEM_PATH),

@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { compileBallast, TS_SRC } from "./compile-ballast.js";
 import { findContender } from "./contenders.js";
 import { runLoad } from "./load.js";
 import { detectPinning, startServer } from "./processes.js";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     scenario: { type: "string", default: "GET" },
     contender: { type: "string", default: "ballast" },
     concurrency: { type: "string", default: "50" },
+    source: { type: "string", default: "compiled" },
   },
 });
 const seconds = Number(values.seconds);
@@ -29,12 +31,14 @@ if (!(seconds > 0) || !(concurrency > 0) || (scenario !== "GET" && scenario !== 
   throw new Error("usage: profile.ts [--seconds N] [--scenario GET|POST] [--contender ballast] [--concurrency 50]");
 }
 
+// "compiled": src/ as plain JavaScript, as shipped; "ts": src/ through tsx (adds esbuild's __name() helpers).
+const ballastSrc = values.source === "ts" ? TS_SRC : compileBallast();
 const pinning = detectPinning();
 // Keep this process off the server's core, as in the suite.
 if (pinning.client.length > 0) spawnSync("taskset", ["-p", ...pinning.client, String(process.pid)], { stdio: "ignore" });
 const server = await startServer(pinning);
 try {
-  const calls = await findContender(values.contender).open(server.baseUrl);
+  const calls = await findContender(values.contender).open(server.baseUrl, ballastSrc);
   const call = scenario === "GET" ? calls.get : calls.post;
   await runLoad(call, concurrency, { durationMs: 1000, minRequests: 5000, maxMs: 5000 });
   const r = await runLoad(call, concurrency, { durationMs: seconds * 1000 });

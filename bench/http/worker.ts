@@ -19,6 +19,8 @@ export interface WorkerConfig {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** Where to load ballast from (compile-ballast.ts). */
+  ballastSrc: string;
 }
 
 export type Scenario = "GET" | "POST";
@@ -74,7 +76,7 @@ async function measure(calls: Calls, scenario: Scenario, config: WorkerConfig): 
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? "") as WorkerConfig;
-  const calls = await findContender(config.contender).open(config.baseUrl);
+  const calls = await findContender(config.contender).open(config.baseUrl, config.ballastSrc);
   const results: ScenarioResult[] = [];
   await warmUp(calls, config);
   for (const scenario of ["GET", "POST"] as const) results.push(await measure(calls, scenario, config));

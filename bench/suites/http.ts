@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compileBallast } from "../http/compile-ballast.js";
 import { BASELINE, type Contender } from "../http/contenders.js";
 import { detectPinning, runWorker, startServer } from "../http/processes.js";
 import { renderFailures, renderScenario, type Samples } from "../http/report.js";
@@ -49,6 +50,7 @@ export async function run(): Promise<string> {
     results: new Map(),
     failures: [],
   }));
+  const ballastSrc = compileBallast();
   const server = await startServer(pinning);
   try {
     for (let round = 0; round < settings.rounds; round++) {
@@ -60,8 +62,9 @@ export async function run(): Promise<string> {
             concurrency: settings.concurrency,
             warmupMs: settings.warmupMs,
             durationMs: settings.durationMs,
+            ballastSrc,
           });
-          for (const r of results) s.results.set(r.scenario, [...(s.results.get(r.scenario) ?? []), r]);
+          for (const r of results) s.results.set(r.scenario, [...(s.results.get(r.scenario) ?? []), { ...r, round }]);
           const summary = results.map(
             (r) => `${r.scenario} ${Math.round((r.requests / r.elapsedMs) * 1000)} req/s ${(r.cpuUs / r.requests).toFixed(1)} µs/req`,
           );
@@ -80,9 +83,10 @@ export async function run(): Promise<string> {
     `${settings.rounds} interleaved rounds; in each, every contender runs in a fresh process: ≥ ${settings.warmupMs / 1000} s warm-up (GET and POST alternately, at least ${WARMUP_REQUESTS} requests unless that takes 4× as long), then ${settings.durationMs / 1000} s measured for GET, then for POST;`,
     `${settings.concurrency} requests in flight (closed loop), ~110-byte JSON response; POST sends ~100 bytes of JSON that the server echoes.`,
     "Every contender sends `authorization: Bearer …` (the server rejects requests without it), keeps connections alive and parses the JSON.",
-    "ballast: `createClient({ baseUrl, auth: bearer(token) })` (auth, retry, attempt and total timeouts; logging off). undici.request and undici fetch use an Agent like ballast's (pipelining 1, unlimited connections, keep-alive 4 s).",
+    "ballast: `createClient({ baseUrl, auth: bearer(token) })` (auth, retry, attempt and total timeouts; logging off), src/ compiled to JavaScript by TypeScript's transpiler as the package ships (not run through tsx). undici.request and undici fetch use an Agent like ballast's (pipelining 1, unlimited connections, keep-alive 4 s).",
     "CPU µs/req: client process user + system CPU time ÷ requests (the figure that shows per-request overhead when the server is the bottleneck). Server CPU: server CPU time ÷ wall time (100 % = its core saturated).",
-    "Other load: CPU time of every other process on the machine during the run ÷ wall time (from /proc/stat; 100 % = a core's worth). Above a few %, other work competed with the client or server and inflated both req/s noise and CPU µs/req; rerun on a quiet machine.",
+    "Figures are medians over rounds; ratios are paired: the median over rounds of (contender ÷ baseline in the same round), which cancels much of a shared machine's drift between rounds.",
+    "Other load: CPU time of every other process on the machine during the run ÷ wall time (from /proc/stat; 100 % = a core's worth). Above a few %, other work competed with the client or server and inflated both req/s noise and CPU µs/req (a contender slowed that much may also not reach its warm-up count, which inflates its CPU µs/req further); rerun on a quiet machine.",
     pinning.note,
     `Load average (1/5/15 min) before: ${loadBefore}; after: ${load()}. Other processes on the machine skew req/s more than CPU µs/req.`,
   ].join("\n");
