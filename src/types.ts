@@ -42,6 +42,13 @@ export interface ApiRequest {
   deadline?: number | undefined;
   /** Per-request values that policies read (priority, cache mode, ...). Never holds secrets. */
   context: RequestContext;
+  /**
+   * Set by the client's attempt timer when the transport enforces time limits
+   * itself (`Transport.enforcesTimeouts`): this attempt must get its headers
+   * within `ms`, and no gap in its body may exceed `ms`; on expiry the
+   * transport fails with `expired()`. Saves an AbortController and a timer per request.
+   */
+  timeout?: { ms: number; expired: () => Error } | undefined;
 }
 
 /** Per-request settings read by policies. Open for extension by middleware. */
@@ -73,6 +80,8 @@ export type Middleware = (req: ApiRequest, next: Next) => Promise<ApiResponse>;
 /** The end of the pipeline: the only place that touches the network. */
 export interface Transport {
   readonly name: string;
+  /** True when the transport honours `ApiRequest.timeout` itself (undici does). */
+  readonly enforcesTimeouts?: boolean;
   send(req: ApiRequest): Promise<ApiResponse>;
   close(): Promise<void>;
 }

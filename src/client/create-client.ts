@@ -71,6 +71,8 @@ export interface Client {
   sse: StreamingMethods["sse"];
 }
 
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 const startChannel = diagnostics.channel("ballast:request:start");
 const endChannel = diagnostics.channel("ballast:request:end");
 const errorChannel = diagnostics.channel("ballast:request:error");
@@ -132,7 +134,8 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
     steps.push(p);
     policies[name] = p;
   }
-  steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock));
+  // A fake clock must drive every timer, so native (real-time) transport timeouts are only used with the system clock.
+  steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock, shared.transport.enforcesTimeouts === true && clock === systemClock));
   for (const [name, p] of concurrencyPolicy(options, ctx)) {
     steps.push(p);
     policies[name] = p;
@@ -148,21 +151,24 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
   const { send, policies } = buildPipeline(options, config, shared);
   const baseHeaders = config.headers;
 
-  function buildRequest(o: RequestOptions): ApiRequest {
-    if (o === null || typeof o !== "object" || typeof o.path !== "string") throw new ConfigError("path", "is required and must be a string");
-    const method = (o.method ?? "GET").toUpperCase();
+  /** The request for one call. Verb methods pass method and path apart, so no options object is copied per call. */
+  function buildRequest(o: CallOptions, verbMethod?: string, verbPath?: string): ApiRequest {
+    if (o === null || typeof o !== "object") throw new ConfigError("options", "must be an object");
+    const target = verbPath ?? (o as RequestOptions).path;
+    if (typeof target !== "string") throw new ConfigError("path", "is required and must be a string");
+    const method = verbMethod ?? ((o as RequestOptions).method ?? "GET").toUpperCase();
     let origin = config.origin;
     let path: string;
-    let route = o.path;
-    if (/^https?:\/\//i.test(o.path)) {
-      const url = new URL(o.path);
+    let route = target;
+    if (/^https?:\/\//i.test(target)) {
+      const url = new URL(target);
       if (!config.allowedOrigins.has(url.origin))
         throw new ConfigError("path", `points at ${url.origin}, which is not the baseUrl origin nor in allowedOrigins`);
       origin = url.origin;
       path = url.pathname + url.search;
       route = url.pathname;
     } else {
-      path = joinPath(config.prefix, fillPath(o.path, o.params));
+      path = joinPath(config.prefix, fillPath(target, o.params));
       const q = route.indexOf("?");
       if (q !== -1) route = route.slice(0, q);
     }
@@ -206,7 +212,7 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     };
   }
 
-  async function finish(res: ApiResponse, o: RequestOptions): Promise<unknown> {
+  async function finish(res: ApiResponse, o: CallOptions): Promise<unknown> {
     if (res.status >= 400) {
       const buf = await readBody(res, Math.min(config.maxResponseBytes, 1 << 20)).catch(() => Buffer.alloc(0));
       throw toHttpError(res, buf, config.requestIdHeaders);
@@ -224,8 +230,8 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     return data;
   }
 
-  async function request(o: RequestOptions): Promise<unknown> {
-    const req = buildRequest(o);
+  async function request(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<unknown> {
+    const req = buildRequest(o, verbMethod, verbPath);
     if (!startChannel.hasSubscribers) return finish(await send(req), o);
     startChannel.publish({ request: describeRequest(req) });
     try {
@@ -242,10 +248,10 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
   const verb =
     (method: HttpMethod): VerbCall =>
     (path: string, opts?: CallOptions) =>
-      request({ ...opts, method, path }) as never;
+      request(opts ?? NO_OPTIONS, method, path) as never;
 
   const client: Client = {
-    request: request as Client["request"],
+    request: ((o: RequestOptions) => request(o)) as Client["request"],
     get: verb("GET"),
     post: verb("POST"),
     put: verb("PUT"),

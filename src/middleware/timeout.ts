@@ -103,11 +103,20 @@ export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
 }
 
 /**
+ * undici's timers tick about every 500 ms, so a limit handed to the transport
+ * may fire up to ~1 s late: fine for limits of seconds, not for short ones,
+ * which get an exact timer of our own.
+ */
+const NATIVE_MIN_MS = 5_000;
+
+/**
  * The client's per-attempt timer, inside retry: it fires at the earlier of
  * the attempt limit and the call's deadline, and the `TimeoutError` names
- * whichever that was.
+ * whichever that was. With a transport that enforces time limits itself
+ * (`native`) and a limit of 5 s or more, it only sets `req.timeout` (no
+ * AbortController, no timer per request); otherwise it runs its own timer.
  */
-export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock): Middleware {
+export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, native = false): Middleware {
   return trusted(function attemptTimeout(req, next) {
     const overrides = req.context.timeout as TimeoutOverride | undefined;
     const attempt = overrides?.attempt === false ? undefined : (overrides?.attempt ?? attemptMs);
@@ -117,15 +126,9 @@ export function attemptDeadline(attemptMs: number | undefined, totalMs: number |
     if (attempt === undefined && left === undefined) return next(req);
     const byTotal = left !== undefined && (attempt === undefined || left < attempt);
     const ms = byTotal ? (left as number) : (attempt as number);
-    return withTimer(
-      req,
-      next,
-      ms,
-      () =>
-        byTotal
-          ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) })
-          : new TimeoutError("attempt", ms, { request: describeRequest(req) }),
-      clock,
-    );
+    const expired = () =>
+      byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
+    if (native && ms >= NATIVE_MIN_MS) return next({ ...req, timeout: { ms: Math.ceil(ms), expired } });
+    return withTimer(req, next, ms, expired, clock);
   });
 }

@@ -14,6 +14,11 @@ const NOT_SENT = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
 ]);
 
+function isUndiciTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+}
+
 function errnoOf(err: unknown): string | undefined {
   let e: unknown = err;
   for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
@@ -32,6 +37,10 @@ function errnoOf(err: unknown): string | undefined {
  * system error code.
  */
 export function toTransportError(err: unknown, req: ApiRequest): ApiError {
+  if (req.timeout !== undefined && isUndiciTimeout(err)) {
+    const expired = req.timeout.expired();
+    return isApiError(expired) ? expired : new NetworkError(String(expired), { request: describeRequest(req), cause: err });
+  }
   if (req.signal?.aborted) {
     const reason = req.signal.reason;
     return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req), cause: err });

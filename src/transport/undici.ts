@@ -26,8 +26,9 @@ function positive(name: string, v: number | undefined): void {
 
 /**
  * The default transport: undici's dispatcher API with one connection pool per
- * origin, kept alive. Time limits are enforced by the timeout middleware via
- * the request signal, so undici's own header/body timeouts are turned off.
+ * origin, kept alive. undici's header/body timeouts are off by default and set
+ * per request from `req.timeout` (the client's attempt timer), so a time limit
+ * costs no AbortController; the caller's signal is passed through as is.
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
   positive("connections", options.connections);
@@ -49,6 +50,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
 
   return {
     name: "undici",
+    enforcesTimeouts: true,
     async send(req: ApiRequest): Promise<ApiResponse> {
       try {
         const opts: Dispatcher.RequestOptions = {
@@ -67,6 +69,11 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
           } else opts.body = body as NonNullable<Dispatcher.RequestOptions["body"]>;
         }
         if (req.signal !== undefined) opts.signal = req.signal;
+        if (req.timeout !== undefined) {
+          // undici's own timers: no AbortController or timer of ours per request.
+          opts.headersTimeout = req.timeout.ms;
+          opts.bodyTimeout = req.timeout.ms;
+        }
         const res = await dispatcher.request(opts);
         const body = res.body as unknown as Readable;
         // A failure while the caller reads the body is a transport failure too.

@@ -86,6 +86,39 @@ describe("timeouts", () => {
   });
 });
 
+describe("limits enforced by the undici transport itself", () => {
+  it("limits of 5 s or more travel as req.timeout: no AbortController per request", async () => {
+    sim.route("GET", "/fast", { json: {} });
+    let seen: { signal: unknown; timeout: unknown } | undefined;
+    const c = createClient({
+      baseUrl: sim.url,
+      use: [
+        (req, next) => {
+          seen = { signal: req.signal, timeout: req.timeout?.ms };
+          return next(req);
+        },
+      ],
+    });
+    await c.get("/fast");
+    expect(seen).toEqual({ signal: undefined, timeout: 30_000 });
+    await c.get("/fast", { timeout: { attempt: 200 } });
+    expect(seen?.signal).toBeInstanceOf(AbortSignal);
+    expect(seen?.timeout).toBeUndefined();
+    await c.close();
+  });
+
+  it("a stalled server still ends in TimeoutError naming the limit, and the socket is released", async () => {
+    sim.route("GET", "/stall", { fault: "stall" });
+    const c = createClient({ baseUrl: sim.url, timeout: { attempt: 5_000 }, retry: false });
+    const err = (await c.get("/stall").catch((e: unknown) => e)) as TimeoutError;
+    expect(isTimeoutError(err)).toBe(true);
+    expect(err).toMatchObject({ limit: "attempt", timeoutMs: 5_000 });
+    await until(() => sockets === 0);
+    expect(sockets).toBe(0);
+    await c.close();
+  }, 15_000);
+});
+
 describe("cancellation", () => {
   it("a caller's abort rejects at once with AbortError carrying the reason, and frees the socket", async () => {
     sim.route("GET", "/stall", { fault: "stall" });
