@@ -34,7 +34,7 @@ export function signWebhook(options: SignWebhookOptions): Record<string, string>
   const id = options.id ?? (scheme.name === "standard" ? `msg_${randomUUID().replaceAll("-", "")}` : randomUUID());
   return scheme.sign({
     payload,
-    secret,
+    secret: scheme.key ? scheme.key(secret) : secret,
     id,
     type: options.type,
     timestamp: options.timestamp ?? (options.clock ?? systemClock).now(),

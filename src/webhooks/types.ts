@@ -54,7 +54,12 @@ export interface WebhookScheme {
   readonly name: string;
   /** Default replay window in ms; 0 when the scheme signs no timestamp. */
   readonly defaultToleranceMs: number;
-  /** Throws `WebhookVerificationError`; returns the signed timestamp (ms) if the scheme has one. */
+  /**
+   * Turns a configured secret into the HMAC key, once per verifier (Standard
+   * Webhooks decodes `whsec_<base64>`). Default: the secret as given.
+   */
+  key?(secret: WebhookSecret): WebhookSecret;
+  /** Throws `WebhookVerificationError`; returns the signed timestamp (ms) if the scheme has one. `secrets` are keys (see `key`). */
   verify(input: SchemeVerifyInput): number | undefined;
   /** Headers that make a delivery of `payload` verify. */
   sign(input: SchemeSignInput): Record<string, string>;

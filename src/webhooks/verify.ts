@@ -3,7 +3,7 @@ import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { headerReader, type RawPayload, rawBytes, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
-import type { WebhookHeaders, WebhookScheme, WebhookSecrets } from "./types.js";
+import type { WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
 
 /** Default size limit: larger payloads are refused before hashing. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -54,6 +54,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (secrets.length === 0 || secrets.some((s) => (typeof s === "string" ? s === "" : !(s instanceof Uint8Array) || s.length === 0))) {
     throw new ConfigError("secret", "must be a non-empty string or bytes, or a non-empty list of them");
   }
+  const keys = scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => WebhookSecret)(s)) : secrets;
+  if (keys.some((k) => k.length === 0))
+    throw new ConfigError("secret", `does not decode to a key for the ${scheme.name} scheme (expected e.g. whsec_<base64>)`);
   const toleranceMs = options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : toMillis(options.tolerance, "tolerance");
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new ConfigError("maxBytes", "must be a positive integer");
@@ -63,7 +66,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return <T>(payload: RawPayload, headers: WebhookHeaders, url?: string): VerifiedWebhook<T> => {
     const bytes = rawBytes(payload, scheme.name, maxBytes);
     const header = headerReader(headers);
-    const timestamp = scheme.verify({ payload: bytes, header, secrets, toleranceMs, now: clock.now(), url });
+    const timestamp = scheme.verify({ payload: bytes, header, secrets: keys, toleranceMs, now: clock.now(), url });
     const event = parse ? scheme.parse(bytes, header) : undefined;
     const { id, type } = scheme.identify(header, event, bytes);
     return { scheme: scheme.name, id, type, timestamp, event: event as T, payload: bytes };

@@ -102,8 +102,8 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
   async function handle(record: InboxEvent, lease: string): Promise<void> {
     if (record.attempts > maxAttempts) {
       // Claimed again after its lease ran out on every try: the handler keeps killing its process.
-      await inbox.deadLetter(record.id, lease, record.lastError ?? `exceeded ${maxAttempts} attempts (the process handling it stopped each time)`);
-      counts.deadLettered++;
+      const reason = record.lastError ?? `exceeded ${maxAttempts} attempts (the process handling it stopped each time)`;
+      if (await inbox.deadLetter(record.id, lease, reason)) counts.deadLettered++;
       return;
     }
     let event: unknown;
@@ -111,8 +111,7 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
       event = schemeFor(record).parse(record.payload, headerReader(record.headers));
     } catch (error) {
       // A payload that cannot be parsed never will be: no retries.
-      await inbox.deadLetter(record.id, lease, message(error));
-      counts.deadLettered++;
+      if (await inbox.deadLetter(record.id, lease, message(error))) counts.deadLettered++;
       return;
     }
     const handler = (record.type === undefined ? undefined : handlers[record.type]) ?? options.fallback;
@@ -187,11 +186,10 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
     while (running) {
       woken = false;
       const free = concurrency - inFlight.size;
-      let claimed = 0;
       // Claim in batches: with most slots busy, wait for more to free up (one claim per event costs a commit each).
       if (free >= lowWater || inFlight.size === 0) {
         try {
-          claimed = (await claimRound(free)).length;
+          await claimRound(free);
         } catch (error) {
           try {
             options.onError?.(error, undefined);

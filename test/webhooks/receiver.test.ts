@@ -108,6 +108,15 @@ describe("createWebhookReceiver over node:http", () => {
     expect(rig.handled.filter((h) => h === d.id)).toHaveLength(1);
   });
 
+  it("stores and processes out-of-order deliveries (a later event first), each once", async () => {
+    const older = stripeDelivery({ timestamp: Date.now() - 60_000 });
+    const newer = stripeDelivery();
+    expect((await post(`${rig.base}/hooks`, newer.body, newer.headers)).status).toBe(200);
+    expect((await post(`${rig.base}/hooks`, older.body, older.headers)).status).toBe(200);
+    await expect.poll(() => [older.id, newer.id].every((id) => rig.handled.includes(id))).toBe(true);
+    expect(rig.handled.filter((h) => h === older.id || h === newer.id)).toHaveLength(2);
+  });
+
   it("answers 405 to anything but POST", async () => {
     const res = await fetch(`${rig.base}/hooks`);
     expect(res.status).toBe(405);
@@ -149,7 +158,15 @@ describe("createWebhookReceiver over node:http", () => {
     expect((await post(`${rig.base}/hooks`, badUtf8, signWebhook({ scheme: "stripe", payload: badUtf8, secret: SECRET }))).status).toBe(400);
 
     const wrongType = stripeDelivery();
-    expect((await post(`${rig.base}/hooks`, wrongType.body, { ...wrongType.headers, "content-type": "multipart/form-data; boundary=x", "stripe-signature": "t=1,v1=00" })).status).toBe(401);
+    expect(
+      (
+        await post(`${rig.base}/hooks`, wrongType.body, {
+          ...wrongType.headers,
+          "content-type": "multipart/form-data; boundary=x",
+          "stripe-signature": "t=1,v1=00",
+        })
+      ).status,
+    ).toBe(401);
 
     for (const id of [forged.id, stale.id, missing.id, wrongType.id]) expect(await rig.inbox.get(id)).toBeUndefined();
   });
@@ -166,6 +183,56 @@ describe("createWebhookReceiver over node:http", () => {
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
     await new Promise((r) => setTimeout(r, 100));
     expect(await rig.inbox.get(d.id)).toBeUndefined();
+  });
+});
+
+describe("fast acknowledgement", () => {
+  it("answers 200 while the handler is still running", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started = false;
+    let finished = false;
+    const inbox = sqliteInbox(join(dir, "fast-ack.db"));
+    const receiver = createWebhookReceiver({
+      scheme: "stripe",
+      secret: SECRET,
+      inbox,
+      handlers: {
+        "invoice.paid": async () => {
+          started = true;
+          await gate;
+          finished = true;
+        },
+      },
+    });
+    const d = stripeDelivery();
+    const r = await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
+    expect(r.status).toBe(200);
+    await expect.poll(() => started).toBe(true);
+    expect(finished).toBe(false);
+    expect((await inbox.get(d.id))?.status).toBe("processing");
+    release();
+    await expect.poll(async () => (await inbox.get(d.id))?.status).toBe("done");
+    await receiver.close();
+  });
+});
+
+describe("ordering keys", () => {
+  it("stores the key computed from the verified event", async () => {
+    const inbox = sqliteInbox(join(dir, "ordering.db"));
+    const receiver = createWebhookReceiver({
+      scheme: "stripe",
+      secret: SECRET,
+      inbox,
+      worker: false,
+      orderingKey: (v) => v.event.data.object.id,
+    });
+    const d = stripeDelivery();
+    await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
+    expect((await inbox.get(d.id))?.orderingKey).toBe("in_1");
+    await receiver.close();
   });
 });
 

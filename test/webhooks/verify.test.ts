@@ -187,6 +187,15 @@ describe("verifyWebhook", () => {
     expect(() => verify(stripe, body, headers)).toThrow(/looks re-serialised/);
   });
 
+  it("accepts only the exact lower-case hex spelling of a hex signature", () => {
+    const github = cases[1] as (typeof cases)[number];
+    const headers = signed(github);
+    const upper = { ...headers, "x-hub-signature-256": `sha256=${(headers["x-hub-signature-256"] as string).slice(7).toUpperCase()}` };
+    expect(reasonOf(() => verify(github, body, upper))).toBe("signature_mismatch");
+    const short = { ...headers, "x-hub-signature-256": (headers["x-hub-signature-256"] as string).slice(0, -2) };
+    expect(reasonOf(() => verify(github, body, short))).toBe("signature_mismatch");
+  });
+
   it("reports malformed headers", () => {
     expect(reasonOf(() => verify(stripe, body, { "stripe-signature": "v1=abc" }))).toBe("malformed_header");
     expect(reasonOf(() => verify(stripe, body, { "stripe-signature": "t=1" }))).toBe("malformed_header");
@@ -227,6 +236,7 @@ describe("verifyWebhook", () => {
       expect.objectContaining({ option: "tolerance" }),
     );
     expect(() => hmacScheme({ header: "x", template: "{timestamp}" })).toThrow(expect.objectContaining({ option: "hmac.template" }));
+    expect(() => verifyWebhook({ scheme: "standard", payload: body, headers: {}, secret: "whsec_" })).toThrow(expect.objectContaining({ option: "secret" }));
     try {
       verifyWebhook({ scheme: "twilio", payload: "a=1", headers: { "x-twilio-signature": "x" }, secret: "s" });
     } catch (e) {

@@ -76,7 +76,9 @@ export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): W
 
   const insertMany = `
     INSERT INTO ${t} (id, scheme, type, ordering_key, payload, headers, received_at, run_at)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[], $7::bigint[])
+    SELECT u.id, u.scheme, u.type, u.ordering_key, decode(u.payload, 'base64'), u.headers, u.received_at, u.received_at
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+      AS u(id, scheme, type, ordering_key, payload, headers, received_at)
     ON CONFLICT (id) DO NOTHING RETURNING id`;
 
   const batcher = createBatcher<InboxEventInput, "stored" | "duplicate">({
@@ -87,7 +89,8 @@ export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): W
         events.map((e) => e.scheme),
         events.map((e) => e.type ?? null),
         events.map((e) => e.orderingKey ?? null),
-        events.map((e) => e.payload),
+        // Base64 text: smaller than pg's hex encoding of bytea arrays, and encoded natively.
+        events.map((e) => e.payload.toString("base64")),
         events.map((e) => JSON.stringify(e.headers)),
         events.map((e) => e.receivedAt),
       ]);

@@ -22,7 +22,11 @@ export interface SqliteInboxOptions {
   groupCommit?: false | { maxDelayMs?: number; maxBatch?: number };
 }
 
-type Op = (db: Database.Database) => unknown;
+/** A write run inside a batch; `multi` when it runs several statements (it then gets a savepoint). */
+interface Op {
+  run(db: Database.Database): unknown;
+  multi: boolean;
+}
 
 /**
  * A durable inbox in one SQLite file (better-sqlite3, WAL). The embedded
@@ -104,7 +108,8 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
     db.transaction(() => {
       for (const op of ops) {
         try {
-          results.push(db.transaction(op)(db));
+          // A single statement is atomic on its own; only multi-statement ops pay for a savepoint.
+          results.push(op.multi ? db.transaction(op.run)(db) : op.run(db));
         } catch (e) {
           results.push(e instanceof Error ? e : new Error(String(e)));
         }
@@ -113,7 +118,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
     return results;
   }
 
-  const write = <R>(op: (d: Database.Database) => R) => batcher.run(op as Op) as Promise<R>;
+  const write = <R>(run: (d: Database.Database) => R, multi = false) => batcher.run({ run, multi }) as Promise<R>;
   let closed = false;
 
   return {
@@ -145,7 +150,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
           }
         }
         return true;
-      });
+      }, effects.length > 0);
     },
 
     retry(id: string, lease: string, runAt: number, error: string) {

@@ -8,19 +8,6 @@ export function standardKey(secret: WebhookSecret): Buffer {
   return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
 }
 
-// Key decoding is cached: secrets are few and verification is hot.
-const keys = new Map<string, Buffer>();
-function keyOf(secret: WebhookSecret): Buffer {
-  if (typeof secret !== "string") return Buffer.from(secret);
-  let key = keys.get(secret);
-  if (key === undefined) {
-    key = standardKey(secret);
-    if (keys.size > 64) keys.clear();
-    keys.set(secret, key);
-  }
-  return key;
-}
-
 /** Standard Webhooks uses `webhook-*` headers; Svix sends the same values as `svix-*`. */
 function read(header: HeaderReader, name: string): string | undefined {
   return header(`webhook-${name}`) ?? header(`svix-${name}`);
@@ -35,6 +22,7 @@ function read(header: HeaderReader, name: string): string | undefined {
 export const standardScheme: WebhookScheme = {
   name: "standard",
   defaultToleranceMs: 300_000,
+  key: standardKey,
 
   verify({ payload, header, secrets, toleranceMs, now }) {
     const id = read(header, "id");
@@ -53,7 +41,7 @@ export const standardScheme: WebhookScheme = {
     const prefix = `${id}.${ts}.`;
     let ok = false;
     for (const secret of secrets) {
-      const expected = hmac("sha256", keyOf(secret), "base64", payload, prefix);
+      const expected = hmac("sha256", secret, "base64", payload, prefix);
       for (const g of given) if (safeEqual(g, expected)) ok = true;
       if (ok) break;
     }
@@ -67,7 +55,7 @@ export const standardScheme: WebhookScheme = {
     return {
       "webhook-id": id,
       "webhook-timestamp": String(ts),
-      "webhook-signature": `v1,${hmac("sha256", keyOf(secret), "base64", payload, `${id}.${ts}.`)}`,
+      "webhook-signature": `v1,${hmac("sha256", secret, "base64", payload, `${id}.${ts}.`)}`,
       "content-type": "application/json",
     };
   },

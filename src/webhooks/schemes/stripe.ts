@@ -24,7 +24,10 @@ export const stripeScheme: WebhookScheme = {
       else if (value.startsWith("v1=", start)) {
         const sig = value.slice(start + 3, end).trim();
         if (first === undefined) first = sig;
-        else (more ??= []).push(sig);
+        else {
+          more ??= [];
+          more.push(sig);
+        }
       }
       start = end + 1;
     }
