@@ -79,14 +79,27 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
 
   async function record(k: string, outcome: Outcome, probe: boolean): Promise<void> {
     if (outcome.error !== undefined && isAbortError(outcome.error)) return; // the caller gave up: says nothing about the server
-    update(k, await store.breakerRecord(k, config, { success: !isFailure(outcome), probe }));
+    try {
+      update(k, await store.breakerRecord(k, config, { success: !isFailure(outcome), probe }));
+    } catch {
+      // The store is unreachable: the outcome goes uncounted; the request's own result still reaches the caller.
+    }
+  }
+
+  /** The breaker's state, or (store unreachable) this process's last copy — closed if it has none: the breaker fails open. */
+  async function current(k: string, cached: Cached | undefined): Promise<Cached> {
+    try {
+      return update(k, await store.breakerState(k, config));
+    } catch {
+      return cached ?? update(k, { state: "closed", retryIn: 0, total: 0, failures: 0, consecutive: 0 });
+    }
   }
 
   const circuitBreakerMiddleware: Middleware = async (req, next) => {
     const k = keyOf(req);
     const now = clock.now();
     let c = cache.get(k);
-    if (c === undefined || now - c.checkedAt >= syncMs) c = update(k, await store.breakerState(k, config));
+    if (c === undefined || now - c.checkedAt >= syncMs) c = await current(k, c);
     if (c.state === "open" && c.retryAt !== undefined && now < c.retryAt) throw refuse(k, c, c.retryAt, req);
     let probe = false;
     if (c.state !== "closed") {

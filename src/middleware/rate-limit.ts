@@ -51,7 +51,8 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
     if (waiting !== undefined) await waiting;
     const res = await next(req);
-    if (o.learn !== false) await learn(key, res.status, res.headers);
+    // Failing to record a pause (store down) must not lose the response: the server's answer still reaches the caller.
+    if (o.learn !== false) await learn(key, res.status, res.headers).catch(() => {});
     return res;
   };
   return Object.assign(rateLimitMiddleware, { stats: (): RateLimitStats => ({ limits, keys: limiter.stats() }) });

@@ -30,12 +30,14 @@ export const RATE_ACQUIRE = `${NOW}
 ${READ_RATE}
 local maxReserve = tonumber(ARGV[1])
 local n = (#ARGV - 1) / 3
+local ids, intervals, tols = {}, {}, {}
 local start = now
 if pause > start then start = pause end
 for i = 1, n do
-  local tat = tats[ARGV[3 * i - 1]]
+  ids[i], intervals[i], tols[i] = ARGV[3 * i - 1], tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
+  local tat = tats[ids[i]]
   if tat then
-    local allow = tat - tonumber(ARGV[3 * i + 1])
+    local allow = tat - tols[i]
     if allow > start then start = allow end
   end
 end
@@ -47,14 +49,13 @@ local remaining, longest = -1, pausedFor
 local out = {}
 if pausedFor > 0 then out[1] = 'p=' .. fmt(pause) end
 for i = 1, n do
-  local id = ARGV[3 * i - 1]
-  local interval = tonumber(ARGV[3 * i])
+  local id, interval = ids[i], intervals[i]
   local tat = tats[id] or start
   if tat < start then tat = start end
   tat = tat + interval
   tats[id] = nil
   out[#out + 1] = id .. '=' .. fmt(tat)
-  local left = math.floor((now + tonumber(ARGV[3 * i + 1]) - tat) / interval) + 1
+  local left = math.floor((now + tols[i] - tat) / interval) + 1
   if remaining < 0 or left < remaining then remaining = left end
   if tat - now > longest then longest = tat - now end
 end

@@ -1,11 +1,14 @@
 /** Spawns and talks to fleet workers (worker.ts) as real, separate Node processes. */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { RunMessage } from "./worker.js";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
 export interface FleetWorker {
   child: ChildProcess;
+  /** Asks the worker to run a mode; `done` (or `failed`) follows. */
+  run(m: Omit<RunMessage, "type">): void;
   /** Resolves with the first message of `type` from this worker. */
   next<T = Record<string, unknown>>(type: string): Promise<T>;
 }
@@ -26,6 +29,9 @@ export function spawnWorker(env: Record<string, string>): FleetWorker {
   });
   return {
     child,
+    run(m) {
+      child.send({ type: "run", ...m });
+    },
     next<T>(type: string): Promise<T> {
       const i = inbox.findIndex((m) => m.type === type || m.type === "failed");
       if (i !== -1) return Promise.resolve(inbox.splice(i, 1)[0] as T);
@@ -36,4 +42,32 @@ export function spawnWorker(env: Record<string, string>): FleetWorker {
 
 export function killAll(workers: ReadonlyArray<FleetWorker>): void {
   for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+}
+
+export interface TimedRun {
+  start: number;
+  until: number;
+  done: Array<{ type: string; counts: Record<string, number>; error?: string }>;
+}
+
+/**
+ * Warms every worker up against `target`, then has all of them run `rate`
+ * (limiter key `key`) from a common start, 100 ms ahead, for `runMs`.
+ * `atStart` learns the start time before the run begins.
+ */
+export async function timedRateRun(
+  workers: ReadonlyArray<FleetWorker>,
+  target: string,
+  key: string,
+  runMs: number,
+  atStart?: (start: number) => void,
+): Promise<TimedRun> {
+  for (const w of workers) w.run({ mode: "warm", target });
+  await Promise.all(workers.map((w) => w.next("done")));
+  const start = Date.now() + 100;
+  const until = start + runMs;
+  atStart?.(start);
+  for (const w of workers) w.run({ mode: "rate", target, key, until });
+  const done = await Promise.all(workers.map((w) => w.next<TimedRun["done"][number]>("done")));
+  return { start, until, done };
 }

@@ -1,11 +1,14 @@
 /**
- * One process of a fleet test, spawned by fleet.test.ts with
- * `node --import tsx worker.ts`. It talks to the parent over IPC:
- * sends `ready`, waits for `start`, runs its mode, sends `done` with counts.
+ * One process of a fleet test, spawned by fleet.ts with
+ * `node --import tsx worker.ts`. It talks to the parent over IPC: it sends
+ * `ready`; then, for each `{ type: "run", mode, target, ... }` it runs the mode
+ * against `target` and answers `done` with counts (or `failed`).
  *
- * Modes (env MODE):
- * - `rate`: 8 concurrent loops send GET /work through rateLimit(50/s) on a
- *   shared redisStore until `until`, then report status counts.
+ * Modes:
+ * - `warm`: 64 requests to /warmup through a rate limiter (100/s) on the shared
+ *   store, so connections, scripts and hot paths are ready before a timed run.
+ * - `rate`: 8 concurrent loops send GET /work through rateLimit(50/s) on the
+ *   shared redisStore (limiter key `key`) until `until`, then report counts.
  * - `hold-permits`: takes every permit of a shared concurrency limit with
  *   requests that never get answered, reports `holding`, and waits to be killed.
  * - `trip-breaker`: sends to a failing route until its shared breaker opens.
@@ -17,7 +20,15 @@ import { concurrency } from "../../src/middleware/concurrency.js";
 import { rateLimit } from "../../src/middleware/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { undiciTransport } from "../../src/transport/undici.js";
-import type { ApiRequest } from "../../src/types.js";
+import type { ApiResponse, Next } from "../../src/types.js";
+
+export interface RunMessage {
+  type: "run";
+  mode: "warm" | "rate" | "hold-permits" | "trip-breaker";
+  target: string;
+  key?: string;
+  until?: number;
+}
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -28,16 +39,26 @@ const env = (name: string): string => {
 const redis = new Redis(env("REDIS_URL"));
 const store = redisStore(redis, { prefix: env("PREFIX") });
 const transport = undiciTransport();
-const origin = env("TARGET");
 const worker = env("WORKER");
-const send = (path: string, signal?: AbortSignal) =>
-  (next: (req: ApiRequest) => Promise<unknown>) =>
-    next({ method: "GET", origin, path, route: path, headers: { "x-worker": worker }, replayable: true, attempt: 1, context: {}, signal });
-
 const reply = (msg: unknown) => process.send?.(msg);
 
-async function rate(until: number): Promise<Record<string, number>> {
-  const limiter = rateLimit({ limits: [{ requests: 50, per: "1s" }], store, key: "fleet-api" });
+function get(pipeline: Next, origin: string, path: string, signal?: AbortSignal): Promise<ApiResponse> {
+  return pipeline({ method: "GET", origin, path, route: path, headers: { "x-worker": worker }, replayable: true, attempt: 1, context: {}, signal });
+}
+
+async function warm(target: string): Promise<Record<string, number>> {
+  // 8 loops against a limit they exceed, so the waiting paths (queue, reservations, timers) are compiled too.
+  const pipeline = compose([rateLimit({ limits: [{ requests: 100, per: "1s" }], store, key: `warmup-${worker}` })], transport.send);
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 8; i++) (await get(pipeline, target, "/warmup")).body?.resume();
+    }),
+  );
+  return {};
+}
+
+async function rate(target: string, key: string, until: number): Promise<Record<string, number>> {
+  const limiter = rateLimit({ limits: [{ requests: 50, per: "1s" }], store, key });
   const pipeline = compose([limiter], transport.send);
   const stop = AbortSignal.timeout(Math.max(0, until - Date.now()));
   const counts: Record<string, number> = {};
@@ -48,44 +69,54 @@ async function rate(until: number): Promise<Record<string, number>> {
     Array.from({ length: 8 }, async () => {
       while (!stop.aborted) {
         try {
-          const res = await send("/work", stop)(pipeline);
-          (res as { body: NodeJS.ReadableStream | null }).body?.resume();
-          count(String((res as { status: number }).status));
+          const res = await get(pipeline, target, "/work", stop);
+          res.body?.resume();
+          count(String(res.status));
         } catch {
           if (!stop.aborted) count("error");
         }
       }
     }),
   );
-  return counts;
+  const k = limiter.stats().keys[key];
+  return { ...counts, delayed: k?.delayed ?? 0, stale: k?.stale ?? 0 };
 }
 
-async function holdPermits(): Promise<void> {
+async function holdPermits(target: string): Promise<never> {
   const pipeline = compose([concurrency({ limit: 3, store, key: "held", lease: "1s" })], transport.send);
-  for (let i = 0; i < 3; i++) send("/stall")(pipeline).catch(() => {});
+  for (let i = 0; i < 3; i++) get(pipeline, target, "/stall").catch(() => {});
   reply({ type: "holding" });
-  await new Promise(() => {}); // until SIGKILL
+  return new Promise<never>(() => {}); // until SIGKILL
 }
 
-async function tripBreaker(): Promise<void> {
+async function tripBreaker(target: string): Promise<Record<string, number>> {
   const pipeline = compose([circuitBreaker({ failureRate: 0, consecutiveFailures: 3, halfOpenAfter: "30s", store })], transport.send);
-  for (let i = 0; i < 3; i++) {
-    const res = (await send("/broken")(pipeline)) as { body: NodeJS.ReadableStream | null };
-    res.body?.resume();
+  for (let i = 0; i < 3; i++) (await get(pipeline, target, "/broken")).body?.resume();
+  return {};
+}
+
+function run(m: RunMessage): Promise<Record<string, number>> {
+  switch (m.mode) {
+    case "warm":
+      return warm(m.target);
+    case "rate":
+      return rate(m.target, m.key ?? "fleet-api", m.until ?? 0);
+    case "hold-permits":
+      return holdPermits(m.target);
+    case "trip-breaker":
+      return tripBreaker(m.target);
   }
 }
 
-process.on("message", (msg: { type: string; until?: number }) => {
-  if (msg.type !== "start") return;
-  const mode = env("MODE");
-  const run = mode === "rate" ? rate(msg.until ?? 0) : mode === "hold-permits" ? holdPermits() : tripBreaker();
-  run.then(
-    async (counts) => {
-      reply({ type: "done", counts: counts ?? {} });
-      await transport.close();
-      redis.disconnect();
-    },
+process.on("message", (m: RunMessage) => {
+  if (m.type !== "run") return;
+  run(m).then(
+    (counts) => reply({ type: "done", counts }),
     (error: unknown) => reply({ type: "failed", error: String(error) }),
   );
+});
+process.on("disconnect", () => {
+  void transport.close();
+  redis.disconnect();
 });
 reply({ type: "ready" });

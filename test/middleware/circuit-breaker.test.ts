@@ -67,7 +67,11 @@ describe("circuitBreaker: opening", () => {
   });
 
   it("isFailure decides what counts (here: 429 too)", async () => {
-    const h = breaker({ failureRate: 0, consecutiveFailures: 2, isFailure: (o) => (o.response ? o.response.status === 429 || o.response.status >= 500 : true) });
+    const h = breaker({
+      failureRate: 0,
+      consecutiveFailures: 2,
+      isFailure: (o) => (o.response ? o.response.status === 429 || o.response.status >= 500 : true),
+    });
     h.answer(() => ({ status: 429 }));
     await h.call("/a");
     await h.call("/b");

@@ -23,7 +23,7 @@ const breakerConfig = (over: Partial<BreakerConfig> = {}): BreakerConfig => ({
   failureRate: 0.5,
   minimumRequests: 4,
   consecutiveFailures: 0,
-  openMs: 100,
+  openMs: 300,
   halfOpenProbes: 1,
   successesToClose: 1,
   ...over,
@@ -55,19 +55,19 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
 
   it("a value set with a TTL disappears after it", async () => {
     const k = fresh("ttl");
-    await h.store.set(k, "v", 40);
+    await h.store.set(k, "v", 250);
     expect(await h.store.get(k)).toBe("v");
-    await h.elapse(80);
+    await h.elapse(350);
     expect(await h.store.get(k)).toBeUndefined();
   });
 
   it("setIfAbsent sets only once until the value expires", async () => {
     const k = fresh("nx");
-    expect(await h.store.setIfAbsent(k, "first", 40)).toBe(true);
-    expect(await h.store.setIfAbsent(k, "second", 40)).toBe(false);
+    expect(await h.store.setIfAbsent(k, "first", 250)).toBe(true);
+    expect(await h.store.setIfAbsent(k, "second", 250)).toBe(false);
     expect(await h.store.get(k)).toBe("first");
-    await h.elapse(80);
-    expect(await h.store.setIfAbsent(k, "third", 40)).toBe(true);
+    await h.elapse(350);
+    expect(await h.store.setIfAbsent(k, "third", 250)).toBe(true);
     expect(await h.store.get(k)).toBe("third");
   });
 
@@ -93,8 +93,8 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
 
   it("an expired lock goes to the next caller, and the old holder can neither extend nor release it", async () => {
     const k = fresh("lock-exp");
-    const a = await h.store.acquireLock(k, 40);
-    await h.elapse(80);
+    const a = await h.store.acquireLock(k, 100);
+    await h.elapse(200);
     const b = await h.store.acquireLock(k, 1000);
     expect(b).toBeDefined();
     expect(b!.fence).toBeGreaterThan(a!.fence);
@@ -106,10 +106,10 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
 
   it("extend keeps a lock past its first TTL", async () => {
     const k = fresh("lock-ext");
-    const a = await h.store.acquireLock(k, 60);
-    await h.elapse(30);
-    expect(await a!.extend(200)).toBe(true);
-    await h.elapse(60);
+    const a = await h.store.acquireLock(k, 250);
+    await h.elapse(100);
+    expect(await a!.extend(1000)).toBe(true);
+    await h.elapse(250);
     expect(await h.store.acquireLock(k, 1000)).toBeUndefined();
     expect(await a!.release()).toBe(true);
   });
@@ -169,13 +169,13 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
   it("a pause holds the key until it ends and is never shortened", async () => {
     const k = fresh("pause");
     const r = rules(1000, 1000, 10);
-    await h.store.pauseRate(k, 60);
+    await h.store.pauseRate(k, 300);
     await h.store.pauseRate(k, 10);
     const d = await h.store.acquireRate(k, r, 0);
     expect(d.granted).toBe(false);
-    expect(d.pausedFor).toBeGreaterThan(30);
-    expect(d.wait).toBeGreaterThan(30);
-    await h.elapse(90);
+    expect(d.pausedFor).toBeGreaterThan(100);
+    expect(d.wait).toBeGreaterThan(100);
+    await h.elapse(400);
     expect(await h.store.acquireRate(k, r, 0)).toMatchObject({ granted: true, pausedFor: 0 });
   });
 
@@ -198,7 +198,7 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     expect((await h.store.breakerRecord(k, c, { success: true, probe: false })).state).toBe("closed");
     const s = await h.store.breakerRecord(k, c, { success: false, probe: false });
     expect(s.state).toBe("open");
-    expect(s.retryIn).toBeGreaterThan(50);
+    expect(s.retryIn).toBeGreaterThan(150);
     expect((await h.store.breakerState(k, c)).state).toBe("open");
   });
 
@@ -223,11 +223,11 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
 
   it("a time window forgets outcomes older than its span", async () => {
     const k = fresh("cb-time");
-    const c = breakerConfig({ window: { kind: "time", ms: 100 }, failureRate: 0.5, minimumRequests: 3 });
+    const c = breakerConfig({ window: { kind: "time", ms: 300 }, failureRate: 0.5, minimumRequests: 3 });
     await h.store.breakerRecord(k, c, { success: false, probe: false });
     await h.store.breakerRecord(k, c, { success: false, probe: false });
     expect((await h.store.breakerState(k, c)).total).toBe(2);
-    await h.elapse(150);
+    await h.elapse(400);
     expect((await h.store.breakerState(k, c)).total).toBe(0);
     const s = await h.store.breakerRecord(k, c, { success: false, probe: false });
     expect(s).toMatchObject({ state: "closed", total: 1 });
@@ -238,7 +238,7 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     const c = breakerConfig({ failureRate: 0, consecutiveFailures: 1, halfOpenProbes: 2 });
     await h.store.breakerRecord(k, c, { success: false, probe: false });
     expect((await h.store.breakerProbe(k, c)).allowed).toBe(false);
-    await h.elapse(150);
+    await h.elapse(400);
     expect((await h.store.breakerState(k, c)).state).toBe("half-open");
     expect((await h.store.breakerProbe(k, c)).allowed).toBe(true);
     expect((await h.store.breakerProbe(k, c)).allowed).toBe(true);
@@ -252,11 +252,11 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     const k = fresh("cb-reopen");
     const c = breakerConfig({ failureRate: 0, consecutiveFailures: 1 });
     await h.store.breakerRecord(k, c, { success: false, probe: false });
-    await h.elapse(150);
+    await h.elapse(400);
     expect((await h.store.breakerProbe(k, c)).allowed).toBe(true);
     const s = await h.store.breakerRecord(k, c, { success: false, probe: true });
     expect(s.state).toBe("open");
-    expect(s.retryIn).toBeGreaterThan(50);
+    expect(s.retryIn).toBeGreaterThan(150);
   });
 
   it("outcomes recorded while open are ignored", async () => {
@@ -269,7 +269,7 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
   // --- semaphore ---
   it("permits are bounded, come back on release, and come back when a lease runs out", async () => {
     const k = fresh("sem");
-    const a = await h.store.acquirePermit(k, 2, 60);
+    const a = await h.store.acquirePermit(k, 2, 300);
     const b = await h.store.acquirePermit(k, 2, 1000);
     expect(a && b).toBeTruthy();
     expect(await h.store.acquirePermit(k, 2, 1000)).toBeUndefined();
@@ -277,17 +277,17 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     const c = await h.store.acquirePermit(k, 2, 1000);
     expect(c).toBeDefined();
     expect(await h.store.acquirePermit(k, 2, 1000)).toBeUndefined();
-    await h.elapse(100); // a's lease ran out
+    await h.elapse(400); // a's lease ran out
     expect(await h.store.renewPermit(a!, 1000)).toBe(false);
     expect(await h.store.acquirePermit(k, 2, 1000)).toBeDefined();
   });
 
   it("renewing a permit keeps it past its first lease", async () => {
     const k = fresh("sem-renew");
-    const a = await h.store.acquirePermit(k, 1, 60);
-    await h.elapse(30);
-    expect(await h.store.renewPermit(a!, 200)).toBe(true);
-    await h.elapse(60);
+    const a = await h.store.acquirePermit(k, 1, 250);
+    await h.elapse(100);
+    expect(await h.store.renewPermit(a!, 1000)).toBe(true);
+    await h.elapse(250);
     expect(await h.store.acquirePermit(k, 1, 1000)).toBeUndefined();
   });
 

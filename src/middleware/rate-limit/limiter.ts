@@ -32,6 +32,8 @@ export interface RateLimitKeyStats {
   /** Requests that had to wait, and requests refused with `RateLimitError`, since start. */
   delayed: number;
   rejected: number;
+  /** Reserved slots left unused because the process woke too late for them (a sign of CPU starvation). */
+  stale: number;
 }
 
 interface KeyState {
@@ -44,6 +46,7 @@ interface KeyState {
   remaining: number;
   delayed: number;
   rejected: number;
+  stale: number;
 }
 
 export interface Limiter {
@@ -74,8 +77,12 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   const keys = new Map<string, KeyState>();
   /** The largest spacing between requests: what each waiter ahead costs, for estimates. */
   const spacing = Math.max(...rules.map((r) => r.interval));
-  /** How late a reserved slot may be used: half the tightest spacing (at least 5 ms, what timers can keep). */
-  const lateness = Math.max(Math.min(...rules.map((r) => r.interval)) / 2, 5);
+  /**
+   * How late a reserved slot may still be used: one interval of the tightest
+   * limit (at least 5 ms, what timers can keep). A request sent up to one
+   * interval late can put at most one extra request in a server's window.
+   */
+  const lateness = Math.max(Math.min(...rules.map((r) => r.interval)), 5);
   let seq = 0;
 
   // Most limiters see one key: remembering the last one saves a map lookup per acquire.
@@ -86,7 +93,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     if (key === lastKey) return lastState as KeyState;
     let s = keys.get(key);
     if (s === undefined) {
-      s = { waiters: [], pumping: false, nextAt: 0, pausedUntil: 0, remaining: 0, delayed: 0, rejected: 0 };
+      s = { waiters: [], pumping: false, nextAt: 0, pausedUntil: 0, remaining: 0, delayed: 0, rejected: 0, stale: 0 };
       keys.set(key, s);
     }
     lastKey = key;
@@ -116,7 +123,10 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     return clock.sleep(wait, o.signal).then(
       () => {
         const now = clock.now();
-        return s.pausedUntil > now || now - slotAt > lateness ? queue(key, s, o) : undefined;
+        if (s.pausedUntil > now) return queue(key, s, o);
+        if (now - slotAt <= lateness) return undefined;
+        s.stale++;
+        return queue(key, s, o);
       },
       () => Promise.reject(abortError(o.signal, o.request)),
     );
@@ -236,6 +246,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           queued: s.waiters.length,
           delayed: s.delayed,
           rejected: s.rejected,
+          stale: s.stale,
         };
       }
       return out;
