@@ -1,36 +1,35 @@
 // Public API of the core package `ballast`. Subpaths (ballast/redis, /oauth,
 // /webhooks, /graphql, /testing) have their own entry files.
 
-// --- core: types, composition, errors ---
-export type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, RequestBody, RequestContext, RequestHeaders, ResponseHeaders, Transport } from "./types.js";
-export type { Clock } from "./clock.js";
-export { systemClock } from "./clock.js";
-export { compose } from "./compose.js";
-export type { Policy } from "./middleware/policy.js";
-export * from "./errors.js";
-export type { Duration } from "./util/duration.js";
-export { undiciTransport, type UndiciTransportOptions } from "./transport/undici.js";
-export { fetchTransport, type FetchTransportOptions } from "./transport/fetch.js";
-export type { Lock, Store } from "./stores/types.js";
-
-// --- client (issue 2) ---
-export { createClient, type CallOptions, type Client, type ClientStats, type Result, type VerbCall } from "./client/create-client.js";
-export type { ClientOptions, ClientConfig, RequestOptions } from "./client/options.js";
+export { BatchError, type Batcher, type BatchOptions, type BatchResult, type BatchStats, batch, isBatchError } from "./batch/index.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
+// --- client (issue 2) ---
+export { type CallOptions, type Client, type ClientStats, createClient, type Result, type VerbCall } from "./client/create-client.js";
+export type { ClientConfig, ClientOptions, RequestOptions } from "./client/options.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
 export type { ResponseType } from "./client/parse.js";
 export type { RouteStats } from "./client/stats.js";
-export { bearer, apiKey, basic, type ApiKeyOptions, type BasicOptions, type Secret } from "./middleware/auth.js";
-export { retry, DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryEvent, type RetryOptions, type RetryDecisionInput } from "./middleware/retry.js";
-export { retryBudget, type RetryBudget, type RetryBudgetOptions } from "./middleware/retry-budget.js";
-export { exponentialBackoff, constantBackoff, type Backoff, type ExponentialBackoffOptions } from "./middleware/backoff.js";
-export { retryAfterMs } from "./middleware/retry-after.js";
-export { timeout, type TimeoutOptions, type TimeoutOverride } from "./middleware/timeout.js";
-export { logging, type Logger, type LoggingOptions } from "./middleware/logging.js";
-export { validateWithSchema, type InferOutput, type Schema } from "./schema/validate.js";
-export { redactUrl, redactHeaders } from "./util/redact.js";
-
+export type { Clock } from "./clock.js";
+export { systemClock } from "./clock.js";
+export { compose } from "./compose.js";
+export * from "./errors.js";
+export { type ApiKeyOptions, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth.js";
+export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/backoff.js";
+export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache.js";
+export type { CacheStore } from "./middleware/cache-store.js";
+export {
+  type CircuitBreakerOptions,
+  type CircuitKeyStats,
+  type CircuitStateChange,
+  circuitBreaker,
+  isServerFailure,
+  type Outcome,
+} from "./middleware/circuit-breaker.js";
+export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency.js";
+export { type DedupeOptions, type DedupeStats, dedupe } from "./middleware/dedupe.js";
+export { type Logger, type LoggingOptions, logging } from "./middleware/logging.js";
+export type { Policy } from "./middleware/policy.js";
 // --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---
 export {
   defaultRateLimitKey,
@@ -42,26 +41,51 @@ export {
   rateLimit,
   serverPauseMs,
 } from "./middleware/rate-limit.js";
-export {
-  type CircuitBreakerOptions,
-  type CircuitKeyStats,
-  type CircuitStateChange,
-  circuitBreaker,
-  isServerFailure,
-  type Outcome,
-} from "./middleware/circuit-breaker.js";
-export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency.js";
-export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
-export type { BreakerConfig, BreakerSnapshot, BreakerStateName, Permit, PolicyStore, RateDecision, RateRule } from "./stores/types.js";
-
-// --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
-export { cursor, offset, page, linkHeader, nextUrl, pages, paginate, parseLinkHeader, PaginationError, isPaginationError } from "./pagination/index.js";
-export type { CursorOptions, OffsetOptions, PageNumberOptions, LinkHeaderOptions, Link, NextUrlOptions, Page, PagesOptions, PaginateOptions, PaginationErrorReason, Extractor, PageQuery, PageRequest, PageResponse, PageSender, PaginationStrategy } from "./pagination/index.js";
+export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry.js";
+export { retryAfterMs } from "./middleware/retry-after.js";
+export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry-budget.js";
+export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout.js";
 export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./pagination/client-methods.js";
-export { shape, type ShapeOptions } from "./schema/shape.js";
-export { cache, CACHE_STATUS_HEADER, type CacheOptions, type CacheStats } from "./middleware/cache.js";
-export type { CacheStore } from "./middleware/cache-store.js";
-export { dedupe, type DedupeOptions, type DedupeStats } from "./middleware/dedupe.js";
-export { batch, BatchError, isBatchError, type Batcher, type BatchOptions, type BatchResult, type BatchStats } from "./batch/index.js";
-export { sse, ndjson, type SseEvent, type SseOpener, type SseOptions, type NdjsonOptions } from "./streaming/index.js";
+export type {
+  CursorOptions,
+  Extractor,
+  Link,
+  LinkHeaderOptions,
+  NextUrlOptions,
+  OffsetOptions,
+  Page,
+  PageNumberOptions,
+  PageQuery,
+  PageRequest,
+  PageResponse,
+  PageSender,
+  PagesOptions,
+  PaginateOptions,
+  PaginationErrorReason,
+  PaginationStrategy,
+} from "./pagination/index.js";
+// --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
+export { cursor, isPaginationError, linkHeader, nextUrl, offset, PaginationError, page, pages, paginate, parseLinkHeader } from "./pagination/index.js";
+export { type ShapeOptions, shape } from "./schema/shape.js";
+export { type InferOutput, type Schema, validateWithSchema } from "./schema/validate.js";
+export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
+export type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, PolicyStore, RateDecision, RateRule, Store } from "./stores/types.js";
 export type { ClientSseOptions } from "./streaming/client-methods.js";
+export { type NdjsonOptions, ndjson, type SseEvent, type SseOpener, type SseOptions, sse } from "./streaming/index.js";
+export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js";
+export { type UndiciTransportOptions, undiciTransport } from "./transport/undici.js";
+// --- core: types, composition, errors ---
+export type {
+  ApiRequest,
+  ApiResponse,
+  HttpMethod,
+  Middleware,
+  Next,
+  RequestBody,
+  RequestContext,
+  RequestHeaders,
+  ResponseHeaders,
+  Transport,
+} from "./types.js";
+export type { Duration } from "./util/duration.js";
+export { redactHeaders, redactUrl } from "./util/redact.js";

@@ -7,6 +7,7 @@ import { type DedupeOptions, dedupe } from "../middleware/dedupe.js";
 import type { Policy } from "../middleware/policy.js";
 import { type RateLimitOptions, rateLimit } from "../middleware/rate-limit.js";
 import type { Store } from "../stores/types.js";
+import type { ApiRequest } from "../types.js";
 
 /** Client options that switch on shared-state policies. Each is off unless given. */
 export interface PolicyOptions {
@@ -26,6 +27,8 @@ export interface PolicyOptions {
 export interface PolicyContext {
   store: Store;
   clock: Clock;
+  /** Fingerprint of the client's static credential (auth runs inside the limiter, so the limiter cannot see it). */
+  credential: string | undefined;
 }
 
 type Named = [name: string, policy: Policy];
@@ -52,12 +55,16 @@ export function callPolicies(o: PolicyOptions, { clock }: PolicyContext): Named[
  * circuit fails fast without spending quota or waiting in the limiter's
  * queue), then the rate limiter (its waits end at the call's deadline).
  */
-export function attemptPolicies(o: PolicyOptions, { store, clock }: PolicyContext): Named[] {
+export function attemptPolicies(o: PolicyOptions, { store, clock, credential }: PolicyContext): Named[] {
   const out: Named[] = [];
   const cb = object<CircuitBreakerOptions>(o.circuitBreaker, "circuitBreaker");
   if (cb) out.push(["circuitBreaker", circuitBreaker({ store, clock, ...cb })]);
   const rl = object<RateLimitOptions>(o.rateLimit, "rateLimit");
-  if (rl) out.push(["rateLimit", rateLimit({ store, clock, ...rl })]);
+  if (rl) {
+    // A quota belongs to the credential: key by origin + its fingerprint when auth's credential is static.
+    const key = rl.key ?? (credential === undefined ? undefined : (req: ApiRequest) => `${req.origin}#${credential}`);
+    out.push(["rateLimit", rateLimit({ store, clock, ...rl, ...(key !== undefined && { key }) })]);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
+import { markCredential } from "../util/fingerprint.js";
 
 /** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
 export type Secret = string | (() => string | Promise<string>);
@@ -19,9 +20,12 @@ export function bearer(token: Secret): Middleware {
   checkSecret("bearer(token)", token);
   if (typeof token === "string") {
     const value = `Bearer ${token}`;
-    return trusted(function bearerAuth(req, next) {
-      return next({ ...req, headers: { ...req.headers, authorization: value } });
-    });
+    return markCredential(
+      trusted(function bearerAuth(req, next) {
+        return next({ ...req, headers: { ...req.headers, authorization: value } });
+      }),
+      token,
+    );
   }
   return trusted(async function bearerAuth(req, next) {
     const t = await resolve(token);
@@ -39,18 +43,20 @@ export function apiKey(options: ApiKeyOptions): Middleware {
   if (header !== undefined) {
     if (typeof header !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError("apiKey.header", "must be a valid header name");
     const name = header.toLowerCase();
-    return trusted(async function apiKeyAuth(req, next) {
+    const m = trusted(async function apiKeyAuth(req, next) {
       const v = await resolve(options.value);
       return next({ ...req, headers: { ...req.headers, [name]: v } });
     });
+    return typeof options.value === "string" ? markCredential(m, options.value) : m;
   }
   if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
   const param = encodeURIComponent(query);
-  return trusted(async function apiKeyAuth(req, next) {
+  const m = trusted(async function apiKeyAuth(req, next) {
     const v = await resolve(options.value);
     const sep = req.path.includes("?") ? "&" : "?";
     return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
   });
+  return typeof options.value === "string" ? markCredential(m, options.value) : m;
 }
 
 export interface BasicOptions {
@@ -67,9 +73,12 @@ export function basic(options: BasicOptions): Middleware {
   const encode = (password: string) => `Basic ${Buffer.from(`${options.username}:${password}`).toString("base64")}`;
   if (typeof options.password === "string") {
     const value = encode(options.password);
-    return trusted(function basicAuth(req, next) {
-      return next({ ...req, headers: { ...req.headers, authorization: value } });
-    });
+    return markCredential(
+      trusted(function basicAuth(req, next) {
+        return next({ ...req, headers: { ...req.headers, authorization: value } });
+      }),
+      value,
+    );
   }
   const password = options.password;
   return trusted(async function basicAuth(req, next) {

@@ -43,6 +43,25 @@ describe("policies wired by createClient", () => {
     await c.close();
   });
 
+  it("keys the rate limit by the auth credential's fingerprint, never the credential itself", async () => {
+    sim.route("GET", "/r", { json: {} });
+    const { memoryStore } = await import("../../src/stores/memory.js");
+    const { bearer } = await import("../../src/middleware/auth.js");
+    const store = memoryStore();
+    const limits = { limits: [{ requests: 1, per: "1h" as const, burst: 1 }], maxWait: 0 };
+    const a = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
+    const a2 = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
+    const b = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_BBBB"), rateLimit: limits, retry: false });
+    await a.get("/r");
+    await expect(a2.get("/r")).rejects.toSatisfy(isRateLimitError); // same key: same quota
+    await b.get("/r"); // another key: its own quota
+    const keys = Object.keys((a.stats().policies.rateLimit as { keys: object }).keys);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(new RegExp(`^${sim.url}#[A-Za-z0-9_-]{16}$`));
+    expect(JSON.stringify(a.stats())).not.toContain("sk_live_AAAA");
+    await Promise.all([a.close(), a2.close(), b.close()]);
+  });
+
   it("concurrency caps calls in flight", async () => {
     let inFlight = 0;
     let peak = 0;
