@@ -54,7 +54,22 @@ let redis = "n/a";
 try {
   redis = execSync("redis-server --version", { encoding: "utf8" }).trim();
 } catch {}
-const deps = ["undici", "got", "ky", "axios", "ofetch", "bottleneck", "rate-limiter-flexible", "ioredis", "pg", "better-sqlite3", "stripe", "svix", "standardwebhooks", "@octokit/webhooks-methods"];
+const deps = [
+  "undici",
+  "got",
+  "ky",
+  "axios",
+  "ofetch",
+  "bottleneck",
+  "rate-limiter-flexible",
+  "ioredis",
+  "pg",
+  "better-sqlite3",
+  "stripe",
+  "svix",
+  "standardwebhooks",
+  "@octokit/webhooks-methods",
+];
 const header = [
   "# Benchmark results",
   "",
