@@ -84,3 +84,4 @@ const header = [
 ].join("\n");
 writeFileSync(resultsPath, `${header}\n${sections.join("\n\n")}\n`);
 console.log(`\nwrote ${resultsPath}`);
+process.exit(0);
