@@ -3,6 +3,7 @@ import { discardBody } from "../client/read-body.js";
 import { type Clock, systemClock } from "../clock.js";
 import { trusted } from "../compose.js";
 import { AbortError, ConfigError, describeRequest, type ErrorRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
+import { isPermanentNetworkError } from "../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
@@ -91,7 +92,7 @@ export function retry(options: RetryOptions = {}): Policy {
 
   const retryableError = (err: unknown, req: ApiRequest): boolean => {
     if (!req.replayable) return false;
-    if (isNetworkError(err)) return mayRepeat(req) || !err.sent;
+    if (isNetworkError(err)) return !isPermanentNetworkError(err.errno) && (mayRepeat(req) || !err.sent);
     if (isTimeoutError(err)) return err.limit === "attempt" && mayRepeat(req);
     return false;
   };

@@ -14,6 +14,14 @@ const NOT_SENT = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
 ]);
 
+/** Certificate failures: retrying cannot fix them. */
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
+
+/** True for a network error that will fail the same way on every retry (a bad certificate). */
+export function isPermanentNetworkError(errno: string | undefined): boolean {
+  return errno !== undefined && CERTIFICATE.test(errno);
+}
+
 function isUndiciTimeout(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";

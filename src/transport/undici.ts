@@ -16,6 +16,8 @@ export interface UndiciTransportOptions {
   keepAliveTimeout?: number;
   /** Time to establish a connection, in ms (default 10 000). */
   connectTimeout?: number;
+  /** TLS settings for connections: extra trusted CAs (PEM), or a client certificate for mutual TLS. */
+  tls?: { ca?: string | Buffer | Array<string | Buffer>; cert?: string | Buffer; key?: string | Buffer; servername?: string };
   /** Use this dispatcher instead of creating an Agent (it is not closed by `close()`). */
   dispatcher?: Dispatcher;
 }
@@ -35,6 +37,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
   positive("pipelining", options.pipelining);
   positive("keepAliveTimeout", options.keepAliveTimeout);
   positive("connectTimeout", options.connectTimeout);
+  if (options.tls !== undefined && (typeof options.tls !== "object" || options.tls === null))
+    throw new ConfigError("transport.tls", "must be an object ({ ca, cert, key, servername })");
   const own = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ??
@@ -46,6 +50,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       connectTimeout: options.connectTimeout ?? 10_000,
       headersTimeout: 0,
       bodyTimeout: 0,
+      ...(options.tls !== undefined && { connect: { ...options.tls } }),
     });
 
   return {
