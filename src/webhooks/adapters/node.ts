@@ -1,47 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLarge, collect } from "../../util/collect.js";
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
 
-/** The body was larger than the limit. */
-export class BodyTooLarge extends Error {}
+export { BodyTooLarge };
 
 /** Reads the raw body, stopping (and refusing) as soon as it exceeds `maxBytes`. */
 export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (declared > maxBytes) return Promise.reject(new BodyTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(e);
-    };
-    // "aborted" is the client going away mid-body: a truncated body is never verified.
-    const onAborted = () => onError(new Error("request aborted"));
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("aborted", onAborted);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("aborted", onAborted);
-  });
+  if (declared > maxBytes) return Promise.reject(new BodyTooLarge(maxBytes));
+  return collect(req, maxBytes);
 }
 
 /** Lower-case header record from node's headers (repeated headers joined with ","). */
