@@ -3,8 +3,6 @@ import { BodyTooLarge, collect } from "../../util/collect.js";
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
 
-export { BodyTooLarge };
-
 /** Reads the raw body, stopping (and refusing) as soon as it exceeds `maxBytes`. */
 export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
