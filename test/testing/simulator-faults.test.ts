@@ -1,29 +1,18 @@
 import { once } from "node:events";
 import { connect } from "node:net";
 import { Agent, errors, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { describe, expect, it } from "vitest";
+import { createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "./support.js";
 
-let sim: ApiSimulator;
-const agent = new Agent();
-
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
+const env = useSimulator();
+const { agent } = env;
 
 /** Resolves with the error a request (headers, then the whole body) fails with, or throws if it succeeds. */
 async function failure(path: string, opts: { headersTimeout?: number; bodyTimeout?: number } = {}): Promise<{ error: unknown; stage: "headers" | "body" }> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
-    res = await request(sim.url + path, { dispatcher: agent, ...opts });
+    res = await request(env.sim.url + path, { dispatcher: agent, ...opts });
   } catch (error) {
     return { error, stage: "headers" };
   }
@@ -42,94 +31,94 @@ function codeOf(error: unknown): string | undefined {
 
 describe("delays", () => {
   it("delay holds the response back, then answers normally", async () => {
-    sim.route("GET", "/slow", { delay: 150, json: { ok: true } });
+    env.sim.route("GET", "/slow", { delay: 150, json: { ok: true } });
     const started = performance.now();
-    const res = await request(`${sim.url}/slow`, { dispatcher: agent });
+    const res = await request(`${env.sim.url}/slow`, { dispatcher: agent });
     expect(await res.body.json()).toEqual({ ok: true });
     // generous bound: it waited at all
     expect(performance.now() - started).toBeGreaterThanOrEqual(100);
   });
 
   it("a delay longer than the client's timeout makes the client time out", async () => {
-    sim.route("GET", "/too-slow", { delay: 2_000 });
+    env.sim.route("GET", "/too-slow", { delay: 2_000 });
     const { error, stage } = await failure("/too-slow", { headersTimeout: 100 });
     expect(stage).toBe("headers");
     expect(error).toBeInstanceOf(errors.HeadersTimeoutError);
   });
 
   it("bodyDelay sends headers first and the body later", async () => {
-    sim.route("GET", "/slow-body", { bodyDelay: 2_000, json: { late: true } });
-    const res = await request(`${sim.url}/slow-body`, { dispatcher: agent, bodyTimeout: 100 });
+    env.sim.route("GET", "/slow-body", { bodyDelay: 2_000, json: { late: true } });
+    const res = await request(`${env.sim.url}/slow-body`, { dispatcher: agent, bodyTimeout: 100 });
     expect(res.statusCode).toBe(200);
     await expect(res.body.text()).rejects.toBeInstanceOf(errors.BodyTimeoutError);
   });
 
   it("bodyDelay within the client's patience delivers the whole body", async () => {
-    sim.route("GET", "/slowish-body", { bodyDelay: 50, json: { late: true } });
-    const res = await request(`${sim.url}/slowish-body`, { dispatcher: agent });
+    env.sim.route("GET", "/slowish-body", { bodyDelay: 50, json: { late: true } });
+    const res = await request(`${env.sim.url}/slowish-body`, { dispatcher: agent });
     expect(await res.body.json()).toEqual({ late: true });
   });
 });
 
 describe("faults", () => {
   it("reset: the client sees a connection reset before any response", async () => {
-    sim.route("GET", "/reset", { fault: "reset" });
+    env.sim.route("GET", "/reset", { fault: "reset" });
     const { error, stage } = await failure("/reset");
     expect(stage).toBe("headers");
     expect(codeOf(error)).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
   });
 
   it("stall: the client times out waiting for headers", async () => {
-    sim.route("GET", "/stall", { fault: "stall" });
+    env.sim.route("GET", "/stall", { fault: "stall" });
     const { error, stage } = await failure("/stall", { headersTimeout: 100 });
     expect(stage).toBe("headers");
     expect(error).toBeInstanceOf(errors.HeadersTimeoutError);
   });
 
   it("truncate: headers arrive with the full length, the body read fails", async () => {
-    sim.route("GET", "/truncate", { fault: "truncate", status: 200, json: { items: "z".repeat(500) } });
-    const res = await request(`${sim.url}/truncate`, { dispatcher: agent });
+    env.sim.route("GET", "/truncate", { fault: "truncate", status: 200, json: { items: "z".repeat(500) } });
+    const res = await request(`${env.sim.url}/truncate`, { dispatcher: agent });
     expect(res.statusCode).toBe(200);
     expect(Number(res.headers["content-length"])).toBeGreaterThan(500);
     await expect(res.body.text()).rejects.toMatchObject({ code: expect.stringMatching(/UND_ERR_SOCKET|ECONNRESET|UND_ERR_RES_CONTENT_LENGTH_MISMATCH/) });
   });
 
   it("truncate without a body of its own still cuts a body short", async () => {
-    sim.route("GET", "/truncate-empty", { fault: "truncate" });
+    env.sim.route("GET", "/truncate-empty", { fault: "truncate" });
     const { stage } = await failure("/truncate-empty");
     expect(stage).toBe("body");
   });
 
   it("reset-after-headers: the status arrives, the body read fails", async () => {
-    sim.route("GET", "/rah", { fault: "reset-after-headers", status: 201, headers: { "x-id": "1" }, json: { id: 1 } });
-    const res = await request(`${sim.url}/rah`, { dispatcher: agent });
+    env.sim.route("GET", "/rah", { fault: "reset-after-headers", status: 201, headers: { "x-id": "1" }, json: { id: 1 } });
+    const res = await request(`${env.sim.url}/rah`, { dispatcher: agent });
     expect(res.statusCode).toBe(201);
     expect(res.headers["x-id"]).toBe("1");
     await expect(res.body.text()).rejects.toBeTruthy();
   });
 
   it("a fault then success: a script models a flaky endpoint; the client can retry on a fresh connection", async () => {
-    const route = sim.route("GET", "/flaky", [{ fault: "reset" }, { fault: "truncate" }, { json: { ok: true } }]);
+    const route = env.sim.route("GET", "/flaky", [{ fault: "reset" }, { fault: "truncate" }, { json: { ok: true } }]);
     expect((await failure("/flaky")).stage).toBe("headers");
     expect((await failure("/flaky")).stage).toBe("body");
-    const res = await request(`${sim.url}/flaky`, { dispatcher: agent });
+    const res = await request(`${env.sim.url}/flaky`, { dispatcher: agent });
     expect(await res.body.json()).toEqual({ ok: true });
     expect(route.calls).toBe(3);
   });
 
   it("a delay happens before the fault", async () => {
-    sim.route("GET", "/late-reset", { delay: 50, fault: "reset" });
+    env.sim.route("GET", "/late-reset", { delay: 50, fault: "reset" });
     const { stage } = await failure("/late-reset");
     expect(stage).toBe("headers");
   });
 
   it("the client aborting during a delay does not disturb the simulator", async () => {
-    sim.route("GET", "/abandon", { delay: 200 });
-    sim.route("GET", "/after", { json: 1 });
-    await expect(request(`${sim.url}/abandon`, { dispatcher: agent, signal: AbortSignal.timeout(30) })).rejects.toBeTruthy();
-    const res = await request(`${sim.url}/after`, { dispatcher: agent });
+    env.sim.route("GET", "/abandon", { delay: 200 });
+    env.sim.route("GET", "/after", { json: 1 });
+    await expect(request(`${env.sim.url}/abandon`, { dispatcher: agent, signal: AbortSignal.timeout(30) })).rejects.toBeTruthy();
+    const res = await request(`${env.sim.url}/after`, { dispatcher: agent });
     expect(await res.body.json()).toBe(1);
-    expect(sim.errors).toEqual([]);
+    expect(env.sim.errors).toEqual([]);
   });
 });
 

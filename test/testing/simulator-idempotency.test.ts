@@ -1,24 +1,12 @@
-import { Agent, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+import { useSimulator } from "./support.js";
 
-let sim: ApiSimulator;
-const agent = new Agent();
-
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
+const env = useSimulator();
+const { agent } = env;
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await request(sim.url + path, {
+  const res = await request(env.sim.url + path, {
     method: "POST",
     dispatcher: agent,
     headers: { "content-type": "application/json", ...headers },
@@ -35,7 +23,7 @@ function chargeHandler() {
 
 describe("idempotency", () => {
   it("a repeated key replays the first response without running the handler again", async () => {
-    const route = sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
+    const route = env.sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
     const first = await post("/charges", { amount: 100 }, { "idempotency-key": "k1" });
     const again = await post("/charges", { amount: 100 }, { "idempotency-key": "k1" });
     expect(first.status).toBe(201);
@@ -49,7 +37,7 @@ describe("idempotency", () => {
   });
 
   it("different keys, or no key, run the handler each time", async () => {
-    const route = sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
+    const route = env.sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
     expect((await post("/charges", { amount: 1 }, { "idempotency-key": "a" })).json()).toEqual({ id: "ch_1" });
     expect((await post("/charges", { amount: 1 }, { "idempotency-key": "b" })).json()).toEqual({ id: "ch_2" });
     expect((await post("/charges", { amount: 1 })).json()).toEqual({ id: "ch_3" });
@@ -58,7 +46,7 @@ describe("idempotency", () => {
   });
 
   it("a reused key with a different body is a 422 and runs nothing", async () => {
-    const route = sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
+    const route = env.sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
     await post("/charges", { amount: 100 }, { "idempotency-key": "k" });
     const mismatch = await post("/charges", { amount: 200 }, { "idempotency-key": "k" });
     expect(mismatch.status).toBe(422);
@@ -67,8 +55,8 @@ describe("idempotency", () => {
   });
 
   it("keys are scoped to method and path", async () => {
-    const charges = sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
-    const refunds = sim.route("POST", "/refunds", chargeHandler(), { idempotency: true });
+    const charges = env.sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
+    const refunds = env.sim.route("POST", "/refunds", chargeHandler(), { idempotency: true });
     await post("/charges", {}, { "idempotency-key": "same" });
     await post("/refunds", {}, { "idempotency-key": "same" });
     expect(charges.effects).toBe(1);
@@ -80,7 +68,7 @@ describe("idempotency", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const route = sim.route(
+    const route = env.sim.route(
       "POST",
       "/slow",
       async () => {
@@ -99,7 +87,7 @@ describe("idempotency", () => {
   });
 
   it("a processed request whose connection was lost is replayed on retry (fault with a status)", async () => {
-    const route = sim.route(
+    const route = env.sim.route(
       "POST",
       "/charges",
       [
@@ -119,7 +107,7 @@ describe("idempotency", () => {
   });
 
   it("5xx, 429 and bare connection faults are not stored: a retry with the same key runs again", async () => {
-    const route = sim.route("POST", "/charges", [{ status: 503 }, { fault: "reset" }, { status: 429 }, { status: 201, json: { id: "ch_ok" } }], {
+    const route = env.sim.route("POST", "/charges", [{ status: 503 }, { fault: "reset" }, { status: 429 }, { status: 201, json: { id: "ch_ok" } }], {
       idempotency: true,
     });
     expect((await post("/charges", {}, { "idempotency-key": "r" })).status).toBe(503);
@@ -133,14 +121,14 @@ describe("idempotency", () => {
   });
 
   it("4xx results are stored and replayed, as Stripe does", async () => {
-    const route = sim.route("POST", "/charges", [{ status: 402, json: { error: "card_declined" } }, { status: 201 }], { idempotency: true });
+    const route = env.sim.route("POST", "/charges", [{ status: 402, json: { error: "card_declined" } }, { status: 201 }], { idempotency: true });
     expect((await post("/charges", {}, { "idempotency-key": "d" })).status).toBe(402);
     expect((await post("/charges", {}, { "idempotency-key": "d" })).status).toBe(402);
     expect(route.effects).toBe(1);
   });
 
   it("honours a custom header name", async () => {
-    const route = sim.route("POST", "/x", chargeHandler(), { idempotency: { header: "X-Request-Key" } });
+    const route = env.sim.route("POST", "/x", chargeHandler(), { idempotency: { header: "X-Request-Key" } });
     await post("/x", {}, { "x-request-key": "z" });
     await post("/x", {}, { "x-request-key": "z" });
     await post("/x", {}, { "idempotency-key": "z" });
@@ -148,7 +136,7 @@ describe("idempotency", () => {
   });
 
   it("routes without the option ignore the header", async () => {
-    const route = sim.route("POST", "/plain", chargeHandler());
+    const route = env.sim.route("POST", "/plain", chargeHandler());
     await post("/plain", {}, { "idempotency-key": "k" });
     await post("/plain", {}, { "idempotency-key": "k" });
     expect(route.effects).toBe(2);
@@ -156,7 +144,7 @@ describe("idempotency", () => {
 
   it("a handler that throws stores nothing: the key can be used again", async () => {
     let fail = true;
-    const route = sim.route(
+    const route = env.sim.route(
       "POST",
       "/boom",
       () => {
@@ -171,10 +159,10 @@ describe("idempotency", () => {
     expect(route.effects).toBe(2);
   });
 
-  it("sim.reset() forgets keys", async () => {
-    const route = sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
+  it("env.sim.reset() forgets keys", async () => {
+    const route = env.sim.route("POST", "/charges", chargeHandler(), { idempotency: true });
     await post("/charges", {}, { "idempotency-key": "k" });
-    sim.reset();
+    env.sim.reset();
     await post("/charges", {}, { "idempotency-key": "k" });
     expect(route.effects).toBe(1);
     expect(route.calls).toBe(1);

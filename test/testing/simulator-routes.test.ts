@@ -1,33 +1,22 @@
 import { Agent, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator, createFakeClock, echo } from "../../src/testing/index.js";
+import { describe, expect, it } from "vitest";
+import { createApiSimulator, createFakeClock, echo } from "../../src/testing/index.js";
+import { useSimulator } from "./support.js";
 
-let sim: ApiSimulator;
-const agent = new Agent();
-
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
+const env = useSimulator();
+const { agent } = env;
 
 async function call(method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) {
-  const res = await request(sim.url + path, { method: method as "GET", dispatcher: agent, ...init });
+  const res = await request(env.sim.url + path, { method: method as "GET", dispatcher: agent, ...init });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as unknown };
 }
 
 describe("createApiSimulator", () => {
   it("listens on loopback on a free port", () => {
-    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(sim.origin).toBe(sim.url);
-    expect(sim.url.endsWith(`:${sim.port}`)).toBe(true);
+    expect(env.sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(env.sim.origin).toBe(env.sim.url);
+    expect(env.sim.url.endsWith(`:${env.sim.port}`)).toBe(true);
   });
 
   it("answers an unknown route with 404 { error: not_found }", async () => {
@@ -38,9 +27,9 @@ describe("createApiSimulator", () => {
   });
 });
 
-describe("sim.route", () => {
+describe("env.sim.route", () => {
   it("answers with a fixed reply: status, headers, JSON body", async () => {
-    sim.route("GET", "/users/42", { status: 201, headers: { "x-request-id": "req_1" }, json: { id: 42 } });
+    env.sim.route("GET", "/users/42", { status: 201, headers: { "x-request-id": "req_1" }, json: { id: 42 } });
     const res = await call("GET", "/users/42");
     expect(res.status).toBe(201);
     expect(res.headers["x-request-id"]).toBe("req_1");
@@ -50,31 +39,31 @@ describe("sim.route", () => {
   });
 
   it("defaults to 200 with an empty body", async () => {
-    sim.route("GET", "/empty", {});
+    env.sim.route("GET", "/empty", {});
     const res = await call("GET", "/empty");
     expect(res.status).toBe(200);
     expect(res.text).toBe("");
   });
 
   it("sends raw string and byte bodies, and lets headers override the content type", async () => {
-    sim.route("GET", "/text", { body: "hello" });
-    sim.route("GET", "/bytes", { body: new Uint8Array([1, 2, 3]) });
-    sim.route("GET", "/xml", { body: "<a/>", headers: { "Content-Type": "application/xml" } });
+    env.sim.route("GET", "/text", { body: "hello" });
+    env.sim.route("GET", "/bytes", { body: new Uint8Array([1, 2, 3]) });
+    env.sim.route("GET", "/xml", { body: "<a/>", headers: { "Content-Type": "application/xml" } });
     expect((await call("GET", "/text")).headers["content-type"]).toBe("text/plain; charset=utf-8");
-    const bytes = await request(`${sim.url}/bytes`, { dispatcher: agent });
+    const bytes = await request(`${env.sim.url}/bytes`, { dispatcher: agent });
     expect(bytes.headers["content-type"]).toBe("application/octet-stream");
     expect([...new Uint8Array(await bytes.body.arrayBuffer())]).toEqual([1, 2, 3]);
     expect((await call("GET", "/xml")).headers["content-type"]).toBe("application/xml");
   });
 
   it("sends repeated headers from an array", async () => {
-    sim.route("GET", "/cookies", { headers: { "set-cookie": ["a=1", "b=2"] } });
+    env.sim.route("GET", "/cookies", { headers: { "set-cookie": ["a=1", "b=2"] } });
     const res = await call("GET", "/cookies");
     expect(res.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
   });
 
   it("plays a script one entry per request, then repeats the last", async () => {
-    const route = sim.route("GET", "/flaky", [{ status: 503 }, { status: 500 }, { status: 200, json: { ok: true } }]);
+    const route = env.sim.route("GET", "/flaky", [{ status: 503 }, { status: 500 }, { status: 200, json: { ok: true } }]);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await call("GET", "/flaky")).status);
     expect(statuses).toEqual([503, 500, 200, 200, 200]);
@@ -82,7 +71,7 @@ describe("sim.route", () => {
   });
 
   it("restarts the script on route.reset()", async () => {
-    const route = sim.route("GET", "/s", [{ status: 429 }, { status: 200 }]);
+    const route = env.sim.route("GET", "/s", [{ status: 429 }, { status: 200 }]);
     expect((await call("GET", "/s")).status).toBe(429);
     expect((await call("GET", "/s")).status).toBe(200);
     route.reset();
@@ -93,8 +82,8 @@ describe("sim.route", () => {
 
   it("runs a handler per request, sync or async", async () => {
     let n = 0;
-    sim.route("GET", "/count", () => ({ json: { n: ++n } }));
-    sim.route("GET", "/later", async () => {
+    env.sim.route("GET", "/count", () => ({ json: { n: ++n } }));
+    env.sim.route("GET", "/later", async () => {
       await new Promise((r) => setTimeout(r, 5));
       return { status: 202 };
     });
@@ -104,8 +93,8 @@ describe("sim.route", () => {
   });
 
   it("matches path templates and decodes parameters", async () => {
-    sim.route("GET", "/users/:id/repos/:repo", (req) => ({ json: req.params }));
-    sim.route("GET", "/files/*", (req) => ({ json: req.params }));
+    env.sim.route("GET", "/users/:id/repos/:repo", (req) => ({ json: req.params }));
+    env.sim.route("GET", "/files/*", (req) => ({ json: req.params }));
     expect((await call("GET", "/users/a%20b/repos/x")).json()).toEqual({ id: "a b", repo: "x" });
     expect((await call("GET", "/files/a/b/c.txt")).json()).toEqual({ "*": "a/b/c.txt" });
     expect((await call("GET", "/users/1")).status).toBe(404);
@@ -113,15 +102,15 @@ describe("sim.route", () => {
   });
 
   it("ignores the query string and a trailing slash when matching", async () => {
-    sim.route("GET", "/items", { status: 204 });
+    env.sim.route("GET", "/items", { status: 204 });
     expect((await call("GET", "/items?x=1")).status).toBe(204);
     expect((await call("GET", "/items/")).status).toBe(204);
   });
 
   it("matches methods exactly, '*' any method, and HEAD falls back to GET without a body", async () => {
-    sim.route("POST", "/only-post", { status: 201 });
-    sim.route("*", "/any", (req) => ({ json: { method: req.method } }));
-    sim.route("GET", "/doc", { json: { big: "x".repeat(100) } });
+    env.sim.route("POST", "/only-post", { status: 201 });
+    env.sim.route("*", "/any", (req) => ({ json: { method: req.method } }));
+    env.sim.route("GET", "/doc", { json: { big: "x".repeat(100) } });
     expect((await call("GET", "/only-post")).status).toBe(404);
     expect((await call("POST", "/only-post")).status).toBe(201);
     expect((await call("DELETE", "/any")).json()).toEqual({ method: "DELETE" });
@@ -132,39 +121,39 @@ describe("sim.route", () => {
   });
 
   it("first registered match wins; registering the same method and path again replaces it", async () => {
-    sim.route("GET", "/users/me", { json: "me" });
-    sim.route("GET", "/users/:id", { json: "by-id" });
+    env.sim.route("GET", "/users/me", { json: "me" });
+    env.sim.route("GET", "/users/:id", { json: "by-id" });
     expect((await call("GET", "/users/me")).json()).toBe("me");
-    sim.route("GET", "/users/me", { json: "me-v2" });
+    env.sim.route("GET", "/users/me", { json: "me-v2" });
     expect((await call("GET", "/users/me")).json()).toBe("me-v2");
-    expect(sim.routes).toHaveLength(2);
+    expect(env.sim.routes).toHaveLength(2);
   });
 
   it("route.remove() unregisters the route", async () => {
-    const route = sim.route("GET", "/gone", {});
+    const route = env.sim.route("GET", "/gone", {});
     route.remove();
     expect((await call("GET", "/gone")).status).toBe(404);
   });
 
   it("answers 500 and records the error when a handler throws", async () => {
-    sim.route("GET", "/boom", () => {
+    env.sim.route("GET", "/boom", () => {
       throw new Error("handler broke");
     });
     const res = await call("GET", "/boom");
     expect(res.status).toBe(500);
     expect(res.json()).toMatchObject({ error: "simulator_handler_error", message: "handler broke" });
-    expect(sim.errors).toHaveLength(1);
+    expect(env.sim.errors).toHaveLength(1);
   });
 
   it("rejects invalid replies when the route is registered", () => {
-    expect(() => sim.route("GET", "/bad", { status: 42 })).toThrow(/status/);
-    expect(() => sim.route("GET", "/bad", { fault: "explode" as "reset" })).toThrow(/fault/);
-    expect(() => sim.route("GET", "/bad", [])).toThrow(/at least one/);
-    expect(() => sim.route("GET", "bad", {})).toThrow(/must start with/);
+    expect(() => env.sim.route("GET", "/bad", { status: 42 })).toThrow(/status/);
+    expect(() => env.sim.route("GET", "/bad", { fault: "explode" as "reset" })).toThrow(/fault/);
+    expect(() => env.sim.route("GET", "/bad", [])).toThrow(/at least one/);
+    expect(() => env.sim.route("GET", "bad", {})).toThrow(/must start with/);
   });
 
   it("does not send a body or content-length with 204 and 304", async () => {
-    sim.route("GET", "/nc", { status: 204, json: { ignored: true } });
+    env.sim.route("GET", "/nc", { status: 204, json: { ignored: true } });
     const res = await call("GET", "/nc");
     expect(res.status).toBe(204);
     expect(res.text).toBe("");
@@ -174,15 +163,15 @@ describe("sim.route", () => {
 
 describe("request log", () => {
   it("records every request in order with method, path, query, lower-case headers, body and params", async () => {
-    const route = sim.route("POST", "/orders/:id", { status: 201 });
+    const route = env.sim.route("POST", "/orders/:id", { status: 201 });
     await call("POST", "/orders/7?expand=items&expand=customer&x=1", {
       headers: { "X-Trace": "t1", "content-type": "application/json" },
       body: JSON.stringify({ amount: 100 }),
     });
     await call("GET", "/unknown");
 
-    expect(sim.requests).toHaveLength(2);
-    const [first, second] = sim.requests;
+    expect(env.sim.requests).toHaveLength(2);
+    const [first, second] = env.sim.requests;
     expect(first).toMatchObject({ seq: expect.any(Number), method: "POST", path: "/orders/7", params: { id: "7" }, route: "/orders/:id" });
     expect(first!.url).toBe("/orders/7?expand=items&expand=customer&x=1");
     expect(first!.query).toEqual({ expand: "items", x: "1" });
@@ -198,7 +187,7 @@ describe("request log", () => {
   });
 
   it("parses form bodies", async () => {
-    sim.route("POST", "/oauth/token", (req) => ({ json: Object.fromEntries(req.form()) }));
+    env.sim.route("POST", "/oauth/token", (req) => ({ json: Object.fromEntries(req.form()) }));
     const res = await call("POST", "/oauth/token", {
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: "grant_type=client_credentials&scope=read%20write",
@@ -231,17 +220,17 @@ describe("request log", () => {
     }
   });
 
-  it("sim.reset() clears the log, route counters and errors but keeps routes", async () => {
-    const route = sim.route("GET", "/r", [{ status: 500 }, { status: 200 }]);
+  it("env.sim.reset() clears the log, route counters and errors but keeps routes", async () => {
+    const route = env.sim.route("GET", "/r", [{ status: 500 }, { status: 200 }]);
     await call("GET", "/r");
-    sim.reset();
-    expect(sim.requests).toHaveLength(0);
+    env.sim.reset();
+    expect(env.sim.requests).toHaveLength(0);
     expect(route.calls).toBe(0);
     expect((await call("GET", "/r")).status).toBe(500);
   });
 
   it("reads large request bodies whole", async () => {
-    sim.route("PUT", "/upload", (req) => ({ json: { bytes: req.body.length } }));
+    env.sim.route("PUT", "/upload", (req) => ({ json: { bytes: req.body.length } }));
     const big = "y".repeat(3 * 1024 * 1024);
     expect((await call("PUT", "/upload", { body: big })).json()).toEqual({ bytes: big.length });
   });
@@ -249,22 +238,22 @@ describe("request log", () => {
 
 describe("helpers", () => {
   it("echo answers with what it received", async () => {
-    sim.route("POST", "/echo", echo);
+    env.sim.route("POST", "/echo", echo);
     const res = await call("POST", "/echo?a=1", { headers: { "x-k": "v" }, body: "ping" });
     expect(res.json()).toMatchObject({ method: "POST", path: "/echo", query: { a: "1" }, body: "ping", headers: { "x-k": "v" } });
   });
 
-  it("sim.problem() builds an application/problem+json reply", async () => {
-    sim.route("POST", "/charges", sim.problem(402, { title: "Card declined", detail: "Insufficient funds", type: "https://errors.example/card" }));
+  it("env.sim.problem() builds an application/problem+json reply", async () => {
+    env.sim.route("POST", "/charges", env.sim.problem(402, { title: "Card declined", detail: "Insufficient funds", type: "https://errors.example/card" }));
     const res = await call("POST", "/charges");
     expect(res.status).toBe(402);
     expect(res.headers["content-type"]).toBe("application/problem+json");
     expect(res.json()).toEqual({ type: "https://errors.example/card", status: 402, title: "Card declined", detail: "Insufficient funds" });
   });
 
-  it("sim.use() hooks answer before routing (e.g. an auth check) and can be removed", async () => {
-    sim.route("GET", "/me", { json: { id: 1 } });
-    const unhook = sim.use((req) => (req.headers.authorization === "Bearer good" ? undefined : sim.problem(401, { title: "Unauthorized" })));
+  it("env.sim.use() hooks answer before routing (e.g. an auth check) and can be removed", async () => {
+    env.sim.route("GET", "/me", { json: { id: 1 } });
+    const unhook = env.sim.use((req) => (req.headers.authorization === "Bearer good" ? undefined : env.sim.problem(401, { title: "Unauthorized" })));
     expect((await call("GET", "/me")).status).toBe(401);
     expect((await call("GET", "/me", { headers: { authorization: "Bearer good" } })).status).toBe(200);
     unhook();
@@ -272,22 +261,22 @@ describe("helpers", () => {
   });
 
   it("keeps connections alive between requests, and counts connections", async () => {
-    sim.route("GET", "/ka", {});
+    env.sim.route("GET", "/ka", {});
     const first = new Agent({ connections: 1 });
     const second = new Agent({ connections: 1 });
-    const before = sim.connections;
+    const before = env.sim.connections;
     try {
-      for (let i = 0; i < 5; i++) await request(`${sim.url}/ka`, { dispatcher: first }).then((r) => r.body.dump());
-      expect(new Set(sim.requests.map((r) => r.connection)).size).toBe(1);
-      expect(sim.connections).toBe(before + 1);
-      await request(`${sim.url}/ka`, { dispatcher: second }).then((r) => r.body.dump());
-      expect(new Set(sim.requests.map((r) => r.connection)).size).toBe(2);
-      expect(sim.connections).toBe(before + 2);
-      const open = sim.openConnections;
+      for (let i = 0; i < 5; i++) await request(`${env.sim.url}/ka`, { dispatcher: first }).then((r) => r.body.dump());
+      expect(new Set(env.sim.requests.map((r) => r.connection)).size).toBe(1);
+      expect(env.sim.connections).toBe(before + 1);
+      await request(`${env.sim.url}/ka`, { dispatcher: second }).then((r) => r.body.dump());
+      expect(new Set(env.sim.requests.map((r) => r.connection)).size).toBe(2);
+      expect(env.sim.connections).toBe(before + 2);
+      const open = env.sim.openConnections;
       expect(open).toBeGreaterThanOrEqual(2);
       await first.close();
       await second.close();
-      while (sim.openConnections > open - 2) await new Promise((r) => setTimeout(r, 5));
+      while (env.sim.openConnections > open - 2) await new Promise((r) => setTimeout(r, 5));
     } finally {
       await first.destroy();
       await second.destroy();

@@ -1,25 +1,14 @@
-import { Agent, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator, sse } from "../../src/testing/index.js";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+import { sse } from "../../src/testing/index.js";
+import { useSimulator } from "./support.js";
 
-let sim: ApiSimulator;
-const agent = new Agent();
-
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
+const env = useSimulator();
+const { agent } = env;
 
 /** Reads the body chunk by chunk, noting how many chunks had arrived when each one did. */
 async function readChunks(path: string) {
-  const res = await request(sim.url + path, { dispatcher: agent });
+  const res = await request(env.sim.url + path, { dispatcher: agent });
   const received: string[] = [];
   for await (const chunk of res.body) received.push(Buffer.from(chunk as Buffer).toString("utf8"));
   return { status: res.statusCode, headers: res.headers, text: received.join(""), count: received.length };
@@ -27,7 +16,7 @@ async function readChunks(path: string) {
 
 describe("chunked replies", () => {
   it("chunks are sent with chunked transfer encoding and no content-length", async () => {
-    sim.route("GET", "/ndjson", { headers: { "content-type": "application/x-ndjson" }, chunks: ['{"n":1}\n', '{"n":2}\n', '{"n":3}\n'] });
+    env.sim.route("GET", "/ndjson", { headers: { "content-type": "application/x-ndjson" }, chunks: ['{"n":1}\n', '{"n":2}\n', '{"n":3}\n'] });
     const res = await readChunks("/ndjson");
     expect(res.headers["transfer-encoding"]).toBe("chunked");
     expect(res.headers["content-length"]).toBeUndefined();
@@ -41,15 +30,15 @@ describe("chunked replies", () => {
   });
 
   it("chunkDelay spaces the chunks so the client receives them separately", async () => {
-    sim.route("GET", "/drip", { chunks: ["a", "b", "c"], chunkDelay: 40 });
+    env.sim.route("GET", "/drip", { chunks: ["a", "b", "c"], chunkDelay: 40 });
     const res = await readChunks("/drip");
     expect(res.text).toBe("abc");
     expect(res.count).toBe(3);
   });
 
   it("truncate on a chunked reply cuts the stream: the body read fails after the first chunks", async () => {
-    sim.route("GET", "/cut", { fault: "truncate", chunks: ["one,", "two,", "three,", "four"] });
-    const res = await request(`${sim.url}/cut`, { dispatcher: agent });
+    env.sim.route("GET", "/cut", { fault: "truncate", chunks: ["one,", "two,", "three,", "four"] });
+    const res = await request(`${env.sim.url}/cut`, { dispatcher: agent });
     expect(res.statusCode).toBe(200);
     const seen: string[] = [];
     await expect(
@@ -61,7 +50,7 @@ describe("chunked replies", () => {
   });
 
   it("sse() builds a text/event-stream of events", async () => {
-    sim.route("GET", "/events", sse([{ event: "greeting", id: "1", data: "hello" }, "plain", { data: "multi\nline", retry: 500 }], { delay: 10 }));
+    env.sim.route("GET", "/events", sse([{ event: "greeting", id: "1", data: "hello" }, "plain", { data: "multi\nline", retry: 500 }], { delay: 10 }));
     const res = await readChunks("/events");
     expect(res.headers["content-type"]).toBe("text/event-stream");
     expect(res.text).toBe("event: greeting\nid: 1\ndata: hello\n\ndata: plain\n\nretry: 500\ndata: multi\ndata: line\n\n");
