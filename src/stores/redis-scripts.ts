@@ -25,9 +25,24 @@ if cur then
   end
 end`;
 
+/**
+ * Writes the state back: the entries in `out`, plus those of other rules
+ * still in the future; it expires when the latest of them has passed.
+ */
+const WRITE_RATE = `local function writeRate(out, longest)
+  for id, tat in pairs(tats) do
+    if tat > now then
+      out[#out + 1] = id .. '=' .. fmt(tat)
+      if tat - now > longest then longest = tat - now end
+    end
+  end
+  redis.call('SET', KEYS[1], table.concat(out, ';'), 'PX', math.ceil(longest / 1000) + 1000)
+end`;
+
 /** KEYS[1]; ARGV = maxReserve µs, then (id, interval µs, tolerance µs) per rule. Returns {granted, wait, remaining, pausedFor}. */
 export const RATE_ACQUIRE = `${NOW}
 ${READ_RATE}
+${WRITE_RATE}
 local maxReserve = tonumber(ARGV[1])
 local n = (#ARGV - 1) / 3
 local ids, intervals, tols = {}, {}, {}
@@ -59,29 +74,18 @@ for i = 1, n do
   if remaining < 0 or left < remaining then remaining = left end
   if tat - now > longest then longest = tat - now end
 end
-for id, tat in pairs(tats) do
-  if tat > now then
-    out[#out + 1] = id .. '=' .. fmt(tat)
-    if tat - now > longest then longest = tat - now end
-  end
-end
-redis.call('SET', KEYS[1], table.concat(out, ';'), 'PX', math.ceil(longest / 1000) + 1000)
+writeRate(out, longest)
 if remaining < 0 then remaining = 0 end
 return {1, wait, remaining, pausedFor}`;
 
 /** Extends the pause of KEYS[1] to now + ARGV[1] µs (never shortens it). */
 export const RATE_PAUSE = `${NOW}
 ${READ_RATE}
+${WRITE_RATE}
 local untilT = now + tonumber(ARGV[1])
 if untilT <= pause then return 0 end
 local out, longest = {'p=' .. fmt(untilT)}, untilT - now
-for id, tat in pairs(tats) do
-  if tat > now then
-    out[#out + 1] = id .. '=' .. fmt(tat)
-    if tat - now > longest then longest = tat - now end
-  end
-end
-redis.call('SET', KEYS[1], table.concat(out, ';'), 'PX', math.ceil(longest / 1000) + 1000)
+writeRate(out, longest)
 return 1`;
 
 /**
