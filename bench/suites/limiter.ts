@@ -27,9 +27,9 @@ export const title = "Rate limiter: acquire throughput and latency, memory and R
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const DB = 9;
-const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? 5);
-const MEMORY_MS = 300;
-const REDIS_MS = 600;
+const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? 9);
+const MEMORY_MS = 200;
+const REDIS_MS = 400;
 const KEY = "bench-key";
 
 type Acquire = () => unknown;
@@ -264,13 +264,16 @@ async function table(contenders: Contender[], concurrencies: number[], ms: numbe
   for (const c of contenders) await c.teardown?.();
 
   const base = contenders.find((c) => c.baseline) as Contender;
-  const med = (c: Contender, conc: number, f: keyof Sample) => median((samples.get(`${c.name}|${conc}`) ?? []).map((s) => s[f]));
+  const runs = (c: Contender, conc: number) => samples.get(`${c.name}|${conc}`) ?? [];
+  const med = (c: Contender, conc: number, f: keyof Sample) => median(runs(c, conc).map((s) => s[f]));
+  // Each round's contender over the same round's baseline, then the median: load that drifts over the run cancels out.
+  const ratio = (c: Contender, conc: number) => median(runs(c, conc).map((s, i) => s.perSec / (runs(base, conc)[i] as Sample).perSec));
   const head = ["limiter", ...concurrencies.flatMap((n) => [`acquires/s @${n}`, `vs baseline @${n}`, ...(timed ? [`p50 / p99 @${n}`] : [])])];
   if (counts) head.push("round trips / acquire", "Redis commands / acquire");
   const rows = contenders.map((c) => {
     const cells = [c.name];
     for (const n of concurrencies) {
-      cells.push(fmtRate(med(c, n, "perSec")), `${(med(c, n, "perSec") / med(base, n, "perSec")).toFixed(2)}x`);
+      cells.push(fmtRate(med(c, n, "perSec")), `${ratio(c, n).toFixed(2)}x`);
       if (timed) cells.push(`${fmtMs(med(c, n, "p50"))} / ${fmtMs(med(c, n, "p99"))}`);
     }
     const pc = perCommand.get(c);
@@ -337,7 +340,7 @@ export async function run(): Promise<string> {
   if (keys.length) await cleanup.del(...keys);
   cleanup.disconnect();
   return [
-    `${ROUNDS} interleaved rounds (rotated order); medians. Memory: ${MEMORY_MS} ms per contender and concurrency per round; Redis: ${REDIS_MS} ms (bottleneck 300 ms). Limits are set so nobody waits. "@1": one caller, awaiting only promises; "@64": 64 concurrent callers awaiting every acquire. ballast's limiters are measured at the acquire the middleware makes (createLimiter().acquire), with 2 limits (per second and per hour) and the pause state in the same call unless noted.`,
+    `${ROUNDS} interleaved rounds (rotated order); throughput and latency are medians over the rounds, "vs baseline" is the median of each round's ratio to the baseline measured in the same round. Memory: ${MEMORY_MS} ms per contender and concurrency per round; Redis: ${REDIS_MS} ms (bottleneck 300 ms). Limits are set so nobody waits. "@1": one caller, awaiting only promises; "@64": 64 concurrent callers awaiting every acquire. ballast's limiters are measured at the acquire the middleware makes (createLimiter().acquire), with 2 limits (per second and per hour) and the pause state in the same call unless noted.`,
     "",
     "### In memory (baseline: a minimal single-limit GCRA function)",
     "",

@@ -1,12 +1,11 @@
 /**
- * Issue 7: receiver throughput — events acknowledged per second and latency
+ * Issue 5: receiver throughput — events acknowledged per second and latency
  * (p50/p99) with the SQLite and PostgreSQL inboxes, 50 connections, 2 KB
  * signed Stripe events, load from a separate process — beside a receiver that
  * verifies and answers without storing (the ceiling). Only acknowledgement is
  * measured (worker off): a 2xx means the event is committed.
  *
- * This file is also the load generator: run as a child with
- * BALLAST_WEBHOOK_LOAD set, it sends load instead of exporting a suite.
+ * The load comes from bench/webhooks/load-generator.ts in a child process.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,8 +15,8 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { Pool as UndiciPool } from "undici";
-import { createWebhookReceiver, postgresInbox, signWebhook, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import { createWebhookReceiver, postgresInbox, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import type { LoadResult, LoadSettings } from "../webhooks/load-generator.js";
 
 export const title = "Webhooks: receiver throughput (acknowledged = durably stored), 50 connections, 2 KB events";
 
@@ -28,73 +27,17 @@ const MEASURE_MS = 4000;
 const ROUNDS = 2;
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-interface LoadResult {
-  /** CPU time of the receiver process per acknowledged event, µs (set by the parent). */
+type Measured = LoadResult & {
+  /** CPU time of the receiver process per acknowledged event, µs. */
   cpuUsPerEvent?: number;
-  acked: number;
-  failed: number;
-  elapsedMs: number;
-  p50: number;
-  p99: number;
-}
+};
 
-function body2k(id: string): string {
-  return JSON.stringify({ id, type: "invoice.paid", object: "event", data: { object: { id: `in_${id}`, pad: "x".repeat(1900) } } });
-}
-
-/** The load generator (child process). */
-async function load(url: string): Promise<void> {
-  const pool = new UndiciPool(url, { connections: CONNECTIONS, pipelining: 1 });
-  const latencies: number[] = [];
-  let acked = 0;
-  let failed = 0;
-  let seq = 0;
-  let measuring = false;
-  let stop = false;
-  const prefix = `${process.pid}_${Date.now().toString(36)}`;
-  const one = async () => {
-    while (!stop) {
-      const id = `evt_${prefix}_${seq++}`;
-      const body = body2k(id);
-      const headers = signWebhook({ scheme: "stripe", payload: body, secret: SECRET });
-      const t0 = performance.now();
-      try {
-        const res = await pool.request({ method: "POST", path: "/hooks", body, headers });
-        await res.body.dump();
-        if (measuring) {
-          if (res.statusCode === 200) {
-            acked++;
-            latencies.push(performance.now() - t0);
-          } else failed++;
-        }
-      } catch {
-        if (measuring) failed++;
-      }
-    }
-  };
-  const workers = Array.from({ length: CONNECTIONS }, one);
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
-  measuring = true;
-  process.send?.({ phase: "start" });
-  const start = performance.now();
-  await new Promise((r) => setTimeout(r, MEASURE_MS));
-  measuring = false;
-  process.send?.({ phase: "end" });
-  const elapsedMs = performance.now() - start;
-  stop = true;
-  await Promise.all(workers);
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  const result: LoadResult = { acked, failed, elapsedMs, p50: q(0.5), p99: q(0.99) };
-  process.send?.(result);
-}
-
-function runLoad(url: string): Promise<LoadResult> {
+function runLoad(url: string): Promise<Measured> {
+  const settings: LoadSettings = { url, secret: SECRET, connections: CONNECTIONS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], {
+    const child = fork(fileURLToPath(new URL("../webhooks/load-generator.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, BALLAST_WEBHOOK_LOAD: url },
+      env: { ...process.env, BALLAST_WEBHOOK_LOAD: JSON.stringify(settings) },
     });
     // The receiver runs in this process: its CPU time is sampled over the measured window.
     let cpuStart = 0;
@@ -103,7 +46,7 @@ function runLoad(url: string): Promise<LoadResult> {
       const u = process.cpuUsage();
       return u.user + u.system;
     };
-    child.on("message", (m: { phase?: string } & LoadResult) => {
+    child.on("message", (m: { phase?: string } & Measured) => {
       if (m.phase === "start") cpuStart = cpu();
       else if (m.phase === "end") cpuEnd = cpu();
       else resolve({ ...m, cpuUsPerEvent: (cpuEnd - cpuStart) / Math.max(1, m.acked) });
@@ -190,7 +133,7 @@ export async function run(): Promise<string> {
       ? [postgres("PostgreSQL, pool 10, group commit (default)", {}), postgres("PostgreSQL, pool 10, one INSERT per event", { groupCommit: false })]
       : []),
   ];
-  const samples = variants.map(() => [] as LoadResult[]);
+  const samples = variants.map(() => [] as Measured[]);
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let j = 0; j < variants.length; j++) {
@@ -218,7 +161,7 @@ export async function run(): Promise<string> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const ceiling = median((samples[0] ?? []).map((r) => (r.acked / r.elapsedMs) * 1000));
   const lines = [
-    `${CONNECTIONS} connections from a separate process (undici Pool), unique signed 2 KB Stripe events, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ` +
+    `${CONNECTIONS} keep-alive connections from a separate process (raw node:net sockets, one request in flight each), unique signed 2 KB Stripe events, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ` +
       `${ROUNDS} interleaved rounds, medians. Worker off: only acknowledgement (verify + commit + 200) is measured. ` +
       `Receiver CPU µs/event is the receiver process's CPU time over the measured window per acknowledged event (stable on a shared machine). ` +
       `Load average at the start: ${loadBefore}.${pgUp ? "" : " PostgreSQL did not answer: its rows are missing."}`,
@@ -234,14 +177,4 @@ export async function run(): Promise<string> {
     );
   });
   return lines.join("\n");
-}
-
-if (process.env.BALLAST_WEBHOOK_LOAD) {
-  load(process.env.BALLAST_WEBHOOK_LOAD).then(
-    () => process.exit(0),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
 }

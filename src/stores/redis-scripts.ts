@@ -11,81 +11,25 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function fmt(x) return string.format('%d', x) end`;
 
 /**
- * The GCRA state of a key is one string, `p=<paused until>;<rule id>=<TAT>;...`
- * (µs), read with GET and written with SET PX: as few commands as a minimal
- * single-limit script, however many rules. Port of src/stores/gcra.ts.
- * Entries of rules this caller does not pass (another limiter sharing the key)
- * are kept while they matter.
+ * Extends the pause of rate-limit key KEYS[1] to now + ARGV[1] µs (never
+ * shortens it). The state layout is described in redis-rate-script.ts; the
+ * pause goes first and the other entries keep their order, so the acquire
+ * script still reads the state with its one anchored match.
  */
-const READ_RATE = `local pause, tats = 0, {}
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  for k, v in string.gmatch(cur, '([^;=]+)=(%d+)') do
-    if k == 'p' then pause = tonumber(v) else tats[k] = tonumber(v) end
-  end
-end`;
-
-/**
- * Writes the state back: the entries in `out`, plus those of other rules
- * still in the future; it expires when the latest of them has passed.
- */
-const WRITE_RATE = `local function writeRate(out, longest)
-  for id, tat in pairs(tats) do
-    if tat > now then
-      out[#out + 1] = id .. '=' .. fmt(tat)
-      if tat - now > longest then longest = tat - now end
-    end
-  end
-  redis.call('SET', KEYS[1], table.concat(out, ';'), 'PX', math.ceil(longest / 1000) + 1000)
-end`;
-
-/** KEYS[1]; ARGV = maxReserve µs, then (id, interval µs, tolerance µs) per rule. Returns {granted, wait, remaining, pausedFor}. */
-export const RATE_ACQUIRE = `${NOW}
-${READ_RATE}
-${WRITE_RATE}
-local maxReserve = tonumber(ARGV[1])
-local n = (#ARGV - 1) / 3
-local ids, intervals, tols = {}, {}, {}
-local start = now
-if pause > start then start = pause end
-for i = 1, n do
-  ids[i], intervals[i], tols[i] = ARGV[3 * i - 1], tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
-  local tat = tats[ids[i]]
-  if tat then
-    local allow = tat - tols[i]
-    if allow > start then start = allow end
-  end
-end
-local wait = start - now
-local pausedFor = 0
-if pause > now then pausedFor = pause - now end
-if wait > maxReserve then return {0, wait, 0, pausedFor} end
-local remaining, longest = -1, pausedFor
-local out = {}
-if pausedFor > 0 then out[1] = 'p=' .. fmt(pause) end
-for i = 1, n do
-  local id, interval = ids[i], intervals[i]
-  local tat = tats[id] or start
-  if tat < start then tat = start end
-  tat = tat + interval
-  tats[id] = nil
-  out[#out + 1] = id .. '=' .. fmt(tat)
-  local left = math.floor((now + tols[i] - tat) / interval) + 1
-  if remaining < 0 or left < remaining then remaining = left end
-  if tat - now > longest then longest = tat - now end
-end
-writeRate(out, longest)
-if remaining < 0 then remaining = 0 end
-return {1, wait, remaining, pausedFor}`;
-
-/** Extends the pause of KEYS[1] to now + ARGV[1] µs (never shortens it). */
 export const RATE_PAUSE = `${NOW}
-${READ_RATE}
-${WRITE_RATE}
 local untilT = now + tonumber(ARGV[1])
-if untilT <= pause then return 0 end
-local out, longest = {'p=' .. fmt(untilT)}, untilT - now
-writeRate(out, longest)
+local cur = redis.call('GET', KEYS[1]) or ''
+local rest, longest = {}, untilT - now
+for k, v in string.gmatch(cur, '([^;=]+)=(%d+)') do
+  local n = tonumber(v)
+  if k == 'p' then
+    if n >= untilT then return 0 end
+  elseif n > now then
+    rest[#rest + 1] = ';' .. k .. '=' .. v
+    if n - now > longest then longest = n - now end
+  end
+end
+redis.call('SET', KEYS[1], 'p=' .. fmt(untilT) .. table.concat(rest), 'PX', math.ceil(longest / 1000) + 1000)
 return 1`;
 
 /**

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
-import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_ACQUIRE, RATE_PAUSE } from "./redis-scripts.js";
+import { rateAcquireScript } from "./redis-rate-script.js";
+import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
 import type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
 
 /** Scripts count time in microseconds. */
@@ -33,7 +34,9 @@ function script<T = unknown>(redis: Redis, source: string, read: (reply: unknown
     });
 }
 
+/** The acquire script answers a bare number (the remaining count) in the common case: granted now, not paused. */
 function toDecision(reply: unknown): RateDecision {
+  if (typeof reply === "number") return { granted: true, wait: 0, remaining: reply, pausedFor: 0 };
   const r = reply as number[];
   return { granted: r[0] === 1, wait: (r[1] as number) / US, remaining: r[2] as number, pausedFor: (r[3] as number) / US };
 }
@@ -83,7 +86,6 @@ export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store
   if (typeof prefix !== "string") throw new ConfigError("redisStore.prefix", "must be a string");
   const kv = (key: string) => `${prefix}kv:${key}`;
 
-  const rateAcquire = script(redis, RATE_ACQUIRE, toDecision);
   const ratePause = script(redis, RATE_PAUSE);
   const breaker = script(redis, BREAKER);
   const permitAcquire = script(redis, PERMIT_ACQUIRE);
@@ -92,15 +94,15 @@ export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store
   const lockExtend = script(redis, LOCK_EXTEND);
   const lockRelease = script(redis, LOCK_RELEASE);
 
-  // The per-rule arguments are built once per rules array, not per acquire.
-  const ruleArgs = new WeakMap<ReadonlyArray<RateRule>, Arg[]>();
-  function argsFor(rules: ReadonlyArray<RateRule>): Arg[] {
-    let args = ruleArgs.get(rules);
-    if (args === undefined) {
-      args = rules.flatMap((r) => [r.id, Math.ceil(r.interval * US), Math.ceil(r.tolerance * US)]);
-      ruleArgs.set(rules, args);
+  // One compiled acquire script per rules array (a limiter passes the same array every time).
+  const rateScripts = new WeakMap<ReadonlyArray<RateRule>, (numKeys: number, ...args: Arg[]) => Promise<RateDecision>>();
+  function rateAcquire(rules: ReadonlyArray<RateRule>) {
+    let run = rateScripts.get(rules);
+    if (run === undefined) {
+      run = script(redis, rateAcquireScript(rules), toDecision);
+      rateScripts.set(rules, run);
     }
-    return args;
+    return run;
   }
 
   function lockHandle(key: string, token: string, fence: number): Lock {
@@ -140,7 +142,7 @@ export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store
 
     acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): Promise<RateDecision> {
       const reserve = maxReserveMs < MAX_RESERVE_MS ? Math.floor(maxReserveMs * US) : MAX_RESERVE_MS * US;
-      return rateAcquire(1, `${prefix}rl:${key}`, reserve, ...argsFor(rules));
+      return rateAcquire(rules)(1, `${prefix}rl:${key}`, reserve);
     },
     async pauseRate(key, ms) {
       await ratePause(1, `${prefix}rl:${key}`, Math.ceil(ms * US));
