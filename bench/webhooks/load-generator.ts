@@ -23,6 +23,8 @@ export interface LoadSettings {
 }
 
 export interface LoadResult {
+  /** CPU time of the load generator per request sent in the measured window, µs. */
+  generatorCpuUs: number;
   acked: number;
   failed: number;
   elapsedMs: number;
@@ -133,16 +135,20 @@ export async function generateLoad(s: LoadSettings, report: (m: unknown) => void
   await new Promise((r) => setTimeout(r, s.warmupMs));
   measuring = true;
   report({ phase: "start" });
+  const cpuStart = process.cpuUsage();
+  const sentStart = seq;
   const start = performance.now();
   await new Promise((r) => setTimeout(r, s.measureMs));
   measuring = false;
   report({ phase: "end" });
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  const generatorCpuUs = (cpu.user + cpu.system) / Math.max(1, seq - sentStart);
   stop = true;
   await Promise.all(running);
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  return { acked, failed, elapsedMs, p50: q(0.5), p99: q(0.99) };
+  return { generatorCpuUs, acked, failed, elapsedMs, p50: q(0.5), p99: q(0.99) };
 }
 
 if (process.env.BALLAST_WEBHOOK_LOAD) {

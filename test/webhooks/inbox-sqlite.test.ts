@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -14,13 +14,18 @@ inboxContract("sqlite (group commit)", async () => {
   return { inbox, cleanup: () => inbox.close() };
 });
 
+inboxContract("sqlite (SQLite's own synchronous=FULL)", async () => {
+  const inbox = sqliteInbox(join(dir, "inline.db"), { fsync: "inline" });
+  return { inbox, cleanup: () => inbox.close() };
+});
+
 inboxContract("sqlite (one commit per write)", async () => {
   const inbox = sqliteInbox(join(dir, "single.db"), { groupCommit: false, durability: "normal" });
   return { inbox, cleanup: () => inbox.close() };
 });
 
 describe("sqliteInbox", () => {
-  it("uses WAL with synchronous=FULL by default, and keeps events across reopen", async () => {
+  it("uses WAL by default and keeps events across reopen", async () => {
     const path = join(dir, "durable.db");
     const inbox = sqliteInbox(path);
     await inbox.put({ id: "e1", scheme: "github", type: "push", orderingKey: undefined, payload: Buffer.from("{}"), headers: {}, receivedAt: 1 });
@@ -50,8 +55,32 @@ describe("sqliteInbox", () => {
     db.close();
   });
 
+  it("checkpoints the WAL from a background thread, so it stays small while the writer never checkpoints", async () => {
+    const path = join(dir, "checkpointed.db");
+    const inbox = sqliteInbox(path, { checkpointEveryMs: 5 });
+    const payload = Buffer.alloc(4096, "x");
+    // 12 MiB of events, in waves so the writer has moments to restart the WAL from its beginning
+    for (let wave = 0; wave < 30; wave++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          inbox.put({ id: `e${wave}_${i}`, scheme: "stripe", type: "t", orderingKey: undefined, payload, headers: {}, receivedAt: 1 }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const walBytes = statSync(`${path}-wal`).size;
+    expect(walBytes).toBeLessThan(4 * 1024 * 1024);
+    await inbox.close();
+    const db = new Database(path);
+    expect(db.prepare("SELECT count(*) AS n FROM ballast_webhook_inbox").get()).toEqual({ n: 3000 });
+    db.close();
+  });
+
   it("rejects bad options with ConfigError", () => {
     expect(() => sqliteInbox(join(dir, "x.db"), { table: "x; drop" })).toThrow(expect.objectContaining({ option: "table" }));
     expect(() => sqliteInbox(join(dir, "x.db"), { durability: "off" as "full" })).toThrow(expect.objectContaining({ option: "durability" }));
+    expect(() => sqliteInbox(join(dir, "x.db"), { fsync: "sometimes" as "inline" })).toThrow(expect.objectContaining({ option: "fsync" }));
+    expect(() => sqliteInbox(join(dir, "x.db"), { checkpoint: "never" as "inline" })).toThrow(expect.objectContaining({ option: "checkpoint" }));
+    expect(() => sqliteInbox(join(dir, "x.db"), { checkpointEveryMs: 0 })).toThrow(expect.objectContaining({ option: "checkpointEveryMs" }));
   });
 });

@@ -1,6 +1,10 @@
+import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
 import { createBatcher } from "./batcher.js";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
+import { createFileSync, type FileSync } from "./file-sync.js";
 import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
 import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
 
@@ -8,12 +12,32 @@ export interface SqliteInboxOptions {
   /** Table name. Default `ballast_webhook_inbox`. */
   table?: string;
   /**
-   * `"full"` (default): `synchronous=FULL`, a commit survives power loss —
-   * the only mode in which a 2xx means "stored". `"normal"`: WAL with
-   * `synchronous=NORMAL`, faster, survives a process crash but may lose the
-   * last commits on power loss.
+   * `"full"` (default): every write resolves (and the receiver answers 2xx)
+   * only once its commit is on disk and survives power loss — the only mode
+   * in which a 2xx means "stored". `"normal"`: WAL with `synchronous=NORMAL`
+   * and no wait for the disk: faster, survives a process crash, but may lose
+   * the last commits on power loss.
    */
   durability?: "full" | "normal";
+  /**
+   * How `durability: "full"` reaches the disk. `"background"` (default): the
+   * transaction commits without waiting (`synchronous=NORMAL`), then the WAL
+   * file is fsynced on libuv's thread pool and the writes resolve after that
+   * fsync; the event loop keeps receiving meanwhile, and commits made while an
+   * fsync runs share the next one. `"inline"`: SQLite's own
+   * `synchronous=FULL`; the event loop waits for every commit's fsync.
+   * Both acknowledge only what is on disk.
+   */
+  fsync?: "background" | "inline";
+  /**
+   * Who copies the WAL back into the database file. `"background"`
+   * (default): a worker thread with its own connection runs a PASSIVE
+   * checkpoint every `checkpointEveryMs` (default 25), which never blocks
+   * the writer. `"inline"`: SQLite's auto-checkpoint, run by the writing
+   * connection on the event loop every ~1000 pages.
+   */
+  checkpoint?: "background" | "inline";
+  checkpointEveryMs?: number;
   /**
    * Group commit: writes arriving together share one transaction (one fsync);
    * each caller still resolves only after the commit that holds its write.
@@ -37,11 +61,18 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   const t = identifier(options.table ?? "ballast_webhook_inbox", "table");
   const durability = options.durability ?? "full";
   if (durability !== "full" && durability !== "normal") throw new ConfigError("durability", 'must be "full" or "normal"');
+  const fsyncMode = options.fsync ?? "background";
+  if (fsyncMode !== "background" && fsyncMode !== "inline") throw new ConfigError("fsync", 'must be "background" or "inline"');
+  const background = durability === "full" && fsyncMode === "background" && path !== ":memory:";
+  const checkpointMode = options.checkpoint ?? "background";
+  if (checkpointMode !== "background" && checkpointMode !== "inline") throw new ConfigError("checkpoint", 'must be "background" or "inline"');
+  const checkpointEveryMs = options.checkpointEveryMs ?? 25;
+  if (!Number.isFinite(checkpointEveryMs) || checkpointEveryMs <= 0) throw new ConfigError("checkpointEveryMs", "must be a positive number of milliseconds");
   const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
 
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+  db.pragma(`synchronous = ${durability === "full" && !background ? "FULL" : "NORMAL"}`);
   db.pragma("busy_timeout = 5000");
   db.exec(`
     CREATE TABLE IF NOT EXISTS ${t} (
@@ -94,11 +125,27 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
      WHERE id = ? AND status IN ('dead', 'done')`,
   );
 
+  // WAL mode keeps the log in "<path>-wal" while a connection is open; fsyncing it makes every commit so far durable.
+  let closed = false;
+  const wal = background ? walFileSync(path) : undefined;
+  let checkpointer: Checkpointer | undefined;
+  if (checkpointMode === "background" && path !== ":memory:") {
+    db.pragma("wal_autocheckpoint = 0");
+    checkpointer = startCheckpointer(path, checkpointEveryMs, () => {
+      // Without the thread the WAL would grow forever: the writer checkpoints again.
+      if (!closed) db.pragma("wal_autocheckpoint = 1000");
+    });
+  }
   const batcher = createBatcher<Op, unknown>({
-    concurrency: 1,
+    // With a background fsync, the next batch commits while the previous one's fsync runs.
+    concurrency: wal ? 2 : 1,
     maxBatch: group.maxBatch,
     maxDelayMs: group.maxDelayMs,
-    flush: async (ops) => runBatch(ops),
+    flush: async (ops) => {
+      const results = runBatch(ops);
+      await wal?.sync();
+      return results;
+    },
   });
 
   // One transaction per batch; each op in its own savepoint, so one failing
@@ -119,7 +166,6 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   }
 
   const write = <R>(run: (d: Database.Database) => R, multi = false) => batcher.run({ run, multi }) as Promise<R>;
-  let closed = false;
 
   return {
     kind: "sqlite",
@@ -191,7 +237,26 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
       if (closed) return;
       closed = true;
       await batcher.idle();
+      wal?.close();
+      await checkpointer?.close();
       db.close();
     },
   };
+}
+
+/**
+ * The fsync behind `fsync: "background"`. The WAL file exists once the
+ * connection has read in WAL mode (the schema statements did); its directory
+ * is synced once so the file itself survives power loss.
+ */
+function walFileSync(path: string): FileSync {
+  const walPath = `${path}-wal`;
+  if (!existsSync(walPath)) throw new Error(`sqliteInbox: ${walPath} is missing although the database is in WAL mode`);
+  const dir = openSync(dirname(walPath), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+  return createFileSync(walPath);
 }
