@@ -8,9 +8,30 @@ export function standardKey(secret: WebhookSecret): Buffer {
   return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
 }
 
-/** Standard Webhooks uses `webhook-*` headers; Svix sends the same values as `svix-*`. */
-function read(header: HeaderReader, name: string): string | undefined {
-  return header(`webhook-${name}`) ?? header(`svix-${name}`);
+/**
+ * Standard Webhooks uses `webhook-*` headers; Svix sends the same values as
+ * `svix-*`. The names are constants: a name built per call would cost a
+ * string concatenation and a slow property lookup on every verification.
+ */
+const NAMES = {
+  id: ["webhook-id", "svix-id"],
+  timestamp: ["webhook-timestamp", "svix-timestamp"],
+  signature: ["webhook-signature", "svix-signature"],
+} as const;
+
+function read(header: HeaderReader, name: keyof typeof NAMES): string | undefined {
+  const [standard, svix] = NAMES[name];
+  return header(standard) ?? header(svix);
+}
+
+/** The base64 signatures of the `v1,<sig>` entries (space-separated; other versions are ignored). */
+function v1Signatures(signature: string): string[] {
+  if (!signature.includes(" ")) return signature.startsWith("v1,") ? [signature.slice(3)] : [];
+  const given: string[] = [];
+  for (const part of signature.split(" ")) {
+    if (part.startsWith("v1,")) given.push(part.slice(3));
+  }
+  return given;
 }
 
 /**
@@ -33,10 +54,7 @@ export const standardScheme: WebhookScheme = {
     if (!signature) throw missingHeader("standard", "webhook-signature");
     const timestamp = parseSeconds(ts);
     if (timestamp === undefined) throw malformedHeader("standard", "webhook-timestamp", "is not a unix timestamp");
-    const given: string[] = [];
-    for (const part of signature.split(" ")) {
-      if (part.startsWith("v1,")) given.push(part.slice(3));
-    }
+    const given = v1Signatures(signature);
     if (given.length === 0) throw malformedHeader("standard", "webhook-signature", 'has no "v1,<signature>" entry');
     const prefix = `${id}.${ts}.`;
     let ok = false;
