@@ -126,8 +126,12 @@ export async function run(): Promise<string> {
   });
   const variants: Variant[] = [
     { name: "verify, answer without storing (ceiling)", durable: "—", make: async () => ({ inbox: noStoreInbox(), cleanup: async () => {} }) },
-    sqlite("SQLite WAL, synchronous=FULL, group commit (default)", "yes", {}),
-    sqlite("SQLite WAL, synchronous=FULL, one commit per event", "yes", { groupCommit: false }),
+    sqlite("SQLite WAL, group commit, WAL fsynced on the thread pool before the 2xx, checkpoints on a thread (default)", "yes", {}),
+    sqlite('SQLite WAL, group commit, synchronous=FULL and checkpoints on the event loop (fsync: "inline", checkpoint: "inline")', "yes", {
+      fsync: "inline",
+      checkpoint: "inline",
+    }),
+    sqlite("SQLite WAL, synchronous=FULL, one commit per event (groupCommit: false)", "yes", { groupCommit: false, fsync: "inline" }),
     sqlite('SQLite WAL, synchronous=NORMAL, group commit (durability: "normal")', "no (power loss)", { durability: "normal" }),
     ...(pgUp
       ? [postgres("PostgreSQL, pool 10, group commit (default)", {}), postgres("PostgreSQL, pool 10, one INSERT per event", { groupCommit: false })]

@@ -71,6 +71,9 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
 
   const db = new Database(path);
+  // A new file gets 8 KiB pages: a 2-3 KB event fills most of one (with 4 KiB pages each event would
+  // take a page of its own and waste a third of every WAL write). No effect on an existing file.
+  db.pragma("page_size = 8192");
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${durability === "full" && !background ? "FULL" : "NORMAL"}`);
   db.pragma("busy_timeout = 5000");
