@@ -13,6 +13,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createWebhookReceiver, postgresInbox, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
@@ -30,6 +31,9 @@ const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:
 type Measured = LoadResult & {
   /** CPU time of the receiver process per acknowledged event, µs. */
   cpuUsPerEvent?: number;
+  /** Event-loop delay of the receiver over the measured window (p99 and max, ms): how long other work on that loop may stall. */
+  loopP99?: number;
+  loopMax?: number;
 };
 
 function runLoad(url: string): Promise<Measured> {
@@ -46,10 +50,19 @@ function runLoad(url: string): Promise<Measured> {
       const u = process.cpuUsage();
       return u.user + u.system;
     };
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    let loopP99 = Number.NaN;
+    let loopMax = Number.NaN;
     child.on("message", (m: { phase?: string } & Measured) => {
-      if (m.phase === "start") cpuStart = cpu();
-      else if (m.phase === "end") cpuEnd = cpu();
-      else resolve({ ...m, cpuUsPerEvent: (cpuEnd - cpuStart) / Math.max(1, m.acked) });
+      if (m.phase === "start") {
+        cpuStart = cpu();
+        loop.enable();
+      } else if (m.phase === "end") {
+        cpuEnd = cpu();
+        loop.disable();
+        loopP99 = loop.percentile(99) / 1e6;
+        loopMax = loop.max / 1e6;
+      } else resolve({ ...m, cpuUsPerEvent: (cpuEnd - cpuStart) / Math.max(1, m.acked), loopP99, loopMax });
     });
     child.once("error", reject);
     child.once("exit", (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
@@ -167,17 +180,17 @@ export async function run(): Promise<string> {
   const lines = [
     `${CONNECTIONS} keep-alive connections from a separate process (raw node:net sockets, one request in flight each), unique signed 2 KB Stripe events, ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ` +
       `${ROUNDS} interleaved rounds, medians. Worker off: only acknowledgement (verify + commit + 200) is measured. ` +
-      `Receiver CPU µs/event is the receiver process's CPU time over the measured window per acknowledged event (stable on a shared machine). ` +
+      `Receiver CPU µs/event is the receiver process's CPU time (all its threads) over the measured window per acknowledged event. Event-loop delay (monitorEventLoopDelay, 1 ms resolution) shows how long the receiver's loop stalled: what any other route served by the same process would wait. ` +
       `Load average at the start: ${loadBefore}.${pgUp ? "" : " PostgreSQL did not answer: its rows are missing."}`,
     "",
-    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | failed |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | event-loop delay p99 / max ms | failed |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
   variants.forEach((v, i) => {
     const rs = samples[i] ?? [];
     const rate = median(rs.map((r) => (r.acked / r.elapsedMs) * 1000));
     lines.push(
-      `| ${v.name} | ${v.durable} | ${Math.round(rate)} | ${(rate / ceiling).toFixed(2)}x | ${median(rs.map((r) => r.p50)).toFixed(1)} | ${median(rs.map((r) => r.p99)).toFixed(1)} | ${median(rs.map((r) => r.cpuUsPerEvent ?? Number.NaN)).toFixed(0)} | ${rs.reduce((a, r) => a + r.failed, 0)} |`,
+      `| ${v.name} | ${v.durable} | ${Math.round(rate)} | ${(rate / ceiling).toFixed(2)}x | ${median(rs.map((r) => r.p50)).toFixed(1)} | ${median(rs.map((r) => r.p99)).toFixed(1)} | ${median(rs.map((r) => r.cpuUsPerEvent ?? Number.NaN)).toFixed(0)} | ${median(rs.map((r) => r.loopP99 ?? Number.NaN)).toFixed(1)} / ${median(rs.map((r) => r.loopMax ?? Number.NaN)).toFixed(1)} | ${rs.reduce((a, r) => a + r.failed, 0)} |`,
     );
   });
   return lines.join("\n");

@@ -20,6 +20,9 @@ const THREAD = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.module);
 const db = new Database(workerData.path);
+// NORMAL in WAL mode: each checkpoint syncs the WAL before copying and the database file after,
+// and only then lets the writer reuse the WAL from its beginning.
+db.pragma("synchronous = NORMAL");
 let timer;
 const checkpoint = () => {
   try {
