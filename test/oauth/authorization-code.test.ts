@@ -3,6 +3,7 @@ import { isConfigError } from "../../src/errors.js";
 import { isOAuthError, isStateMismatchError, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { authorizeInBrowser, startProvider, type TestProvider, WEB_REDIRECT } from "./support/provider.js";
+import { webClientOptions } from "./support/servers.js";
 
 let op: TestProvider;
 beforeAll(async () => {
@@ -12,12 +13,7 @@ afterAll(() => op.close());
 
 const webClient = () =>
   oauth2({
-    issuer: op.issuer,
-    clientId: "web",
-    clientSecret: op.secrets.web,
-    redirectUri: WEB_REDIRECT,
-    scopes: ["openid", "offline_access"],
-    allowInsecureRequests: true,
+    ...webClientOptions(op),
   });
 
 describe("authorization code + PKCE against oidc-provider", () => {

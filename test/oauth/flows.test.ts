@@ -1,26 +1,22 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compose } from "../../src/compose.js";
 import { isConfigError } from "../../src/errors.js";
 import { isDeviceAuthorizationError, isOAuthError, jwtAssertion, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
-import { startApi, type TestApi } from "./support/api.js";
-import { authorizeInBrowser, confirmDeviceCode, startProvider, type TestProvider } from "./support/provider.js";
+import type { TestApi } from "./support/api.js";
+import { authorizeInBrowser, confirmDeviceCode, type TestProvider } from "./support/provider.js";
+import { useOAuthServers, webClientOptions } from "./support/servers.js";
 
+const transport = undiciTransport();
+const servers = useOAuthServers(transport);
 let op: TestProvider;
 let api: TestApi;
-const transport = undiciTransport();
-beforeAll(async () => {
-  op = await startProvider();
-  api = await startApi(op);
-});
-afterAll(async () => {
-  await transport.close();
-  await api.close();
-  await op.close();
+beforeAll(() => {
+  ({ op, api } = servers);
 });
 
 const grants = (type: string) => op.tokenRequests.get(type) ?? 0;
@@ -140,12 +136,7 @@ describe("explicit endpoints (no discovery)", () => {
 describe("refresh and revocation", () => {
   it("refresh() rotates the refresh token; revoke() kills it at the server and deletes the record", async () => {
     const oauth = oauth2({
-      issuer: op.issuer,
-      clientId: "web",
-      clientSecret: op.secrets.web,
-      redirectUri: "http://127.0.0.1:1/cb",
-      scopes: ["openid", "offline_access"],
-      allowInsecureRequests: true,
+      ...webClientOptions(op),
     });
     await oauth.handleCallback(await authorizeInBrowser(await oauth.authorizationUrl({ connectionId: "r1" })));
     const first = await oauth.tokens.peek("r1");

@@ -1,25 +1,21 @@
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { compose } from "../../src/compose.js";
 import { isReauthorizationRequiredError, type OAuth2, oauth2, type ReauthorizationEvent } from "../../src/oauth/index.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiRequest, Next } from "../../src/types.js";
-import { startApi, type TestApi } from "./support/api.js";
-import { authorizeInBrowser, startProvider, type TestProvider, WEB_REDIRECT } from "./support/provider.js";
+import type { TestApi } from "./support/api.js";
+import { authorizeInBrowser, type TestProvider } from "./support/provider.js";
+import { useOAuthServers, webClientOptions } from "./support/servers.js";
 
+const transport = undiciTransport();
+const servers = useOAuthServers(transport);
 let op: TestProvider;
 let api: TestApi;
-const transport = undiciTransport();
-beforeAll(async () => {
-  op = await startProvider();
-  api = await startApi(op);
-});
-afterAll(async () => {
-  await transport.close();
-  await api.close();
-  await op.close();
+beforeAll(() => {
+  ({ op, api } = servers);
 });
 
 const refreshRequests = () => op.tokenRequests.get("refresh_token") ?? 0;
@@ -36,12 +32,7 @@ function get(send: Next): Promise<{ status: number; body: string }> {
 async function connect(connectionId: string, events: ReauthorizationEvent[] = []): Promise<{ oauth: OAuth2; clock: FakeClock; send: Next }> {
   const clock = createFakeClock(Date.now());
   const oauth = oauth2({
-    issuer: op.issuer,
-    clientId: "web",
-    clientSecret: op.secrets.web,
-    redirectUri: WEB_REDIRECT,
-    scopes: ["openid", "offline_access"],
-    allowInsecureRequests: true,
+    ...webClientOptions(op),
     clock,
     refreshSkew: "60s",
     onReauthorizationRequired: (e) => {

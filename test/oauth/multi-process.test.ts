@@ -7,6 +7,7 @@ import { generateEncryptionKey, oauth2, redisTokenStore } from "../../src/oauth/
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 import { startApi, type TestApi } from "./support/api.js";
 import { authorizeInBrowser, startProvider, type TestProvider, WEB_REDIRECT } from "./support/provider.js";
+import { webClientOptions } from "./support/servers.js";
 
 const WORKER = fileURLToPath(new URL("./support/race-worker.ts", import.meta.url));
 const PROCESSES = 3;
@@ -74,12 +75,7 @@ describeRedis("refresh across processes sharing Redis", () => {
     // Log the user in here; the tokens go to Redis, encrypted.
     const tokenStore = redisTokenStore(redis, { encryption: { keys: { k1: key }, current: "k1" }, prefix: `${prefix}tokens:` });
     const oauth = oauth2({
-      issuer: op.issuer,
-      clientId: "web",
-      clientSecret: op.secrets.web,
-      redirectUri: WEB_REDIRECT,
-      scopes: ["openid", "offline_access"],
-      allowInsecureRequests: true,
+      ...webClientOptions(op),
       tokenStore,
     });
     await oauth.handleCallback(await authorizeInBrowser(await oauth.authorizationUrl({ connectionId: "shared" })));
