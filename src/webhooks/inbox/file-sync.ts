@@ -14,7 +14,8 @@ export interface FileSync {
 }
 
 export function createFileSync(path: string): FileSync {
-  const fd = openSync(path, "r");
+  // Opened for writing though nothing is written through it: Windows flushes only handles with write access.
+  const fd = openSync(path, "r+");
   let running = false;
   let count = 0;
   let closed = false;

@@ -255,11 +255,17 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
 function walFileSync(path: string): FileSync {
   const walPath = `${path}-wal`;
   if (!existsSync(walPath)) throw new Error(`sqliteInbox: ${walPath} is missing although the database is in WAL mode`);
-  const dir = openSync(dirname(walPath), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  syncDirectory(dirname(walPath));
   return createFileSync(walPath);
+}
+
+/** fsync of a directory (its entries); Windows cannot open a directory as a file and has no such step. */
+function syncDirectory(dir: string): void {
+  if (process.platform === "win32") return;
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
