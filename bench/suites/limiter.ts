@@ -7,7 +7,8 @@
  * Every limiter gets a limit so high it never makes anyone wait: this measures
  * what an acquire costs, not the limit. Rounds interleave the contenders; the
  * tables show medians. Redis contenders use database 9 so MONITOR can count
- * their round trips (top-level commands) and the commands their scripts run.
+ * their round trips (top-level commands); INFO commandstats counts every
+ * command Redis ran, the scripts' own included.
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -224,24 +225,37 @@ function redisContenders(prefix: string): Contender[] {
   ];
 }
 
-/** Round trips (top-level commands) and all commands (script ones included) per acquire, from MONITOR. */
+/** Every command Redis ran (scripts' commands included), summed over INFO commandstats. */
+async function commandsRun(admin: Redis): Promise<number> {
+  const info = await admin.info("commandstats");
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) calls += Number(m[1]);
+  return calls;
+}
+
+/**
+ * Round trips per acquire (top-level commands, from MONITOR) and Redis
+ * commands per acquire (INFO commandstats, which counts the commands a script
+ * runs too). The admin connection's own INFO calls are subtracted.
+ */
 async function countCommands(acquire: Acquire, n: number): Promise<{ roundTrips: number; commands: number }> {
+  const admin = new Redis(REDIS_URL);
   const monitor = await new Redis(REDIS_URL).monitor();
   let top = 0;
-  let all = 0;
   monitor.on("monitor", (_time: string, _args: string[], source: string, database: string) => {
-    if (Number(database) !== DB) return;
-    all++;
-    if (source !== "lua") top++;
+    if (Number(database) === DB && source !== "lua") top++;
   });
   await new Promise((r) => setTimeout(r, 50));
+  const before = await commandsRun(admin);
   for (let i = 0; i < n; i++) {
     const r = acquire();
     if (isThenable(r)) await r;
   }
+  const after = await commandsRun(admin);
   await new Promise((r) => setTimeout(r, 300));
   monitor.disconnect();
-  return { roundTrips: top / n, commands: all / n };
+  admin.disconnect();
+  return { roundTrips: top / n, commands: (after - before - 1) / n };
 }
 
 async function table(contenders: Contender[], concurrencies: number[], ms: number, timed: boolean, counts: boolean): Promise<string> {
@@ -270,7 +284,7 @@ async function table(contenders: Contender[], concurrencies: number[], ms: numbe
   // Each round's contender over the same round's baseline, then the median: load that drifts over the run cancels out.
   const ratio = (c: Contender, conc: number) => median(runs(c, conc).map((s, i) => s.perSec / (runs(base, conc)[i] as Sample).perSec));
   const head = ["limiter", ...concurrencies.flatMap((n) => [`acquires/s @${n}`, `vs baseline @${n}`, ...(timed ? [`p50 / p99 @${n}`] : [])])];
-  if (counts) head.push("round trips / acquire", "Redis commands / acquire");
+  if (counts) head.push("round trips / acquire (MONITOR)", "Redis commands / acquire (INFO commandstats)");
   const rows = contenders.map((c) => {
     const cells = [c.name];
     for (const n of concurrencies) {
