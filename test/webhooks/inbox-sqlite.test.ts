@@ -7,6 +7,14 @@ import { sqliteInbox } from "../../src/webhooks/inbox/sqlite.js";
 import { inboxContract } from "./inbox-contract.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ballast-inbox-"));
+
+/** Resolves once the file at `path` is larger than `size` bytes; fails after 10 s. */
+async function untilGrows(path: string, size: number): Promise<void> {
+  for (const start = Date.now(); statSync(path).size <= size; ) {
+    if (Date.now() - start > 10_000) throw new Error(`${path} did not grow past ${size} bytes in 10 s: no checkpoint ran`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 inboxContract("sqlite (group commit)", async () => {
@@ -59,17 +67,24 @@ describe("sqliteInbox", () => {
     const path = join(dir, "checkpointed.db");
     const inbox = sqliteInbox(path, { checkpointEveryMs: 5 });
     const payload = Buffer.alloc(4096, "x");
-    // 12 MiB of events, in waves so the writer has moments to restart the WAL from its beginning
+    // 12 MiB of payloads, in waves. Only a checkpoint grows the database file (the writer never
+    // checkpoints), so after each wave the file growing shows that the thread has copied the
+    // WAL; the next wave's first commit then restarts the WAL from its beginning. Waiting for
+    // that, rather than for a fixed time, keeps the test independent of how busy the machine is.
     for (let wave = 0; wave < 30; wave++) {
       await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           inbox.put({ id: `e${wave}_${i}`, scheme: "stripe", type: "t", orderingKey: undefined, payload, headers: {}, receivedAt: 1 }),
         ),
       );
-      await new Promise((r) => setTimeout(r, 10));
+      await untilGrows(path, statSync(path).size);
     }
+    // Without checkpoints the WAL would hold every page written (the database file would stay
+    // empty); here it holds a few waves (~0.8 MiB each; its size is a high-water mark).
     const walBytes = statSync(`${path}-wal`).size;
-    expect(walBytes).toBeLessThan(4 * 1024 * 1024);
+    const dbBytes = statSync(path).size;
+    expect(dbBytes).toBeGreaterThan(12 * 1024 * 1024);
+    expect(walBytes).toBeLessThan(dbBytes / 3);
     await inbox.close();
     const db = new Database(path);
     expect(db.prepare("SELECT count(*) AS n FROM ballast_webhook_inbox").get()).toEqual({ n: 3000 });
