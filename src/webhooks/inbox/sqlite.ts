@@ -39,6 +39,14 @@ export interface SqliteInboxOptions {
   checkpoint?: "background" | "inline";
   checkpointEveryMs?: number;
   /**
+   * With `checkpoint: "background"`: the WAL size (bytes) past which, if a
+   * checkpoint could not copy everything (the writer kept appending), the
+   * next write waits for the thread to finish copying, so the WAL restarts
+   * instead of growing without bound under sustained load. The event loop
+   * does not wait. Default 16 MiB.
+   */
+  walLimitBytes?: number;
+  /**
    * Group commit: writes arriving together share one transaction (one fsync);
    * each caller still resolves only after the commit that holds its write.
    * `false` commits every write on its own. Default `{ maxDelayMs: 0, maxBatch: 1000 }`.
@@ -68,6 +76,8 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   if (checkpointMode !== "background" && checkpointMode !== "inline") throw new ConfigError("checkpoint", 'must be "background" or "inline"');
   const checkpointEveryMs = options.checkpointEveryMs ?? 25;
   if (!Number.isFinite(checkpointEveryMs) || checkpointEveryMs <= 0) throw new ConfigError("checkpointEveryMs", "must be a positive number of milliseconds");
+  const walLimitBytes = options.walLimitBytes ?? 16 * 1024 * 1024;
+  if (!Number.isFinite(walLimitBytes) || walLimitBytes <= 0) throw new ConfigError("walLimitBytes", "must be a positive number of bytes");
   const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
 
   const db = new Database(path);
@@ -134,9 +144,16 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   let checkpointer: Checkpointer | undefined;
   if (checkpointMode === "background" && path !== ":memory:") {
     db.pragma("wal_autocheckpoint = 0");
-    checkpointer = startCheckpointer(path, checkpointEveryMs, () => {
-      // Without the thread the WAL would grow forever: the writer checkpoints again.
-      if (!closed) db.pragma("wal_autocheckpoint = 1000");
+    // When the writer restarts the WAL it also truncates the file to the limit, so a burst
+    // (e.g. before the thread has started) does not leave a large file behind.
+    db.pragma(`journal_size_limit = ${Math.floor(walLimitBytes)}`);
+    checkpointer = startCheckpointer(path, {
+      everyMs: checkpointEveryMs,
+      walLimitBytes,
+      onError: () => {
+        // Without the thread the WAL would grow forever: the writer checkpoints again.
+        if (!closed) db.pragma("wal_autocheckpoint = 1000");
+      },
     });
   }
   const batcher = createBatcher<Op, unknown>({
@@ -145,6 +162,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
     maxBatch: group.maxBatch,
     maxDelayMs: group.maxDelayMs,
     flush: async (ops) => {
+      await checkpointer?.holdWrites();
       const results = runBatch(ops);
       await wal?.sync();
       return results;
