@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConfigError } from "../../errors.js";
 import { WebhookVerificationError } from "../errors.js";
-import { field, parseForm, parseJson, utf8 } from "../parse.js";
+import { field, formPairs, parseForm, parseJson, utf8 } from "../parse.js";
 import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
 import type { WebhookScheme, WebhookSecret } from "../types.js";
 
@@ -12,13 +12,29 @@ const HEADER = "x-twilio-signature";
  * value appended in name order (repeated names: each distinct value, sorted).
  */
 export function twilioSignedContent(url: string, params: Readonly<Record<string, string | readonly string[]>>): string {
+  const pairs: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (typeof value === "string") pairs.push([key, value]);
+    else for (const v of value) pairs.push([key, v]);
+  }
+  return signedContent(url, pairs);
+}
+
+/** Sorting the pairs by name, then value, and skipping repeats is Twilio's order (names sorted; each name's distinct values sorted). */
+function signedContent(url: string, pairs: Array<[string, string]>): string {
+  pairs.sort(byNameThenValue);
   let out = url;
-  for (const key of Object.keys(params).sort()) {
-    const value = params[key] as string | readonly string[];
-    if (typeof value === "string") out += key + value;
-    else for (const v of [...new Set(value)].sort()) out += key + v;
+  let previous: [string, string] | undefined;
+  for (const pair of pairs) {
+    if (previous === undefined || pair[0] !== previous[0] || pair[1] !== previous[1]) out += pair[0] + pair[1];
+    previous = pair;
   }
   return out;
+}
+
+function byNameThenValue(a: [string, string], b: [string, string]): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
 /** The URL with `bodySHA256=<hex sha256(body)>` appended: how Twilio signs JSON bodies. */
@@ -56,10 +72,10 @@ export const twilioScheme: WebhookScheme = {
     const signature = header(HEADER);
     if (signature === undefined || signature === "") throw missingHeader("twilio", HEADER);
     const bodyHash = bodySha256(url);
-    const params = bodyHash === undefined ? parseForm(utf8("twilio", payload)) : {};
+    const pairs = bodyHash === undefined ? formPairs(utf8("twilio", payload)) : [];
     let ok = false;
     for (const candidate of urlCandidates(url)) {
-      const content = twilioSignedContent(candidate, params);
+      const content = signedContent(candidate, pairs);
       for (const secret of secrets) if (safeEqual(signature, sign(secret, content))) ok = true;
       if (ok) break;
     }
@@ -73,9 +89,8 @@ export const twilioScheme: WebhookScheme = {
   sign({ payload, secret, url }) {
     if (url === undefined) throw new ConfigError("url", "is required by the twilio scheme to sign");
     const json = bodySha256(url) !== undefined;
-    const params = json ? {} : parseForm(payload.toString("utf8"));
     return {
-      [HEADER]: sign(secret, twilioSignedContent(url, params)),
+      [HEADER]: sign(secret, signedContent(url, json ? [] : formPairs(payload.toString("utf8")))),
       "content-type": json ? "application/json" : "application/x-www-form-urlencoded",
     };
   },
