@@ -24,6 +24,9 @@ export interface WebhookReply {
 
 export interface ReceiveDeps {
   verify: Verifier;
+  /** Media types the scheme's provider sends; undefined accepts any. */
+  contentTypes: readonly string[] | undefined;
+  handshake: ((event: unknown) => Record<string, unknown> | undefined) | undefined;
   inbox: WebhookInbox<unknown>;
   clock: Clock;
   orderingKey: ((event: VerifiedWebhook) => string | undefined) | undefined;
@@ -46,6 +49,7 @@ export function reply(status: number, body: Record<string, unknown>, headers: Re
  */
 export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
   if (req.method !== "POST") return reply(405, { error: "method_not_allowed" }, { allow: "POST" });
+  if (!acceptsContentType(deps.contentTypes, req.headers["content-type"])) return reply(415, { error: "unsupported_media_type" });
   let verified: VerifiedWebhook;
   try {
     verified = deps.verify(req.body, req.headers, req.url);
@@ -54,6 +58,8 @@ export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<
     deps.onError?.(error);
     return reply(500, { error: isConfigError(error) ? "receiver_misconfigured" : "internal_error" });
   }
+  const answer = deps.handshake?.(verified.event);
+  if (answer !== undefined) return reply(200, answer);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (!UNSTORED.has(k)) headers[k] = v;
   const event: InboxEventInput = {
@@ -76,4 +82,11 @@ export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<
   }
   if (outcome === "stored") deps.stored();
   return reply(200, outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
+}
+
+/** A missing content type is let through (the body still has to parse); a wrong one is refused. */
+function acceptsContentType(accepted: readonly string[] | undefined, contentType: string | undefined): boolean {
+  if (accepted === undefined || contentType === undefined) return true;
+  const semicolon = contentType.indexOf(";");
+  return accepted.includes((semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase());
 }

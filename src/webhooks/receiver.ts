@@ -7,6 +7,7 @@ import { nodeAdapter } from "./adapters/node.js";
 import type { WebhookHandler, WebhookHandlers } from "./handlers.js";
 import type { WebhookInbox } from "./inbox/types.js";
 import { type IncomingWebhook, receive, type WebhookReply } from "./receive.js";
+import { resolveScheme } from "./schemes/index.js";
 import { createVerifier, DEFAULT_MAX_BYTES, type VerifiedWebhook, type VerifierOptions } from "./verify.js";
 import { createWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from "./worker.js";
 
@@ -63,6 +64,7 @@ export function createWebhookReceiver<Tx = unknown>(options: WebhookReceiverOpti
   const clock = options.clock ?? systemClock;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const verify = createVerifier({ ...options, clock, parse: true });
+  const scheme = resolveScheme(options.scheme);
   const worker =
     options.worker === false
       ? undefined
@@ -77,6 +79,8 @@ export function createWebhookReceiver<Tx = unknown>(options: WebhookReceiverOpti
         });
   const deps = {
     verify,
+    contentTypes: scheme.contentTypes,
+    handshake: scheme.handshake?.bind(scheme),
     inbox: options.inbox as WebhookInbox<unknown>,
     clock,
     orderingKey: options.orderingKey,

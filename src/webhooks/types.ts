@@ -63,8 +63,20 @@ export interface WebhookScheme {
   verify(input: SchemeVerifyInput): number | undefined;
   /** Headers that make a delivery of `payload` verify. */
   sign(input: SchemeSignInput): Record<string, string>;
+  /**
+   * The media types the provider sends (lower case, no parameters). A
+   * receiver answers 415 to others; undefined accepts any (custom HMAC
+   * senders vary: SNS-style senders post JSON as `text/plain`).
+   */
+  readonly contentTypes?: readonly string[];
   /** Parses the verified body (JSON or form, per content type). */
   parse(payload: Buffer, header: HeaderReader): unknown;
+  /**
+   * A verified delivery that checks the endpoint rather than carrying an
+   * event (Slack's `url_verification`): the JSON body to answer with, at once
+   * and without storing anything. Undefined for ordinary events.
+   */
+  handshake?(event: unknown): Record<string, unknown> | undefined;
   /** The event id (for de-duplication) and type (for routing). `event` is undefined when not parsed. */
   identify(header: HeaderReader, event: unknown, payload: Buffer): EventIdentity;
 }

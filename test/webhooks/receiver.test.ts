@@ -150,39 +150,93 @@ describe("createWebhookReceiver over node:http", () => {
 
     const missing = stripeDelivery();
     expect((await post(`${rig.base}/hooks`, missing.body, { "content-type": "application/json" })).status).toBe(400);
-    expect((await post(`${rig.base}/hooks`, missing.body, { "stripe-signature": "garbage" })).status).toBe(400);
+    expect((await post(`${rig.base}/hooks`, missing.body, { "content-type": "application/json", "stripe-signature": "garbage" })).status).toBe(400);
 
-    const notJson = "{ not json";
+    const notJson = `{ "id": "evt_not_json", not json`;
     expect((await post(`${rig.base}/hooks`, notJson, signWebhook({ scheme: "stripe", payload: notJson, secret: SECRET }))).status).toBe(400);
-    const badUtf8 = Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]);
-    expect((await post(`${rig.base}/hooks`, badUtf8, signWebhook({ scheme: "stripe", payload: badUtf8, secret: SECRET }))).status).toBe(400);
+    // {"id":"evt_bad_utf8","x":"<0xc3 0x28>"}: valid signature, invalid UTF-8.
+    const badUtf8 = Buffer.concat([Buffer.from('{"id":"evt_bad_utf8","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const badRes = await post(`${rig.base}/hooks`, badUtf8, signWebhook({ scheme: "stripe", payload: badUtf8, secret: SECRET }));
+    expect(badRes.status).toBe(400);
+    expect(await badRes.json()).toEqual({ error: "invalid_payload" });
 
-    const wrongType = stripeDelivery();
-    expect(
-      (
-        await post(`${rig.base}/hooks`, wrongType.body, {
-          ...wrongType.headers,
-          "content-type": "multipart/form-data; boundary=x",
-          "stripe-signature": "t=1,v1=00",
-        })
-      ).status,
-    ).toBe(401);
-
-    for (const id of [forged.id, stale.id, missing.id, wrongType.id]) expect(await rig.inbox.get(id)).toBeUndefined();
+    for (const id of [forged.id, stale.id, missing.id, "evt_not_json", "evt_bad_utf8"]) expect(await rig.inbox.get(id)).toBeUndefined();
+    expect((await rig.inbox.list()).map((e) => e.id)).not.toContain("evt_bad_utf8");
   });
 
-  it("stores nothing from a truncated body and refuses huge headers with 431", async () => {
+  it("answers 415 to a correctly signed body of a content type the provider never sends, storing nothing", async () => {
+    for (const type of ["text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"]) {
+      const d = stripeDelivery();
+      const res = await post(`${rig.base}/hooks`, d.body, { ...d.headers, "content-type": type });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({ error: "unsupported_media_type" });
+      expect(await rig.inbox.get(d.id)).toBeUndefined();
+    }
+    // Parameters and case do not matter; a missing content type is let through to the JSON parser.
+    const withCharset = stripeDelivery();
+    expect((await post(`${rig.base}/hooks`, withCharset.body, { ...withCharset.headers, "content-type": "Application/JSON; charset=utf-8" })).status).toBe(200);
+    const untyped = stripeDelivery();
+    const raw = `POST /hooks HTTP/1.1\r\nhost: x\r\nstripe-signature: ${untyped.headers["stripe-signature"]}\r\ncontent-length: ${Buffer.byteLength(untyped.body)}\r\nconnection: close\r\n\r\n${untyped.body}`;
+    expect(await rawRequest(rig.base, raw)).toMatch(/^HTTP\/1\.1 200/);
+    expect(await rig.inbox.get(untyped.id)).toBeDefined();
+  });
+
+  it("answers 400 to a truncated body and 431 to huge headers, storing nothing", async () => {
     const d = stripeDelivery();
     const head = Object.entries(d.headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join("");
     const truncated = `POST /hooks HTTP/1.1\r\nhost: x\r\n${head}content-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body.slice(0, 20)}`;
-    await rawRequest(rig.base, truncated, true);
+    expect(await rawRequest(rig.base, truncated, true)).toMatch(/^HTTP\/1\.1 400/);
     const huge = `POST /hooks HTTP/1.1\r\nhost: x\r\nx-pad: ${"a".repeat(64 * 1024)}\r\n${head}content-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body}`;
     const answer = await rawRequest(rig.base, huge);
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
     await new Promise((r) => setTimeout(r, 100));
     expect(await rig.inbox.get(d.id)).toBeUndefined();
+  });
+});
+
+describe("provider specifics", () => {
+  it("slack: answers a signed url_verification with its challenge at once, storing nothing; a forged one gets 401", async () => {
+    const rig = await nodeRig("slack", { scheme: "slack", secret: "slack-signing-secret" });
+    try {
+      const body = JSON.stringify({ token: "t", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+      const headers = signWebhook({ scheme: "slack", payload: body, secret: "slack-signing-secret" });
+      const res = await post(`${rig.base}/hooks`, body, headers);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+      const forged = signWebhook({ scheme: "slack", payload: body, secret: "another-secret" });
+      expect((await post(`${rig.base}/hooks`, body, forged)).status).toBe(401);
+      expect(await rig.inbox.list()).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it("github: reads the JSON of a form delivery's payload field, and refuses a form without one", async () => {
+    const rig = await nodeRig("github-form", { scheme: "github", secret: "gh-secret", handlers: {} });
+    try {
+      const json = JSON.stringify({ action: "opened", number: 1 });
+      const form = `payload=${encodeURIComponent(json)}`;
+      const headers = {
+        ...signWebhook({ scheme: "github", payload: form, secret: "gh-secret", id: "delivery-1", type: "pull_request" }),
+        "content-type": "application/x-www-form-urlencoded",
+      };
+      expect((await post(`${rig.base}/hooks`, form, headers)).status).toBe(200);
+      expect(await rig.inbox.get("delivery-1")).toMatchObject({ type: "pull_request.opened" });
+
+      const noPayload = `action=opened`;
+      const bad = {
+        ...signWebhook({ scheme: "github", payload: noPayload, secret: "gh-secret", id: "delivery-2", type: "pull_request" }),
+        "content-type": "application/x-www-form-urlencoded",
+      };
+      const res = await post(`${rig.base}/hooks`, noPayload, bad);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: "invalid_payload" });
+      expect(await rig.inbox.get("delivery-2")).toBeUndefined();
+    } finally {
+      await rig.close();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { field, parseBody, parseJson } from "../parse.js";
+import { WebhookVerificationError } from "../errors.js";
+import { field, isForm, parseForm, parseJson, utf8 } from "../parse.js";
 import { hmac, malformedHeader, mismatch, missingHeader, safeEqual } from "../raw.js";
 import type { WebhookScheme } from "../types.js";
 
@@ -13,6 +14,7 @@ const HEADER = "x-hub-signature-256";
 export const githubScheme: WebhookScheme = {
   name: "github",
   defaultToleranceMs: 0,
+  contentTypes: ["application/json", "application/x-www-form-urlencoded"],
 
   verify({ payload, header, secrets }) {
     const value = header(HEADER);
@@ -35,11 +37,12 @@ export const githubScheme: WebhookScheme = {
     return headers;
   },
 
-  // GitHub can also deliver `application/x-www-form-urlencoded` with a `payload` field.
+  // GitHub can also deliver `application/x-www-form-urlencoded`: the JSON in a `payload` field.
   parse(payload, header) {
-    const body = parseBody("github", payload, header);
-    const inner = field(body, "payload");
-    return inner === undefined ? body : parseJson("github", Buffer.from(inner));
+    if (!isForm(header)) return parseJson("github", payload);
+    const inner = parseForm(utf8("github", payload)).payload;
+    if (typeof inner !== "string") throw new WebhookVerificationError("github", "invalid_payload", "a form delivery has no payload field");
+    return parseJson("github", Buffer.from(inner));
   },
 
   identify(header, event) {

@@ -11,6 +11,7 @@ const HEADER = "x-shopify-hmac-sha256";
 export const shopifyScheme: WebhookScheme = {
   name: "shopify",
   defaultToleranceMs: 0,
+  contentTypes: ["application/json"],
 
   verify({ payload, header, secrets }) {
     const value = header(HEADER);

@@ -13,6 +13,7 @@ const TIMESTAMP = "x-slack-request-timestamp";
 export const slackScheme: WebhookScheme = {
   name: "slack",
   defaultToleranceMs: 300_000,
+  contentTypes: ["application/json", "application/x-www-form-urlencoded"],
 
   verify({ payload, header, secrets, toleranceMs, now }) {
     const signature = header(SIGNATURE);
@@ -49,6 +50,12 @@ export const slackScheme: WebhookScheme = {
     const form = parseForm(utf8("slack", payload));
     const inner = form.payload;
     return typeof inner === "string" ? parseJson("slack", Buffer.from(inner)) : form;
+  },
+
+  // Slack checks a new Events API URL with a signed `url_verification` and expects its challenge back.
+  handshake(event) {
+    const challenge = field(event, "type") === "url_verification" ? field(event, "challenge") : undefined;
+    return challenge === undefined ? undefined : { challenge };
   },
 
   identify(header, event) {

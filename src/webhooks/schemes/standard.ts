@@ -43,6 +43,7 @@ function v1Signatures(signature: string): string[] {
 export const standardScheme: WebhookScheme = {
   name: "standard",
   defaultToleranceMs: 300_000,
+  contentTypes: ["application/json"],
   key: standardKey,
 
   verify({ payload, header, secrets, toleranceMs, now }) {

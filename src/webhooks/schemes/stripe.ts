@@ -8,6 +8,7 @@ const HEADER = "stripe-signature";
 export const stripeScheme: WebhookScheme = {
   name: "stripe",
   defaultToleranceMs: 300_000,
+  contentTypes: ["application/json"],
 
   verify({ payload, header, secrets, toleranceMs, now }) {
     const value = header(HEADER);

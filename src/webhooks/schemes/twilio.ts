@@ -66,6 +66,7 @@ function sign(secret: WebhookSecret, content: string): string {
 export const twilioScheme: WebhookScheme = {
   name: "twilio",
   defaultToleranceMs: 0,
+  contentTypes: ["application/json", "application/x-www-form-urlencoded"],
 
   verify({ payload, header, secrets, url }) {
     if (url === undefined) throw new ConfigError("url", "is required by the twilio scheme: the full public URL Twilio requested (it is signed)");
