@@ -3,13 +3,18 @@
  * the package allows: what they sign, we verify; what we sign, they verify.
  */
 import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import "@shopify/shopify-api/adapters/node";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
+import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { Webhook as SvixWebhook } from "svix";
 import twilio from "twilio";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
+import { collect } from "../../src/util/collect.js";
 import { signWebhook, twilioJsonUrl, verifyWebhook } from "../../src/webhooks/index.js";
 
 const payload = JSON.stringify({ id: "evt_1", type: "invoice.paid", data: { object: { id: "in_1", amount: 100 } } }, null, 2);
@@ -184,7 +189,7 @@ describe("documented examples", () => {
     expect(signWebhook({ scheme: "slack", payload: body, secret, timestamp: 1531420618_000 })["x-slack-signature"]).toBe(headers["x-slack-signature"]);
   });
 
-  it("Shopify: base64 HMAC-SHA256 of the raw body, as in Shopify's verification example", () => {
+  it("Shopify: base64 HMAC-SHA256 of the raw body, computed as in Shopify's verification example", () => {
     // https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook-to-ensure-its-coming-from-shopify
     const body = '{"id":820982911946154508,"email":"jon@example.com"}';
     const secret = "my_client_secret";
@@ -198,5 +203,58 @@ describe("documented examples", () => {
       secret,
     });
     expect(out).toMatchObject({ id: "w-1", type: "orders/create" });
+  });
+});
+
+describe("@shopify/shopify-api package", () => {
+  const secret = "shopify-app-secret";
+  const shopify = shopifyApi({
+    apiKey: "key",
+    apiSecretKey: secret,
+    scopes: [],
+    hostName: "localhost",
+    apiVersion: ApiVersion.July25,
+    isEmbeddedApp: false,
+    logger: { level: 0 },
+  });
+  // shopify.webhooks.validate reads a real node request: a loopback server answers with its verdict.
+  const server = createServer(async (req, res) => {
+    const rawBody = (await collect(req, 1 << 20)).toString("utf8");
+    const verdict = await shopify.webhooks.validate({ rawBody, rawRequest: req, rawResponse: res });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(verdict));
+  });
+  let url = "";
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const shop = { "x-shopify-shop-domain": "example.myshopify.com", "x-shopify-api-version": "2025-07" };
+  const validate = async (body: string, headers: Record<string, string>) =>
+    (await (await fetch(url, { method: "POST", body, headers })).json()) as { valid: boolean; topic?: string; webhookId?: string; reason?: string };
+
+  it("validates what signWebhook signs", async () => {
+    const body = '{"id":820982911946154508,"email":"jon@example.com"}';
+    const headers = { ...signWebhook({ scheme: "shopify", payload: body, secret, id: "w-1", type: "orders/create" }), ...shop };
+    expect(await validate(body, headers)).toMatchObject({ valid: true, topic: "ORDERS_CREATE", webhookId: "w-1" });
+    // And refuses it once a byte changes: the check is real.
+    expect(await validate(body.replace("jon", "jan"), headers)).toMatchObject({ valid: false, reason: "invalid_hmac" });
+  });
+
+  it("both accept the un-prefixed headers of Shopify's events deliveries", async () => {
+    const body = '{"id":1,"title":"t"}';
+    const signed = signWebhook({ scheme: "shopify", payload: body, secret, id: "w-2", type: "products/update" });
+    const events = {
+      "content-type": "application/json",
+      "shopify-hmac-sha256": signed["x-shopify-hmac-sha256"] as string,
+      "shopify-topic": "products/update",
+      "shopify-webhook-id": "w-2",
+      "shopify-event-id": "e-2",
+      "shopify-shop-domain": "example.myshopify.com",
+      "shopify-api-version": "2025-07",
+    };
+    expect(await validate(body, events)).toMatchObject({ valid: true, webhookId: "w-2" });
+    expect(verifyWebhook({ scheme: "shopify", payload: body, headers: events, secret })).toMatchObject({ id: "w-2", type: "products/update" });
   });
 });
