@@ -1,6 +1,7 @@
 /**
  * 2,000 signed events sent concurrently to a receiver in a child process that
- * is killed with SIGKILL twice and restarted. The sender behaves like a
+ * is killed with SIGKILL twice and restarted (with PostgreSQL, a worker-only
+ * process dies with it each time). The sender behaves like a
  * provider: it retries every delivery until it gets a 2xx. At the end every
  * acknowledged event must be stored, processed, and its handler's side effect
  * committed exactly once.
@@ -153,17 +154,22 @@ describePostgres("SIGKILL reliability: postgres with 3 worker processes", () => 
     // Two more worker-only processes: three processes claim from one table.
     const workers = await Promise.all([start({ ...env, PORT: "0" }), start({ ...env, PORT: "0" })]);
     let kills = 0;
-    const { acked } = await sendAll(port, async () => {
+    const { acked, deliveries } = await sendAll(port, async () => {
       kills++;
-      await kill(receiver);
-      receiver = await start({ ...env, PORT: String(port) });
+      // The receiver (which also works) and one worker-only process die together, holding claims.
+      await Promise.all([kill(receiver), kill(workers[0] as ChildProcess)]);
+      [receiver, workers[0]] = await Promise.all([start({ ...env, PORT: String(port) }), start({ ...env, PORT: "0" })]);
     });
     expect(kills).toBe(2);
     expect(acked.size).toBe(EVENTS);
+    expect(deliveries).toBeGreaterThan(EVENTS); // some deliveries failed mid-kill and were resent
 
     const done = async () => Number((await pool.query(`SELECT count(*) AS n FROM ${schema}.ballast_webhook_inbox WHERE status = 'done'`)).rows[0].n);
     await waitFor(async () => (await done()) === EVENTS, 60_000);
     await Promise.all([receiver, ...workers].map(kill));
+    // Claims held by the killed processes ran out and were claimed again.
+    const reclaimed = await pool.query(`SELECT count(*) AS n FROM ${schema}.ballast_webhook_inbox WHERE attempts > 1`);
+    expect(Number(reclaimed.rows[0].n)).toBeGreaterThan(0);
     const { rows } = await pool.query<{ event_id: string; n: string }>(`SELECT event_id, count(*) AS n FROM ${schema}.effects GROUP BY event_id`);
     expect(rows.filter((r) => r.n !== "1")).toEqual([]);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(acked);
