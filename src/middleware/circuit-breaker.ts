@@ -1,11 +1,12 @@
 import { channel } from "node:diagnostics_channel";
 import { type Clock, systemClock } from "../clock.js";
-import { CircuitOpenError, describeRequest, isAbortError } from "../errors.js";
+import { CircuitOpenError, describeRequest } from "../errors.js";
+import { canReleaseProbe } from "../stores/breaker-machine.js";
 import { memoryStore } from "../stores/memory.js";
 import type { BreakerSnapshot, BreakerStateName } from "../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { toMillis } from "../util/duration.js";
-import { isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
+import { isLocalError, isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
 import { type CircuitBreakerOptions, type CircuitStateChange, resolveBreakerConfig } from "./circuit-breaker/options.js";
 
 export { isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
@@ -48,6 +49,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   const key = options.key ?? "origin";
   const keyOf = typeof key === "function" ? key : key === "route" ? (req: ApiRequest) => `${req.origin} ${req.route}` : (req: ApiRequest) => req.origin;
   const cache = new Map<string, Cached>();
+  // A store that cannot give a probe slot back leaves it held until halfOpenAfter frees it.
+  const releasing = canReleaseProbe(store) ? store : undefined;
 
   /** Takes the store's answer as this process's copy, announcing a state change. */
   function update(k: string, snap: BreakerSnapshot): Cached {
@@ -78,11 +81,29 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   }
 
   async function record(k: string, outcome: Outcome, probe: boolean): Promise<void> {
-    if (outcome.error !== undefined && isAbortError(outcome.error)) return; // the caller gave up: says nothing about the server
     try {
       update(k, await store.breakerRecord(k, config, { success: !isFailure(outcome), probe }));
     } catch {
       // The store is unreachable: the outcome goes uncounted; the request's own result still reaches the caller.
+    }
+  }
+
+  /** A request with no outcome (`isLocalError`): nothing is recorded, and a probe frees its slot for the next request. */
+  async function release(k: string, probe: boolean): Promise<void> {
+    if (!probe || releasing === undefined) return;
+    try {
+      update(k, await releasing.breakerRelease(k, config));
+    } catch {
+      // The store is unreachable: the slot comes back after halfOpenAfter.
+    }
+  }
+
+  /** Takes a probe slot; undefined when the store is unreachable (the request goes, uncounted: the breaker fails open). */
+  async function takeProbe(k: string): Promise<(BreakerSnapshot & { allowed: boolean }) | undefined> {
+    try {
+      return await store.breakerProbe(k, config);
+    } catch {
+      return undefined;
     }
   }
 
@@ -102,17 +123,19 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     if (c === undefined || now - c.checkedAt >= syncMs) c = await current(k, c);
     if (c.state === "open" && c.retryAt !== undefined && now < c.retryAt) throw refuse(k, c, c.retryAt, req);
     let probe = false;
-    if (c.state !== "closed") {
-      const p = await store.breakerProbe(k, config);
+    const p = c.state === "closed" ? undefined : await takeProbe(k);
+    if (p !== undefined) {
       c = update(k, p);
-      if (!p.allowed) throw refuse(k, c, c.retryAt ?? clock.now() + Math.min(config.openMs, 1000), req);
+      // Half-open with every slot taken: retryIn is when the store frees slots whose probes never report.
+      if (!p.allowed) throw refuse(k, c, clock.now() + p.retryIn, req);
       probe = p.state !== "closed";
     }
     let res: ApiResponse;
     try {
       res = await next(req);
     } catch (error) {
-      await record(k, { error }, probe);
+      if (isLocalError(error)) await release(k, probe);
+      else await record(k, { error }, probe);
       throw error;
     }
     await record(k, { response: res }, probe);

@@ -4,6 +4,7 @@ import { memoryStore } from "../stores/memory.js";
 import type { Permit, Store } from "../stores/types.js";
 import type { ApiRequest, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { markUnsent } from "./timeout.js";
 
 export interface ConcurrencyOptions {
   /** Most requests in flight at once, per key. */
@@ -83,9 +84,10 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     return s;
   }
 
+  /** Why a waiter left the queue; an attempt timeout that fired here is marked: the request was never sent. */
   function aborted(req: ApiRequest): unknown {
     const reason = req.signal?.reason;
-    return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req) });
+    return isApiError(reason) ? markUnsent(reason) : new AbortError(reason, { request: describeRequest(req) });
   }
 
   /** Sleeps until a local release kicks, or (shared store) until the next poll for permits freed elsewhere. */

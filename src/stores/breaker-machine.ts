@@ -1,6 +1,19 @@
 import type { BreakerConfig, BreakerSnapshot } from "./types.js";
 
 /**
+ * A store that can give a half-open probe slot back without recording an
+ * outcome, for a probe that never reached the server. `memoryStore` and
+ * `redisStore` can; `PolicyStore` does not declare it, so the breaker checks.
+ */
+export interface BreakerProbeRelease {
+  breakerRelease(key: string, config: BreakerConfig): Promise<BreakerSnapshot>;
+}
+
+export function canReleaseProbe(store: object): store is BreakerProbeRelease {
+  return typeof (store as Partial<BreakerProbeRelease>).breakerRelease === "function";
+}
+
+/**
  * The circuit breaker's state machine, as the memory store runs it; the Redis
  * script is a line-by-line port (src/stores/redis-scripts.ts), and the shared
  * contract suite holds both to the same behaviour.
@@ -8,6 +21,7 @@ import type { BreakerConfig, BreakerSnapshot } from "./types.js";
  *   closed --(failure rate or N failures in a row)--> open
  *   open --(openMs elapsed)--> half-open (at most `halfOpenProbes` probes at once)
  *   half-open --(probe fails)--> open;  --(successesToClose probes succeed)--> closed
+ *   half-open --(probe released: it never reached the server)--> half-open, its slot free
  */
 export interface BreakerData {
   state: "closed" | "open" | "half-open";
@@ -132,7 +146,20 @@ export function takeProbe(d: BreakerData, config: BreakerConfig, now: number): b
   return true;
 }
 
+/** Gives a probe slot back without an outcome (after `settle`); nothing to give back unless half-open. */
+export function releaseProbe(d: BreakerData, config: BreakerConfig, now: number): void {
+  settle(d, config, now);
+  if (d.state === "half-open" && d.probes > 0) d.probes--;
+}
+
+/** When a probe may go: open, when `openMs` ends; half-open with every slot taken, when `settle` would free them. */
+function retryIn(d: BreakerData, config: BreakerConfig, now: number): number {
+  if (d.state === "open") return Math.max(0, d.openUntil - now);
+  if (d.state === "half-open" && d.probes >= config.halfOpenProbes) return Math.max(0, d.halfOpenSince + config.openMs - now);
+  return 0;
+}
+
 export function snapshot(d: BreakerData, config: BreakerConfig, now: number): BreakerSnapshot {
   const { total, failures } = d.state === "closed" ? windowCounts(d, config, now) : { total: 0, failures: 0 };
-  return { state: d.state, retryIn: d.state === "open" ? Math.max(0, d.openUntil - now) : 0, total, failures, consecutive: d.consecutive };
+  return { state: d.state, retryIn: retryIn(d, config, now), total, failures, consecutive: d.consecutive };
 }

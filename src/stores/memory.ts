@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
-import { type BreakerData, newBreakerData, recordOutcome, settle, snapshot, takeProbe } from "./breaker-machine.js";
+import { type BreakerData, type BreakerProbeRelease, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
 import { alignRateState, decideRate, newRateState, type RateState, rateStateIdle } from "./gcra.js";
 import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
 
@@ -17,7 +17,7 @@ const SWEEP_EVERY = 10_000;
  * because it runs to completion on the event loop. State is lost with the
  * process and not shared with other processes — use `redisStore` for a fleet.
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store {
+export function memoryStore(options: MemoryStoreOptions = {}): Store & BreakerProbeRelease {
   const clock = options.clock ?? systemClock;
   const values = new Map<string, { value: string; expiresAt: number }>();
   const fences = new Map<string, number>();
@@ -156,6 +156,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const d = breaker(key);
       const allowed = takeProbe(d, config, now);
       return { ...snapshot(d, config, now), allowed };
+    },
+    async breakerRelease(key, config) {
+      const now = clock.now();
+      const d = breaker(key);
+      releaseProbe(d, config, now);
+      return snapshot(d, config, now);
     },
 
     async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {

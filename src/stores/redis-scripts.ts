@@ -34,11 +34,11 @@ return 1`;
 
 /**
  * The breaker state machine, a port of src/stores/breaker-machine.ts.
- * KEYS[1] = hash (st, ou, hs, pr, su, cf, w). ARGV: op (state|record|probe),
+ * KEYS[1] = hash (st, ou, hs, pr, su, cf, w). ARGV: op (state|record|probe|release),
  * success (1/0), probe (1/0), window kind (c|t), window size (count) or µs,
  * failureRate, minimumRequests, consecutiveFailures, openµs, halfOpenProbes,
- * successesToClose. Returns {state (0 closed, 1 open, 2 half-open), retryIn µs,
- * total, failures, consecutive, allowed}.
+ * successesToClose. Returns {state (0 closed, 1 open, 2 half-open), retryIn µs
+ * (until a probe may go), total, failures, consecutive, allowed}.
  */
 export const BREAKER = `${NOW}
 local op, success, isProbe = ARGV[1], ARGV[2] == '1', ARGV[3] == '1'
@@ -126,6 +126,8 @@ if op == 'record' then
 elseif op == 'probe' then
   if st == 'open' or (st == 'half-open' and pr >= maxProbes) then allowed = 0
   elseif st == 'half-open' then pr = pr + 1 end
+elseif op == 'release' then
+  if st == 'half-open' and pr > 0 then pr = pr - 1 end
 end
 
 local total, failures = 0, 0
@@ -135,7 +137,8 @@ redis.call('PEXPIRE', KEYS[1], 86400000)
 local code = 0
 if st == 'open' then code = 1 elseif st == 'half-open' then code = 2 end
 local retryIn = 0
-if st == 'open' and ou > now then retryIn = ou - now end
+if st == 'open' and ou > now then retryIn = ou - now
+elseif st == 'half-open' and pr >= maxProbes and hs + openFor > now then retryIn = hs + openFor - now end
 return {code, retryIn, total, failures, cf, allowed}`;
 
 /** Semaphore as a sorted set of permit ids scored by lease end. KEYS[1]; ARGV: limit, lease µs, id. */

@@ -1,11 +1,28 @@
 /** What the policies do when their shared store (Redis) cannot be reached: a real client with no connection. */
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Clock } from "../../src/clock.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker.js";
 import { concurrency } from "../../src/middleware/concurrency.js";
 import { rateLimit } from "../../src/middleware/rate-limit.js";
+import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
+import type { Store } from "../../src/stores/types.js";
 import { harness } from "./policy-harness.js";
+
+/** A memory store whose breaker operations fail, as over a lost connection, once `goDown()` is called. */
+function storeThatGoesDown(clock: Clock): { store: Store; goDown(): void } {
+  const up = memoryStore({ clock });
+  let down = false;
+  const lost = () => Promise.reject(new Error("connection lost"));
+  const store: Store = {
+    ...up,
+    breakerState: (k, c) => (down ? lost() : up.breakerState(k, c)),
+    breakerRecord: (k, c, o) => (down ? lost() : up.breakerRecord(k, c, o)),
+    breakerProbe: (k, c) => (down ? lost() : up.breakerProbe(k, c)),
+  };
+  return { store, goDown: () => (down = true) };
+}
 
 describe("policies with an unreachable store", () => {
   // Never connects; with the offline queue off every command fails at once.
@@ -19,6 +36,22 @@ describe("policies with an unreachable store", () => {
     expect((await h.call("/a")).status).toBe(503);
     expect((await h.call("/b")).status).toBe(503);
     expect(h.sent).toHaveLength(2);
+  });
+
+  it("a breaker that was open when the store went away fails open once it is due to probe: the request is sent", async () => {
+    let lose!: () => void;
+    const h = harness((clock) => {
+      const { store: s, goDown } = storeThatGoesDown(clock);
+      lose = goDown;
+      return [circuitBreaker({ store: s, clock, consecutiveFailures: 1, failureRate: 0, halfOpenAfter: "5s" })];
+    });
+    h.answer(() => ({ status: 503 }));
+    await h.call("/trip");
+    lose();
+    await h.clock.advance(5000);
+    expect((await h.call("/probe")).status).toBe(503);
+    expect((await h.call("/next")).status).toBe(503);
+    expect(h.sent.map((s) => s.path)).toEqual(["/trip", "/probe", "/next"]);
   });
 
   it("the rate limiter refuses to guess: the request fails with the store's error and is not sent", async () => {

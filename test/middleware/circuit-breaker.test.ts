@@ -1,17 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { AbortError, type CircuitOpenError, isCircuitOpenError, isConfigError, NetworkError, TimeoutError } from "../../src/errors.js";
+import {
+  AbortError,
+  CircuitOpenError,
+  isCircuitOpenError,
+  isConfigError,
+  isRateLimitError,
+  isTimeoutError,
+  NetworkError,
+  RateLimitError,
+  TimeoutError,
+} from "../../src/errors.js";
 import { type CircuitBreakerOptions, type CircuitStateChange, circuitBreaker } from "../../src/middleware/circuit-breaker.js";
-import { harness } from "./policy-harness.js";
+import { concurrency } from "../../src/middleware/concurrency.js";
+import { rateLimit } from "../../src/middleware/rate-limit.js";
+import { attemptDeadline, markUnsent, timeout } from "../../src/middleware/timeout.js";
+import { memoryStore } from "../../src/stores/memory.js";
+import type { FakeClock } from "../../src/testing/fake-clock.js";
+import type { ApiResponse, Middleware } from "../../src/types.js";
+import { harness, request } from "./policy-harness.js";
 
-function breaker(options: Omit<CircuitBreakerOptions, "clock">) {
+/** A breaker in front of `inner` policies (built on the harness's clock), recording its state changes. */
+function breaker(options: Omit<CircuitBreakerOptions, "clock">, inner: (clock: FakeClock) => Middleware[] = () => []) {
   const changes: CircuitStateChange[] = [];
   let policy!: ReturnType<typeof circuitBreaker>;
   const h = harness((clock) => {
     policy = circuitBreaker({ ...options, clock, onStateChange: (c) => changes.push(c) });
-    return [policy];
+    return [policy, ...inner(clock)];
   });
-  return Object.assign(h, { changes, policy });
+  const state = () => policy.stats()["https://api.example.com"]?.state;
+  return Object.assign(h, { changes, policy, state });
 }
+
+const ORIGIN = "https://api.example.com";
 
 const fail = () => ({ status: 503 });
 
@@ -102,15 +122,16 @@ describe("circuitBreaker: opening", () => {
   });
 });
 
-describe("circuitBreaker: open and half-open", () => {
-  async function tripped(options: Omit<CircuitBreakerOptions, "clock"> = {}) {
-    const h = breaker({ failureRate: 0, consecutiveFailures: 1, halfOpenAfter: "5s", ...options });
-    h.answer(fail);
-    await h.call("/trip");
-    h.sent.length = 0;
-    return h;
-  }
+/** A breaker opened by one failure, probing after 5 s; `sent` starts empty. */
+async function tripped(options: Omit<CircuitBreakerOptions, "clock"> = {}, inner?: (clock: FakeClock) => Middleware[]) {
+  const h = breaker({ failureRate: 0, consecutiveFailures: 1, halfOpenAfter: "5s", ...options }, inner);
+  h.answer(fail);
+  await h.call("/trip");
+  h.sent.length = 0;
+  return h;
+}
 
+describe("circuitBreaker: open and half-open", () => {
   it("open fails fast with CircuitOpenError carrying when it will probe, without sending", async () => {
     const h = await tripped();
     const err = (await h.call("/x").catch((e: unknown) => e)) as CircuitOpenError;
@@ -196,5 +217,172 @@ describe("circuitBreaker: options", () => {
       expect(isConfigError(e)).toBe(true);
       expect((e as { option: string }).option).toBe(option);
     }
+  });
+});
+
+/** Errors raised on this side of the server: the breaker records no outcome for them. */
+const localErrors: Array<[string, () => Error]> = [
+  ["a RateLimitError of the local rate limiter", () => new RateLimitError("quota", 0)],
+  ["a CircuitOpenError of an inner breaker", () => new CircuitOpenError("inner", 0)],
+  ["the caller's AbortError", () => new AbortError("user")],
+  ["a TimeoutError that ran out before the request was sent", () => markUnsent(new TimeoutError("attempt", 1000))],
+];
+
+describe("circuitBreaker: requests that never reached the server", () => {
+  it.each(localErrors)("%s does not dilute the failure rate while closed", async (_, error) => {
+    const h = breaker({ failureRate: 0.5, minimumRequests: 4 });
+    h.answer(fail);
+    await h.call("/f0");
+    h.answer(() => ({ error: error() }));
+    for (let i = 0; i < 10; i++) await h.call("/local").catch(() => {});
+    expect(h.policy.stats()[ORIGIN]).toMatchObject({ total: 1, failures: 1 });
+    h.answer(fail);
+    for (let i = 1; i < 4; i++) await h.call(`/f${i}`);
+    expect(h.state()).toBe("open"); // 4 failures in 4 requests
+  });
+
+  it.each(localErrors)("%s ends a probe without an outcome: still half-open, and the next request probes", async (_, error) => {
+    const h = await tripped();
+    await h.clock.advance(5000);
+    h.answer(() => ({ error: error() }));
+    await h.call("/probe").catch(() => {});
+    expect(h.state()).toBe("half-open");
+    h.answer(() => ({}));
+    await h.call("/next");
+    expect(h.sent.map((s) => s.path)).toEqual(["/probe", "/next"]);
+    expect(h.changes.map((c) => `${c.from}->${c.to}`)).toEqual(["closed->open", "open->half-open", "half-open->closed"]);
+  });
+
+  it("a probe the rate limiter behind it refuses neither closes the breaker nor keeps its slot", async () => {
+    const h = await tripped({}, (clock) => [rateLimit({ clock, limits: [{ requests: 1, per: "1m" }], maxWait: 0 })]);
+    await h.clock.advance(5000); // the trip spent the minute's one request
+    expect(isRateLimitError(await h.call("/probe").catch((e: unknown) => e))).toBe(true);
+    expect(h.state()).toBe("half-open");
+    expect(isRateLimitError(await h.call("/again").catch((e: unknown) => e))).toBe(true); // a probe again, not CircuitOpenError
+    await h.clock.advance(55_000);
+    h.answer(() => ({}));
+    await h.call("/probe");
+    expect(h.changes.map((c) => c.to)).toEqual(["open", "half-open", "closed"]);
+  });
+
+  it("while the probes are out, CircuitOpenError.retryAt is when their slots are freed if they never report", async () => {
+    const h = await tripped();
+    await h.clock.advance(5000);
+    const halfOpenAt = h.clock.now();
+    h.answer(() => ({ delay: 60_000 })); // the probe hangs
+    h.start("/probe");
+    await h.clock.advance(1000);
+    const err = (await h.call("/refused").catch((e: unknown) => e)) as CircuitOpenError;
+    expect(isCircuitOpenError(err)).toBe(true);
+    expect(err.retryAt).toBe(halfOpenAt + 5000);
+    await h.clock.advance(err.retryAt - h.clock.now());
+    h.answer(() => ({}));
+    await h.call("/at-retryAt");
+    expect(h.sent.map((s) => s.path)).toEqual(["/probe", "/at-retryAt"]);
+  });
+});
+
+describe("circuitBreaker: attempt timeouts", () => {
+  const noAttemptTimeout = { context: { timeout: { attempt: false } } };
+  /** Stands in for the transport's part: a request whose signal aborts fails with the signal's reason. */
+  const abortable: Middleware = (req, next) =>
+    new Promise((resolve, reject) => {
+      req.signal?.addEventListener("abort", () => reject(req.signal?.reason), { once: true });
+      next(req).then(resolve, reject);
+    });
+  const timed = () =>
+    breaker({ failureRate: 0, consecutiveFailures: 1 }, (clock) => [timeout({ ms: 1000, clock }), concurrency({ limit: 1, clock }), abortable]);
+
+  it("a timeout spent waiting for a concurrency permit is not a failure: the request was never sent", async () => {
+    const h = timed();
+    h.answer(() => ({ delay: 5000 }));
+    const holder = h.start("/holder", noAttemptTimeout); // keeps the only permit for 5 s
+    const queued = h.start("/queued");
+    await h.clock.advance(5000);
+    await holder.settled;
+    expect(isTimeoutError(queued.error)).toBe(true);
+    expect(h.sent.map((s) => s.path)).toEqual(["/holder"]);
+    expect(h.changes).toEqual([]);
+  });
+
+  it("a timeout spent waiting for the server is a failure", async () => {
+    const h = timed();
+    h.answer(() => ({ delay: 5000 }));
+    const slow = h.start("/slow");
+    await h.clock.advance(1000);
+    await slow.settled;
+    expect(isTimeoutError(slow.error)).toBe(true);
+    expect(h.changes.map((c) => c.to)).toEqual(["open"]);
+  });
+
+  it("a request whose deadline had passed before it was sent is not a failure", async () => {
+    const h = breaker({ failureRate: 0, consecutiveFailures: 1 }, (clock) => [attemptDeadline(undefined, 1000, clock)]);
+    const err = await h.call("/late", { deadline: h.clock.now() }).catch((e: unknown) => e);
+    expect(isTimeoutError(err)).toBe(true);
+    expect(h.sent).toHaveLength(0);
+    expect(h.changes).toEqual([]);
+  });
+});
+
+describe("circuitBreaker: state-change events", () => {
+  it("announces each change of its own once, in order, with retryAt when it opens", async () => {
+    const h = await tripped();
+    const trippedAt = h.clock.now();
+    await h.clock.advance(5000);
+    await h.call("/probe-fails");
+    const reopenedAt = h.clock.now();
+    await h.clock.advance(5000);
+    h.answer(() => ({}));
+    await h.call("/probe-succeeds");
+    await h.call("/closed");
+    expect(h.changes).toEqual([
+      { key: ORIGIN, from: "closed", to: "open", retryAt: trippedAt + 5000 },
+      { key: ORIGIN, from: "open", to: "half-open", retryAt: undefined },
+      { key: ORIGIN, from: "half-open", to: "open", retryAt: reopenedAt + 5000 },
+      { key: ORIGIN, from: "open", to: "half-open", retryAt: undefined },
+      { key: ORIGIN, from: "half-open", to: "closed", retryAt: undefined },
+    ]);
+  });
+
+  it("open → half-open is announced by the first request after halfOpenAfter, before it is sent: no timer runs", async () => {
+    const h = await tripped();
+    await h.clock.advance(60_000);
+    expect(h.changes.map((c) => c.to)).toEqual(["open"]);
+    expect(h.state()).toBe("open");
+    let announcedWhenSent: string[] = [];
+    h.answer(() => {
+      announcedWhenSent = h.changes.map((c) => c.to);
+      return {};
+    });
+    await h.call("/probe");
+    expect(announcedWhenSent).toEqual(["open", "half-open"]);
+  });
+
+  it("another process's changes are announced when this process next reads the shared state", async () => {
+    let store!: ReturnType<typeof memoryStore>;
+    const h = harness((clock) => {
+      store = memoryStore({ clock });
+      return [circuitBreaker({ store, clock, failureRate: 0, consecutiveFailures: 1, halfOpenAfter: "5s" })];
+    });
+    const seen: string[] = [];
+    const other = circuitBreaker({
+      store,
+      clock: h.clock,
+      failureRate: 0,
+      consecutiveFailures: 1,
+      halfOpenAfter: "5s",
+      onStateChange: (c) => seen.push(`${c.from}->${c.to}`),
+    });
+    const ok = async (req: Parameters<Middleware>[0]): Promise<ApiResponse> => ({ status: 200, headers: {}, body: null, request: req, attempts: 1 });
+    await other(request("/a"), ok);
+    h.answer(fail);
+    await h.call("/trip");
+    await h.clock.advance(1000); // the other process's copy is now older than syncInterval
+    expect(isCircuitOpenError(await other(request("/b"), ok).catch((e: unknown) => e))).toBe(true);
+    await h.clock.advance(5000);
+    h.answer(() => ({}));
+    await h.call("/probe"); // half-open, then closed, here
+    await other(request("/c"), ok);
+    expect(seen).toEqual(["closed->open", "open->closed"]);
   });
 });

@@ -84,6 +84,12 @@ describe("concurrency", () => {
     [0, "concurrency.limit"],
     [{ limit: 1.5 }, "concurrency.limit"],
     [{ limit: 2, key: 3 }, "concurrency.key"],
+    [{ limit: 2, pollInterval: 0 }, "concurrency.pollInterval"],
+    [{ limit: 2, pollInterval: "0ms" }, "concurrency.pollInterval"],
+    [{ limit: 2, store: {} }, "concurrency.store"],
+    [{ limit: 2, store: { get() {}, set() {} } }, "concurrency.store"],
+    [{ limit: 2, clock: Date }, "concurrency.clock"],
+    [{ limit: 2, clock: { now: (): number => 0 } }, "concurrency.clock"],
   ])("rejects %j naming %s", (options, option) => {
     try {
       concurrency(options as ConcurrencyOptions);

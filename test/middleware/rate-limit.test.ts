@@ -273,6 +273,10 @@ describe("rateLimit: options", () => {
     [{ limits: [{ requests: 5, per: "1s", burst: 6 }] }, "rateLimit.limits[0].burst"],
     [{ limits: [{ requests: 5, per: "1s" }], maxWait: -1 }, "rateLimit.maxWait"],
     [{ limits: [{ requests: 5, per: "1s" }], key: 5 }, "rateLimit.key"],
+    [{ limits: [{ requests: 5, per: "1s" }], store: {} }, "rateLimit.store"],
+    [{ limits: [{ requests: 5, per: "1s" }], store: { get() {}, set() {}, delete() {} } }, "rateLimit.store"],
+    [{ limits: [{ requests: 5, per: "1s" }], clock: Date }, "rateLimit.clock"],
+    [{ limits: [{ requests: 5, per: "1s" }], clock: { now: (): number => 0 } }, "rateLimit.clock"],
   ])("rejects %j naming %s", (options, option) => {
     try {
       rateLimit(options as unknown as RateLimitOptions);
@@ -281,5 +285,10 @@ describe("rateLimit: options", () => {
       expect(isConfigError(e)).toBe(true);
       expect((e as { option: string }).option).toBe(option);
     }
+  });
+
+  it("says what to do when given a Redis client instead of a store", () => {
+    const redisClient = { evalsha() {}, get() {}, set() {} };
+    expect(() => rateLimit({ limits: [{ requests: 5, per: "1s" }], store: redisClient as never })).toThrow(/wrap it in redisStore\(redis\)/);
   });
 });

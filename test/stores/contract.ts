@@ -5,6 +5,7 @@
  * scripts read the server's clock.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { type BreakerProbeRelease, canReleaseProbe } from "../../src/stores/breaker-machine.js";
 import type { BreakerConfig, RateRule, Store } from "../../src/stores/types.js";
 
 export interface ContractHarness {
@@ -28,6 +29,11 @@ const breakerConfig = (over: Partial<BreakerConfig> = {}): BreakerConfig => ({
   successesToClose: 1,
   ...over,
 });
+
+function releasing(store: Store): Store & BreakerProbeRelease {
+  if (!canReleaseProbe(store)) throw new Error(`the ${store.kind} store cannot release a probe slot`);
+  return store;
+}
 
 let n = 0;
 const fresh = (what: string) => `${what}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
@@ -264,6 +270,41 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     const c = breakerConfig({ failureRate: 0, consecutiveFailures: 1 });
     await h.store.breakerRecord(k, c, { success: false, probe: false });
     expect((await h.store.breakerRecord(k, c, { success: true, probe: false })).state).toBe("open");
+  });
+
+  it("a released probe slot goes to the next probe, with no outcome recorded; there is nothing to release twice", async () => {
+    const k = fresh("cb-release");
+    const c = breakerConfig({ failureRate: 0, consecutiveFailures: 1 });
+    const store = releasing(h.store);
+    await store.breakerRecord(k, c, { success: false, probe: false });
+    await h.elapse(400);
+    expect((await store.breakerProbe(k, c)).allowed).toBe(true);
+    expect((await store.breakerRelease(k, c)).state).toBe("half-open");
+    expect((await store.breakerRelease(k, c)).state).toBe("half-open");
+    expect((await store.breakerProbe(k, c)).allowed).toBe(true);
+    expect((await store.breakerProbe(k, c)).allowed).toBe(false);
+  });
+
+  it("releasing while closed changes nothing", async () => {
+    const k = fresh("cb-release-closed");
+    const c = breakerConfig();
+    await h.store.breakerRecord(k, c, { success: false, probe: false });
+    expect(await releasing(h.store).breakerRelease(k, c)).toMatchObject({ state: "closed", total: 1, failures: 1 });
+  });
+
+  it("half-open with every probe slot taken, retryIn is when the slots of probes that never report are freed", async () => {
+    const k = fresh("cb-retry-in");
+    const c = breakerConfig({ failureRate: 0, consecutiveFailures: 1 });
+    await h.store.breakerRecord(k, c, { success: false, probe: false });
+    await h.elapse(400);
+    expect(await h.store.breakerState(k, c)).toMatchObject({ state: "half-open", retryIn: 0 }); // a slot is free
+    expect((await h.store.breakerProbe(k, c)).allowed).toBe(true);
+    const refused = await h.store.breakerProbe(k, c);
+    expect(refused).toMatchObject({ state: "half-open", allowed: false });
+    expect(refused.retryIn).toBeGreaterThan(0);
+    expect(refused.retryIn).toBeLessThanOrEqual(c.openMs);
+    await h.elapse(refused.retryIn + 100);
+    expect((await h.store.breakerProbe(k, c)).allowed).toBe(true);
   });
 
   // --- semaphore ---

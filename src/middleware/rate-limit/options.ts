@@ -3,6 +3,7 @@ import { ConfigError } from "../../errors.js";
 import type { RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
+import { checkClock, checkStore } from "./injected.js";
 
 export interface RateLimitRule {
   /** Requests allowed per `per`. */
@@ -84,6 +85,8 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     throw new ConfigError("rateLimit.learn", `must be true, false or "rejections"`);
   }
   if (options.onPause !== undefined && typeof options.onPause !== "function") throw new ConfigError("rateLimit.onPause", "must be a function");
+  checkStore(options.store, "rateLimit.store", ["acquireRate", "pauseRate"]);
+  checkClock(options.clock, "rateLimit.clock");
   return {
     rules,
     keyOf: typeof key === "function" ? key : undefined,
