@@ -1,10 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { constantBackoff } from "../../src/middleware/backoff.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { memoryInbox } from "../../src/webhooks/inbox/memory.js";
-import type { InboxEventInput } from "../../src/webhooks/inbox/types.js";
+import { postgresInbox } from "../../src/webhooks/inbox/postgres.js";
+import { sqliteInbox } from "../../src/webhooks/inbox/sqlite.js";
+import type { InboxEventInput, WebhookInbox } from "../../src/webhooks/inbox/types.js";
 import { createWebhookWorker, type WebhookWorkerOptions } from "../../src/webhooks/worker.js";
+import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -22,14 +29,43 @@ function stripeEvent(type: string, over: Partial<InboxEventInput> = {}): InboxEv
   };
 }
 
-function setup(options: Partial<WebhookWorkerOptions> = {}) {
-  const clock = createFakeClock(T0);
-  const inbox = memoryInbox();
-  const worker = createWebhookWorker({ inbox, clock, backoff: constantBackoff(1000), timeout: 5000, ...options });
-  return { clock, inbox, worker };
-}
+const dir = mkdtempSync(join(tmpdir(), "ballast-worker-"));
+const opened: Array<WebhookInbox<unknown>> = [];
+afterAll(async () => {
+  for (const inbox of opened) await inbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-describe("createWebhookWorker", () => {
+let files = 0;
+const inboxes: Array<[string, () => WebhookInbox<unknown>]> = [
+  ["memoryInbox", () => memoryInbox()],
+  ["sqliteInbox", () => sqliteInbox(join(dir, `worker-${++files}.db`)) as WebhookInbox<unknown>],
+];
+
+describe.each(inboxes)("createWebhookWorker on %s", (_label, makeInbox) => workerSpec(makeInbox));
+
+describePostgres("createWebhookWorker on postgresInbox", () => {
+  const schema = uniqueName("worker").toLowerCase();
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+  beforeAll(() => pool.query(`CREATE SCHEMA ${schema}`));
+  afterAll(async () => {
+    for (const inbox of opened.splice(0)) await inbox.close();
+    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await pool.end();
+  });
+  let tables = 0;
+  workerSpec(() => postgresInbox(pool, { schema, table: `inbox_${++tables}` }) as WebhookInbox<unknown>);
+});
+
+function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
+  function setup(options: Partial<WebhookWorkerOptions> = {}) {
+    const clock = createFakeClock(T0);
+    const inbox = makeInbox();
+    opened.push(inbox);
+    const worker = createWebhookWorker({ inbox, clock, backoff: constantBackoff(1000), timeout: 5000, ...options });
+    return { clock, inbox, worker };
+  }
+
   it("runs the handler for the event's type with the parsed event, then marks it done", async () => {
     const seen: unknown[] = [];
     const { inbox, worker } = setup({
@@ -123,6 +159,8 @@ describe("createWebhookWorker", () => {
     const e = stripeEvent("slow");
     await inbox.put(e);
     const round = worker.runOnce();
+    // The claim is real I/O: the handler (and its timer) starts once it resolves.
+    await expect.poll(() => signal).toBeDefined();
     await clock.advance(4999);
     expect((await inbox.get(e.id))?.status).toBe("processing");
     await clock.advance(1);
@@ -202,7 +240,9 @@ describe("createWebhookWorker", () => {
     await worker.stop();
     expect(worker.stats().running).toBe(false);
   });
+}
 
+describe("createWebhookWorker options", () => {
   it("rejects bad options with ConfigError", () => {
     const inbox = memoryInbox();
     expect(() => createWebhookWorker({ inbox, concurrency: 0 })).toThrow(expect.objectContaining({ option: "worker.concurrency" }));
