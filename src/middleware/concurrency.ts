@@ -4,6 +4,7 @@ import { memoryStore } from "../stores/memory.js";
 import type { Permit, Store } from "../stores/types.js";
 import type { ApiRequest, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { checkClock, checkStore } from "./rate-limit/injected.js";
 import { markUnsent } from "./timeout.js";
 
 export interface ConcurrencyOptions {
@@ -51,6 +52,8 @@ function resolveOptions(options: number | ConcurrencyOptions): ConcurrencyOption
   if (!Number.isInteger(o.limit) || o.limit < 1) throw new ConfigError("concurrency.limit", `must be a positive integer; got ${String(o.limit)}`);
   if (o.key !== undefined && typeof o.key !== "string" && typeof o.key !== "function")
     throw new ConfigError("concurrency.key", "must be a string or a function (req) => string");
+  checkStore(o.store, "concurrency.store", ["acquirePermit", "renewPermit", "releasePermit"]);
+  checkClock(o.clock, "concurrency.clock");
   return o;
 }
 
@@ -69,6 +72,8 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   // In one process nothing can die holding a permit: no lease to renew.
   const leaseMs = shared ? toMillis(o.lease ?? "30s", "concurrency.lease") : Number.POSITIVE_INFINITY;
   const pollMs = toMillis(o.pollInterval ?? "25ms", "concurrency.pollInterval");
+  // 0 would ask the store for a permit in a busy loop while anyone waits.
+  if (pollMs <= 0) throw new ConfigError("concurrency.pollInterval", `must be longer than 0 ms; got ${pollMs}`);
   if (shared && leaseMs < 30) throw new ConfigError("concurrency.lease", "must be at least 30 ms");
   const limit = o.limit;
   const fixed = typeof o.key === "string" ? o.key : undefined;
