@@ -106,6 +106,48 @@ describe("rateLimit: waiting", () => {
     expect(h.sent.map((s) => s.at)).toEqual([0, 100, 200]);
   });
 
+  it("estimates a queued request's wait with the limit that binds, not the loosest one", async () => {
+    // 25/s spaces requests 40 ms apart; the hourly bucket of 5000 has plenty left and costs nothing yet
+    const h = limited({
+      limits: [
+        { requests: 25, per: "1s" },
+        { requests: 5000, per: "1h", burst: 5000 },
+      ],
+      maxWait: "1s",
+    });
+    const calls = Array.from({ length: 30 }, (_, i) => h.start(`/${i}`));
+    await h.clock.flush();
+    // slots at 0, 40, ..., 1000 ms fit in maxWait; the next, 1040 ms, does not: the rest fail at once
+    const refused = calls.filter((c) => isRateLimitError(c.error));
+    expect(refused.map((c) => (c.error as RateLimitError).retryAt - h.clock.now())).toEqual([1040, 1040, 1040, 1040]);
+    expect(refused).toEqual(calls.slice(26));
+    await h.clock.advance(2000);
+    expect(calls.slice(0, 26).every((c) => c.done && c.error === undefined)).toBe(true);
+    expect(h.sent.map((s) => s.at)).toEqual(Array.from({ length: 26 }, (_, i) => i * 40));
+  });
+
+  it("once the looser limit's bucket runs dry, the queue's estimate follows its spacing", async () => {
+    // 10/s, and 6/min with a burst of 3: three go 100 ms apart, then one every 10 s
+    const h = limited({
+      limits: [
+        { requests: 10, per: "1s" },
+        { requests: 6, per: "1m", burst: 3 },
+      ],
+      maxWait: "15s",
+    });
+    const calls = Array.from({ length: 4 }, (_, i) => h.start(`/${i}`));
+    await h.clock.advance(300);
+    expect(h.sent.map((s) => s.at)).toEqual([0, 100, 200]);
+    // /3 waits for 10 s; a request behind it would go at 20 s, past maxWait
+    const late = h.start("/late");
+    await h.clock.flush();
+    expect(late.done).toBe(true);
+    expect((late.error as RateLimitError).retryAt - h.clock.now()).toBeGreaterThan(15_000);
+    await h.clock.advance(10_000);
+    expect(calls.every((c) => c.done && c.error === undefined)).toBe(true);
+    expect(h.sent.map((s) => s.at)).toEqual([0, 100, 200, 10_000]);
+  });
+
   it("fails fast when the request's deadline comes before its slot", async () => {
     const h = limited({ limits: [{ requests: 1, per: "1s" }] });
     await h.call("/a");

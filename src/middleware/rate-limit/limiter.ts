@@ -2,6 +2,7 @@ import type { Clock } from "../../clock.js";
 import { AbortError, describeRequest, isApiError, RateLimitError } from "../../errors.js";
 import type { RateDecision, RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
+import { estimateSlot, firstBindingInterval } from "./wait-estimate.js";
 import { aheadOf, enqueue, remove, type Waiter } from "./wait-queue.js";
 
 /**
@@ -43,6 +44,10 @@ interface KeyState {
   nextAt: number;
   /** Local copy of the pause, so reservations made before a pause do not go out during it. */
   pausedUntil: number;
+  /** What each waiter ahead costs (ms), for estimates: measured by the queue while it runs. */
+  spacing: number;
+  /** The slot the queue was last granted (local clock), to measure `spacing` against the next refusal. */
+  lastGrantAt: number;
   remaining: number;
   delayed: number;
   rejected: number;
@@ -75,14 +80,14 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
  */
 export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, clock: Clock): Limiter {
   const keys = new Map<string, KeyState>();
-  /** The largest spacing between requests: what each waiter ahead costs, for estimates. */
-  const spacing = Math.max(...rules.map((r) => r.interval));
+  const tightest = Math.min(...rules.map((r) => r.interval));
+  const initialSpacing = firstBindingInterval(rules);
   /**
    * How late a reserved slot may still be used: one interval of the tightest
    * limit (at least 5 ms, what timers can keep). A request sent up to one
    * interval late can put at most one extra request in a server's window.
    */
-  const lateness = Math.max(Math.min(...rules.map((r) => r.interval)), 5);
+  const lateness = Math.max(tightest, 5);
   let seq = 0;
 
   // Most limiters see one key: remembering the last one saves a map lookup per acquire.
@@ -93,7 +98,18 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     if (key === lastKey) return lastState as KeyState;
     let s = keys.get(key);
     if (s === undefined) {
-      s = { waiters: [], pumping: false, nextAt: 0, pausedUntil: 0, remaining: 0, delayed: 0, rejected: 0, stale: 0 };
+      s = {
+        waiters: [],
+        pumping: false,
+        nextAt: 0,
+        pausedUntil: 0,
+        spacing: initialSpacing,
+        lastGrantAt: Number.NaN,
+        remaining: 0,
+        delayed: 0,
+        rejected: 0,
+        stale: 0,
+      };
       keys.set(key, s);
     }
     lastKey = key;
@@ -136,7 +152,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     const now = clock.now();
     const priority = o.priority ?? 0;
     if (s.waiters.length > 0) {
-      const estimate = Math.max(s.nextAt, now) + aheadOf(s.waiters, priority) * spacing;
+      const estimate = estimateSlot(s.nextAt, now, aheadOf(s.waiters, priority), s.spacing);
       if (estimate - now > o.maxWait) return Promise.reject(reject(key, s, estimate, o.request));
     }
     s.delayed++;
@@ -177,7 +193,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       if (Number.isFinite(o.maxWait)) {
         clock.sleep(o.maxWait, timer.signal).then(
           () => {
-            if (!w.settled) w.fail(Math.max(s.nextAt, clock.now()) + s.waiters.indexOf(w) * spacing);
+            if (!w.settled) w.fail(estimateSlot(s.nextAt, clock.now(), s.waiters.indexOf(w), s.spacing));
           },
           () => {},
         );
@@ -187,9 +203,16 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     });
   }
 
-  /** Serves the queue of one key in order: reserves the head's slot, then the next one's. */
+  /**
+   * Serves the queue of one key in order: reserves the head's slot, then the
+   * next one's. The gap between a granted slot and the next refusal's slot is
+   * what each waiter costs now (a drained bucket, other processes' share), so
+   * estimates follow it; a new queue starts from the rules' first binding interval.
+   */
   async function pump(key: string, s: KeyState): Promise<void> {
     s.pumping = true;
+    s.spacing = initialSpacing;
+    s.lastGrantAt = Number.NaN;
     try {
       while (s.waiters.length > 0) {
         const head = s.waiters[0] as Waiter;
@@ -204,7 +227,9 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           for (const w of [...s.waiters]) w.error(err);
           return;
         }
-        note(s, d, clock.now());
+        const decidedAt = clock.now();
+        note(s, d, decidedAt);
+        learnSpacing(s, d, decidedAt);
         // The head may have been aborted during the round trip: the slot goes to whoever leads now.
         const first = s.waiters[0];
         if (d.granted) {
@@ -220,6 +245,12 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     } finally {
       s.pumping = false;
     }
+  }
+
+  function learnSpacing(s: KeyState, d: RateDecision, now: number): void {
+    if (d.granted) s.lastGrantAt = now + d.wait;
+    // A refusal until a pause ends says nothing about the rules' spacing.
+    else if (d.pausedFor < d.wait && !Number.isNaN(s.lastGrantAt)) s.spacing = Math.max(tightest, s.nextAt - s.lastGrantAt);
   }
 
   return {
