@@ -59,6 +59,8 @@ export interface WebhookWorker {
   stats(): WebhookWorkerStats;
 }
 
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
 class HandlerTimeout extends Error {
   constructor(ms: number) {
     super(`handler timed out after ${ms} ms`);
@@ -145,21 +147,40 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
     }
   }
 
+  // After a timeout, how long to wait for the handler to stop before recording the retry: until
+  // about a second before the lease ends (another worker may claim the event after that anyway).
+  const stopGraceMs = Math.max(0, leaseMs - timeoutMs - 1000);
+
+  /**
+   * Runs the handler; past `timeoutMs` aborts its signal and fails. The
+   * failure is reported only once the handler has stopped (or the lease is
+   * nearly over): a handler that is still running when its retry starts
+   * would run beside it.
+   */
   async function withTimeout(run: () => unknown, abort: AbortController): Promise<void> {
+    const settled = Promise.resolve()
+      .then(run)
+      .then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
     const timer = new AbortController();
     const expired = clock.sleep(timeoutMs, timer.signal).then(
-      () => {
-        const e = new HandlerTimeout(timeoutMs);
-        abort.abort(e);
-        throw e;
-      },
-      () => {},
+      (): typeof TIMED_OUT => TIMED_OUT,
+      () => undefined,
     );
-    try {
-      await Promise.race([Promise.resolve().then(run), expired]);
-    } finally {
-      timer.abort();
+    const first = await Promise.race([settled, expired]);
+    timer.abort();
+    if (first !== TIMED_OUT) {
+      if (first) throw first.error;
+      return;
     }
+    const e = new HandlerTimeout(timeoutMs);
+    abort.abort(e);
+    const grace = new AbortController();
+    await Promise.race([settled, clock.sleep(stopGraceMs, grace.signal).catch(() => {})]);
+    grace.abort();
+    throw e;
   }
 
   async function claimRound(limit: number): Promise<InboxEvent[]> {

@@ -145,14 +145,14 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
     expect(await worker.purge()).toBe(1);
   });
 
-  it("fails a handler that exceeds the timeout, aborting its signal", async () => {
+  it("fails a handler that exceeds the timeout, aborting its signal, and retries once the handler has stopped", async () => {
     let signal: AbortSignal | undefined;
     const { clock, inbox, worker } = setup({
       timeout: 5000,
       handlers: {
         slow: (_e, ctx) => {
           signal = ctx.signal;
-          return new Promise(() => {});
+          return new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
         },
       },
     });
@@ -167,6 +167,47 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
     await round;
     expect(signal?.aborted).toBe(true);
     expect(await inbox.get(e.id)).toMatchObject({ status: "pending", lastError: "Error: handler timed out after 5000 ms" });
+  });
+
+  it("holds the event of a timed-out handler that ignores its signal until it stops or the lease nearly ends, so the retry never runs beside it", async () => {
+    let signal: AbortSignal | undefined;
+    let finish: () => void = () => {};
+    const { clock, inbox, worker } = setup({
+      timeout: 5000,
+      lease: 60_000,
+      handlers: {
+        stubborn: (_e, ctx) => {
+          signal = ctx.signal;
+          return new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+        },
+      },
+    });
+    const ignored = stripeEvent("stubborn");
+    await inbox.put(ignored);
+    const round = worker.runOnce();
+    await expect.poll(() => signal).toBeDefined();
+    await clock.advance(5000);
+    expect(signal?.aborted).toBe(true);
+    // Still running: the event stays claimed (up to 1 s before the lease ends: 60 - 5 - 1 = 54 s).
+    await clock.advance(53_999);
+    expect((await inbox.get(ignored.id))?.status).toBe("processing");
+    await clock.advance(1);
+    await round;
+    expect(await inbox.get(ignored.id)).toMatchObject({ status: "pending", lastError: "Error: handler timed out after 5000 ms" });
+
+    // One that stops late, but within the lease, is retried as soon as it stops (and still counts as failed).
+    await clock.advance(10_000);
+    signal = undefined;
+    const next = worker.runOnce();
+    await expect.poll(() => signal).toBeDefined();
+    await clock.advance(5000);
+    await clock.advance(2000);
+    expect((await inbox.get(ignored.id))?.status).toBe("processing");
+    finish();
+    await next;
+    expect(await inbox.get(ignored.id)).toMatchObject({ status: "pending", attempts: 2 });
   });
 
   it("commits ctx.atomically effects only when the event completes", async () => {
