@@ -170,6 +170,18 @@ describe.each(cases)("$label", (c) => {
 describe("verifyWebhook", () => {
   const stripe = cases[0] as (typeof cases)[number];
 
+  it("stripe: accepts a header carrying one v1 per active secret (Stripe's rotation), if any one matches", () => {
+    const body = '{"id":"evt_rot","type":"invoice.paid"}';
+    const ours = signWebhook({ scheme: "stripe", payload: body, secret: "whsec_new", timestamp: NOW })["stripe-signature"] as string;
+    const other = signWebhook({ scheme: "stripe", payload: body, secret: "whsec_old", timestamp: NOW })["stripe-signature"] as string;
+    const both = `${other},${ours.slice(ours.indexOf("v1="))}`;
+    const clock = createFakeClock(NOW);
+    expect(verifyWebhook({ scheme: "stripe", payload: body, headers: { "stripe-signature": both }, secret: "whsec_new", clock }).id).toBe("evt_rot");
+    expect(reasonOf(() => verifyWebhook({ scheme: "stripe", payload: body, headers: { "stripe-signature": other }, secret: "whsec_new", clock }))).toBe(
+      "signature_mismatch",
+    );
+  });
+
   it("returns id, type, timestamp and the parsed event; parse: false skips parsing", () => {
     const out = verify(stripe, body, signed(stripe));
     expect(out).toMatchObject({ scheme: "stripe", id: "evt_1", type: "thing.happened", timestamp: Math.floor(NOW / 1000) * 1000, event: JSON.parse(body) });
