@@ -36,7 +36,7 @@ const PAD = "x".repeat(1900);
 const CRLF2 = Buffer.from("\r\n\r\n");
 
 /** A unique event and its Stripe signature (`t=<seconds>,v1=<hex HMAC-SHA256 of "t.body">`), as request bytes. */
-function request(host: string, secret: string, id: string): Buffer {
+export function signedRequest(host: string, secret: string, id: string): Buffer {
   const body = `{"id":"${id}","type":"invoice.paid","object":"event","data":{"object":{"id":"in_${id}","pad":"${PAD}"}}}`;
   const t = Math.floor(Date.now() / 1000);
   const v1 = createHmac("sha256", secret).update(`${t}.${body}`).digest("hex");
@@ -113,7 +113,7 @@ export async function generateLoad(s: LoadSettings, report: (m: unknown) => void
       const reader = new ResponseReader(socket);
       try {
         while (!stop) {
-          const bytes = request(host, s.secret, `evt_${prefix}_${seq++}`);
+          const bytes = signedRequest(host, s.secret, `evt_${prefix}_${seq++}`);
           const t0 = performance.now();
           socket.write(bytes);
           const status = await reader.next();
