@@ -1,11 +1,13 @@
 import { type Clock, systemClock } from "../clock.js";
 import { memoryStore } from "../stores/memory.js";
 import type { ApiRequest, Middleware } from "../types.js";
+import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./rate-limit/ietf-quota.js";
 import { defaultRateLimitKey } from "./rate-limit/key.js";
 import { createLimiter, type RateLimitKeyStats } from "./rate-limit/limiter.js";
 import { type RateLimitOptions, resolveRateLimitOptions } from "./rate-limit/options.js";
 import { serverPauseMs } from "./rate-limit/server-signals.js";
 
+export type { ServerQuota } from "./rate-limit/ietf-quota.js";
 export { defaultRateLimitKey } from "./rate-limit/key.js";
 export type { RateLimitKeyStats } from "./rate-limit/limiter.js";
 export type { RateLimitOptions, RateLimitPauseEvent, RateLimitRule } from "./rate-limit/options.js";
@@ -13,8 +15,18 @@ export { serverPauseMs } from "./rate-limit/server-signals.js";
 
 export interface RateLimitStats {
   limits: ReadonlyArray<{ requests: number; per: number; burst: number }>;
-  /** Per key: remaining capacity, pause, queue. */
-  keys: Record<string, RateLimitKeyStats>;
+  /**
+   * Per key: remaining capacity, pause, queue, and `server`: the quota
+   * policies the server advertised (IETF `RateLimit-Policy`) with what it
+   * last said is left of each (`RateLimit`), as this process heard them.
+   */
+  keys: Record<string, RateLimitKeyStats & { server: ReadonlyArray<ServerQuota> }>;
+}
+
+/** What a key's server last said: its policies (kept until it sends new ones) and its limits. */
+interface Heard {
+  policies: ReadonlyArray<QuotaPolicy>;
+  limits: ReadonlyArray<ServiceLimit>;
 }
 
 /**
@@ -37,8 +49,21 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     return { requests: l.requests, per: rule ? rule.interval * l.requests : 0, burst: l.burst ?? 1 };
   });
 
-  async function learn(key: string, status: number, res: Parameters<typeof serverPauseMs>[1]): Promise<void> {
-    const pause = serverPauseMs(status, res, clock.now(), o.learn === "rejections");
+  const heard = new Map<string, Heard>();
+
+  /** Remembers the IETF fields of a response; returns its limits with the policies heard so far, for the pause. */
+  function hear(key: string, fields: IetfFields): ServerQuota[] {
+    if (fields.policies === undefined && fields.limits === undefined) return [];
+    const before = heard.get(key);
+    const policies = fields.policies ?? before?.policies ?? [];
+    heard.set(key, { policies, limits: fields.limits ?? before?.limits ?? [] });
+    return joinQuota(policies, fields.limits ?? []);
+  }
+
+  async function learn(key: string, status: number, headers: Parameters<typeof serverPauseMs>[1]): Promise<void> {
+    const now = clock.now();
+    const quota = hear(key, readIetfFields(headers, now));
+    const pause = serverPauseMs(status, headers, now, o.learn === "rejections", quota);
     if (pause === undefined) return;
     const ms = Math.min(pause, o.maxPause);
     await limiter.pause(key, ms);
@@ -55,5 +80,13 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     if (o.learn !== false) await learn(key, res.status, res.headers).catch(() => {});
     return res;
   };
-  return Object.assign(rateLimitMiddleware, { stats: (): RateLimitStats => ({ limits, keys: limiter.stats() }) });
+  function stats(): RateLimitStats {
+    const keys: RateLimitStats["keys"] = {};
+    for (const [key, s] of Object.entries(limiter.stats())) {
+      const h = heard.get(key);
+      keys[key] = { ...s, server: h === undefined ? [] : joinQuota(h.policies, h.limits) };
+    }
+    return { limits, keys };
+  }
+  return Object.assign(rateLimitMiddleware, { stats });
 }

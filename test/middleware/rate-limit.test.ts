@@ -223,6 +223,39 @@ describe("rateLimit: learning from responses", () => {
     expect(h.sent).toHaveLength(2);
   });
 
+  it("shows the server's RateLimit-Policy in stats, with what RateLimit last said is left of each policy", async () => {
+    let limiter!: ReturnType<typeof rateLimit>;
+    const h = harness((clock) => {
+      limiter = rateLimit({ limits: [{ requests: 100, per: "1s", burst: 100 }], clock, key: "k" });
+      return [limiter];
+    });
+    h.answer(() => ({ headers: { "ratelimit-policy": '"minute";q=50;w=60, "day";q=1000;w=86400', ratelimit: '"minute";r=49;t=60' } }));
+    await h.call("/a");
+    // later responses name the policy without describing it again
+    h.answer(() => ({ headers: { ratelimit: '"minute";r=48;t=59' } }));
+    await h.call("/b");
+    expect(limiter.stats().keys.k?.server).toEqual([
+      { policy: "minute", quota: 50, windowMs: 60_000, unit: "requests", remaining: 48, resetAt: h.clock.now() + 59_000 },
+      { policy: "day", quota: 1000, windowMs: 86_400_000, unit: "requests", remaining: undefined, resetAt: undefined },
+    ]);
+  });
+
+  it("nothing left of a policy, and no reset: pauses for the window of the policy the server described earlier", async () => {
+    const pauses: number[] = [];
+    const h = limited({ limits: [{ requests: 100, per: "1s", burst: 100 }], onPause: (e) => pauses.push(e.pauseMs) });
+    h.answer(() => ({ headers: { "ratelimit-policy": '"default";q=100;w=10', ratelimit: '"default";r=1' } }));
+    await h.call("/a");
+    h.answer(() => ({ headers: { ratelimit: '"default";r=0' } }));
+    await h.call("/b");
+    expect(pauses).toEqual([10_000]);
+    h.answer(() => ({}));
+    h.start("/c");
+    await h.clock.advance(9_900);
+    expect(h.sent.map((s) => s.path)).toEqual(["/a", "/b"]);
+    await h.clock.advance(200);
+    expect(h.sent.map((s) => s.path)).toEqual(["/a", "/b", "/c"]);
+  });
+
   it("caps a learned pause at maxPause", async () => {
     const h = limited({ limits: [{ requests: 100, per: "1s", burst: 100 }], maxPause: "10s" });
     h.answer(() => ({ status: 429, headers: { "retry-after": "86400" } }));

@@ -35,7 +35,8 @@ export interface RateLimitOptions {
   maxWait?: Duration;
   /**
    * Pause the key when responses say the quota is spent (default true): 429/503 +
-   * Retry-After, `X-RateLimit-Remaining: 0` + reset, IETF `RateLimit`. `"rejections"`
+   * Retry-After, `X-RateLimit-Remaining: 0` + reset, IETF `RateLimit` (with the window of
+   * its `RateLimit-Policy` when no reset is given). `"rejections"`
    * learns only from 429/503 + Retry-After — for servers whose reset is a coarse,
    * rounded-up sliding window, where pausing on every `Remaining: 0` wastes quota.
    */
