@@ -6,9 +6,12 @@
  *
  * Every limiter gets a limit so high it never makes anyone wait: this measures
  * what an acquire costs, not the limit. Rounds interleave the contenders; the
- * tables show medians. Redis contenders use database 9 so MONITOR can count
- * their round trips (top-level commands); INFO commandstats counts every
- * command Redis ran, the scripts' own included.
+ * tables show medians. In memory, latency comes from a separate timed pass
+ * (timing each call would slow the throughput pass). Redis contenders use
+ * database 9 so MONITOR can count their round trips (top-level commands);
+ * INFO commandstats counts every command Redis ran, the scripts' own
+ * included, server-wide: it is read right around each contender's counted
+ * acquires, several times, keeping the smallest count.
  */
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -30,7 +33,11 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const DB = 9;
 const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? 9);
 const MEMORY_MS = 200;
+/** The memory limiters' separate latency pass. */
+const MEMORY_TIMED_MS = 60;
 const REDIS_MS = 400;
+/** Windows of counted acquires per Redis contender; the smallest INFO commandstats count is kept. */
+const COUNT_WINDOWS = 5;
 const KEY = "bench-key";
 
 type Acquire = () => unknown;
@@ -48,35 +55,66 @@ interface Sample {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null | undefined)?.then === "function";
 
+/** Latencies: counted per ns below 10 µs (millions a second from the memory limiters), kept and sorted above. */
+function latencyRecorder() {
+  const fine = new Uint32Array(10_000);
+  const coarse: number[] = [];
+  let n = 0;
+  return {
+    add(ms: number): void {
+      const ns = Math.round(ms * 1e6);
+      if (ns < fine.length) fine[ns] = (fine[ns] as number) + 1;
+      else coarse.push(ms);
+      n++;
+    },
+    percentile(p: number): number {
+      if (n === 0) return Number.NaN;
+      const rank = Math.min(n - 1, Math.floor(n * p));
+      let seen = 0;
+      for (let ns = 0; ns < fine.length; ns++) {
+        seen += fine[ns] as number;
+        if (seen > rank) return ns / 1e6;
+      }
+      coarse.sort((a, b) => a - b);
+      return coarse[rank - seen] as number;
+    },
+  };
+}
+
 /**
  * Runs `acquire` for `ms` with `concurrency` callers. Concurrency 1 awaits only
  * what returns a promise (a synchronous limiter stays synchronous);
- * concurrency N runs N async loops that await every acquire.
+ * concurrency N runs N async loops that await every acquire. `timed` times
+ * every acquire (with one performance.now() pair, whose cost is included).
  */
 async function measure(acquire: Acquire, concurrency: number, ms: number, timed: boolean, slow = false): Promise<Sample> {
-  const latencies: number[] = [];
+  const latencies = latencyRecorder();
   let ops = 0;
   const start = performance.now();
   const end = start + ms;
   // Fast limiters read the clock every 256 acquires; slow ones (bottleneck: a few hundred per second) every acquire.
   const batch = timed || slow ? 1 : 256;
   const loop = async () => {
+    let sinceYield = 0;
     while (performance.now() < end) {
       for (let i = 0; i < batch; i++) {
         const t = timed ? performance.now() : 0;
         const r = acquire();
         if (concurrency > 1 || isThenable(r)) await r;
-        if (timed) latencies.push(performance.now() - t);
+        if (timed) latencies.add(performance.now() - t);
       }
       ops += batch;
-      if (concurrency === 1 && !timed) await null; // let timers and I/O run between batches
+      sinceYield += batch;
+      // One caller: let timers and I/O run every 256 acquires (outside the timed span).
+      if (concurrency === 1 && sinceYield >= 256) {
+        sinceYield = 0;
+        await null;
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
-  return { perSec: (ops / elapsed) * 1000, p50: pct(0.5), p99: pct(0.99) };
+  return { perSec: (ops / elapsed) * 1000, p50: latencies.percentile(0.5), p99: latencies.percentile(0.99) };
 }
 
 const median = (xs: number[]) => {
@@ -86,7 +124,8 @@ const median = (xs: number[]) => {
 };
 
 const fmtRate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
-const fmtMs = (n: number) => (Number.isNaN(n) ? "–" : n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(2)} ms`);
+const fmtMs = (n: number) =>
+  Number.isNaN(n) ? "–" : n < 0.001 ? `${(n * 1e6).toFixed(0)} ns` : n < 1 ? `${(n * 1000).toFixed(n < 0.01 ? 1 : 0)} µs` : `${n.toFixed(2)} ms`;
 
 /** Limits nobody reaches: a billion requests per second (Redis scripts round the interval up to 1 µs: a million per second). */
 const NEVER_WAIT: RateRule[] = [
@@ -234,11 +273,15 @@ async function commandsRun(admin: Redis): Promise<number> {
 }
 
 /**
- * Round trips per acquire (top-level commands, from MONITOR) and Redis
- * commands per acquire (INFO commandstats, which counts the commands a script
- * runs too). The admin connection's own INFO calls are subtracted.
+ * Round trips per acquire (top-level commands, from MONITOR, which sees only
+ * database 9) and Redis commands per acquire (INFO commandstats, which counts
+ * the commands a script runs too). INFO is server-wide, so it is read
+ * immediately before and after each window of `n` acquires, with nothing
+ * else of the suite running, and the smallest of `windows` counts is kept:
+ * other clients' commands can only add. The admin connection's own INFO call
+ * is subtracted.
  */
-async function countCommands(acquire: Acquire, n: number): Promise<{ roundTrips: number; commands: number }> {
+async function countCommands(acquire: Acquire, n: number, windows: number): Promise<{ roundTrips: number; commands: number }> {
   const admin = new Redis(REDIS_URL);
   const monitor = await new Redis(REDIS_URL).monitor();
   let top = 0;
@@ -246,19 +289,32 @@ async function countCommands(acquire: Acquire, n: number): Promise<{ roundTrips:
     if (Number(database) === DB && source !== "lua") top++;
   });
   await new Promise((r) => setTimeout(r, 50));
-  const before = await commandsRun(admin);
-  for (let i = 0; i < n; i++) {
-    const r = acquire();
-    if (isThenable(r)) await r;
+  let commands = Number.POSITIVE_INFINITY;
+  for (let w = 0; w < windows; w++) {
+    const before = await commandsRun(admin);
+    for (let i = 0; i < n; i++) {
+      const r = acquire();
+      if (isThenable(r)) await r;
+    }
+    const after = await commandsRun(admin);
+    commands = Math.min(commands, (after - before - 1) / n);
   }
-  const after = await commandsRun(admin);
   await new Promise((r) => setTimeout(r, 300));
   monitor.disconnect();
   admin.disconnect();
-  return { roundTrips: top / n, commands: (after - before - 1) / n };
+  return { roundTrips: top / (n * windows), commands };
 }
 
-async function table(contenders: Contender[], concurrencies: number[], ms: number, timed: boolean, counts: boolean): Promise<string> {
+interface TableOptions {
+  /** Throughput pass per contender, concurrency and round. */
+  ms: number;
+  /** Latency: timed in the throughput pass ("inline", for limiters whose acquire dwarfs a timer read) or in a pass of its own of `separateMs`. */
+  latency: "inline" | { separateMs: number };
+  /** Count round trips and Redis commands per acquire. */
+  counts: boolean;
+}
+
+async function table(contenders: Contender[], concurrencies: number[], { ms, latency, counts }: TableOptions): Promise<string> {
   const acquires = new Map<Contender, Acquire>();
   for (const c of contenders) acquires.set(c, await c.setup());
   const samples = new Map<string, Sample[]>();
@@ -267,7 +323,12 @@ async function table(contenders: Contender[], concurrencies: number[], ms: numbe
     for (const c of order) {
       for (const conc of concurrencies) {
         const slow = c.name.startsWith("bottleneck");
-        const s = await measure(acquires.get(c) as Acquire, conc, slow ? Math.min(ms, 300) : ms, timed, slow);
+        const acquire = acquires.get(c) as Acquire;
+        let s = await measure(acquire, conc, slow ? Math.min(ms, 300) : ms, latency === "inline", slow);
+        if (latency !== "inline") {
+          const t = await measure(acquire, conc, latency.separateMs, true, slow);
+          s = { perSec: s.perSec, p50: t.p50, p99: t.p99 };
+        }
         const k = `${c.name}|${conc}`;
         samples.set(k, [...(samples.get(k) ?? []), s]);
       }
@@ -275,7 +336,7 @@ async function table(contenders: Contender[], concurrencies: number[], ms: numbe
     console.error(`round ${round + 1}/${ROUNDS} done`);
   }
   const perCommand = new Map<Contender, { roundTrips: number; commands: number }>();
-  if (counts) for (const c of contenders) perCommand.set(c, await countCommands(acquires.get(c) as Acquire, 200));
+  if (counts) for (const c of contenders) perCommand.set(c, await countCommands(acquires.get(c) as Acquire, 200, COUNT_WINDOWS));
   for (const c of contenders) await c.teardown?.();
 
   const base = contenders.find((c) => c.baseline) as Contender;
@@ -283,13 +344,13 @@ async function table(contenders: Contender[], concurrencies: number[], ms: numbe
   const med = (c: Contender, conc: number, f: keyof Sample) => median(runs(c, conc).map((s) => s[f]));
   // Each round's contender over the same round's baseline, then the median: load that drifts over the run cancels out.
   const ratio = (c: Contender, conc: number) => median(runs(c, conc).map((s, i) => s.perSec / (runs(base, conc)[i] as Sample).perSec));
-  const head = ["limiter", ...concurrencies.flatMap((n) => [`acquires/s @${n}`, `vs baseline @${n}`, ...(timed ? [`p50 / p99 @${n}`] : [])])];
+  const head = ["limiter", ...concurrencies.flatMap((n) => [`acquires/s @${n}`, `vs baseline @${n}`, `p50 / p99 @${n}`])];
   if (counts) head.push("round trips / acquire (MONITOR)", "Redis commands / acquire (INFO commandstats)");
   const rows = contenders.map((c) => {
     const cells = [c.name];
     for (const n of concurrencies) {
       cells.push(fmtRate(med(c, n, "perSec")), `${ratio(c, n).toFixed(2)}x`);
-      if (timed) cells.push(`${fmtMs(med(c, n, "p50"))} / ${fmtMs(med(c, n, "p99"))}`);
+      cells.push(`${fmtMs(med(c, n, "p50"))} / ${fmtMs(med(c, n, "p99"))}`);
     }
     const pc = perCommand.get(c);
     if (pc) cells.push(pc.roundTrips.toFixed(2), pc.commands.toFixed(1));
@@ -347,8 +408,12 @@ export async function run(): Promise<string> {
   const only = process.env.LIMITER_ONLY;
   const want = (part: string) => only === undefined || only === part;
   const prefix = `ballast_bench_${process.pid}:`;
-  const memory = want("memory") ? await table(memoryContenders, [1, 64], MEMORY_MS, false, false) : "(skipped)";
-  const redis = want("redis") ? await table(redisContenders(prefix), [1, 64], REDIS_MS, true, true) : "(skipped)";
+  const memory = want("memory")
+    ? await table(memoryContenders, [1, 64], { ms: MEMORY_MS, latency: { separateMs: MEMORY_TIMED_MS }, counts: false })
+    : "(skipped)";
+  // What timing itself costs: an empty function through the same timed loop.
+  const floor = await measure(() => undefined, 1, MEMORY_TIMED_MS, true);
+  const redis = want("redis") ? await table(redisContenders(prefix), [1, 64], { ms: REDIS_MS, latency: "inline", counts: true }) : "(skipped)";
   const fleetRows = want("fleet") ? await fleetRuns() : [];
   const cleanup = new Redis(REDIS_URL, { db: DB });
   const keys = await cleanup.keys(`${prefix}*`);
@@ -359,9 +424,13 @@ export async function run(): Promise<string> {
     "",
     "### In memory (baseline: a minimal single-limit GCRA function)",
     "",
+    `Throughput from the untimed pass; p50 / p99 from a separate pass of ${MEMORY_TIMED_MS} ms per contender and concurrency per round that times every acquire with a performance.now() pair. That timing is included: an empty function measures ${fmtMs(floor.p50)} / ${fmtMs(floor.p99)} in the same loop. At @64 an acquire's latency includes the turns of the other 63 callers.`,
+    "",
     memory,
     "",
     "### Redis on loopback (baseline: a minimal one-script GCRA by EVALSHA)",
+    "",
+    `Latency is timed in the throughput pass. Round trips: top-level commands MONITOR saw in database 9 (the suite's own). Redis commands: INFO commandstats, which counts a script's commands too but is server-wide, so it is read immediately before and after each contender's counted acquires (${COUNT_WINDOWS} windows of 200, nothing else of the suite running) and the smallest count is shown: other clients' traffic can only add.`,
     "",
     redis,
     "",

@@ -1,8 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import { type BreakerData, type BreakerProbeRelease, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
-import { alignRateState, decideRate, newRateState, type RateState, rateStateIdle } from "./gcra.js";
+import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateStateIdle } from "./gcra.js";
 import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
+
+/**
+ * The memory store's shortcut for the in-process rate limiter (internal, not
+ * part of `Store`): `[rateShortcut](rules)` returns a function, compiled for
+ * those rules, that takes a slot for `key` when the request may go right now
+ * and returns the key's state (for `rateRemaining`), or changes nothing and
+ * returns undefined (then `acquireRate` decides).
+ */
+const rateShortcut: symbol = Symbol("ballast.memoryStore.rateShortcut");
+export type GrantNow = (key: string) => RateState | undefined;
+
+/** The shortcut of a memory store, or undefined for any other store. */
+export function memoryRateShortcut(store: Store, rules: ReadonlyArray<RateRule>): GrantNow | undefined {
+  const make = (store as unknown as Record<symbol, unknown>)[rateShortcut];
+  return typeof make === "function" ? (make as (rules: ReadonlyArray<RateRule>) => GrantNow)(rules) : undefined;
+}
 
 export interface MemoryStoreOptions {
   /** The clock TTLs, GCRA and breakers run on (default: the system clock). Pass the client's clock in tests. */
@@ -89,6 +105,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & BreakerPr
     };
   }
 
+  /** The rate state of `key`, created (and the store swept) on first use, its TATs lined up with `rules`. */
+  function rateState(key: string, rules: ReadonlyArray<RateRule>, now: number): RateState {
+    let state = key === lastRateKey ? lastRate : rates.get(key);
+    if (state === undefined) {
+      state = newRateState(rules);
+      rates.set(key, state);
+      sweep(now);
+    } else if (state.rules !== rules) alignRateState(state, rules);
+    lastRateKey = key;
+    lastRate = state;
+    return state;
+  }
+
   return {
     kind: "memory",
 
@@ -122,15 +151,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & BreakerPr
 
     acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): RateDecision {
       const now = clock.now();
-      let state = key === lastRateKey ? lastRate : rates.get(key);
-      if (state === undefined) {
-        state = newRateState(rules);
-        rates.set(key, state);
-        sweep(now);
-      } else if (state.rules !== rules) alignRateState(state, rules);
-      lastRateKey = key;
-      lastRate = state;
-      return decideRate(state, now, maxReserveMs);
+      return decideRate(rateState(key, rules, now), now, maxReserveMs);
+    },
+    [rateShortcut](rules: ReadonlyArray<RateRule>): GrantNow {
+      const grantNow = compileGrantNow(rules);
+      return (key) => {
+        const now = clock.now();
+        const state = rateState(key, rules, now);
+        return grantNow(state, now) ? state : undefined;
+      };
     },
     async pauseRate(key, ms) {
       const now = clock.now();

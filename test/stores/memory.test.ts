@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { memoryStore } from "../../src/stores/memory.js";
+import { rateRemaining } from "../../src/stores/gcra.js";
+import { memoryRateShortcut, memoryStore } from "../../src/stores/memory.js";
+import type { RateRule, Store } from "../../src/stores/types.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { storeContract } from "./contract.js";
 
@@ -24,5 +26,53 @@ describe("memoryStore", () => {
     store.acquireRate("k", [rule], 0);
     const d = store.acquireRate("k", [{ ...rule }, { id: "other", interval: 1, tolerance: 0 }], 0);
     expect(d).toMatchObject({ granted: false });
+  });
+
+  it.each([
+    ["one rule", [{ id: "a", interval: 100, tolerance: 200 }]],
+    [
+      "two rules",
+      [
+        { id: "a", interval: 40, tolerance: 0 },
+        { id: "b", interval: 720, tolerance: 720 * 9 },
+      ],
+    ],
+    [
+      "three rules",
+      [
+        { id: "a", interval: 10, tolerance: 30 },
+        { id: "b", interval: 50, tolerance: 0 },
+        { id: "c", interval: 500, tolerance: 1500 },
+      ],
+    ],
+  ])("the limiter's shortcut (%s) grants exactly what acquireRate grants at once, with the same remaining", async (_name, rules: RateRule[]) => {
+    const clockA = createFakeClock();
+    const clockB = createFakeClock();
+    const a = memoryStore({ clock: clockA });
+    const b = memoryStore({ clock: clockB });
+    const grantNow = memoryRateShortcut(a, rules);
+    expect(grantNow).toBeDefined();
+    const granted: boolean[] = [];
+    for (let step = 0; step < 200; step++) {
+      if (step === 120) await Promise.all([a.pauseRate("k", 300), b.pauseRate("k", 300)]);
+      const viaShortcut = grantNow?.("k");
+      const d = b.acquireRate("k", rules, 0) as Awaited<ReturnType<typeof b.acquireRate>>;
+      expect(viaShortcut !== undefined).toBe(d.granted && d.wait === 0);
+      if (viaShortcut !== undefined) expect(rateRemaining(viaShortcut)).toBe(d.remaining);
+      granted.push(d.granted);
+      // A probe that can never be granted shows, unchanged, when each store would let the next one go.
+      expect(a.acquireRate("k", rules, -1)).toEqual(b.acquireRate("k", rules, -1));
+      const ms = (step * 37) % 23;
+      await Promise.all([clockA.advance(ms), clockB.advance(ms)]);
+    }
+    // the sequence holds both grants and refusals, and a pause
+    expect(granted).toContain(true);
+    expect(granted).toContain(false);
+  });
+
+  it("any other store (here one that wraps a memory store's methods) has no shortcut: the limiter calls acquireRate", () => {
+    const inner = memoryStore();
+    const wrapper = { kind: "wrapper", acquireRate: inner.acquireRate, pauseRate: inner.pauseRate } as unknown as Store;
+    expect(memoryRateShortcut(wrapper, [{ id: "a", interval: 1, tolerance: 0 }])).toBeUndefined();
   });
 });

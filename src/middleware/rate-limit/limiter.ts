@@ -1,5 +1,7 @@
 import type { Clock } from "../../clock.js";
 import { AbortError, describeRequest, isApiError, RateLimitError } from "../../errors.js";
+import { type RateState, rateRemaining } from "../../stores/gcra.js";
+import { memoryRateShortcut } from "../../stores/memory.js";
 import type { RateDecision, RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { estimateSlot, firstBindingInterval } from "./wait-estimate.js";
@@ -48,6 +50,8 @@ interface KeyState {
   spacing: number;
   /** The slot the queue was last granted (local clock), to measure `spacing` against the next refusal. */
   lastGrantAt: number;
+  /** After the memory store's shortcut: the key's state, `remaining` worked out from it when asked. */
+  rate: RateState | undefined;
   remaining: number;
   delayed: number;
   rejected: number;
@@ -88,6 +92,8 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
    * interval late can put at most one extra request in a server's window.
    */
   const lateness = Math.max(tightest, 5);
+  /** The memory store's compiled common case (no decision object, no promise), or undefined. */
+  const grantNow = memoryRateShortcut(store, rules);
   let seq = 0;
 
   // Most limiters see one key: remembering the last one saves a map lookup per acquire.
@@ -105,6 +111,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         pausedUntil: 0,
         spacing: initialSpacing,
         lastGrantAt: Number.NaN,
+        rate: undefined,
         remaining: 0,
         delayed: 0,
         rejected: 0,
@@ -118,6 +125,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   }
 
   function note(s: KeyState, d: RateDecision, now: number): void {
+    s.rate = undefined;
     s.remaining = d.remaining;
     if (d.pausedFor > 0 && now + d.pausedFor > s.pausedUntil) s.pausedUntil = now + d.pausedFor;
     if (!d.granted) s.nextAt = now + d.wait;
@@ -257,6 +265,13 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     acquire(key, o) {
       const s = state(key);
       if (s.waiters.length > 0) return queue(key, s, o);
+      if (grantNow !== undefined) {
+        const rate = grantNow(key);
+        if (rate !== undefined) {
+          s.rate = rate;
+          return undefined;
+        }
+      }
       const r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS));
       if (isPromise(r)) return r.then((d) => decided(key, s, d, o));
       return decided(key, s, r, o);
@@ -272,7 +287,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       const out: Record<string, RateLimitKeyStats> = {};
       for (const [key, s] of keys) {
         out[key] = {
-          remaining: s.remaining,
+          remaining: s.rate === undefined ? s.remaining : rateRemaining(s.rate),
           pausedUntil: s.pausedUntil > now ? s.pausedUntil : undefined,
           queued: s.waiters.length,
           delayed: s.delayed,
@@ -287,6 +302,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   function decided(key: string, s: KeyState, d: RateDecision, o: AcquireOptions): Promise<void> | undefined {
     // The common case first, without reading the clock: granted now, not paused.
     if (d.granted && d.wait <= 0 && d.pausedFor <= 0) {
+      s.rate = undefined;
       s.remaining = d.remaining;
       return undefined;
     }
