@@ -39,6 +39,7 @@ export {
   type RateLimitRule,
   type RateLimitStats,
   rateLimit,
+  type ServerQuota,
   serverPauseMs,
 } from "./middleware/rate-limit.js";
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry.js";

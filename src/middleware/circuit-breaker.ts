@@ -1,7 +1,6 @@
 import { channel } from "node:diagnostics_channel";
 import { type Clock, systemClock } from "../clock.js";
 import { CircuitOpenError, describeRequest } from "../errors.js";
-import { canReleaseProbe } from "../stores/breaker-machine.js";
 import { memoryStore } from "../stores/memory.js";
 import type { BreakerSnapshot, BreakerStateName } from "../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
@@ -50,7 +49,6 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   const keyOf = typeof key === "function" ? key : key === "route" ? (req: ApiRequest) => `${req.origin} ${req.route}` : (req: ApiRequest) => req.origin;
   const cache = new Map<string, Cached>();
   // A store that cannot give a probe slot back leaves it held until halfOpenAfter frees it.
-  const releasing = canReleaseProbe(store) ? store : undefined;
 
   /** Takes the store's answer as this process's copy, announcing a state change. */
   function update(k: string, snap: BreakerSnapshot): Cached {
@@ -90,9 +88,9 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
 
   /** A request with no outcome (`isLocalError`): nothing is recorded, and a probe frees its slot for the next request. */
   async function release(k: string, probe: boolean): Promise<void> {
-    if (!probe || releasing === undefined) return;
+    if (!probe || store.breakerRelease === undefined) return;
     try {
-      update(k, await releasing.breakerRelease(k, config));
+      update(k, await store.breakerRelease(k, config));
     } catch {
       // The store is unreachable: the slot comes back after halfOpenAfter.
     }

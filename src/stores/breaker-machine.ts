@@ -1,19 +1,6 @@
 import type { BreakerConfig, BreakerSnapshot } from "./types.js";
 
 /**
- * A store that can give a half-open probe slot back without recording an
- * outcome, for a probe that never reached the server. `memoryStore` and
- * `redisStore` can; `PolicyStore` does not declare it, so the breaker checks.
- */
-export interface BreakerProbeRelease {
-  breakerRelease(key: string, config: BreakerConfig): Promise<BreakerSnapshot>;
-}
-
-export function canReleaseProbe(store: object): store is BreakerProbeRelease {
-  return typeof (store as Partial<BreakerProbeRelease>).breakerRelease === "function";
-}
-
-/**
  * The circuit breaker's state machine, as the memory store runs it; the Redis
  * script is a line-by-line port (src/stores/redis-scripts.ts), and the shared
  * contract suite holds both to the same behaviour.

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
-import { type BreakerData, type BreakerProbeRelease, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
+import { type BreakerData, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
 import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateStateIdle } from "./gcra.js";
 import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
 
@@ -33,7 +33,7 @@ const SWEEP_EVERY = 10_000;
  * because it runs to completion on the event loop. State is lost with the
  * process and not shared with other processes — use `redisStore` for a fleet.
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store & BreakerProbeRelease {
+export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const clock = options.clock ?? systemClock;
   const values = new Map<string, { value: string; expiresAt: number }>();
   const fences = new Map<string, number>();

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
-import type { BreakerProbeRelease } from "./breaker-machine.js";
 import { rateAcquireScript } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
 import type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
@@ -79,7 +78,7 @@ function toSnapshot(reply: unknown): BreakerSnapshot & { allowed: boolean } {
  * timed by the Redis server's clock. The connection belongs to the caller:
  * `close()` does not quit it.
  */
-export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store & BreakerProbeRelease {
+export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store {
   if (redis === null || typeof redis !== "object" || typeof (redis as Partial<Redis>).evalsha !== "function") {
     throw new ConfigError("redisStore.redis", "must be an ioredis client (new Redis(url))");
   }

@@ -92,7 +92,7 @@ export type BreakerStateName = "closed" | "open" | "half-open";
 /** A breaker's shared state as the store sees it. */
 export interface BreakerSnapshot {
   readonly state: BreakerStateName;
-  /** Open: ms until probes are allowed (0 when due). Otherwise 0. */
+  /** Open: ms until probes are allowed (0 when due). Half-open with every probe slot taken: ms until slots of probes that never reported are freed. Otherwise 0. */
   readonly retryIn: number;
   /** Outcomes and failures in the current window (closed state). */
   readonly total: number;
@@ -132,6 +132,12 @@ export interface PolicyStore {
   breakerRecord(key: string, config: BreakerConfig, outcome: { readonly success: boolean; readonly probe: boolean }): Promise<BreakerSnapshot>;
   /** In half-open (or open and due), takes one of the probe slots; `allowed` false when none is free. */
   breakerProbe(key: string, config: BreakerConfig): Promise<BreakerSnapshot & { readonly allowed: boolean }>;
+  /**
+   * Gives a probe slot back without recording an outcome, for a probe that
+   * never reached the server (refused locally, aborted). Optional: without it
+   * such a slot frees itself after `openMs`.
+   */
+  breakerRelease?(key: string, config: BreakerConfig): Promise<BreakerSnapshot>;
 
   /** Takes a permit when fewer than `limit` unexpired ones are held; its lease lasts `leaseMs`. */
   acquirePermit(key: string, limit: number, leaseMs: number): Promise<Permit | undefined>;
