@@ -33,6 +33,12 @@ export interface ConcurrencyKeyStats {
 interface Waiter {
   grant(permit: Permit): void;
   fail(err: unknown): void;
+  /**
+   * Arms the waiter's time limit once it really has to wait (a timer only then). Set when the
+   * transport enforces the attempt timeout itself (`req.timeout`): no signal fires while the
+   * request waits here, so the wait needs a limit of its own.
+   */
+  limit: (() => void) | undefined;
 }
 
 interface Semaphore {
@@ -126,6 +132,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
           return;
         }
         if (permit === undefined) {
+          for (const w of s.waiters) w.limit?.();
           if (s.releases === releases) await idle(s);
           continue;
         }
@@ -138,28 +145,53 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     }
   }
 
-  function take(k: string, s: Semaphore, req: ApiRequest): Promise<Permit> {
+  function take(k: string, s: Semaphore, req: ApiRequest, since: number): Promise<Permit> {
     if (req.signal?.aborted) return Promise.reject(aborted(req));
     return new Promise<Permit>((resolve, reject) => {
-      const onAbort = () => {
+      let cancelTimer: (() => void) | undefined;
+      const leave = (err: unknown) => {
         const i = s.waiters.indexOf(w);
         if (i !== -1) s.waiters.splice(i, 1);
-        reject(aborted(req));
+        reject(err);
       };
+      const onAbort = () => leave(aborted(req));
+      const settle = () => {
+        req.signal?.removeEventListener("abort", onAbort);
+        cancelTimer?.();
+      };
+      const transportTimeout = req.timeout;
       const w: Waiter = {
         grant(permit) {
-          req.signal?.removeEventListener("abort", onAbort);
+          settle();
           resolve(permit);
         },
         fail(err) {
-          req.signal?.removeEventListener("abort", onAbort);
+          settle();
           reject(err);
         },
+        limit:
+          transportTimeout &&
+          (() => {
+            w.limit = undefined;
+            const left = transportTimeout.ms - (clock.now() - since);
+            cancelTimer = clock.schedule(Math.max(0, left), () => {
+              req.signal?.removeEventListener("abort", onAbort);
+              leave(markUnsent(transportTimeout.expired()));
+            });
+          }),
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
       s.waiters.push(w);
       if (!s.pumping) void pump(k, s);
     });
+  }
+
+  /** After a wait, the transport's time limit is what is left of the attempt's. */
+  function afterWait(req: ApiRequest, since: number): ApiRequest {
+    const t = req.timeout;
+    if (t === undefined) return req;
+    const waited = clock.now() - since;
+    return waited > 0 ? { ...req, timeout: { ...t, ms: Math.max(1, t.ms - waited) } } : req;
   }
 
   function keepAlive(permit: Permit): AbortController | undefined {
@@ -178,11 +210,12 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   const concurrencyMiddleware: Middleware = async (req, next) => {
     const k = keyOf(req);
     const s = semaphore(k);
-    const permit = await take(k, s, req);
+    const since = req.timeout === undefined ? 0 : clock.now();
+    const permit = await take(k, s, req, since);
     s.active++;
     const renewal = keepAlive(permit);
     try {
-      return await next(req);
+      return await next(afterWait(req, since));
     } finally {
       s.active--;
       renewal?.abort();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isAbortError, isConfigError } from "../../src/errors.js";
+import { isAbortError, isConfigError, isTimeoutError } from "../../src/errors.js";
 import { type ConcurrencyOptions, concurrency } from "../../src/middleware/concurrency.js";
+import { attemptDeadline, timedOutBeforeSending } from "../../src/middleware/timeout.js";
 import { harness } from "./policy-harness.js";
 
 function limitedTo(options: number | Omit<ConcurrencyOptions, "clock">) {
@@ -98,5 +99,48 @@ describe("concurrency", () => {
       expect(isConfigError(e)).toBe(true);
       expect((e as { option: string }).option).toBe(option);
     }
+  });
+});
+
+describe("concurrency under a timeout the transport enforces (undici, limits of 5 s or more)", () => {
+  // attemptDeadline(..., native = true) only sets req.timeout for the transport: no signal fires
+  // while a request waits for a permit, so the wait is bounded by the concurrency policy itself.
+  function nativeTimed() {
+    const timeouts: number[] = [];
+    const h = harness((clock) => [
+      attemptDeadline(10_000, undefined, clock, true),
+      concurrency({ limit: 1, clock }),
+      async (req, next) => {
+        timeouts.push(req.timeout?.ms ?? Number.NaN);
+        return next(req);
+      },
+    ]);
+    return Object.assign(h, { timeouts });
+  }
+
+  it("a request waiting for a permit fails with the attempt's TimeoutError when the attempt's time runs out, never sent", async () => {
+    const h = nativeTimed();
+    h.answer(() => ({ delay: 60_000 }));
+    h.start("/holder");
+    const queued = h.start("/queued");
+    await h.clock.advance(9_999);
+    expect(queued.done).toBe(false);
+    await h.clock.advance(1);
+    await queued.settled;
+    expect(isTimeoutError(queued.error)).toBe(true);
+    expect(queued.error).toMatchObject({ limit: "attempt", timeoutMs: 10_000 });
+    expect(timedOutBeforeSending(queued.error)).toBe(true);
+    expect(h.sent.map((s) => s.path)).toEqual(["/holder"]);
+  });
+
+  it("a request that got its permit after a wait hands the transport only what is left of the attempt", async () => {
+    const h = nativeTimed();
+    h.answer((req) => ({ delay: req.path === "/holder" ? 4_000 : 10 }));
+    h.start("/holder");
+    const queued = h.start("/queued");
+    await h.clock.advance(5_000);
+    await queued.settled;
+    expect(queued.error).toBeUndefined();
+    expect(h.timeouts).toEqual([10_000, 6_000]);
   });
 });
