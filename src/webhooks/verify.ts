@@ -54,7 +54,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (secrets.length === 0 || secrets.some((s) => (typeof s === "string" ? s === "" : !(s instanceof Uint8Array) || s.length === 0))) {
     throw new ConfigError("secret", "must be a non-empty string or bytes, or a non-empty list of them");
   }
-  const keys = scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => WebhookSecret)(s)) : secrets;
+  // Text secrets become their UTF-8 bytes once (the same HMAC key): node then skips encoding the key on every call.
+  const keys = (scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => WebhookSecret)(s)) : secrets).map((k) =>
+    typeof k === "string" ? Buffer.from(k, "utf8") : k,
+  );
   if (keys.some((k) => k.length === 0))
     throw new ConfigError("secret", `does not decode to a key for the ${scheme.name} scheme (expected e.g. whsec_<base64>)`);
   const toleranceMs = options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : toMillis(options.tolerance, "tolerance");
