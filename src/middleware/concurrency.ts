@@ -4,7 +4,7 @@ import { memoryStore } from "../stores/memory.js";
 import type { Permit, Store } from "../stores/types.js";
 import type { ApiRequest, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
-import { checkClock, checkStore } from "./rate-limit/injected.js";
+import { checkClock, checkStore } from "../util/injected.js";
 import { markUnsent } from "./timeout.js";
 
 export interface ConcurrencyOptions {

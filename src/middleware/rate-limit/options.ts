@@ -3,7 +3,7 @@ import { ConfigError } from "../../errors.js";
 import type { RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
-import { checkClock, checkStore } from "./injected.js";
+import { checkClock, checkStore } from "../../util/injected.js";
 
 export interface RateLimitRule {
   /** Requests allowed per `per`. */

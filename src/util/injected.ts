@@ -1,4 +1,4 @@
-import { ConfigError } from "../../errors.js";
+import { ConfigError } from "../errors.js";
 
 function hasMethods(value: unknown, methods: ReadonlyArray<string>): boolean {
   if (typeof value !== "object" || value === null) return false;
