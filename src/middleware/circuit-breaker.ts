@@ -48,7 +48,6 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   const key = options.key ?? "origin";
   const keyOf = typeof key === "function" ? key : key === "route" ? (req: ApiRequest) => `${req.origin} ${req.route}` : (req: ApiRequest) => req.origin;
   const cache = new Map<string, Cached>();
-  // A store that cannot give a probe slot back leaves it held until halfOpenAfter frees it.
 
   /** Takes the store's answer as this process's copy, announcing a state change. */
   function update(k: string, snap: BreakerSnapshot): Cached {
@@ -86,7 +85,11 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     }
   }
 
-  /** A request with no outcome (`isLocalError`): nothing is recorded, and a probe frees its slot for the next request. */
+  /**
+   * A request with no outcome (`isLocalError`): nothing is recorded, and a
+   * probe frees its slot for the next request (with a store that cannot give
+   * it back, the slot frees itself after halfOpenAfter).
+   */
   async function release(k: string, probe: boolean): Promise<void> {
     if (!probe || store.breakerRelease === undefined) return;
     try {
