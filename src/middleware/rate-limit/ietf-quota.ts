@@ -57,9 +57,8 @@ function policyOf(m: Member): QuotaPolicy | undefined {
   };
 }
 
-/** `"default";r=0;t=30, "daily";r=50` (draft 8+) or `limit=100, remaining=0, reset=30` (draft 7). */
-function limitsOf(members: Member[], headers: ResponseHeaders, now: number): ServiceLimit[] {
-  const at = (t: number | undefined) => (t === undefined ? undefined : now + resetIn(t, headers, now));
+/** `"default";r=0;t=30, "daily";r=50` (draft 8+) or `limit=100, remaining=0, reset=30` (draft 7). `at` turns a reset value into a time. */
+function limitsOf(members: Member[], at: (reset: number | undefined) => number | undefined): ServiceLimit[] {
   const dictionary = members.filter((m) => m.key !== undefined);
   if (dictionary.length > 0) {
     const get = (k: string) => int(dictionary.find((m) => m.key === k)?.item);
@@ -84,11 +83,11 @@ export function readIetfFields(headers: ResponseHeaders, now: number): IetfField
   const remaining = number(first(headers, "ratelimit-remaining"));
   if (policyField === undefined && limitField === undefined && remaining === undefined) return NONE;
   const policies = policyField === undefined ? undefined : parseMembers(policyField).flatMap((m) => policyOf(m) ?? []);
-  const limits = limitField === undefined ? [] : limitsOf(parseMembers(limitField), headers, now);
+  const at = (reset: number | undefined) => (reset === undefined ? undefined : now + resetIn(reset, headers, now));
+  const limits = limitField === undefined ? [] : limitsOf(parseMembers(limitField), at);
   if (remaining !== undefined) {
-    const reset = number(first(headers, "ratelimit-reset"));
     const limit = parseMembers(first(headers, "ratelimit-limit") ?? "")[0]?.item;
-    limits.push({ policy: undefined, limit: int(limit), remaining, resetAt: reset === undefined ? undefined : now + resetIn(reset, headers, now) });
+    limits.push({ policy: undefined, limit: int(limit), remaining, resetAt: at(number(first(headers, "ratelimit-reset"))) });
   }
   return { policies, limits: limitField === undefined && remaining === undefined ? undefined : limits };
 }
