@@ -1,9 +1,20 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { runDemo } from "./demo.js";
+import { registerDemo } from "./commands/demo.js";
+import { exitCodeFor } from "./exit.js";
+import { packageVersion } from "./version.js";
 
-const program = new Command("ballast").description("Production integrations with third-party APIs").version("0.1.0");
+const program = new Command("ballast")
+  .description("Production integrations with third-party APIs")
+  .version(packageVersion(), "-V, --version", "print the version")
+  .helpOption("-h, --help", "show help for a command")
+  .showHelpAfterError("(add --help for usage)")
+  .exitOverride();
 
-program.command("demo").description("run the demo: a ballast client against the embedded API simulator, with faults injected").action(runDemo);
+registerDemo(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error, (line) => process.stderr.write(`${line}\n`));
+}

@@ -4,11 +4,12 @@
  * ballast client that gets every call right anyway. `ballast demo`, or
  * `npm run demo` from a checkout.
  */
-import { createClient } from "../client/create-client.js";
-import { isHttpError } from "../errors.js";
-import { bearer } from "../middleware/auth.js";
-import { cursor } from "../pagination/cursor.js";
-import { createApiSimulator } from "../testing/index.js";
+import type { Command } from "commander";
+import { createClient } from "../../client/create-client.js";
+import { isHttpError } from "../../errors.js";
+import { bearer } from "../../middleware/auth.js";
+import { cursor } from "../../pagination/cursor.js";
+import { createApiSimulator } from "../../testing/index.js";
 
 export async function runDemo(): Promise<void> {
   const sim = await createApiSimulator();
@@ -91,4 +92,11 @@ export async function runDemo(): Promise<void> {
   await client.close();
   await sim.close();
   console.log("\ndone.");
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command("demo")
+    .description("run the demo: a ballast client against the embedded API simulator, with faults injected")
+    .action(() => runDemo());
 }
