@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
 import { rateAcquireScript } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
@@ -13,25 +13,60 @@ const MAX_RESERVE_MS = 365 * 86_400_000;
 export type { Store } from "./types.js";
 
 export interface RedisStoreOptions {
-  /** Prepended to every key (default `"ballast:"`). */
+  /**
+   * Prepended to every key (default `"ballast:"`). Each key is
+   * `<prefix><kind>:{<key>}`: the braces are a Redis Cluster hash tag, so
+   * every key a script touches for one logical key lives in one slot.
+   */
   prefix?: string;
 }
 
+/** What `redisStore` takes: one ioredis client (`new Redis(url)`) or a cluster client (`new Redis.Cluster(nodes)`). */
+export type RedisConnection = Redis | Cluster;
+
 type Arg = string | number;
 /**
- * Runs a Lua script by EVALSHA (one round trip); loads it on NOSCRIPT (a new
- * or flushed server) and tries again. `read` turns the reply into the result
- * in the same step (one promise per call, not two). The client passed in is
- * not modified.
+ * Runs a Lua script by EVALSHA (one round trip); on NOSCRIPT (a new or flushed
+ * server, or a cluster node that never ran it, such as a replica just
+ * promoted) sends it once by EVAL, which runs it and caches it on the node
+ * that owns the keys. `read` turns the reply into the result in the same step
+ * (one promise per call, not two). The client passed in is not modified.
  */
-function script<T = unknown>(redis: Redis, source: string, read: (reply: unknown) => T = (r) => r as T): (numKeys: number, ...args: Arg[]) => Promise<T> {
+function script<T = unknown>(
+  redis: RedisConnection,
+  source: string,
+  read: (reply: unknown) => T = (r) => r as T,
+): (numKeys: number, ...args: Arg[]) => Promise<T> {
   const sha = createHash("sha1").update(source).digest("hex");
   return (numKeys, ...args) =>
     redis.evalsha(sha, numKeys, ...args).then(read, async (err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      await redis.script("LOAD", source);
-      return read(await redis.evalsha(sha, numKeys, ...args));
+      return read(await redis.eval(source, numKeys, ...args));
     });
+}
+
+/**
+ * `{key}`: Redis Cluster hashes only the text between the first `{` and the
+ * next `}`, so every kind of one key (a lock's value and its fence, taken in
+ * one script) lands in one slot. An empty tag would hash the whole name, so a
+ * key that would make one (empty, or starting with `}`) gets a `~` first.
+ */
+function hashTag(key: string): string {
+  return key === "" || key.charCodeAt(0) === 125 ? `{~${key}}` : `{${key}}`;
+}
+
+/**
+ * A prefix may hold a complete hash tag (`"{app}:"`, every key in one slot)
+ * but not a lone brace, which would make Redis hash a different part of each
+ * key and split a script's keys across slots.
+ */
+function checkPrefix(prefix: unknown): string {
+  if (typeof prefix !== "string") throw new ConfigError("redisStore.prefix", "must be a string");
+  const open = prefix.indexOf("{");
+  if ((open >= 0 && prefix.indexOf("}", open + 1) < 0) || (open < 0 && prefix.includes("}"))) {
+    throw new ConfigError("redisStore.prefix", "may hold a complete hash tag such as {app} but not a lone brace");
+  }
+  return prefix;
 }
 
 /** The acquire script answers a bare number (the remaining count) in the common case: granted now, not paused. */
@@ -78,13 +113,17 @@ function toSnapshot(reply: unknown): BreakerSnapshot & { allowed: boolean } {
  * timed by the Redis server's clock. The connection belongs to the caller:
  * `close()` does not quit it.
  */
-export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store {
+export function redisStore(redis: RedisConnection, options: RedisStoreOptions = {}): Store {
   if (redis === null || typeof redis !== "object" || typeof (redis as Partial<Redis>).evalsha !== "function") {
-    throw new ConfigError("redisStore.redis", "must be an ioredis client (new Redis(url))");
+    throw new ConfigError("redisStore.redis", "must be an ioredis client (new Redis(url)) or cluster client (new Redis.Cluster(nodes))");
   }
-  const prefix = options.prefix ?? "ballast:";
-  if (typeof prefix !== "string") throw new ConfigError("redisStore.prefix", "must be a string");
-  const kv = (key: string) => `${prefix}kv:${key}`;
+  const prefix = checkPrefix(options.prefix ?? "ballast:");
+  const at = (kind: string) => (key: string) => `${prefix}${kind}:${hashTag(key)}`;
+  const kv = at("kv");
+  const fenceKey = at("fence");
+  const rl = at("rl");
+  const cb = at("cb");
+  const sem = at("sem");
 
   const ratePause = script(redis, RATE_PAUSE);
   const breaker = script(redis, BREAKER);
@@ -136,44 +175,44 @@ export function redisStore(redis: Redis, options: RedisStoreOptions = {}): Store
     },
     async acquireLock(key, ttlMs) {
       const token = randomUUID();
-      const fence = (await lockAcquire(2, kv(key), `${prefix}fence:${key}`, token, Math.max(1, Math.ceil(ttlMs)))) as number;
+      const fence = (await lockAcquire(2, kv(key), fenceKey(key), token, Math.max(1, Math.ceil(ttlMs)))) as number;
       return fence === 0 ? undefined : lockHandle(key, token, fence);
     },
 
     acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): Promise<RateDecision> {
       const reserve = maxReserveMs < MAX_RESERVE_MS ? Math.floor(maxReserveMs * US) : MAX_RESERVE_MS * US;
-      return rateAcquire(rules)(1, `${prefix}rl:${key}`, reserve);
+      return rateAcquire(rules)(1, rl(key), reserve);
     },
     async pauseRate(key, ms) {
-      await ratePause(1, `${prefix}rl:${key}`, Math.ceil(ms * US));
+      await ratePause(1, rl(key), Math.ceil(ms * US));
     },
 
     async breakerState(key, config) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("state", config)));
+      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("state", config)));
       return snap;
     },
     async breakerRecord(key, config, outcome) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("record", config, outcome.success, outcome.probe)));
+      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("record", config, outcome.success, outcome.probe)));
       return snap;
     },
     async breakerProbe(key, config) {
-      return toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("probe", config)));
+      return toSnapshot(await breaker(1, cb(key), ...breakerArgs("probe", config)));
     },
     async breakerRelease(key, config) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, `${prefix}cb:${key}`, ...breakerArgs("release", config)));
+      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("release", config)));
       return snap;
     },
 
     async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {
       const id = randomUUID();
-      const ok = await permitAcquire(1, `${prefix}sem:${key}`, limit, Math.ceil(leaseMs * US), id);
+      const ok = await permitAcquire(1, sem(key), limit, Math.ceil(leaseMs * US), id);
       return ok === 1 ? { key, id } : undefined;
     },
     async renewPermit(permit, leaseMs) {
-      return (await permitRenew(1, `${prefix}sem:${permit.key}`, Math.ceil(leaseMs * US), permit.id)) === 1;
+      return (await permitRenew(1, sem(permit.key), Math.ceil(leaseMs * US), permit.id)) === 1;
     },
     async releasePermit(permit) {
-      await redis.zrem(`${prefix}sem:${permit.key}`, permit.id);
+      await redis.zrem(sem(permit.key), permit.id);
     },
 
     async close() {},

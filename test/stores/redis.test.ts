@@ -26,8 +26,8 @@ describeRedis("redisStore", () => {
     await store.set("visible", "1");
     await store.acquireRate("rl", [{ id: "a", interval: 1000, tolerance: 0 }], 0);
     const keys = await redis.keys(`${prefix}*`);
-    expect(keys).toEqual(expect.arrayContaining([`${prefix}kv:visible`, `${prefix}rl:rl`]));
-    expect(await redis.exists("kv:visible")).toBe(0);
+    expect(keys).toEqual(expect.arrayContaining([`${prefix}kv:{visible}`, `${prefix}rl:{rl}`]));
+    expect(await redis.exists("kv:{visible}")).toBe(0);
   });
 
   it("loads its scripts again after SCRIPT FLUSH", async () => {
@@ -64,9 +64,9 @@ describeRedis("redisStore", () => {
     it("is one string: the pause first, then each rule's TAT in the order of the rules", async () => {
       const store = redisStore(redis, { prefix });
       await store.acquireRate("layout", [a, b], 0);
-      expect(await redis.get(`${prefix}rl:layout`)).toMatch(/^p=0;10\/1000\/1=\d{16};20\/1000\/1=\d{16}$/);
+      expect(await redis.get(`${prefix}rl:{layout}`)).toMatch(/^p=0;10\/1000\/1=\d{16};20\/1000\/1=\d{16}$/);
       await store.pauseRate("layout", 5000);
-      expect(await redis.get(`${prefix}rl:layout`)).toMatch(/^p=\d{16};10\/1000\/1=\d{16};20\/1000\/1=\d{16}$/);
+      expect(await redis.get(`${prefix}rl:{layout}`)).toMatch(/^p=\d{16};10\/1000\/1=\d{16};20\/1000\/1=\d{16}$/);
       const d = await store.acquireRate("layout", [a, b], 0);
       expect(d.granted).toBe(false);
       expect(d.pausedFor).toBeGreaterThan(4000);
@@ -78,14 +78,14 @@ describeRedis("redisStore", () => {
       expect((await store.acquireRate("shared", [b], 0)).granted).toBe(true);
       expect((await store.acquireRate("shared", [b], 0)).granted).toBe(false);
       expect((await store.acquireRate("shared", [a], 0)).granted).toBe(false);
-      expect(await redis.get(`${prefix}rl:shared`)).toMatch(/10\/1000\/1=\d+/);
+      expect(await redis.get(`${prefix}rl:{shared}`)).toMatch(/10\/1000\/1=\d+/);
     });
 
     it("reads a state written in another order or without a pause entry", async () => {
       const store = redisStore(redis, { prefix });
       const [sec, usec] = await redis.time();
       const now = Number(sec) * 1_000_000 + Number(usec);
-      await redis.set(`${prefix}rl:legacy`, `20/1000/1=${now + 2_000_000};10/1000/1=${now - 5}`, "PX", 10_000);
+      await redis.set(`${prefix}rl:{legacy}`, `20/1000/1=${now + 2_000_000};10/1000/1=${now - 5}`, "PX", 10_000);
       const d = await store.acquireRate("legacy", [a, b], 0);
       expect(d.granted).toBe(false);
       expect(d.wait).toBeGreaterThan(1900);

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../../errors.js";
 import type { EncryptionOptions } from "../encryption.js";
 import { type EncryptedTokenStore, encryptedTokenStore } from "./encrypted.js";
@@ -18,7 +18,7 @@ redis.call('HSET', KEYS[1], 'v', v + 1, 'c', ARGV[1])
 return 1`;
 
 /** The Redis backend alone (ciphertexts), for tests that inspect what is held at rest. */
-export function redisCiphertextBackend(redis: Redis, prefix = "ballast:oauth:tokens:"): CiphertextBackend {
+export function redisCiphertextBackend(redis: Redis | Cluster, prefix = "ballast:oauth:tokens:"): CiphertextBackend {
   return {
     kind: "redis",
     async get(id) {
@@ -33,13 +33,18 @@ export function redisCiphertextBackend(redis: Redis, prefix = "ballast:oauth:tok
       await redis.del(prefix + id);
     },
     async ids() {
+      // SCAN walks one server: on a cluster, walk every master.
+      const servers: Redis[] = "nodes" in redis && typeof redis.nodes === "function" ? redis.nodes("master") : [redis as Redis];
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
       const out: string[] = [];
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`, "COUNT", 200);
-        cursor = next;
-        for (const k of keys) out.push(k.slice(prefix.length));
-      } while (cursor !== "0");
+      for (const server of servers) {
+        let cursor = "0";
+        do {
+          const [next, keys] = await server.scan(cursor, "MATCH", pattern, "COUNT", 200);
+          cursor = next;
+          for (const k of keys) out.push(k.slice(prefix.length));
+        } while (cursor !== "0");
+      }
       return out;
     },
     // The client was passed in: the caller closes it.
@@ -48,9 +53,9 @@ export function redisCiphertextBackend(redis: Redis, prefix = "ballast:oauth:tok
 }
 
 /** Tokens in Redis (shared by every process), encrypted at rest. */
-export function redisTokenStore(redis: Redis, options: RedisTokenStoreOptions): EncryptedTokenStore {
+export function redisTokenStore(redis: Redis | Cluster, options: RedisTokenStoreOptions): EncryptedTokenStore {
   if (redis === null || typeof redis !== "object" || typeof (redis as { eval?: unknown }).eval !== "function") {
-    throw new ConfigError("redisTokenStore(redis)", "must be an ioredis client");
+    throw new ConfigError("redisTokenStore(redis)", "must be an ioredis client or cluster client");
   }
   return encryptedTokenStore(redisCiphertextBackend(redis, options?.prefix), options?.encryption, "redisTokenStore.encryption");
 }
