@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { isHttpError, isNetworkError, isParseError } from "../../src/errors.js";
+import { apiKey } from "../../src/middleware/auth.js";
+import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { addSecretParams, redactUrl } from "../../src/util/redact.js";
+import { captureLogger, expectNoSecret } from "../support/secrets.js";
+
+let sim: ApiSimulator;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+  sim.route("GET", "/fail", { status: 500, json: { error: "boom" } });
+  sim.route("GET", "/garbage", { headers: { "content-type": "application/json" }, body: "sk_live_99" });
+});
+afterAll(() => sim.close());
+
+async function failure(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("an API key sent in the query string never shows in errors or logs", () => {
+  for (const param of ["api_token", "private_token", "hapikey", "auth_token", "user_ref"]) {
+    it(`apiKey({ query: "${param}" }): HttpError and the logger's lines are redacted`, async () => {
+      const secret = `sekret-${param}-0123456789`;
+      const log = captureLogger();
+      const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: param, value: secret }), retry: false, logger: log.logger });
+      const err = await failure(() => c.get("/fail"));
+      expect(isHttpError(err)).toBe(true);
+      expectNoSecret(err, secret, { log: log.text() });
+      expect((err as Error).message).toContain(`${param}=[REDACTED]`);
+      await c.close();
+    });
+  }
+
+  it("a NetworkError (connection refused) is redacted too", async () => {
+    const secret = "net-secret-abcdef";
+    const gone = await createApiSimulator();
+    const url = gone.url;
+    await gone.close();
+    const log = captureLogger();
+    const c = createClient({ baseUrl: url, auth: apiKey({ query: "weird_name", value: secret }), retry: false, logger: log.logger });
+    const err = await failure(() => c.get("/x"));
+    expect(isNetworkError(err)).toBe(true);
+    expectNoSecret(err, secret, { log: log.text() });
+    await c.close();
+  });
+
+  it("a key function's value is redacted as well", async () => {
+    const secret = "fn-secret-abcdef";
+    const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: "zz_cred", value: async () => secret }), retry: false });
+    expectNoSecret(await failure(() => c.get("/fail")), secret);
+    await c.close();
+  });
+
+  it("ParseError does not quote the body in its message (V8's JSON.parse message does)", async () => {
+    const c = createClient({ baseUrl: sim.url, retry: false });
+    const err = await failure(() => c.get("/garbage"));
+    expect(isParseError(err)).toBe(true);
+    expect((err as Error).message).not.toContain("sk_live");
+    expect((err as Error).stack).not.toContain("sk_live");
+    await c.close();
+  });
+});
+
+describe("built-in secret query parameter names", () => {
+  const names = [
+    "api_token",
+    "private_token",
+    "hapikey",
+    "auth_token",
+    "X-Amz-Signature",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "oauth_token",
+    "oauth_signature",
+    "sig",
+    "se",
+    "sv",
+    "x-goog-signature",
+    "x-goog-credential",
+    "client_assertion",
+    "subject_token",
+    "actor_token",
+    "session_id",
+    "sessionid",
+    "access_key",
+    "secret_key",
+    "apikey",
+    "api-key",
+  ];
+  for (const name of names) {
+    it(`${name} is redacted`, () => {
+      expect(redactUrl(`https://h.example/p?${encodeURIComponent(name)}=SECRETVALUE&page=2`)).toBe(
+        `https://h.example/p?${encodeURIComponent(name)}=[REDACTED]&page=2`,
+      );
+    });
+  }
+
+  it("pagination cursors stay readable", () => {
+    for (const name of ["page_token", "pageToken", "next_page_token", "cursor", "starting_after"]) {
+      expect(redactUrl(`/p?${name}=abc`)).toBe(`/p?${name}=abc`);
+    }
+  });
+
+  it("users add their own names, case-insensitively", () => {
+    expect(redactUrl("/p?Shop_Credential_X=abc")).toBe("/p?Shop_Credential_X=abc");
+    addSecretParams("shop_credential_x");
+    expect(redactUrl("/p?Shop_Credential_X=abc")).toBe("/p?Shop_Credential_X=[REDACTED]");
+  });
+});
+
+describe("HttpError body and headers are redacted when printed", () => {
+  it("echoed credentials in a JSON error body do not show in toJSON or inspect; err.body stays whole for code", async () => {
+    sim.route("POST", "/echo", {
+      status: 400,
+      headers: { "x-echo-authorization": "Bearer echoed-tok-999" },
+      json: { error: "bad", access_token: "echoed-tok-123", nested: { password: "pw-echo-456", authorization: "Bearer echoed-tok-789" } },
+    });
+    const c = createClient({ baseUrl: sim.url, retry: false });
+    const err = await failure(() => c.post("/echo", { json: {} }));
+    expect(isHttpError(err)).toBe(true);
+    for (const s of ["echoed-tok-123", "pw-echo-456", "echoed-tok-789", "echoed-tok-999"]) expectNoSecret(err, s);
+    expect((err as { body: { access_token: string } }).body.access_token).toBe("echoed-tok-123");
+    await c.close();
+  });
+
+  it("a text error body gets the excerpt's redaction", async () => {
+    sim.route("POST", "/echo-text", { status: 400, headers: { "content-type": "text/plain" }, body: "error: access_token=echoed-text-tok&password=pw-text-1" });
+    const c = createClient({ baseUrl: sim.url, retry: false });
+    const err = await failure(() => c.post("/echo-text", { json: {} }));
+    for (const s of ["echoed-text-tok", "pw-text-1"]) expectNoSecret(err, s);
+    await c.close();
+  });
+});
