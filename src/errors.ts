@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import type { ApiRequest, ResponseHeaders } from "./types.js";
-import { redactHeaders, redactUrl } from "./util/redact.js";
+import { redactFields, redactHeaders, redactText, redactUrl } from "./util/redact.js";
 
 /** The method and redacted URL of the request an error belongs to. */
 export interface ErrorRequest {
@@ -109,6 +109,17 @@ export class HttpError extends ApiError {
     this.retryAt = init.retryAt;
     this.requestId = init.requestId;
     this.problem = init.problem;
+  }
+
+  /** `body` stays whole for code; printed (JSON, `util.inspect`) its secret-looking fields are redacted. */
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    for (const k of Object.keys(out)) {
+      const v = out[k];
+      if (k === "body" && typeof v === "string") out[k] = redactText(v);
+      else if (k !== "request" && typeof v === "object") out[k] = redactFields(v);
+    }
+    return out;
   }
 }
 

@@ -89,4 +89,4 @@ export type {
   Transport,
 } from "./types.js";
 export type { Duration } from "./util/duration.js";
-export { redactHeaders, redactUrl } from "./util/redact.js";
+export { addSecretParams, redactHeaders, redactUrl } from "./util/redact.js";

@@ -1,15 +1,13 @@
 import { describeRequest, ParseError } from "../errors.js";
 import type { ApiResponse } from "../types.js";
-import { redactFields } from "../util/redact.js";
+import { redactFields, redactText } from "../util/redact.js";
 
 export type ResponseType = "auto" | "json" | "text" | "bytes" | "stream";
-
-const SECRET_IN_TEXT = /("?(?:access_token|refresh_token|id_token|client_secret|password|secret|api_key|apikey|token)"?\s*[:=]\s*"?)[^"&,\s}]+/gi;
 
 /** A short excerpt of a body for error messages, with secret-looking values replaced. */
 export function excerpt(text: string, max = 200): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(SECRET_IN_TEXT, "$1[REDACTED]");
+  return redactText(cut);
 }
 
 /** The same, for a value that was already parsed. */
@@ -37,6 +35,14 @@ function isTextType(ct: string | undefined): boolean {
   return ct !== undefined && (ct.startsWith("text/") || ct.includes("xml") || ct.includes("x-www-form-urlencoded"));
 }
 
+/** Where `JSON.parse` failed, without the body text V8 quotes in its message. */
+export function jsonSyntaxProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : "";
+  if (/end of JSON input/i.test(message)) return "unexpected end of input";
+  const at = /position \d+/.exec(message);
+  return at ? `syntax error at ${at[0]}` : "syntax error";
+}
+
 /** Parses JSON, or fails with a `ParseError` carrying a short redacted excerpt. */
 export function parseJson(buf: Buffer, res: ApiResponse): unknown {
   if (buf.length === 0) return undefined;
@@ -44,12 +50,11 @@ export function parseJson(buf: Buffer, res: ApiResponse): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ParseError(`response body is not valid JSON (${(err as Error).message})`, {
+    throw new ParseError(`response body is not valid JSON (${jsonSyntaxProblem(err)})`, {
       status: res.status,
       contentType: contentTypeOf(res),
       excerpt: excerpt(text),
       request: describeRequest(res.request),
-      cause: err,
     });
   }
 }

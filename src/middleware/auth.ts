@@ -2,6 +2,7 @@ import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
 import { markCredential } from "../util/fingerprint.js";
+import { addSecretParams } from "../util/redact.js";
 
 /** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
 export type Secret = string | (() => string | Promise<string>);
@@ -50,6 +51,7 @@ export function apiKey(options: ApiKeyOptions): Middleware {
     return typeof options.value === "string" ? markCredential(m, options.value) : m;
   }
   if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
+  addSecretParams(query);
   const param = encodeURIComponent(query);
   const m = trusted(async function apiKeyAuth(req, next) {
     const v = await resolve(options.value);

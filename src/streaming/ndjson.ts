@@ -1,4 +1,4 @@
-import { excerpt } from "../client/parse.js";
+import { excerpt, jsonSyntaxProblem } from "../client/parse.js";
 import { ConfigError, ParseError } from "../errors.js";
 
 export interface NdjsonOptions {
@@ -24,11 +24,10 @@ export async function* ndjson<T = unknown>(source: AsyncIterable<Uint8Array | st
     try {
       return JSON.parse(line) as T;
     } catch (err) {
-      throw new ParseError(`line ${lineNo} of the NDJSON stream is not valid JSON`, {
+      throw new ParseError(`line ${lineNo} of the NDJSON stream is not valid JSON (${jsonSyntaxProblem(err)})`, {
         status: 200,
         contentType: "application/x-ndjson",
         excerpt: excerpt(line),
-        cause: err,
       });
     }
   };

@@ -1,20 +1,54 @@
 /** Placeholder written wherever a secret was. */
 export const REDACTED = "[REDACTED]";
 
-/** Query parameters that carry credentials in common APIs. Matched case-insensitively. */
-const SECRET_PARAM =
-  /^(?:api[-_]?key|key|token|access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|secret|password|passwd|pwd|sig|signature|auth|authorization|code|code[-_]?verifier|session|jwt|assertion)$/i;
+/**
+ * Query parameter (and body field) names that carry credentials in real APIs,
+ * matched case-insensitively: exact short names (`key`, `sig`, Azure SAS `se`/`sv`,
+ * OAuth `code`, `session_id`, HubSpot `hapikey`, ...) and any name containing a
+ * credential word (`api_token`, `oauth_signature`, `X-Amz-Security-Token`,
+ * `x-goog-credential`, `client_assertion`, `subject_token`, ...).
+ */
+const SECRET_PARAM_EXACT = /^(?:key|sig|se|sv|code|auth|session|session[-_]?id|jwt|pwd|hapikey)$/i;
+const SECRET_PARAM_PART = /token|secret|passw(?:or)?d|signature|credential|authorization|api[-_]?key|access[-_]?key|private[-_]?key|assertion|code[-_]?verifier/i;
+/** Names that contain a credential word but are not secrets: pagination cursors and token counts. */
+const NOT_SECRET_PARAM = /^(?:(?:next[-_]?)?page[-_]?token|next[-_]?token|continuation[-_]?token|sync[-_]?token|(?:max|total|prompt|completion|input|output)[-_]?tokens|token[-_]?type)$/i;
+
+/** Names added with `addSecretParams` (lower case), redacted everywhere ballast prints a URL or a body. */
+const addedSecretParams = new Set<string>();
 
 /** Header names whose values are secrets. */
 const SECRET_HEADER =
-  /^(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-csrf-token|x-xsrf-token)$|secret|token|password|signature|api[-_]?key/i;
+  /^(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|x-csrf-token|x-xsrf-token)$|secret|token|password|signature|credential|authorization|api[-_]?key/i;
 
 export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER.test(name);
 }
 
 export function isSecretParam(name: string, extra?: ReadonlySet<string>): boolean {
-  return SECRET_PARAM.test(name) || (extra?.has(name.toLowerCase()) ?? false);
+  if (addedSecretParams.size > 0 || extra !== undefined) {
+    const lower = name.toLowerCase();
+    if (addedSecretParams.has(lower) || extra?.has(lower)) return true;
+  }
+  return SECRET_PARAM_EXACT.test(name) || (SECRET_PARAM_PART.test(name) && !NOT_SECRET_PARAM.test(name));
+}
+
+/**
+ * Adds query parameter / body field names to redact in every URL, error and log
+ * line ballast writes, process-wide (`apiKey({ query })` adds its own name).
+ * Names are matched case-insensitively; the list only grows.
+ */
+export function addSecretParams(...names: string[]): void {
+  for (const n of names) {
+    if (typeof n === "string" && n !== "") addedSecretParams.add(n.toLowerCase());
+  }
+}
+
+const SECRET_IN_TEXT =
+  /([\w.-]*(?:token|secret|passw(?:or)?d|api[-_]?key|apikey|authorization|signature|credential|assertion)"?\s*[:=]\s*"?)(?:(?:Bearer|Basic|Token|Digest)\s+)?[^"&,\s}]+/gi;
+
+/** `text` with the values of secret-looking `name=value` / `"name": "value"` pairs replaced. */
+export function redactText(text: string): string {
+  return text.replace(SECRET_IN_TEXT, `$1${REDACTED}`);
 }
 
 /**

@@ -108,9 +108,9 @@ describe("built-in secret query parameter names", () => {
   });
 
   it("users add their own names, case-insensitively", () => {
-    expect(redactUrl("/p?Shop_Credential_X=abc")).toBe("/p?Shop_Credential_X=abc");
-    addSecretParams("shop_credential_x");
-    expect(redactUrl("/p?Shop_Credential_X=abc")).toBe("/p?Shop_Credential_X=[REDACTED]");
+    expect(redactUrl("/p?Shop_Ref_X=abc")).toBe("/p?Shop_Ref_X=abc");
+    addSecretParams("shop_ref_x");
+    expect(redactUrl("/p?Shop_Ref_X=abc")).toBe("/p?Shop_Ref_X=[REDACTED]");
   });
 });
 
