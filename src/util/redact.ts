@@ -9,9 +9,11 @@ export const REDACTED = "[REDACTED]";
  * `x-goog-credential`, `client_assertion`, `subject_token`, ...).
  */
 const SECRET_PARAM_EXACT = /^(?:key|sig|se|sv|code|auth|session|session[-_]?id|jwt|pwd|hapikey)$/i;
-const SECRET_PARAM_PART = /token|secret|passw(?:or)?d|signature|credential|authorization|api[-_]?key|access[-_]?key|private[-_]?key|assertion|code[-_]?verifier/i;
+const SECRET_PARAM_PART =
+  /token|secret|passw(?:or)?d|signature|credential|authorization|api[-_]?key|access[-_]?key|private[-_]?key|assertion|code[-_]?verifier/i;
 /** Names that contain a credential word but are not secrets: pagination cursors and token counts. */
-const NOT_SECRET_PARAM = /^(?:(?:next[-_]?)?page[-_]?token|next[-_]?token|continuation[-_]?token|sync[-_]?token|(?:max|total|prompt|completion|input|output)[-_]?tokens|token[-_]?type)$/i;
+const NOT_SECRET_PARAM =
+  /^(?:(?:next[-_]?)?page[-_]?token|next[-_]?token|continuation[-_]?token|sync[-_]?token|(?:max|total|prompt|completion|input|output)[-_]?tokens|token[-_]?type)$/i;
 
 /** Names added with `addSecretParams` (lower case), redacted everywhere ballast prints a URL or a body. */
 const addedSecretParams = new Set<string>();
