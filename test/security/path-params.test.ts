@@ -1,0 +1,78 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import fc from "fast-check";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { isConfigError } from "../../src/errors.js";
+
+/** A server that resolves dot segments the way WHATWG URL parsers (Hono, Next.js, undici) do, and records what it routed. */
+let server: http.Server;
+let baseUrl: string;
+const routed: string[] = [];
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://origin.invalid").pathname;
+    routed.push(path);
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ path }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  routed.length = 0;
+});
+
+async function outcome(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (e) {
+    return e;
+  }
+}
+
+describe("path params cannot move a request outside its template", () => {
+  for (const value of ["..", ".", ""]) {
+    it(`a param of ${JSON.stringify(value)} is a ConfigError and nothing is sent`, async () => {
+      const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+      const err = await outcome(() => c.get("/accounts/:id/charges", { params: { id: value } }));
+      expect(isConfigError(err)).toBe(true);
+      expect((err as { option: string }).option).toBe("params.id");
+      expect(routed).toEqual([]);
+      await c.close();
+    });
+  }
+
+  it("values that merely contain dots or slashes are encoded and stay inside their segment", async () => {
+    const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    for (const id of ["...", "../x", "a/../..", "%2e%2e", ".%2e", "..\\..", "..;"]) {
+      expect(await c.get("/accounts/:id/charges", { params: { id } })).toEqual({ path: `/v1/accounts/${encodeURIComponent(id)}/charges` });
+    }
+    await c.close();
+  });
+
+  it("property: whatever the values, the server routes inside the template's prefix with the template's segment count", async () => {
+    const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    const piece = fc.constantFrom(".", "..", "/", "\\", "%", "2e", "2E", "%2e", "?", "#", ";", "a", " ", "\u0000", "\u2024", "．");
+    const value = fc.oneof(
+      fc.array(piece, { maxLength: 6 }).map((xs) => xs.join("")),
+      fc.string({ maxLength: 8 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, value, async (a, b) => {
+        const result = await outcome(() => c.get("/accounts/:a/items/:b", { params: { a, b } }));
+        if (isConfigError(result)) {
+          expect([a, b].some((v) => v === "" || v === "." || v === "..")).toBe(true);
+          return;
+        }
+        const path = (result as { path: string }).path;
+        const segments = path.split("/");
+        expect(segments.length).toBe(5);
+        expect([segments[1], segments[2], segments[4]]).toEqual(["v1", "accounts", "items"]);
+      }),
+      { numRuns: 300 },
+    );
+    await c.close();
+  });
+});
