@@ -8,14 +8,19 @@ const PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
 /**
  * Fills `/users/:id` from `params`, URL-encoding each value. A placeholder
  * without a value is an error: a request to `/users/:id` literally is never what
- * anyone meant.
+ * anyone meant. So is a value of `""`, `.` or `..`, which would address another
+ * resource (`/accounts/../charges` is `/charges` to the server).
  */
 export function fillPath(template: string, params: PathParams | undefined): string {
   if (!template.includes(":")) return template;
   return template.replace(PARAM, (_, name: string) => {
     const value = params?.[name];
     if (value === undefined) throw new ConfigError(`params.${name}`, `is required by the path "${template}"`);
-    return encodeURIComponent(String(value));
+    const text = String(value);
+    // Encoding does not help: WHATWG URL parsers and nginx read "%2E%2E" as ".." too.
+    if (text === "" || text === "." || text === "..")
+      throw new ConfigError(`params.${name}`, `must not be ${JSON.stringify(text)}: it would move the request outside "${template}"`);
+    return encodeURIComponent(text);
   });
 }
 

@@ -68,7 +68,7 @@ describe("path params cannot move a request outside its template", () => {
         }
         const path = (result as { path: string }).path;
         const segments = path.split("/");
-        expect(segments.length).toBe(5);
+        expect(segments.length).toBe(6);
         expect([segments[1], segments[2], segments[4]]).toEqual(["v1", "accounts", "items"]);
       }),
       { numRuns: 300 },
