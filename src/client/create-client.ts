@@ -16,7 +16,7 @@ import type { Store } from "../stores/types.js";
 import { type StreamingMethods, streamingMethods } from "../streaming/client-methods.js";
 import { undiciTransport } from "../transport/undici.js";
 import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, Transport } from "../types.js";
-import { credentialOf } from "../util/fingerprint.js";
+import { credentialKeyOf, credentialOf } from "../util/fingerprint.js";
 import { encodeBody } from "./body.js";
 import { toHttpError } from "./http-error.js";
 import { type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
@@ -107,7 +107,7 @@ function toLoggingOptions(logger: Logger | LoggingOptions, clock: Clock): Loggin
  */
 function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Shared): { send: Next; policies: Record<string, Policy> } {
   const { clock, store } = shared;
-  const ctx = { clock, store, credential: credentialOf(options.auth) };
+  const ctx = { clock, store, credential: credentialOf(options.auth), credentialKey: credentialKeyOf(options.auth) };
   const steps: Middleware[] = [trusted(shared.stats.middleware)];
   const policies: Record<string, Policy> = {};
   const log = options.logger ? toLoggingOptions(options.logger, clock) : undefined;

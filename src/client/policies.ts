@@ -8,6 +8,7 @@ import type { Policy } from "../middleware/policy.js";
 import { type RateLimitOptions, rateLimit } from "../middleware/rate-limit.js";
 import type { Store } from "../stores/types.js";
 import type { ApiRequest } from "../types.js";
+import type { CredentialKey } from "../util/fingerprint.js";
 
 /** Client options that switch on shared-state policies. Each is off unless given. */
 export interface PolicyOptions {
@@ -29,6 +30,8 @@ export interface PolicyContext {
   clock: Clock;
   /** Fingerprint of the client's static credential (auth runs inside the limiter, so the limiter cannot see it). */
   credential: string | undefined;
+  /** How the cache tells the credential auth will send (see `CacheOptions.credential`). */
+  credentialKey?: CredentialKey | "unknown" | undefined;
 }
 
 type Named = [name: string, policy: Policy];
@@ -41,10 +44,10 @@ function object<T>(value: T | boolean | undefined, option: string): T | undefine
 }
 
 /** Policies that wrap the whole call, outside timeouts and retries: cache, then dedupe. */
-export function callPolicies(o: PolicyOptions, { clock }: PolicyContext): Named[] {
+export function callPolicies(o: PolicyOptions, { clock, credentialKey }: PolicyContext): Named[] {
   const out: Named[] = [];
   const c = object<CacheOptions>(o.cache, "cache");
-  if (c) out.push(["cache", cache({ clock, ...c })]);
+  if (c) out.push(["cache", cache({ clock, ...(credentialKey !== undefined && { credential: credentialKey }), ...c })]);
   const d = object<DedupeOptions>(o.dedupe, "dedupe");
   if (d) out.push(["dedupe", dedupe(d)]);
   return out;

@@ -1,7 +1,7 @@
 import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
-import { markCredential } from "../util/fingerprint.js";
+import { fingerprint, markCredential, markCredentialKey } from "../util/fingerprint.js";
 import { addSecretParams } from "../util/redact.js";
 
 /** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
@@ -16,6 +16,12 @@ function resolve(secret: Secret): string | Promise<string> {
   return typeof secret === "function" ? secret() : secret;
 }
 
+/** Marks `m` with its credential: a fingerprint of the string, or of what the function returns (asked once more per call, by the cache). */
+function markSecret<T extends object>(m: T, secret: Secret, shown: (value: string) => string = (v) => v): T {
+  if (typeof secret === "string") return markCredential(m, shown(secret));
+  return markCredentialKey(m, async () => fingerprint(shown(await secret())));
+}
+
 /** `Authorization: Bearer <token>`. */
 export function bearer(token: Secret): Middleware {
   checkSecret("bearer(token)", token);
@@ -28,10 +34,13 @@ export function bearer(token: Secret): Middleware {
       token,
     );
   }
-  return trusted(async function bearerAuth(req, next) {
-    const t = await resolve(token);
-    return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
-  });
+  return markSecret(
+    trusted(async function bearerAuth(req, next) {
+      const t = await resolve(token);
+      return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
+    }),
+    token,
+  );
 }
 
 export type ApiKeyOptions = { value: Secret; header: string; query?: never } | { value: Secret; query: string; header?: never };
@@ -48,7 +57,7 @@ export function apiKey(options: ApiKeyOptions): Middleware {
       const v = await resolve(options.value);
       return next({ ...req, headers: { ...req.headers, [name]: v } });
     });
-    return typeof options.value === "string" ? markCredential(m, options.value) : m;
+    return markSecret(m, options.value);
   }
   if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
   addSecretParams(query);
@@ -58,7 +67,7 @@ export function apiKey(options: ApiKeyOptions): Middleware {
     const sep = req.path.includes("?") ? "&" : "?";
     return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
   });
-  return typeof options.value === "string" ? markCredential(m, options.value) : m;
+  return markSecret(m, options.value);
 }
 
 export interface BasicOptions {
@@ -83,7 +92,11 @@ export function basic(options: BasicOptions): Middleware {
     );
   }
   const password = options.password;
-  return trusted(async function basicAuth(req, next) {
-    return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
-  });
+  return markSecret(
+    trusted(async function basicAuth(req, next) {
+      return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
+    }),
+    password,
+    encode,
+  );
 }

@@ -3,6 +3,8 @@ import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { type CredentialKey, fingerprint } from "../util/fingerprint.js";
+import { isSecretHeader } from "../util/redact.js";
 import { bodyFrom, bufferUpTo } from "./cache-body.js";
 import { type CacheStore, lruCacheStore } from "./cache-store.js";
 
@@ -26,10 +28,19 @@ export interface CacheOptions {
   /** How long a stale entry that has a validator (`ETag`, `Last-Modified`) is kept for revalidation (default `"1h"`). */
   keepStale?: Duration;
   /**
-   * Extra key material. Auth runs inside the cache, so the cache cannot see
-   * credentials: when one cache serves several accounts, return the account here.
+   * Extra key material, e.g. a tenant. Entries are already partitioned by
+   * credential (see `credential`); add here what else makes two responses differ.
    */
   partition?: (req: ApiRequest) => string;
+  /**
+   * Who a request is sent as, since auth runs inside the cache and the cache never
+   * sees it: a function returning a stable key for the credential (a fingerprint,
+   * never the secret), or `"unknown"` for an auth the cache cannot identify (then
+   * only `Cache-Control: public` responses are stored). `createClient` sets it
+   * from its `auth`. Credential headers on the request itself (`authorization`,
+   * `x-api-key`, cookies, ...) always partition.
+   */
+  credential?: CredentialKey | "unknown";
   /** Key prefix in the store (default `"ballast:cache:"`). */
   prefix?: string;
   clock?: Clock;
@@ -61,6 +72,23 @@ interface Entry {
   status: number;
   /** Body, base64. */
   body: string;
+  /** Only `public` entries may be served to a request with a credential. */
+  explicitlyPublic?: boolean;
+}
+
+/** RFC 9111 §3.5: a response to a request with credentials may be shared only when it says `public` and does not vary on them. */
+function explicitlyPublic(headers: ApiResponse["headers"]): boolean {
+  const cc = String(headers["cache-control"] ?? "").toLowerCase();
+  if (!/(?:^|,)\s*public\s*(?:,|$)/.test(cc)) return false;
+  const vary = String(headers.vary ?? "").toLowerCase();
+  return !/(?:^|,)\s*(?:\*|authorization|cookie)\s*(?:,|$)/.test(vary);
+}
+
+/** A fingerprint of the credential headers a request carries itself (per-call `authorization`, keys, cookies). */
+function headerCredential(headers: RequestHeaders): string {
+  let out = "";
+  for (const name in headers) if (isSecretHeader(name)) out += `${name}:${headers[name]}\n`;
+  return out === "" ? "" : fingerprint(out);
 }
 
 const SAFE = new Set(["GET", "HEAD"]);
@@ -126,7 +154,20 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
   const Policy = policyClass(clock);
   const counts = { hits: 0, revalidated: 0, misses: 0, stored: 0, invalidated: 0, storeErrors: 0 };
 
-  const keyOf = (req: ApiRequest, method: string) => `${prefix}${options.partition ? `${options.partition(req)}|` : ""}${method} ${req.origin}${req.path}`;
+  if (options.credential !== undefined && options.credential !== "unknown" && typeof options.credential !== "function")
+    throw new ConfigError("cache.credential", 'must be a function (req) => key or "unknown"');
+  const credential = options.credential;
+
+  /** `identity` "" is no credential; undefined is a credential the cache cannot identify. */
+  const keyOf = (req: ApiRequest, method: string, identity: string | undefined) =>
+    `${prefix}${options.partition ? `${options.partition(req)}|` : ""}${identity ? `@${identity}|` : ""}${method} ${req.origin}${req.path}`;
+
+  async function identify(req: ApiRequest): Promise<string | undefined> {
+    const own = headerCredential(req.headers);
+    if (credential === "unknown") return undefined;
+    const auth = credential === undefined ? "" : await credential(req);
+    return auth === "" ? own : own === "" ? auth : fingerprint(`${auth}\n${own}`);
+  }
 
   async function load(key: string): Promise<Entry | undefined> {
     try {
@@ -139,11 +180,16 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
   }
 
   /** `body` is the bytes, or (a string) the already base64-encoded body of an existing entry. */
-  async function save(key: string, policy: CachePolicy, status: number, body: Buffer | string): Promise<void> {
+  async function save(key: string, policy: CachePolicy, status: number, body: Buffer | string, isPublic: boolean): Promise<void> {
     const validators = policy.responseHeaders().etag !== undefined || policy.responseHeaders()["last-modified"] !== undefined;
     const ttl = Math.max(0, policy.timeToLive()) + (validators ? keepStale : 0);
     if (ttl <= 0) return;
-    const entry: Entry = { policy: withoutUnvariedHeaders(policy.toObject()), status, body: typeof body === "string" ? body : body.toString("base64") };
+    const entry: Entry = {
+      policy: withoutUnvariedHeaders(policy.toObject()),
+      status,
+      body: typeof body === "string" ? body : body.toString("base64"),
+      explicitlyPublic: isPublic,
+    };
     try {
       await store.set(key, JSON.stringify(entry), Math.ceil(ttl));
       counts.stored++;
@@ -158,20 +204,49 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     return { status: entry.status, headers, body, request: req, attempts: 0 };
   }
 
-  /** Stores `res` when the rules allow it, returning a response whose body the caller can still read. */
-  async function storeResponse(key: string, httpReq: CachePolicy.Request, res: ApiResponse): Promise<ApiResponse> {
+  /**
+   * Stores `res` when the rules allow it, returning a response whose body the caller can still read.
+   * A response to a credential goes under that credential's key unless it is explicitly public.
+   */
+  async function storeResponse(keys: Keys, httpReq: CachePolicy.Request, res: ApiResponse): Promise<ApiResponse> {
     const policy = new Policy(httpReq, { status: res.status, headers: res.headers }, { shared });
     if (!policy.storable() || policy.timeToLive() + keepStale <= 0) return res;
+    const isPublic = explicitlyPublic(res.headers);
+    const key = isPublic || keys.own === keys.everyone ? keys.everyone : keys.own;
+    if (key === undefined) return res;
     const length = Number(res.headers["content-length"]);
     if (Number.isFinite(length) && length > maxEntryBytes) return res;
     if (res.body === null) {
-      await save(key, policy, res.status, "");
+      await save(key, policy, res.status, "", isPublic);
       return res;
     }
     const buffered = await bufferUpTo(res.body, maxEntryBytes);
     if (!buffered.complete) return { ...res, body: buffered.body };
-    await save(key, policy, res.status, buffered.data);
+    await save(key, policy, res.status, buffered.data, isPublic);
     return { ...res, body: bodyFrom(buffered.data) };
+  }
+
+  /** Where a request's entries live: `everyone` (anonymous or explicitly public) and `own` (its credential's; undefined when unidentifiable). */
+  interface Keys {
+    everyone: string;
+    own: string | undefined;
+  }
+
+  async function keysOf(req: ApiRequest, method: string): Promise<Keys> {
+    const identity = await identify(req);
+    const everyone = keyOf(req, method, "");
+    return { everyone, own: identity === undefined ? undefined : identity === "" ? everyone : keyOf(req, method, identity) };
+  }
+
+  /** The entry for `keys`: the credential's own, else a shared one it may read. */
+  async function lookup(keys: Keys): Promise<{ key: string; entry: Entry } | undefined> {
+    if (keys.own !== undefined) {
+      const own = await load(keys.own);
+      if (own !== undefined) return { key: keys.own, entry: own };
+      if (keys.own === keys.everyone) return undefined;
+    }
+    const shared = await load(keys.everyone);
+    return shared?.explicitlyPublic ? { key: keys.everyone, entry: shared } : undefined;
   }
 
   const cacheMiddleware = async (req: ApiRequest, next: Next): Promise<ApiResponse> => {
@@ -179,7 +254,9 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
       const res = await next(req);
       if (UNSAFE.has(req.method) && res.status >= 200 && res.status < 400) {
         try {
-          await Promise.all([store.delete(keyOf(req, "GET")), store.delete(keyOf(req, "HEAD"))]);
+          const [get, head] = await Promise.all([keysOf(req, "GET"), keysOf(req, "HEAD")]);
+          const keys = new Set([get.everyone, get.own, head.everyone, head.own].filter((k) => k !== undefined));
+          await Promise.all([...keys].map((k) => store.delete(k)));
           counts.invalidated++;
         } catch {
           counts.storeErrors++;
@@ -190,13 +267,14 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     // A caller sending its own conditional headers manages validation itself.
     if (req.headers["if-none-match"] !== undefined || req.headers["if-modified-since"] !== undefined) return next(req);
 
-    const key = keyOf(req, req.method);
+    const keys = await keysOf(req, req.method);
     const httpReq: CachePolicy.Request = { url: req.path, method: req.method, headers: req.headers };
-    const entry = await load(key);
-    if (entry === undefined) {
+    const found = await lookup(keys);
+    if (found === undefined) {
       counts.misses++;
-      return storeResponse(key, httpReq, await next(req));
+      return storeResponse(keys, httpReq, await next(req));
     }
+    const { key, entry } = found;
     const policy = Policy.fromObject(entry.policy);
     if (policy.satisfiesWithoutRevalidation(httpReq)) {
       counts.hits++;
@@ -208,16 +286,16 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     if (!modified) {
       res.body?.resume();
       counts.revalidated++;
-      await save(key, updated, entry.status, entry.body);
+      await save(key, updated, entry.status, entry.body, entry.explicitlyPublic === true);
       return fromEntry(entry, updated, req, "REVALIDATED");
     }
     counts.misses++;
     if (res.status === 304) {
       // A 304 that does not match the stored validator cannot be used: ask again, unconditionally.
       res.body?.resume();
-      return storeResponse(key, httpReq, await next(req));
+      return storeResponse(keys, httpReq, await next(req));
     }
-    return storeResponse(key, httpReq, res);
+    return storeResponse(keys, httpReq, res);
   };
 
   return Object.assign(cacheMiddleware, {

@@ -5,6 +5,7 @@ import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
 import type { Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { fingerprint, markCredentialKey } from "../util/fingerprint.js";
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, type CallbackInput, type CallbackResult, finishAuthorization } from "./authorization-code.js";
 import { type DeviceAuthorization, type DeviceAuthorizationOptions, startDeviceAuthorization } from "./device.js";
 import { type ExtraParams, renewWith, requestJwtBearer, requestRevocation } from "./grants.js";
@@ -159,6 +160,8 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     lockTtl: options.lockTtl,
     onReauthorizationRequired: options.onReauthorizationRequired,
   });
+  /** Which provider registration this is: tokens and cache entries of two registrations never mix. */
+  const registration = `${options.issuer ?? options.endpoints?.issuer ?? options.endpoints?.token ?? ""}\n${options.clientId}`;
   const codeDeps = { protocol, pending, tokens, defaultScopes, defaultRedirectUri: options.redirectUri };
 
   const clientCredentials = (o: ClientCredentialsOptions = {}): Promise<TokenSet> => {
@@ -196,13 +199,15 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     },
     auth(connectionId) {
       if (typeof connectionId !== "string" || connectionId === "") throw new ConfigError("auth(connectionId)", "must be a non-empty string");
-      return tokenAuth((rejected, signal) => tokens.get(connectionId, { rejected, signal }));
+      const m = tokenAuth((rejected, signal) => tokens.get(connectionId, { rejected, signal }));
+      return markCredentialKey(m, () => `oauth:${fingerprint(`${registration}\n${connectionId}`)}`);
     },
     clientCredentialsAuth(o = {}) {
       const scopes = checkScopes(o.scopes, "clientCredentialsAuth.scopes") ?? defaultScopes;
       const id = clientCredentialsConnectionId(scopes);
       const seed = { grant: "client_credentials" as const, scopes };
-      return tokenAuth((rejected, signal) => tokens.get(id, { rejected, signal, renewMissing: seed }));
+      const m = tokenAuth((rejected, signal) => tokens.get(id, { rejected, signal, renewMissing: seed }));
+      return markCredentialKey(m, () => `oauth:${fingerprint(`${registration}\n${id}`)}`);
     },
   };
   return self;

@@ -5,6 +5,7 @@ import { CACHE_STATUS_HEADER, cache } from "../../src/middleware/cache.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
+import { fingerprint } from "../../src/util/fingerprint.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 import { type Origin, pipeline, request, startOrigin, text } from "./cache-fixtures.js";
 
@@ -198,7 +199,8 @@ describe("cache(): secrets", () => {
     const store = memoryStore();
     const { get } = setup({ store, prefix: "t:" });
     await get("/k", { "x-api-key": "sk_live_secret", accept: "text/plain" });
-    const raw = await store.get(`t:GET ${origin.origin}/k`);
+    // Entries of a request carrying a key header live under that key's fingerprint, never the key itself.
+    const raw = await store.get(`t:@${fingerprint("x-api-key:sk_live_secret\n")}|GET ${origin.origin}/k`);
     expect(raw).toBeDefined();
     expect(raw).not.toContain("sk_live_secret");
     expect(raw).toContain("text/plain");

@@ -41,7 +41,7 @@ function client(store: CacheStore, auth: Middleware, shared = true): Client {
 }
 
 function oauthFor() {
-  return oauth2({ endpoints: { token: `${sim.url}/token` }, clientId: "app", allowInsecureRequests: true, tokenStore: undefined });
+  return oauth2({ endpoints: { token: `${sim.url}/token` }, clientId: "app", allowInsecureRequests: true });
 }
 
 function credentialCases(): Array<[string, () => Promise<[Middleware, Middleware]>]> {
