@@ -56,8 +56,8 @@ export class ConfigError extends ApiError {
   override readonly code = "BALLAST_CONFIG";
   /** The option path, e.g. `retry.attempts`. */
   readonly option: string;
-  constructor(option: string, problem: string) {
-    super(`option "${option}" ${problem}`);
+  constructor(option: string, problem: string, options: { cause?: unknown } = {}) {
+    super(`option "${option}" ${problem}`, options);
     this.option = option;
   }
 }

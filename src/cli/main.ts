@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { VERSION } from "../version.js";
 import { registerDemo } from "./commands/demo.js";
 import { exitCodeFor } from "./exit.js";
-import { packageVersion } from "./version.js";
 
 const program = new Command("ballast")
   .description("Production integrations with third-party APIs")
-  .version(packageVersion(), "-V, --version", "print the version")
+  .version(VERSION, "-V, --version", "print the version")
   .helpOption("-h, --help", "show help for a command")
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();

@@ -8,6 +8,7 @@ import type { Store } from "../stores/types.js";
 import type { UndiciTransportOptions } from "../transport/undici.js";
 import type { HttpMethod, Middleware, RequestContext, Transport } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
 import { DEFAULT_REQUEST_ID_HEADERS } from "./http-error.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
@@ -96,7 +97,7 @@ export interface ClientConfig {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-export const DEFAULT_USER_AGENT = `ballast/0.1.0 node/${process.versions.node}`;
+export const DEFAULT_USER_AGENT = `ballast/${VERSION} node/${process.versions.node}`;
 
 function limit(value: Duration | false | undefined, fallback: number | undefined, option: string): number | undefined {
   if (value === false) return undefined;

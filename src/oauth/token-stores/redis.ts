@@ -1,5 +1,5 @@
-import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../../errors.js";
+import type { RedisTokenClient } from "../../peers/redis.js";
 import type { EncryptionOptions } from "../encryption.js";
 import { type EncryptedTokenStore, encryptedTokenStore } from "./encrypted.js";
 import type { CiphertextBackend } from "./types.js";
@@ -18,7 +18,7 @@ redis.call('HSET', KEYS[1], 'v', v + 1, 'c', ARGV[1])
 return 1`;
 
 /** The Redis backend alone (ciphertexts), for tests that inspect what is held at rest. */
-export function redisCiphertextBackend(redis: Redis | Cluster, prefix = "ballast:oauth:tokens:"): CiphertextBackend {
+export function redisCiphertextBackend(redis: RedisTokenClient, prefix = "ballast:oauth:tokens:"): CiphertextBackend {
   return {
     kind: "redis",
     async get(id) {
@@ -34,7 +34,7 @@ export function redisCiphertextBackend(redis: Redis | Cluster, prefix = "ballast
     },
     async ids() {
       // SCAN walks one server: on a cluster, walk every master.
-      const servers: Redis[] = "nodes" in redis && typeof redis.nodes === "function" ? redis.nodes("master") : [redis as Redis];
+      const servers = typeof redis.nodes === "function" ? redis.nodes("master") : [redis];
       const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
       const out: string[] = [];
       for (const server of servers) {
@@ -53,7 +53,7 @@ export function redisCiphertextBackend(redis: Redis | Cluster, prefix = "ballast
 }
 
 /** Tokens in Redis (shared by every process), encrypted at rest. */
-export function redisTokenStore(redis: Redis | Cluster, options: RedisTokenStoreOptions): EncryptedTokenStore {
+export function redisTokenStore(redis: RedisTokenClient, options: RedisTokenStoreOptions): EncryptedTokenStore {
   if (redis === null || typeof redis !== "object" || typeof (redis as { eval?: unknown }).eval !== "function") {
     throw new ConfigError("redisTokenStore(redis)", "must be an ioredis client or cluster client");
   }

@@ -1,6 +1,6 @@
-import type BetterSqlite3 from "better-sqlite3";
-import type { Pool, PoolClient } from "pg";
 import { ConfigError } from "../../errors.js";
+import type { PgQueryable } from "../../peers/postgres.js";
+import type { SqliteDatabase } from "../../peers/sqlite.js";
 import type { EncryptionOptions } from "../encryption.js";
 import { type EncryptedTokenStore, encryptedTokenStore } from "./encrypted.js";
 import type { CiphertextBackend, VersionedRecord } from "./types.js";
@@ -11,29 +11,34 @@ export interface SqlTokenStoreOptions {
   table?: string;
 }
 
-/** A better-sqlite3 database, or a pg Pool / Client. */
-export type SqlDatabase = BetterSqlite3.Database | Pool | PoolClient;
+/** A better-sqlite3 `Database`, or a pg `Pool` / `PoolClient` / `Client`. */
+export type SqlDatabase = SqliteDatabase | PgQueryable;
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
-function isSqlite(db: SqlDatabase): db is BetterSqlite3.Database {
-  return typeof (db as BetterSqlite3.Database).prepare === "function" && typeof (db as BetterSqlite3.Database).pragma === "function";
+function isSqlite(db: SqlDatabase): db is SqliteDatabase {
+  return typeof (db as SqliteDatabase).prepare === "function" && typeof (db as SqliteDatabase).pragma === "function";
 }
 
-function sqliteBackend(db: BetterSqlite3.Database, table: string): CiphertextBackend {
+interface TokenRow {
+  version: number;
+  ciphertext: string;
+}
+
+function sqliteBackend(db: SqliteDatabase, table: string): CiphertextBackend {
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (connection_id TEXT PRIMARY KEY, version INTEGER NOT NULL, ciphertext TEXT NOT NULL)`);
-  const select = db.prepare<[string], { version: number; ciphertext: string }>(`SELECT version, ciphertext FROM ${table} WHERE connection_id = ?`);
+  const select = db.prepare(`SELECT version, ciphertext FROM ${table} WHERE connection_id = ?`);
   const upsert = db.prepare(
     `INSERT INTO ${table} (connection_id, version, ciphertext) VALUES (?, 1, ?) ON CONFLICT (connection_id) DO UPDATE SET version = version + 1, ciphertext = excluded.ciphertext`,
   );
   const insertNew = db.prepare(`INSERT INTO ${table} (connection_id, version, ciphertext) VALUES (?, 1, ?) ON CONFLICT (connection_id) DO NOTHING`);
   const update = db.prepare(`UPDATE ${table} SET version = version + 1, ciphertext = ? WHERE connection_id = ? AND version = ?`);
   const remove = db.prepare(`DELETE FROM ${table} WHERE connection_id = ?`);
-  const all = db.prepare<[], { connection_id: string }>(`SELECT connection_id FROM ${table}`);
+  const all = db.prepare(`SELECT connection_id FROM ${table}`);
   return {
     kind: "sqlite",
     async get(id) {
-      const row = select.get(id);
+      const row = select.get(id) as TokenRow | undefined;
       return row && { value: row.ciphertext, version: row.version };
     },
     async put(id, ciphertext, expectedVersion) {
@@ -45,13 +50,13 @@ function sqliteBackend(db: BetterSqlite3.Database, table: string): CiphertextBac
       remove.run(id);
     },
     async ids() {
-      return all.all().map((r) => r.connection_id);
+      return (all.all() as Array<{ connection_id: string }>).map((r) => r.connection_id);
     },
     async close() {},
   };
 }
 
-function postgresBackend(pool: Pool | PoolClient, table: string): CiphertextBackend {
+function postgresBackend(pool: PgQueryable, table: string): CiphertextBackend {
   let ready: Promise<void> | undefined;
   const init = () => {
     ready ??= pool.query(`CREATE TABLE IF NOT EXISTS ${table} (connection_id TEXT PRIMARY KEY, version BIGINT NOT NULL, ciphertext TEXT NOT NULL)`).then(
@@ -115,7 +120,7 @@ export function sqlCiphertextBackend(db: SqlDatabase, table = "ballast_oauth_tok
     throw new ConfigError("sqlTokenStore.table", `must be a plain SQL identifier (optionally schema.table); got ${JSON.stringify(table)}`);
   if (db === null || typeof db !== "object") throw new ConfigError("sqlTokenStore(db)", "must be a better-sqlite3 Database or a pg Pool");
   if (isSqlite(db)) return sqliteBackend(db, table);
-  if (typeof (db as Pool).query === "function") return postgresBackend(db as Pool, table);
+  if (typeof (db as PgQueryable).query === "function") return postgresBackend(db as PgQueryable, table);
   throw new ConfigError("sqlTokenStore(db)", "must be a better-sqlite3 Database or a pg Pool");
 }
 

@@ -1,5 +1,5 @@
-import type { Pool, PoolClient } from "pg";
 import { ConfigError } from "../../errors.js";
+import type { PgPool, PgPoolClient } from "../../peers/postgres.js";
 import { createBatcher } from "./batcher.js";
 import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
 import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
@@ -25,7 +25,7 @@ export interface PostgresInboxOptions {
  * `FOR UPDATE SKIP LOCKED` and hold a lease, so a crashed worker's events are
  * claimed again once its lease runs out. The table is created on first use.
  */
-export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): WebhookInbox<PoolClient> {
+export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}): WebhookInbox<PgPoolClient> {
   if (!pool || typeof pool.query !== "function" || typeof pool.connect !== "function") throw new ConfigError("pool", "must be a pg Pool");
   const name = identifier(options.table ?? "ballast_webhook_inbox", "table");
   const t = options.schema ? `${identifier(options.schema, "schema")}.${name}` : name;
@@ -101,7 +101,7 @@ export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): W
   });
 
   /** Runs `fn` in a transaction on one pooled connection. */
-  async function transaction<R>(fn: (client: PoolClient) => Promise<R>): Promise<R> {
+  async function transaction<R>(fn: (client: PgPoolClient) => Promise<R>): Promise<R> {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
@@ -151,7 +151,7 @@ export function postgresInbox(pool: Pool, options: PostgresInboxOptions = {}): W
       return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToEvent);
     },
 
-    async complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<PoolClient>> = []) {
+    async complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<PgPoolClient>> = []) {
       await migrate();
       if (effects.length === 0) {
         const res = await pool.query(`UPDATE ${t} SET status = 'done', completed_at = $3, lease = NULL, lease_until = NULL WHERE ${held}`, [id, lease, now]);

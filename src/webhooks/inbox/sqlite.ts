@@ -1,7 +1,9 @@
 import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
+import { requirePeer } from "../../peers/load.js";
+import type { SqliteDatabase } from "../../peers/sqlite.js";
 import { createBatcher } from "./batcher.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { createFileSync, type FileSync } from "./file-sync.js";
@@ -56,15 +58,17 @@ export interface SqliteInboxOptions {
 
 /** A write run inside a batch; `multi` when it runs several statements (it then gets a savepoint). */
 interface Op {
-  run(db: Database.Database): unknown;
+  run(db: BetterSqlite3.Database): unknown;
   multi: boolean;
 }
 
 /**
  * A durable inbox in one SQLite file (better-sqlite3, WAL). The embedded
- * default: one process writes; any number of handlers run in it.
+ * default: one process writes; any number of handlers run in it. Loads the
+ * optional peer better-sqlite3 when called; `ctx.atomically` effects receive
+ * its `Database`.
  */
-export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): WebhookInbox<Database.Database> {
+export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): WebhookInbox<SqliteDatabase> {
   if (typeof path !== "string" || path === "") throw new ConfigError("path", "must be a file path (or :memory:)");
   const t = identifier(options.table ?? "ballast_webhook_inbox", "table");
   const durability = options.durability ?? "full";
@@ -80,6 +84,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   if (!Number.isFinite(walLimitBytes) || walLimitBytes <= 0) throw new ConfigError("walLimitBytes", "must be a positive number of bytes");
   const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
 
+  const Database = requirePeer<typeof BetterSqlite3>("better-sqlite3", "sqliteInbox");
   const db = new Database(path);
   // A new file gets 8 KiB pages: a 2-3 KB event fills most of one (with 4 KiB pages each event would
   // take a page of its own and waste a third of every WAL write). No effect on an existing file.
@@ -186,7 +191,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
     return results;
   }
 
-  const write = <R>(run: (d: Database.Database) => R, multi = false) => batcher.run({ run, multi }) as Promise<R>;
+  const write = <R>(run: (d: BetterSqlite3.Database) => R, multi = false) => batcher.run({ run, multi }) as Promise<R>;
 
   return {
     kind: "sqlite",
@@ -207,7 +212,7 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
       });
     },
 
-    complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<Database.Database>> = []) {
+    complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<SqliteDatabase>> = []) {
       return write(() => {
         if (completeStmt.run(now, id, lease).changes !== 1) return false;
         for (const effect of effects) {

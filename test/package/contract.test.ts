@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 /** The public names of shared/DESIGN.md, by entry point: code outside this repo calls them. */
 const CONTRACT: Record<string, { src: string; names: string[] }> = {
   ".": {
-    src: "../src/index.ts",
+    src: "../../src/index.ts",
     names: [
       "createClient",
       "compose",
@@ -43,19 +43,22 @@ const CONTRACT: Record<string, { src: string; names: string[] }> = {
       "isAbortError",
     ],
   },
-  "./redis": { src: "../src/stores/redis.ts", names: ["redisStore"] },
-  "./oauth": { src: "../src/oauth/index.ts", names: ["oauth2", "TokenManager", "jwtAssertion"] },
+  "./redis": { src: "../../src/stores/redis.ts", names: ["redisStore"] },
+  "./oauth": {
+    src: "../../src/oauth/index.ts",
+    names: ["oauth2", "TokenManager", "jwtAssertion", "memoryTokenStore", "redisTokenStore", "sqlTokenStore", "encryptedTokenStore"],
+  },
   "./webhooks": {
-    src: "../src/webhooks/index.ts",
+    src: "../../src/webhooks/index.ts",
     names: ["verifyWebhook", "signWebhook", "createWebhookReceiver", "memoryInbox", "sqliteInbox", "postgresInbox", "WebhookVerificationError"],
   },
-  "./graphql": { src: "../src/graphql/index.ts", names: ["graphql", "GraphQLError"] },
-  "./testing": { src: "../src/testing/index.ts", names: ["createApiSimulator", "createFakeClock"] },
-  "./telemetry": { src: "../src/middleware/telemetry.ts", names: ["telemetry"] },
+  "./graphql": { src: "../../src/graphql/index.ts", names: ["graphql", "GraphQLError"] },
+  "./testing": { src: "../../src/testing/index.ts", names: ["createApiSimulator", "createFakeClock"] },
+  "./telemetry": { src: "../../src/middleware/telemetry.ts", names: ["telemetry"] },
 };
 
-const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  exports: Record<string, { import: string; types: string } | string>;
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  exports: Record<string, { default: string; types: string } | string>;
   bin: Record<string, string>;
 };
 
@@ -64,16 +67,16 @@ describe("package contract", () => {
     const mod = (await import(src)) as Record<string, unknown>;
     for (const name of names) expect(mod[name], `${subpath} should export ${name}`).toBeDefined();
     const target = pkg.exports[subpath];
-    expect(typeof target === "object" && target.import).toBe(src.replace("../src/", "./dist/").replace(/\.ts$/, ".js"));
+    expect(typeof target === "object" && target.default).toBe(src.replace("../../src/", "./dist/").replace(/\.ts$/, ".js"));
   });
 
   it("maps every export and the bin to a source file that exists", () => {
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === "string") continue;
-      const src = new URL(`.${target.import.replace("./dist/", "/src/").replace(/\.js$/, ".ts")}`, new URL("../", import.meta.url));
+      const src = new URL(`.${target.default.replace("./dist/", "/src/").replace(/\.js$/, ".ts")}`, new URL("../../", import.meta.url));
       expect(existsSync(src), `${subpath} → ${src.pathname}`).toBe(true);
     }
-    expect(existsSync(new URL("../src/cli/main.ts", import.meta.url))).toBe(true);
+    expect(existsSync(new URL("../../src/cli/main.ts", import.meta.url))).toBe(true);
     expect(pkg.bin.ballast).toBe("./dist/cli/main.js");
   });
 });
