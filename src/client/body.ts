@@ -50,8 +50,8 @@ function toFormData(fields: Readonly<Record<string, MultipartValue | ReadonlyArr
   return fd;
 }
 
-/** Encodes whichever body option is set. Throws when more than one is. */
-export function encodeBody(opts: BodyOptions, arrayFormat: ArrayFormat): EncodedBody {
+/** Encodes whichever body option is set (`formArrayFormat` for arrays in `form`). Throws when more than one is. */
+export function encodeBody(opts: BodyOptions, formArrayFormat: ArrayFormat): EncodedBody {
   const { json, form, multipart, body } = opts;
   const given = (json !== undefined ? 1 : 0) + (form !== undefined ? 1 : 0) + (multipart !== undefined ? 1 : 0) + (body !== undefined ? 1 : 0);
   if (given === 0) return NONE;
@@ -59,7 +59,7 @@ export function encodeBody(opts: BodyOptions, arrayFormat: ArrayFormat): Encoded
   if (json !== undefined) return { body: JSON.stringify(json), contentType: "application/json", replayable: true };
   if (form !== undefined)
     return {
-      body: encodeParams(form, arrayFormat === "brackets" ? "indices" : arrayFormat),
+      body: encodeParams(form, formArrayFormat),
       contentType: "application/x-www-form-urlencoded",
       replayable: true,
     };

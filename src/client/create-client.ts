@@ -174,7 +174,7 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
       if (q !== -1) route = route.slice(0, q);
     }
     path = withQuery(path, o.query, config.arrayFormat);
-    const enc = encodeBody(o, config.arrayFormat);
+    const enc = encodeBody(o, config.formArrayFormat);
 
     let headers = baseHeaders;
     let idempotencyKey: string | undefined;

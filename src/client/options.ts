@@ -48,6 +48,11 @@ export interface ClientOptions extends PolicyOptions {
   idempotencyHeader?: string;
   /** How arrays in `query` are written (default "brackets": `a[]=1&a[]=2`; form bodies use indices: `a[0]=1`). */
   arrayFormat?: ArrayFormat;
+  /**
+   * How arrays in `form` bodies are written (default "indices" when `arrayFormat` is "brackets", else
+   * `arrayFormat`). Twilio wants "repeat" (`MediaUrl=a&MediaUrl=b`); arrays of objects always get indices.
+   */
+  formArrayFormat?: ArrayFormat;
   /** Response headers holding a request id for errors (default: x-request-id, request-id, x-github-request-id, ...). */
   requestIdHeaders?: ReadonlyArray<string>;
   /** Other origins that absolute request URLs (e.g. pagination links) may point at, and receive credentials. */
@@ -92,6 +97,7 @@ export interface ClientConfig {
   maxResponseBytes: number;
   idempotencyHeader: string;
   arrayFormat: ArrayFormat;
+  formArrayFormat: ArrayFormat;
   requestIdHeaders: ReadonlyArray<string>;
   allowedOrigins: ReadonlySet<string>;
 }
@@ -118,6 +124,11 @@ export function normalizeHeaders(headers: Record<string, string> | undefined, op
     out[name.toLowerCase()] = value;
   }
   return out;
+}
+
+function checkArrayFormat(format: ArrayFormat, option: string): ArrayFormat {
+  if (!["brackets", "indices", "repeat", "comma"].includes(format)) throw new ConfigError(option, `must be brackets, indices, repeat or comma; got ${format}`);
+  return format;
 }
 
 export function resolveConfig(o: ClientOptions): ClientConfig {
@@ -153,9 +164,8 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxResponseBytes}`);
   const idem = o.idempotencyHeader ?? "idempotency-key";
   if (!HEADER_NAME.test(idem)) throw new ConfigError("idempotencyHeader", "is not a valid header name");
-  const arrayFormat = o.arrayFormat ?? "brackets";
-  if (!["brackets", "indices", "repeat", "comma"].includes(arrayFormat))
-    throw new ConfigError("arrayFormat", `must be brackets, indices, repeat or comma; got ${arrayFormat}`);
+  const arrayFormat = checkArrayFormat(o.arrayFormat ?? "brackets", "arrayFormat");
+  const formArrayFormat = checkArrayFormat(o.formArrayFormat ?? (arrayFormat === "brackets" ? "indices" : arrayFormat), "formArrayFormat");
   const allowed = new Set<string>();
   for (const [i, origin] of (o.allowedOrigins ?? []).entries()) {
     try {
@@ -174,6 +184,7 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     maxResponseBytes,
     idempotencyHeader: idem.toLowerCase(),
     arrayFormat,
+    formArrayFormat,
     requestIdHeaders: (o.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase()),
     allowedOrigins: allowed,
   };

@@ -1,4 +1,4 @@
-import { asReplay, type EncodedReply, jsonReply } from "./reply.js";
+import { asReplay, type EncodedReply, encodeReply, jsonReply } from "./reply.js";
 import type { SimRoute } from "./route.js";
 import type { SimRequest } from "./types.js";
 
@@ -76,8 +76,10 @@ export async function runIdempotently(store: IdempotencyStore, route: SimRoute, 
     case "replay":
       return asReplay(decision.reply);
     case "mismatch":
+      if (route.idempotencyConflict) return encodeReply(route.idempotencyConflict("mismatch"));
       return idempotencyError(422, "idempotency_key_reused", "This idempotency key was already used with a different request body.");
     case "in-flight":
+      if (route.idempotencyConflict) return encodeReply(route.idempotencyConflict("in-flight"));
       return idempotencyError(409, "idempotency_key_in_use", "A request with this idempotency key is still being processed.");
     case "run": {
       let reply: EncodedReply | undefined;

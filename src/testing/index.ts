@@ -1,8 +1,13 @@
 // Public API of `ballast/testing`: the API simulator and a fake clock.
+
+export type { DialectOptions, DialectSimulator, ProviderName } from "./dialects/index.js";
+export type { Customer, PaymentIntent, StripeEvent, StripeSimulator, StripeSimulatorOptions, StripeWebhookOptions } from "./dialects/stripe/index.js";
+export type { ProviderSimulator } from "./dialects/types.js";
 export { createFakeClock, type FakeClock } from "./fake-clock.js";
 export { echo, problem, type ServerSentEvent, sse } from "./fixtures.js";
 export type { IdempotencyDecision } from "./idempotency.js";
 export { IdempotencyStore } from "./idempotency.js";
+export type { Injection, InjectOptions } from "./inject.js";
 export { type CollectionOptions, collectionHandler, type PaginationStyle } from "./pagination.js";
 export { compilePathTemplate, type PathMatcher } from "./path-template.js";
 export { applyRateLimits, type RateLimitHeaderStyle, SimLimiter, type SimRateLimitOptions } from "./rate-limit.js";

@@ -9,6 +9,8 @@ import type { SimRequest } from "./types.js";
 export type RateLimitHeaderStyle =
   /** `X-RateLimit-Limit`, `-Remaining`, `-Reset` (seconds from now). */
   | "x-ratelimit"
+  /** `X-RateLimit-Limit`, `-Remaining`, `-Reset` (epoch seconds), as SendGrid sends them. */
+  | "x-ratelimit-epoch"
   /** IETF draft: `RateLimit-Policy: "default";q=5;w=1` and `RateLimit: "default";r=2;t=1`. */
   | "ietf"
   /** GitHub: `X-RateLimit-Limit`, `-Remaining`, `-Used`, `-Reset` (epoch seconds), `-Resource`. */
@@ -43,7 +45,7 @@ export interface LimitDecision extends BudgetState {
 }
 
 const ALGORITHMS: ReadonlySet<string> = new Set<RateLimitAlgorithm>(["sliding-log", "fixed-window", "token-bucket"]);
-const STYLES: ReadonlySet<string> = new Set<RateLimitHeaderStyle>(["x-ratelimit", "ietf", "github", "none"]);
+const STYLES: ReadonlySet<string> = new Set<RateLimitHeaderStyle>(["x-ratelimit", "x-ratelimit-epoch", "ietf", "github", "none"]);
 
 function positiveInteger(value: number | undefined, option: string): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ConfigError(option, `must be a positive integer, got ${value}`);
@@ -133,6 +135,12 @@ export class SimLimiter {
         return undefined;
       case "x-ratelimit":
         return { "x-ratelimit-limit": String(this.limit), "x-ratelimit-remaining": remaining, "x-ratelimit-reset": String(resetSeconds) };
+      case "x-ratelimit-epoch":
+        return {
+          "x-ratelimit-limit": String(this.limit),
+          "x-ratelimit-remaining": remaining,
+          "x-ratelimit-reset": String(Math.ceil((now + decision.resetMs) / 1000)),
+        };
       case "github":
         return {
           "x-ratelimit-limit": String(this.limit),

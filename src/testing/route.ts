@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import { compilePathTemplate, type PathMatcher } from "./path-template.js";
 import { type EncodedReply, encodeReply } from "./reply.js";
-import type { ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";
+import type { Reply, ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";
 
 /** A registered route: what it answers, and what it has seen. */
 export class SimRoute {
@@ -9,6 +9,8 @@ export class SimRoute {
   readonly path: string;
   /** The idempotency header (lower case) when the route honours idempotency keys. */
   readonly idempotencyHeader: string | undefined;
+  /** The answer to a reused or in-flight idempotency key, when the route gives its own. */
+  readonly idempotencyConflict: ((kind: "mismatch" | "in-flight") => Reply) | undefined;
   /** Requests routed here (including idempotent replays; not those a rate limit rejected first). */
   readonly requests: SimRequest[] = [];
   readonly match: PathMatcher;
@@ -25,6 +27,7 @@ export class SimRoute {
     this.match = compilePathTemplate(path);
     const idem = options.idempotency;
     this.idempotencyHeader = idem ? (typeof idem === "object" && idem.header ? idem.header.toLowerCase() : "idempotency-key") : undefined;
+    this.idempotencyConflict = typeof idem === "object" ? idem.conflict : undefined;
     if (typeof reply === "function") this.#handler = reply;
     else {
       const replies = Array.isArray(reply) ? reply : [reply as Exclude<RouteReply, readonly unknown[] | ReplyHandler>];

@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "../clock.js";
 import type { ProblemDetails } from "../errors.js";
+import { type DialectOptions, type DialectSimulator, type ProviderName, startDialect } from "./dialects/index.js";
 import { problem } from "./fixtures.js";
 import { IdempotencyStore, runIdempotently } from "./idempotency.js";
+import { type Injection, Injections, type InjectOptions, injectedReply } from "./inject.js";
 import { type CollectionOptions, collectionHandler } from "./pagination.js";
 import { applyRateLimits, SimLimiter, type SimRateLimitOptions } from "./rate-limit.js";
 import { type EncodedReply, encodeReply, jsonReply } from "./reply.js";
@@ -23,6 +25,15 @@ export interface ApiSimulatorOptions {
   clock?: Clock;
   /** Keep `sim.requests` and `route.requests` (default true). Turn off for benchmarks and soak tests. */
   log?: boolean;
+  /** Headers added to every response (a request id, an API version...). */
+  responseHeaders?: (req: SimRequest) => Record<string, string>;
+  /** The answer to a request no route matches (default 404 `{ error: "not_found" }`). */
+  notFound?: (req: SimRequest) => Reply;
+  /**
+   * The body and headers of an error the simulator makes up — a status given alone to `inject()`, a rate-limit
+   * rejection — in the API's own error shape (default: an empty body, `{ error: "rate_limited" }` for limits).
+   */
+  errorReply?: (status: number) => Reply;
 }
 
 /** Runs before routing and rate limits; returning a reply answers the request with it (e.g. an auth check). */
@@ -64,6 +75,12 @@ export interface ApiSimulator {
   problem(status: number, details?: Omit<ProblemDetails, "status">): Reply;
   /** Adds a hook run before routing; returns a function that removes it. */
   use(hook: SimulatorHook): () => void;
+  /**
+   * Fault injection: the next matching request(s) get `reply` (or, for a bare status, the API's error of that
+   * status) instead of the route's answer — before the route runs, or after it (see `InjectOptions.when`).
+   * `sim.inject(503, { times: 2 })`, `sim.inject({ fault: "reset" }, { method: "POST", when: "after" })`.
+   */
+  inject(reply: number | Reply, options?: InjectOptions): Injection;
   /** Clears counters, logs, scripts' positions, idempotency keys and rate-limit state. Routes and limits stay. */
   reset(): void;
   /** Closes the server and destroys every connection, stalled ones included. */
@@ -73,7 +90,18 @@ export interface ApiSimulator {
 const NOT_FOUND = { error: "not_found" };
 const KEEP_ALIVE_MS = 60_000;
 
-export async function createApiSimulator(options: ApiSimulatorOptions = {}): Promise<ApiSimulator> {
+/**
+ * Starts a simulator: a plain one to script route by route, or with `provider` one that speaks that API's
+ * dialect (its paths, errors, paging, idempotency and signed webhooks; see docs/providers.md).
+ */
+export function createApiSimulator<P extends ProviderName>(options: DialectOptions<P>): Promise<DialectSimulator<P>>;
+export function createApiSimulator(options?: ApiSimulatorOptions): Promise<ApiSimulator>;
+export function createApiSimulator(options: ApiSimulatorOptions | DialectOptions<ProviderName> = {}): Promise<unknown> {
+  if ("provider" in options && options.provider !== undefined) return startDialect(options, startSimulator);
+  return startSimulator(options as ApiSimulatorOptions);
+}
+
+async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulator> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
   const log = options.log ?? true;
@@ -81,6 +109,8 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
   const limiters: SimLimiter[] = [];
   const hooks: SimulatorHook[] = [];
   const idempotency = new IdempotencyStore();
+  const injections = new Injections();
+  const { responseHeaders, notFound, errorReply } = options;
   const waiter = createWaiter();
   const requests: SimRequest[] = [];
   const errors: unknown[] = [];
@@ -96,6 +126,8 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
       const answer = await hook(req);
       if (answer) return { reply: encodeReply(answer) };
     }
+    const injected = injections.take(req, "before");
+    if (injected) return { reply: injected };
 
     let extra: OutgoingHttpHeaders | undefined;
     if (limiters.length > 0) {
@@ -104,13 +136,17 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
         rejected++;
         const { status, headers, retryAfter } = outcome.rejection;
         const all = retryAfter === undefined ? headers : { ...headers, "retry-after": String(retryAfter) };
+        if (errorReply) {
+          const shaped = encodeReply({ ...errorReply(status), status });
+          return { reply: { ...shaped, headers: { ...shaped.headers, ...all } } };
+        }
         return { reply: jsonReply(status, { error: "rate_limited", message: "Too many requests" }, all) };
       }
       extra = outcome.headers;
     }
 
     const found = router.match(req.method, req.path);
-    if (!found) return { reply: jsonReply(404, NOT_FOUND), extra };
+    if (!found) return { reply: notFound ? encodeReply(notFound(req)) : jsonReply(404, NOT_FOUND), extra };
     const { route } = found;
     req.params = found.params;
     req.route = route.path;
@@ -118,8 +154,8 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
 
     const header = route.idempotencyHeader;
     const key = header === undefined ? undefined : req.headers[header];
-    if (typeof key !== "string" || key === "") return { reply: await route.run(req), extra };
-    return { reply: await runIdempotently(idempotency, route, req, key), extra };
+    const reply = typeof key !== "string" || key === "" ? await route.run(req) : await runIdempotently(idempotency, route, req, key);
+    return { reply: injections.take(req, "after") ?? reply, extra };
   }
 
   async function handle(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,7 +182,8 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
       errors.push(error);
       answer = { reply: jsonReply(500, { error: "simulator_handler_error", message: error instanceof Error ? error.message : String(error) }) };
     }
-    await sendReply(res, answer.reply, answer.extra, waiter.wait);
+    const extra = responseHeaders ? { ...responseHeaders(req), ...answer.extra } : answer.extra;
+    await sendReply(res, answer.reply, extra, waiter.wait);
   }
 
   // A long keep-alive (Node's default is 5 s) keeps clients without keep-alive hints from racing a
@@ -228,6 +265,10 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
 
     problem,
 
+    inject(reply, injectOptions = {}) {
+      return injections.add(injectedReply(reply, errorReply), injectOptions);
+    },
+
     use(hook) {
       hooks.push(hook);
       return () => {
@@ -240,6 +281,7 @@ export async function createApiSimulator(options: ApiSimulatorOptions = {}): Pro
       for (const route of router.routes) route.reset();
       for (const limiter of limiters) limiter.reset();
       idempotency.clear();
+      injections.clear();
       requests.length = 0;
       errors.length = 0;
       rejected = 0;

@@ -44,9 +44,10 @@ export type RouteReply = Reply | readonly Reply[] | ReplyHandler;
 export interface RouteOptions {
   /**
    * Honour `Idempotency-Key` (or `header`): a repeated key on the same method and path replays the first
-   * response without running the handler again; the same key with another body gets 422.
+   * response without running the handler again; the same key with another body gets 422, a key whose first
+   * request is still running gets 409 (`conflict` answers both in the API's own shape).
    */
-  idempotency?: boolean | { header?: string };
+  idempotency?: boolean | { header?: string; conflict?: (kind: "mismatch" | "in-flight") => Reply };
 }
 
 /** A request as the simulator received it. */

@@ -53,6 +53,7 @@ const CONTRACT: Record<string, { src: string; names: string[] }> = {
     names: ["verifyWebhook", "signWebhook", "createWebhookReceiver", "memoryInbox", "sqliteInbox", "postgresInbox", "WebhookVerificationError"],
   },
   "./graphql": { src: "../../src/graphql/index.ts", names: ["graphql", "GraphQLError"] },
+  "./providers": { src: "../../src/providers/index.ts", names: ["stripe", "twilio", "sendgrid"] },
   "./testing": { src: "../../src/testing/index.ts", names: ["createApiSimulator", "createFakeClock"] },
   "./telemetry": { src: "../../src/middleware/telemetry.ts", names: ["telemetry"] },
 };

@@ -1,6 +1,7 @@
 import { ConfigError } from "../../errors.js";
 import type { WebhookScheme } from "../types.js";
 import { githubScheme } from "./github.js";
+import { sendgridScheme } from "./sendgrid.js";
 import { shopifyScheme } from "./shopify.js";
 import { slackScheme } from "./slack.js";
 import { standardScheme } from "./standard.js";
@@ -15,6 +16,7 @@ export const schemes = {
   twilio: twilioScheme,
   shopify: shopifyScheme,
   standard: standardScheme,
+  sendgrid: sendgridScheme,
 } as const satisfies Record<string, WebhookScheme>;
 
 export type SchemeName = keyof typeof schemes;

@@ -1,0 +1,7 @@
+// Public API of `ballast/providers`: ready clients for well-known APIs, and what you need to add your own.
+export { type ProviderClient, type ProviderPagesOptions, type ProviderPaginateOptions, providerClient, providerClientOptions } from "./client.js";
+export { credential } from "./credentials.js";
+export type { ApiErrorInfo, ApiErrorReader, Env, ProviderClientOptions, ProviderProfile } from "./profile.js";
+export { type SendgridOptions, sendgrid, sendgridApiError, sendgridList, sendgridProfile } from "./sendgrid.js";
+export { STRIPE_API_VERSION, type StripeOptions, stripe, stripeApiError, stripeList, stripeProfile } from "./stripe.js";
+export { type TwilioClient, type TwilioOptions, twilio, twilioApiError, twilioList, twilioProfile } from "./twilio.js";
