@@ -4,7 +4,9 @@ import { parseNestedForm } from "../../../src/testing/dialects/form.js";
 describe("parseNestedForm", () => {
   it("reads nested brackets, raw or percent-encoded, the same way", () => {
     const raw = parseNestedForm("metadata[order]=42&expand[]=customer&expand[]=latest_charge&items[0][price]=p1&items[1][price]=p2");
-    const encoded = parseNestedForm("metadata%5Border%5D=42&expand%5B%5D=customer&expand%5B%5D=latest_charge&items%5B0%5D%5Bprice%5D=p1&items%5B1%5D%5Bprice%5D=p2");
+    const encoded = parseNestedForm(
+      "metadata%5Border%5D=42&expand%5B%5D=customer&expand%5B%5D=latest_charge&items%5B0%5D%5Bprice%5D=p1&items%5B1%5D%5Bprice%5D=p2",
+    );
     const expected = { metadata: { order: "42" }, expand: ["customer", "latest_charge"], items: [{ price: "p1" }, { price: "p2" }] };
     expect(raw).toEqual(expected);
     expect(encoded).toEqual(expected);
