@@ -44,6 +44,7 @@ export {
 export type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
 export { type EncryptedTokenStore, encryptedTokenStore } from "./token-stores/encrypted.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./token-stores/memory.js";
+export { namespacedTokenStore, registrationNamespace, type TokenMigrationOptions, type TokenMigrationReport } from "./token-stores/namespaced.js";
 export { type RedisTokenStoreOptions, redisTokenStore } from "./token-stores/redis.js";
 export { type SqlDatabase, type SqlTokenStoreOptions, sqlTokenStore } from "./token-stores/sql.js";
 export type { CiphertextBackend, TokenStore, VersionedRecord } from "./token-stores/types.js";

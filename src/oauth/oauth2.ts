@@ -5,7 +5,7 @@ import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
 import type { Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
-import { fingerprint, markCredentialKey } from "../util/fingerprint.js";
+import { markCredentialKey } from "../util/fingerprint.js";
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, type CallbackInput, type CallbackResult, finishAuthorization } from "./authorization-code.js";
 import { type DeviceAuthorization, type DeviceAuthorizationOptions, startDeviceAuthorization } from "./device.js";
 import { type ExtraParams, renewWith, requestJwtBearer, requestRevocation } from "./grants.js";
@@ -16,6 +16,7 @@ import { type ClientAuthenticationMethod, createProtocol, type OAuthEndpoints, t
 import { type ReauthorizationEvent, TokenManager } from "./token-manager.js";
 import type { TokenSet } from "./token-set.js";
 import { memoryTokenStore } from "./token-stores/memory.js";
+import { migrateLegacyTokens, registrationNamespace, type TokenMigrationOptions, type TokenMigrationReport } from "./token-stores/namespaced.js";
 import type { TokenStore } from "./token-stores/types.js";
 
 export interface OAuth2Options {
@@ -35,8 +36,15 @@ export interface OAuth2Options {
   redirectUri?: string;
   /** Scopes asked for when a call gives none. */
   scopes?: string[];
-  /** Where tokens live, encrypted (default `memoryTokenStore()`). */
+  /** Where tokens live, encrypted (default `memoryTokenStore()`). Records are namespaced by issuer and client id (see `tokenNamespace`). */
   tokenStore?: TokenStore;
+  /**
+   * Prefix of this registration's records, pending states and locks in shared
+   * stores. Default: derived from the issuer (or token endpoint) and client id,
+   * so two providers sharing a store never mix. Set it to keep records when the
+   * issuer URL changes.
+   */
+  tokenNamespace?: string;
   /**
    * Pending authorizations (state, PKCE verifier) and refresh locks. Default: an
    * in-memory store, so only this process; give `redisStore(ioredis)` for a fleet.
@@ -107,6 +115,8 @@ export interface OAuth2 {
   auth(connectionId: string): Middleware;
   /** Middleware: a cached client credentials token on every attempt, with the same 401 handling. */
   clientCredentialsAuth(options?: { scopes?: string[] }): Middleware;
+  /** Moves records stored by ballast 0.1 (without a namespace) into this registration's namespace. Run once, after every process runs 0.2. */
+  migrateTokens(options?: TokenMigrationOptions): Promise<TokenMigrationReport>;
   readonly tokens: TokenManager;
 }
 
@@ -147,11 +157,18 @@ export function oauth2(options: OAuth2Options): OAuth2 {
       throw new ConfigError("redirectUri", "must be an absolute URL");
     }
   }
+  if (options.tokenNamespace !== undefined && (typeof options.tokenNamespace !== "string" || options.tokenNamespace === ""))
+    throw new ConfigError("tokenNamespace", "must be a non-empty string");
+  // The issuer identifies the authorization server; without discovery the token endpoint does.
+  const namespace =
+    options.tokenNamespace ?? registrationNamespace(options.issuer ?? options.endpoints?.issuer ?? options.endpoints?.token ?? "", options.clientId);
   const store = options.store ?? memoryStore({ clock });
-  const pending = pendingAuthorizations(store, toMillis(options.stateTtl ?? "10m", "stateTtl"));
+  const pending = pendingAuthorizations(store, toMillis(options.stateTtl ?? "10m", "stateTtl"), namespace);
+  const tokenStore = options.tokenStore ?? memoryTokenStore();
   const ccParams = options.clientCredentialsParams;
   const tokens = new TokenManager({
-    store: options.tokenStore ?? memoryTokenStore(),
+    store: tokenStore,
+    namespace,
     renew: renewWith(protocol, () => ccParams),
     // An explicit store is what makes refreshes single-flight across processes.
     locks: options.store,
@@ -160,8 +177,6 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     lockTtl: options.lockTtl,
     onReauthorizationRequired: options.onReauthorizationRequired,
   });
-  /** Which provider registration this is: tokens and cache entries of two registrations never mix. */
-  const registration = `${options.issuer ?? options.endpoints?.issuer ?? options.endpoints?.token ?? ""}\n${options.clientId}`;
   const codeDeps = { protocol, pending, tokens, defaultScopes, defaultRedirectUri: options.redirectUri };
 
   const clientCredentials = (o: ClientCredentialsOptions = {}): Promise<TokenSet> => {
@@ -200,15 +215,16 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     auth(connectionId) {
       if (typeof connectionId !== "string" || connectionId === "") throw new ConfigError("auth(connectionId)", "must be a non-empty string");
       const m = tokenAuth((rejected, signal) => tokens.get(connectionId, { rejected, signal }));
-      return markCredentialKey(m, () => `oauth:${fingerprint(`${registration}\n${connectionId}`)}`);
+      return markCredentialKey(m, () => `${namespace}${connectionId}`);
     },
     clientCredentialsAuth(o = {}) {
       const scopes = checkScopes(o.scopes, "clientCredentialsAuth.scopes") ?? defaultScopes;
       const id = clientCredentialsConnectionId(scopes);
       const seed = { grant: "client_credentials" as const, scopes };
       const m = tokenAuth((rejected, signal) => tokens.get(id, { rejected, signal, renewMissing: seed }));
-      return markCredentialKey(m, () => `oauth:${fingerprint(`${registration}\n${id}`)}`);
+      return markCredentialKey(m, () => `${namespace}${id}`);
     },
+    migrateTokens: (o) => migrateLegacyTokens(tokenStore, namespace, o),
   };
   return self;
 }

@@ -13,12 +13,14 @@ export interface PendingAuthorization {
 
 /**
  * Pending authorizations in the `Store` (memory, or Redis for a fleet): each
- * expires after `ttlMs` and can be taken once. A second callback with the same
+ * expires after `ttlMs`, can be taken once, and only by the registration
+ * (`namespace`) that created it. A second callback with the same
  * state (a replay, a double submit) is told apart from an unknown one.
  */
-export function pendingAuthorizations(store: Store, ttlMs: number) {
-  const pendingKey = (state: string) => `ballast:oauth:pending:${state}`;
-  const usedKey = (state: string) => `ballast:oauth:used:${state}`;
+export function pendingAuthorizations(store: Store, ttlMs: number, namespace = "") {
+  // Keyed by the registration too: another oauth2() instance sharing the store never sees (or spends) this state.
+  const pendingKey = (state: string) => `ballast:oauth:pending:${namespace}${state}`;
+  const usedKey = (state: string) => `ballast:oauth:used:${namespace}${state}`;
   return {
     async put(state: string, pending: PendingAuthorization): Promise<void> {
       await store.set(pendingKey(state), JSON.stringify(pending), ttlMs);

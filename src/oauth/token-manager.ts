@@ -4,6 +4,7 @@ import type { Lock, Store } from "../stores/types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { isOAuthError, OAuthError, type ReauthorizationReason, ReauthorizationRequiredError } from "./errors.js";
 import type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
+import { namespacedTokenStore } from "./token-stores/namespaced.js";
 import type { TokenStore, VersionedRecord } from "./token-stores/types.js";
 
 /** What a renewal knows about the connection: how it was made, and its current tokens (absent for a first client-credentials token). */
@@ -50,6 +51,11 @@ export interface TokenManagerOptions {
    * is picked up at the latest on expiry or on the first 401.
    */
   cacheSize?: number | undefined;
+  /**
+   * Prefix of every stored id and lock key, so registrations sharing a store
+   * never read each other's tokens (`oauth2()` sets one per issuer + client id).
+   */
+  namespace?: string | undefined;
 }
 
 export interface GetTokenOptions {
@@ -100,6 +106,7 @@ export class TokenManager {
   readonly #cache = new Map<string, TokenSet>();
   readonly #cacheSize: number;
   readonly #stats: TokenManagerStats = { renewals: 0, failures: 0, joined: 0, lockWaits: 0, reauthorizations: 0 };
+  readonly #namespace: string;
 
   constructor(options: TokenManagerOptions) {
     if (options === null || typeof options !== "object") throw new ConfigError("tokenManager", "must be an options object");
@@ -109,7 +116,10 @@ export class TokenManager {
       throw new ConfigError("tokenManager.renew", "must be a function (connectionId, record, signal) => Promise<TokenSet>");
     if (options.locks !== undefined && typeof options.locks.acquireLock !== "function")
       throw new ConfigError("tokenManager.locks", "must be a Store (memoryStore(), redisStore())");
-    this.#store = options.store;
+    if (options.namespace !== undefined && (typeof options.namespace !== "string" || options.namespace === ""))
+      throw new ConfigError("tokenManager.namespace", "must be a non-empty string");
+    this.#namespace = options.namespace ?? "";
+    this.#store = options.namespace === undefined ? options.store : namespacedTokenStore(options.store, options.namespace);
     this.#renew = options.renew;
     this.#locks = options.locks;
     this.#clock = options.clock ?? systemClock;
@@ -209,7 +219,7 @@ export class TokenManager {
   async #renewShared(connectionId: string, options: GetTokenOptions & { force?: boolean }): Promise<TokenSet> {
     const before = await this.#store.get(connectionId);
     if (this.#locks === undefined) return this.#renewLocked(connectionId, options, before?.version);
-    const key = `ballast:oauth:refresh:${connectionId}`;
+    const key = `ballast:oauth:refresh:${this.#namespace}${connectionId}`;
     const giveUpAt = this.#clock.now() + 2 * this.#lockTtl;
     let pause = 20;
     for (;;) {

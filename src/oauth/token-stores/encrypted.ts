@@ -29,6 +29,7 @@ export function encryptedTokenStore(backend: CiphertextBackend, encryption: Encr
       return backend.put(connectionId, cipher.encrypt(JSON.stringify(record), connectionId), expectedVersion);
     },
     delete: (connectionId) => backend.delete(connectionId),
+    ids: () => backend.ids(),
     async reencrypt() {
       let count = 0;
       for (const id of await backend.ids()) {

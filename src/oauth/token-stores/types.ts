@@ -19,6 +19,8 @@ export interface TokenStore {
   /** Writes; with `expectedVersion`, only if the stored version equals it. Resolves to whether it wrote. */
   put(connectionId: string, record: TokenRecord, expectedVersion?: number): Promise<boolean>;
   delete(connectionId: string): Promise<void>;
+  /** Every stored id (for migrations); optional for stores you write yourself. */
+  ids?(): Promise<string[]>;
   /** Closes what the store opened itself (not a client passed in). */
   close(): Promise<void>;
 }
