@@ -223,6 +223,24 @@ export class ResponseTooLargeError extends ApiError {
   }
 }
 
+/**
+ * A shared store (Redis, or any `Store`) failed or did not answer in time.
+ * `operation` names the store call (`acquireRate`, `acquirePermit`, ...);
+ * `timedOut` is true when it did not answer within the store's timeout or the
+ * call's deadline; `cause` is the store's own error. Policies document whether
+ * they then fail open (go on without the store) or closed (throw this).
+ */
+export class StoreError extends ApiError {
+  override readonly code = "BALLAST_STORE";
+  readonly operation: string;
+  readonly timedOut: boolean;
+  constructor(operation: string, problem: string, options: ApiErrorOptions & { timedOut?: boolean } = {}) {
+    super(`store ${operation} ${problem}`, options);
+    this.operation = operation;
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
 /** The caller's signal aborted the request. `reason` is the signal's reason. */
 export class AbortError extends ApiError {
   override readonly code = "BALLAST_ABORT";
@@ -249,6 +267,7 @@ export const isValidationError = (e: unknown): e is ValidationError => hasCode(e
 export const isParseError = (e: unknown): e is ParseError => hasCode(e, "BALLAST_PARSE");
 export const isResponseTooLargeError = (e: unknown): e is ResponseTooLargeError => hasCode(e, "BALLAST_RESPONSE_TOO_LARGE");
 export const isAbortError = (e: unknown): e is AbortError => hasCode(e, "BALLAST_ABORT");
+export const isStoreError = (e: unknown): e is StoreError => hasCode(e, "BALLAST_STORE");
 
 const httpStatus = (e: unknown): number | undefined => (isHttpError(e) ? e.status : undefined);
 /** 429, or a 403 that says it is a rate limit (GitHub's secondary limits). */

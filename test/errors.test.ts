@@ -16,12 +16,14 @@ import {
   isRateLimitError,
   isRateLimited,
   isServerError,
+  isStoreError,
   isTimeoutError,
   isUnauthorized,
   isValidationError,
   NetworkError,
   ParseError,
   RateLimitError,
+  StoreError,
   TimeoutError,
   ValidationError,
 } from "../src/errors.js";
@@ -95,6 +97,7 @@ describe("error classes", () => {
     [new ValidationError([{ message: "bad", path: ["a", 0] }], "{}", { request: req }), "BALLAST_VALIDATION", isValidationError],
     [new ParseError("bad json", { status: 200, excerpt: "{", request: req }), "BALLAST_PARSE", isParseError],
     [new AbortError("why", { request: req }), "BALLAST_ABORT", isAbortError],
+    [new StoreError("acquireRate", "failed: connection lost", { request: req, cause: new Error("connection lost") }), "BALLAST_STORE", isStoreError],
   ];
   it.each(all)("%s has a stable code, names the request, keeps its cause and has a guard", (err, code, guard) => {
     expect(err.code).toBe(code);

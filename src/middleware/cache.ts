@@ -1,6 +1,7 @@
 import CachePolicy from "http-cache-semantics";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
+import { awaitStore } from "../stores/bounded.js";
 import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { type CredentialKey, fingerprint } from "../util/fingerprint.js";
@@ -169,9 +170,13 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     return auth === "" ? own : own === "" ? auth : fingerprint(`${auth}\n${own}`);
   }
 
-  async function load(key: string): Promise<Entry | undefined> {
+  /** A store call bounded by the request's deadline and signal; the cache fails open (a miss, nothing stored) when it fails. */
+  const bounded = <T>(operation: string, req: ApiRequest, call: () => Promise<T>) =>
+    awaitStore(operation, call, { clock, deadline: req.deadline, signal: req.signal });
+
+  async function load(key: string, req: ApiRequest): Promise<Entry | undefined> {
     try {
-      const raw = await store.get(key);
+      const raw = await bounded("get", req, () => store.get(key));
       return raw === undefined ? undefined : (JSON.parse(raw) as Entry);
     } catch {
       counts.storeErrors++;
@@ -180,7 +185,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
   }
 
   /** `body` is the bytes, or (a string) the already base64-encoded body of an existing entry. */
-  async function save(key: string, policy: CachePolicy, status: number, body: Buffer | string, isPublic: boolean): Promise<void> {
+  async function save(key: string, policy: CachePolicy, status: number, body: Buffer | string, isPublic: boolean, req: ApiRequest): Promise<void> {
     const validators = policy.responseHeaders().etag !== undefined || policy.responseHeaders()["last-modified"] !== undefined;
     const ttl = Math.max(0, policy.timeToLive()) + (validators ? keepStale : 0);
     if (ttl <= 0) return;
@@ -191,7 +196,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
       explicitlyPublic: isPublic,
     };
     try {
-      await store.set(key, JSON.stringify(entry), Math.ceil(ttl));
+      await bounded("set", req, () => store.set(key, JSON.stringify(entry), Math.ceil(ttl)));
       counts.stored++;
     } catch {
       counts.storeErrors++;
@@ -217,12 +222,12 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     const length = Number(res.headers["content-length"]);
     if (Number.isFinite(length) && length > maxEntryBytes) return res;
     if (res.body === null) {
-      await save(key, policy, res.status, "", isPublic);
+      await save(key, policy, res.status, "", isPublic, res.request);
       return res;
     }
     const buffered = await bufferUpTo(res.body, maxEntryBytes);
     if (!buffered.complete) return { ...res, body: buffered.body };
-    await save(key, policy, res.status, buffered.data, isPublic);
+    await save(key, policy, res.status, buffered.data, isPublic, res.request);
     return { ...res, body: bodyFrom(buffered.data) };
   }
 
@@ -239,13 +244,13 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
   }
 
   /** The entry for `keys`: the credential's own, else a shared one it may read. */
-  async function lookup(keys: Keys): Promise<{ key: string; entry: Entry } | undefined> {
+  async function lookup(keys: Keys, req: ApiRequest): Promise<{ key: string; entry: Entry } | undefined> {
     if (keys.own !== undefined) {
-      const own = await load(keys.own);
+      const own = await load(keys.own, req);
       if (own !== undefined) return { key: keys.own, entry: own };
       if (keys.own === keys.everyone) return undefined;
     }
-    const shared = await load(keys.everyone);
+    const shared = await load(keys.everyone, req);
     return shared?.explicitlyPublic ? { key: keys.everyone, entry: shared } : undefined;
   }
 
@@ -256,7 +261,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
         try {
           const [get, head] = await Promise.all([keysOf(req, "GET"), keysOf(req, "HEAD")]);
           const keys = new Set([get.everyone, get.own, head.everyone, head.own].filter((k) => k !== undefined));
-          await Promise.all([...keys].map((k) => store.delete(k)));
+          await bounded("delete", req, () => Promise.all([...keys].map((k) => store.delete(k))));
           counts.invalidated++;
         } catch {
           counts.storeErrors++;
@@ -269,7 +274,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
 
     const keys = await keysOf(req, req.method);
     const httpReq: CachePolicy.Request = { url: req.path, method: req.method, headers: req.headers };
-    const found = await lookup(keys);
+    const found = await lookup(keys, req);
     if (found === undefined) {
       counts.misses++;
       return storeResponse(keys, httpReq, await next(req));
@@ -286,7 +291,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     if (!modified) {
       res.body?.resume();
       counts.revalidated++;
-      await save(key, updated, entry.status, entry.body, entry.explicitlyPublic === true);
+      await save(key, updated, entry.status, entry.body, entry.explicitlyPublic === true, req);
       return fromEntry(entry, updated, req, "REVALIDATED");
     }
     counts.misses++;

@@ -1,6 +1,7 @@
 import { channel } from "node:diagnostics_channel";
 import { type Clock, systemClock } from "../clock.js";
-import { CircuitOpenError, describeRequest } from "../errors.js";
+import { CircuitOpenError, describeRequest, isAbortError } from "../errors.js";
+import { awaitStore, type StoreBound } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
 import type { BreakerSnapshot, BreakerStateName } from "../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
@@ -77,9 +78,15 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     return new CircuitOpenError(k, retryAt, { request: describeRequest(req) });
   }
 
-  async function record(k: string, outcome: Outcome, probe: boolean): Promise<void> {
+  /** Bounds a store call by the request's deadline and signal. */
+  function bound(req: ApiRequest): StoreBound {
+    return { clock, deadline: req.deadline, signal: req.signal };
+  }
+
+  async function record(k: string, outcome: Outcome, probe: boolean, req: ApiRequest): Promise<void> {
     try {
-      update(k, await store.breakerRecord(k, config, { success: !isFailure(outcome), probe }));
+      const success = !isFailure(outcome);
+      update(k, await awaitStore("breakerRecord", () => store.breakerRecord(k, config, { success, probe }), bound(req)));
     } catch {
       // The store is unreachable: the outcome goes uncounted; the request's own result still reaches the caller.
     }
@@ -90,30 +97,35 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
    * probe frees its slot for the next request (with a store that cannot give
    * it back, the slot frees itself after halfOpenAfter).
    */
-  async function release(k: string, probe: boolean): Promise<void> {
-    if (!probe || store.breakerRelease === undefined) return;
+  async function release(k: string, probe: boolean, req: ApiRequest): Promise<void> {
+    const giveBack = store.breakerRelease;
+    if (!probe || giveBack === undefined) return;
     try {
-      update(k, await store.breakerRelease(k, config));
+      update(k, await awaitStore("breakerRelease", () => giveBack.call(store, k, config), bound(req)));
     } catch {
       // The store is unreachable: the slot comes back after halfOpenAfter.
     }
   }
 
   /** Takes a probe slot; undefined when the store is unreachable (the request goes, uncounted: the breaker fails open). */
-  async function takeProbe(k: string): Promise<(BreakerSnapshot & { allowed: boolean }) | undefined> {
+  async function takeProbe(k: string, req: ApiRequest): Promise<(BreakerSnapshot & { allowed: boolean }) | undefined> {
     try {
-      return await store.breakerProbe(k, config);
+      return await awaitStore("breakerProbe", () => store.breakerProbe(k, config), bound(req));
     } catch {
       return undefined;
     }
   }
 
   /** The breaker's state, or (store unreachable) this process's last copy — closed if it has none: the breaker fails open. */
-  async function current(k: string, cached: Cached | undefined): Promise<Cached> {
+  async function current(k: string, cached: Cached | undefined, req: ApiRequest): Promise<Cached> {
     try {
-      return update(k, await store.breakerState(k, config));
-    } catch {
-      return cached ?? update(k, { state: "closed", retryIn: 0, total: 0, failures: 0, consecutive: 0 });
+      return update(k, await awaitStore("breakerState", () => store.breakerState(k, config), bound(req)));
+    } catch (err) {
+      if (isAbortError(err) || req.signal?.aborted) throw err;
+      const known = cached ?? update(k, { state: "closed", retryIn: 0, total: 0, failures: 0, consecutive: 0 });
+      // Ask the store again after syncInterval, not on every request while it is down.
+      known.checkedAt = clock.now();
+      return known;
     }
   }
 
@@ -121,10 +133,10 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     const k = keyOf(req);
     const now = clock.now();
     let c = cache.get(k);
-    if (c === undefined || now - c.checkedAt >= syncMs) c = await current(k, c);
+    if (c === undefined || now - c.checkedAt >= syncMs) c = await current(k, c, req);
     if (c.state === "open" && c.retryAt !== undefined && now < c.retryAt) throw refuse(k, c, c.retryAt, req);
     let probe = false;
-    const p = c.state === "closed" ? undefined : await takeProbe(k);
+    const p = c.state === "closed" ? undefined : await takeProbe(k, req);
     if (p !== undefined) {
       c = update(k, p);
       // Half-open with every slot taken: retryIn is when the store frees slots whose probes never report.
@@ -135,11 +147,11 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     try {
       res = await next(req);
     } catch (error) {
-      if (isLocalError(error)) await release(k, probe);
-      else await record(k, { error }, probe);
+      if (isLocalError(error)) await release(k, probe, req);
+      else await record(k, { error }, probe, req);
       throw error;
     }
-    await record(k, { response: res }, probe);
+    await record(k, { response: res }, probe, req);
     return res;
   };
 

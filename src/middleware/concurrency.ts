@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../clock.js";
 import { AbortError, ConfigError, describeRequest, isApiError } from "../errors.js";
+import { toStoreError } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Permit, Store } from "../stores/types.js";
 import type { ApiRequest, Middleware } from "../types.js";
@@ -32,6 +33,7 @@ export interface ConcurrencyKeyStats {
 
 interface Waiter {
   grant(permit: Permit): void;
+  /** The store failed: rejects with a `StoreError` made of `err`. */
   fail(err: unknown): void;
   /**
    * Arms the waiter's time limit once it really has to wait (a timer only then). Set when the
@@ -118,7 +120,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     });
   }
 
-  /** Hands permits to the local waiters in order, one store call per permit. */
+  /** Hands permits to the local waiters in order, one store call per permit; a store that fails or stalls fails them all (fail closed). */
   async function pump(k: string, s: Semaphore): Promise<void> {
     s.pumping = true;
     try {
@@ -167,7 +169,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
         },
         fail(err) {
           settle();
-          reject(err);
+          reject(toStoreError("acquirePermit", err, describeRequest(req)));
         },
         limit:
           transportTimeout &&

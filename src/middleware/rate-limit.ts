@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
+import { awaitStore } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
-import type { ApiRequest, Middleware } from "../types.js";
+import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./rate-limit/ietf-quota.js";
 import { defaultRateLimitKey } from "./rate-limit/key.js";
 import { createLimiter, type RateLimitKeyStats } from "./rate-limit/limiter.js";
@@ -60,14 +61,15 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     return joinQuota(policies, fields.limits ?? []);
   }
 
-  async function learn(key: string, status: number, headers: Parameters<typeof serverPauseMs>[1]): Promise<void> {
+  async function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> {
     const now = clock.now();
-    const quota = hear(key, readIetfFields(headers, now));
-    const pause = serverPauseMs(status, headers, now, o.learn === "rejections", quota);
+    const quota = hear(key, readIetfFields(res.headers, now));
+    const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota);
     if (pause === undefined) return;
     const ms = Math.min(pause, o.maxPause);
-    await limiter.pause(key, ms);
-    onPause?.({ key, pauseMs: ms, status });
+    onPause?.({ key, pauseMs: ms, status: res.status });
+    // The pause holds in this process at once; sharing it waits on the store no longer than the call may.
+    await awaitStore("pauseRate", () => limiter.pause(key, ms), { clock, deadline: req.deadline, signal: req.signal });
   }
 
   const rateLimitMiddleware: Middleware = async (req: ApiRequest, next) => {
@@ -76,8 +78,8 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
     if (waiting !== undefined) await waiting;
     const res = await next(req);
-    // Failing to record a pause (store down) must not lose the response: the server's answer still reaches the caller.
-    if (o.learn !== false) await learn(key, res.status, res.headers).catch(() => {});
+    // Failing to share a pause (store down) must not lose the response: the server's answer still reaches the caller.
+    if (o.learn !== false) await learn(key, req, res).catch(() => {});
     return res;
   };
   function stats(): RateLimitStats {

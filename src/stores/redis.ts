@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
+import { type Duration, toMillis } from "../util/duration.js";
 import { rateAcquireScript } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
+import { withinStoreTimeout } from "./store-timeout.js";
 import type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
 
 /** Scripts count time in microseconds. */
@@ -19,6 +21,12 @@ export interface RedisStoreOptions {
    * every key a script touches for one logical key lives in one slot.
    */
   prefix?: string;
+  /**
+   * Longest one operation may take before it fails with a `StoreError`
+   * (`timedOut: true`), default `"1s"`. ioredis queues commands while it
+   * reconnects, by default for many seconds; this bounds what a request waits.
+   */
+  timeout?: Duration;
 }
 
 /** What `redisStore` takes: one ioredis client (`new Redis(url)`) or a cluster client (`new Redis.Cluster(nodes)`). */
@@ -124,6 +132,9 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
   const rl = at("rl");
   const cb = at("cb");
   const sem = at("sem");
+  const timeoutMs = toMillis(options.timeout ?? "1s", "redisStore.timeout");
+  if (timeoutMs <= 0) throw new ConfigError("redisStore.timeout", "must be longer than 0 ms");
+  const bounded = <T>(operation: string, work: Promise<T>, onLate?: (value: T) => void) => withinStoreTimeout(operation, timeoutMs, work, onLate);
 
   const ratePause = script(redis, RATE_PAUSE);
   const breaker = script(redis, BREAKER);
@@ -149,70 +160,78 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
       key,
       fence,
       async extend(ttlMs) {
-        return (await lockExtend(1, kv(key), token, Math.ceil(ttlMs))) === 1;
+        return (await bounded("lock.extend", lockExtend(1, kv(key), token, Math.ceil(ttlMs)))) === 1;
       },
       async release() {
-        return (await lockRelease(1, kv(key), token)) === 1;
+        return (await bounded("lock.release", lockRelease(1, kv(key), token))) === 1;
       },
     };
   }
+
+  const breakerOp = (op: string, key: string, config: BreakerConfig, success?: boolean, probe?: boolean) =>
+    bounded(`breaker.${op}`, breaker(1, cb(key), ...breakerArgs(op, config, success, probe))).then(toSnapshot);
+  const withoutAllowed = ({ allowed: _, ...snap }: BreakerSnapshot & { allowed: boolean }): BreakerSnapshot => snap;
 
   return {
     kind: "redis",
 
     async get(key) {
-      return (await redis.get(kv(key))) ?? undefined;
+      return (await bounded("get", redis.get(kv(key)))) ?? undefined;
     },
     async set(key, value, ttlMs) {
-      if (ttlMs === undefined) await redis.set(kv(key), value);
-      else await redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs)));
+      if (ttlMs === undefined) await bounded("set", redis.set(kv(key), value));
+      else await bounded("set", redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs))));
     },
     async setIfAbsent(key, value, ttlMs) {
-      return (await redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs)), "NX")) === "OK";
+      return (await bounded("setIfAbsent", redis.set(kv(key), value, "PX", Math.max(1, Math.ceil(ttlMs)), "NX"))) === "OK";
     },
     async delete(key) {
-      await redis.del(kv(key));
+      await bounded("delete", redis.del(kv(key)));
     },
     async acquireLock(key, ttlMs) {
       const token = randomUUID();
-      const fence = (await lockAcquire(2, kv(key), fenceKey(key), token, Math.max(1, Math.ceil(ttlMs)))) as number;
+      const acquired = lockAcquire(2, kv(key), fenceKey(key), token, Math.max(1, Math.ceil(ttlMs))) as Promise<number>;
+      // A grant that lands after the caller gave up is released at once, not left to its TTL.
+      const fence = await bounded("acquireLock", acquired, (f) => {
+        if (f !== 0) lockRelease(1, kv(key), token).catch(() => {});
+      });
       return fence === 0 ? undefined : lockHandle(key, token, fence);
     },
 
     acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): Promise<RateDecision> {
       const reserve = maxReserveMs < MAX_RESERVE_MS ? Math.floor(maxReserveMs * US) : MAX_RESERVE_MS * US;
-      return rateAcquire(rules)(1, rl(key), reserve);
+      return bounded("acquireRate", rateAcquire(rules)(1, rl(key), reserve));
     },
     async pauseRate(key, ms) {
-      await ratePause(1, rl(key), Math.ceil(ms * US));
+      await bounded("pauseRate", ratePause(1, rl(key), Math.ceil(ms * US)));
     },
 
     async breakerState(key, config) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("state", config)));
-      return snap;
+      return withoutAllowed(await breakerOp("state", key, config));
     },
     async breakerRecord(key, config, outcome) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("record", config, outcome.success, outcome.probe)));
-      return snap;
+      return withoutAllowed(await breakerOp("record", key, config, outcome.success, outcome.probe));
     },
-    async breakerProbe(key, config) {
-      return toSnapshot(await breaker(1, cb(key), ...breakerArgs("probe", config)));
+    breakerProbe(key, config) {
+      return breakerOp("probe", key, config);
     },
     async breakerRelease(key, config) {
-      const { allowed: _, ...snap } = toSnapshot(await breaker(1, cb(key), ...breakerArgs("release", config)));
-      return snap;
+      return withoutAllowed(await breakerOp("release", key, config));
     },
 
     async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {
       const id = randomUUID();
-      const ok = await permitAcquire(1, sem(key), limit, Math.ceil(leaseMs * US), id);
+      // A permit granted after the caller gave up goes back at once instead of holding a slot for its lease.
+      const ok = await bounded("acquirePermit", permitAcquire(1, sem(key), limit, Math.ceil(leaseMs * US), id), (granted) => {
+        if (granted === 1) redis.zrem(sem(key), id).catch(() => {});
+      });
       return ok === 1 ? { key, id } : undefined;
     },
     async renewPermit(permit, leaseMs) {
-      return (await permitRenew(1, sem(permit.key), Math.ceil(leaseMs * US), permit.id)) === 1;
+      return (await bounded("renewPermit", permitRenew(1, sem(permit.key), Math.ceil(leaseMs * US), permit.id))) === 1;
     },
     async releasePermit(permit) {
-      await redis.zrem(sem(permit.key), permit.id);
+      await bounded("releasePermit", redis.zrem(sem(permit.key), permit.id));
     },
 
     async close() {},

@@ -2,6 +2,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock.js";
+import { isStoreError } from "../../src/errors.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker.js";
 import { concurrency } from "../../src/middleware/concurrency.js";
 import { rateLimit } from "../../src/middleware/rate-limit.js";
@@ -54,15 +55,17 @@ describe("policies with an unreachable store", () => {
     expect(h.sent.map((s) => s.path)).toEqual(["/trip", "/probe", "/next"]);
   });
 
-  it("the rate limiter refuses to guess: the request fails with the store's error and is not sent", async () => {
+  it("the rate limiter refuses to guess: the request fails with a StoreError keeping the store's error, and is not sent", async () => {
     const h = harness(() => [rateLimit({ store, limits: [{ requests: 10, per: "1s" }] })]);
-    await expect(h.call("/a")).rejects.toThrow();
+    const error = await h.call("/a").catch((e: unknown) => e);
+    expect(isStoreError(error)).toBe(true);
+    expect((error as Error).cause).toBeInstanceOf(Error);
     expect(h.sent).toHaveLength(0);
   });
 
-  it("concurrency fails the request with the store's error rather than waiting forever", async () => {
+  it("concurrency fails the request with a StoreError rather than waiting forever", async () => {
     const h = harness(() => [concurrency({ store, limit: 2 })]);
-    await expect(h.call("/a")).rejects.toThrow();
+    await expect(h.call("/a")).rejects.toSatisfy(isStoreError);
     expect(h.sent).toHaveLength(0);
   });
 });

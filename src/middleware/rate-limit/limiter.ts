@@ -1,5 +1,6 @@
 import type { Clock } from "../../clock.js";
-import { AbortError, describeRequest, isApiError, RateLimitError } from "../../errors.js";
+import { AbortError, describeRequest, isApiError, RateLimitError, StoreError } from "../../errors.js";
+import { awaitStore, toStoreError } from "../../stores/bounded.js";
 import { type RateState, rateRemaining } from "../../stores/gcra.js";
 import { memoryRateShortcut } from "../../stores/memory.js";
 import type { RateDecision, RateRule, Store } from "../../stores/types.js";
@@ -50,6 +51,8 @@ interface KeyState {
   spacing: number;
   /** The slot the queue was last granted (local clock), to measure `spacing` against the next refusal. */
   lastGrantAt: number;
+  /** True while the queue's store call is out: a waiter whose time runs out then fails with a `StoreError`, not a `RateLimitError`. */
+  inStore: boolean;
   /** After the memory store's shortcut: the key's state, `remaining` worked out from it when asked. */
   rate: RateState | undefined;
   remaining: number;
@@ -71,6 +74,10 @@ type Described = AcquireOptions["request"];
 function abortError(signal: AbortSignal | undefined, request: Described): unknown {
   const reason = signal?.reason;
   return isApiError(reason) ? reason : new AbortError(reason, { request: request && describeRequest(request) });
+}
+
+function described(request: Described) {
+  return request && describeRequest(request);
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
@@ -111,6 +118,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         pausedUntil: 0,
         spacing: initialSpacing,
         lastGrantAt: Number.NaN,
+        inStore: false,
         rate: undefined,
         remaining: 0,
         delayed: 0,
@@ -193,7 +201,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         },
         error(err) {
           settle();
-          rejectWith(err);
+          rejectWith(toStoreError("acquireRate", err, described(o.request)));
         },
       };
       if (o.signal?.aborted) return rejectWith(abortError(o.signal, o.request));
@@ -201,7 +209,10 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       if (Number.isFinite(o.maxWait)) {
         clock.sleep(o.maxWait, timer.signal).then(
           () => {
-            if (!w.settled) w.fail(estimateSlot(s.nextAt, clock.now(), s.waiters.indexOf(w), s.spacing));
+            if (w.settled) return;
+            if (s.inStore && s.waiters[0] === w) {
+              w.error(new StoreError("acquireRate", "did not answer in the time the call may wait", { timedOut: true }));
+            } else w.fail(estimateSlot(s.nextAt, clock.now(), s.waiters.indexOf(w), s.spacing));
           },
           () => {},
         );
@@ -229,11 +240,16 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         let d: RateDecision;
         try {
           const r = store.acquireRate(key, rules, Math.min(LOOKAHEAD_MS, budget));
-          d = isPromise(r) ? await r : r;
+          if (isPromise(r)) {
+            s.inStore = true;
+            d = await r;
+          } else d = r;
         } catch (err) {
           // The store failed (e.g. Redis down): every waiter gets the error rather than hanging.
           for (const w of [...s.waiters]) w.error(err);
           return;
+        } finally {
+          s.inStore = false;
         }
         const decidedAt = clock.now();
         note(s, d, decidedAt);
@@ -272,9 +288,15 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           return undefined;
         }
       }
-      const r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS));
-      if (isPromise(r)) return r.then((d) => decided(key, s, d, o));
-      return decided(key, s, r, o);
+      let r: RateDecision | Promise<RateDecision>;
+      try {
+        r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS));
+      } catch (err) {
+        return Promise.reject(toStoreError("acquireRate", err, described(o.request)));
+      }
+      if (!isPromise(r)) return decided(key, s, r, o);
+      const bound = { clock, signal: o.signal, request: described(o.request), deadline: Number.isFinite(o.maxWait) ? clock.now() + o.maxWait : undefined };
+      return awaitStore("acquireRate", () => r as Promise<RateDecision>, bound).then((d) => decided(key, s, d, o));
     },
     async pause(key, ms) {
       const s = state(key);

@@ -8,7 +8,7 @@ export interface Waiter {
   settled: boolean;
   grant(wait: number): void;
   fail(retryAt: number): void;
-  /** Rejects with `err` (the store failed). */
+  /** Rejects with a `StoreError` made of `err` (the store failed or did not answer in time). */
   error(err: unknown): void;
 }
 

@@ -1,0 +1,217 @@
+/**
+ * Waits on a shared store are bounded: with Redis unreachable (ioredis with its
+ * default options, which queue commands while reconnecting) or stalled (a
+ * server that accepts and never answers, a proxy holding commands back), a call
+ * ends by its deadline, its signal or maxWait with a typed error, or goes
+ * through where the policy fails open.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { isAbortError, isStoreError, type StoreError } from "../../src/errors.js";
+import type { RateLimitRule } from "../../src/middleware/rate-limit.js";
+import { redisStore } from "../../src/stores/redis.js";
+import { type FaultServer, freePort, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
+import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+
+let api: http.Server;
+let baseUrl: string;
+let served = 0;
+beforeAll(async () => {
+  api = http.createServer((_req, res) => {
+    served++;
+    res.setHeader("content-type", "application/json");
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
+
+/** Runs `call`, returning its error and how long it took. */
+async function timed(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const t0 = performance.now();
+  const error = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, ms: performance.now() - t0 };
+}
+
+const limits: RateLimitRule[] = [{ requests: 100, per: "1s" }];
+
+/** The ways a store can be down, each with a fresh ioredis client on its default options. */
+const outages: Array<{ name: string; open(): Promise<{ redis: Redis; close(): Promise<void> }> }> = [
+  {
+    name: "unreachable (nothing listens)",
+    async open() {
+      const redis = new Redis({ port: await freePort(), host: "127.0.0.1" });
+      redis.on("error", () => {});
+      return { redis, close: async () => redis.disconnect() };
+    },
+  },
+  {
+    name: "stalled (accepts, never answers)",
+    async open() {
+      const server: FaultServer = await stallingServer();
+      const redis = new Redis({ port: server.port, host: "127.0.0.1" });
+      redis.on("error", () => {});
+      return {
+        redis,
+        close: async () => {
+          redis.disconnect();
+          await server.close();
+        },
+      };
+    },
+  },
+];
+
+describe.each(outages)("a store that is $name", ({ open }) => {
+  let down: Awaited<ReturnType<(typeof outages)[number]["open"]>>;
+  beforeAll(async () => {
+    down = await open();
+  });
+  afterAll(() => down.close());
+
+  it("rate limit fails closed by the call's total timeout with a StoreError; nothing is sent", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, timeout: { total: 400 }, retry: false });
+    const before = served;
+    const { error, ms } = await timed(() => client.get("/x"));
+    expect(isStoreError(error)).toBe(true);
+    expect((error as StoreError).code).toBe("BALLAST_STORE");
+    expect((error as StoreError).timedOut).toBe(true);
+    expect((error as StoreError).operation).toBe("acquireRate");
+    expect((error as StoreError).message).toContain("GET http://127.0.0.1");
+    expect(ms).toBeLessThan(400 + 2000);
+    expect(served).toBe(before);
+    await client.close();
+  });
+
+  it("rate limit stops waiting when the caller's signal aborts (AbortError)", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, retry: false });
+    const signal = AbortSignal.timeout(200);
+    const { error, ms } = await timed(() => client.get("/x", { signal }));
+    expect(isAbortError(error)).toBe(true);
+    expect(ms).toBeLessThan(200 + 2000);
+    await client.close();
+  });
+
+  it("rate limit waits no longer than maxWait", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits, maxWait: "200ms" }, retry: false });
+    const { error, ms } = await timed(() => client.get("/x"));
+    expect(isStoreError(error) && error.timedOut).toBe(true);
+    expect(ms).toBeLessThan(200 + 2000);
+    await client.close();
+  });
+
+  it("the store's own timeout bounds a call that has no deadline at all", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), rateLimit: { limits }, retry: false });
+    const { error, ms } = await timed(() => client.get("/x"));
+    expect(isStoreError(error) && error.timedOut).toBe(true);
+    expect(error).toMatchObject({ message: expect.stringContaining("did not answer within 300 ms") });
+    expect(ms).toBeLessThan(300 + 2000);
+    await client.close();
+  });
+
+  it("concurrency fails closed with a StoreError; nothing is sent", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), concurrency: 4, retry: false });
+    const before = served;
+    const { error } = await timed(() => client.get("/x"));
+    expect(isStoreError(error)).toBe(true);
+    expect((error as StoreError).operation).toBe("acquirePermit");
+    expect(served).toBe(before);
+    await client.close();
+  });
+
+  it("the circuit breaker fails open: the call goes through within its deadline", async () => {
+    const client = createClient({
+      baseUrl,
+      store: redisStore(down.redis, { timeout: "200ms" }),
+      circuitBreaker: { consecutiveFailures: 1 },
+      timeout: { total: 5000 },
+      retry: false,
+    });
+    expect(await client.get("/x")).toEqual({ ok: true });
+    expect(await client.get("/y")).toEqual({ ok: true });
+    await client.close();
+  });
+
+  it("the cache fails open: a miss, the call goes through", async () => {
+    const client = createClient({ baseUrl, cache: { store: redisStore(down.redis, { timeout: "200ms" }) }, timeout: { total: 5000 }, retry: false });
+    expect(await client.get("/x")).toEqual({ ok: true });
+    expect((client.stats().policies.cache as { storeErrors: number }).storeErrors).toBeGreaterThan(0);
+    await client.close();
+  });
+});
+
+describeRedis("a Redis that stalls and comes back", () => {
+  let proxy: RedisProxy;
+  let redis: Redis;
+  let direct: Redis;
+  const prefix = `${uniqueName("stall")}:`;
+  beforeAll(async () => {
+    proxy = await redisProxy();
+    redis = new Redis({ port: proxy.port, host: "127.0.0.1" });
+    direct = new Redis(REDIS_URL);
+    await redis.ping();
+  });
+  afterAll(async () => {
+    proxy.release();
+    const keys = await direct.keys(`${prefix}*`);
+    if (keys.length > 0) await direct.del(...keys);
+    redis.disconnect();
+    direct.disconnect();
+    await proxy.close();
+  });
+
+  /** Replies come in order on one connection: two round trips after release, the held commands and what their late answers sent are done. */
+  async function afterHeldCommands(): Promise<void> {
+    await redis.ping();
+    await redis.ping();
+  }
+
+  it("a permit granted after the caller gave up is given back, not held for its lease", async () => {
+    const store = redisStore(redis, { prefix, timeout: "150ms" });
+    proxy.hold();
+    const error = await store.acquirePermit("late", 1, 60_000).catch((e: unknown) => e);
+    expect(isStoreError(error) && error.timedOut).toBe(true);
+    proxy.release();
+    // The held command reaches Redis now and takes the permit; the store gives it back on the same connection.
+    await afterHeldCommands();
+    expect(await direct.zcard(`${prefix}sem:{late}`)).toBe(0);
+    const permit = await store.acquirePermit("late", 1, 60_000);
+    expect(permit).toBeDefined();
+  });
+
+  it("a lock granted after the caller gave up is released, so the next taker gets it", async () => {
+    const store = redisStore(redis, { prefix, timeout: "150ms" });
+    proxy.hold();
+    const error = await store.acquireLock("late-lock", 60_000).catch((e: unknown) => e);
+    expect(isStoreError(error)).toBe(true);
+    proxy.release();
+    await afterHeldCommands();
+    expect(await direct.exists(`${prefix}kv:{late-lock}`)).toBe(0);
+    expect(await store.acquireLock("late-lock", 60_000)).toBeDefined();
+  });
+
+  it("once Redis answers again the rate limiter works again", async () => {
+    const client = createClient({ baseUrl, store: redisStore(redis, { prefix, timeout: "150ms" }), rateLimit: { limits }, retry: false });
+    proxy.hold();
+    await expect(client.get("/x")).rejects.toSatisfy(isStoreError);
+    proxy.release();
+    await expect
+      .poll(
+        () =>
+          client.get("/x").then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 5000 },
+      )
+      .toBe(true);
+    await client.close();
+  });
+});
