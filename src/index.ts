@@ -2,6 +2,27 @@
 // /webhooks, /graphql, /testing) have their own entry files.
 
 export { BatchError, type Batcher, type BatchOptions, type BatchResult, type BatchStats, batch, isBatchError } from "./batch/index.js";
+export {
+  type AttemptEndEvent,
+  type AttemptStartEvent,
+  type CacheLookupEvent,
+  type CallKind,
+  CHANNELS,
+  type ChannelMessages,
+  type ChannelName,
+  type RateLimitWaitEvent,
+  type RequestEndEvent,
+  type RequestErrorEvent,
+  type RequestStartEvent,
+  subscribeChannel,
+  type TokenRefreshEvent,
+  type WebhookDeadEvent,
+  type WebhookFailedEvent,
+  type WebhookProcessedEvent,
+  type WebhookReceivedEvent,
+  type WebhookRejectedEvent,
+  type WebhookVerifiedEvent,
+} from "./channels.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
 // --- client (issue 2) ---
 export { type CallOptions, type Client, type ClientStats, createClient, type Result, type VerbCall } from "./client/create-client.js";
@@ -28,6 +49,7 @@ export {
 } from "./middleware/circuit-breaker.js";
 export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency.js";
 export { type DedupeOptions, type DedupeStats, dedupe } from "./middleware/dedupe.js";
+export { logEvents } from "./middleware/log-events.js";
 export { type Logger, type LoggingOptions, logging } from "./middleware/logging.js";
 export type { Policy } from "./middleware/policy.js";
 // --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import diagnostics from "node:diagnostics_channel";
 import type { Readable } from "node:stream";
+import type { CallKind } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
 import { compose, trusted } from "../compose.js";
 import { ConfigError, describeRequest } from "../errors.js";
@@ -19,6 +19,7 @@ import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, Transport }
 import { credentialKeyOf, credentialOf } from "../util/fingerprint.js";
 import { encodeBody } from "./body.js";
 import { toHttpError } from "./http-error.js";
+import { observeAttempts, observeCall } from "./observe.js";
 import { type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
 import { decodeBody } from "./parse.js";
 import { attemptPolicies, callPolicies, concurrencyPolicy } from "./policies.js";
@@ -73,10 +74,6 @@ export interface Client {
 }
 
 const NO_OPTIONS: CallOptions = Object.freeze({});
-
-const startChannel = diagnostics.channel("ballast:request:start");
-const endChannel = diagnostics.channel("ballast:request:end");
-const errorChannel = diagnostics.channel("ballast:request:error");
 
 /** Resources a client and the clients derived from it with `extend()` share. */
 interface Shared {
@@ -143,8 +140,7 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
   }
   if (options.auth) steps.push(options.auth);
   if (options.use) steps.push(...options.use);
-  const transport = shared.transport;
-  return { send: compose(steps, (req) => transport.send(req)), policies };
+  return { send: compose(steps, observeAttempts(shared.transport, clock)), policies };
 }
 
 function buildClient(options: ClientOptions, shared: Shared): Client {
@@ -231,20 +227,15 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     return data;
   }
 
+  // async: a bad option rejects the call's promise rather than throwing at the call site.
   async function request(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<unknown> {
-    const req = buildRequest(o, verbMethod, verbPath);
-    if (!startChannel.hasSubscribers) return finish(await send(req), o);
-    startChannel.publish({ request: describeRequest(req) });
-    try {
-      const res = await send(req);
-      const data = await finish(res, o);
-      endChannel.publish({ request: describeRequest(req), status: res.status, attempts: res.attempts });
-      return data;
-    } catch (error) {
-      errorChannel.publish({ request: describeRequest(req), error });
-      throw error;
-    }
+    return observeCall("request", buildRequest(o, verbMethod, verbPath), shared.clock, send, (res) => finish(res, o));
   }
+
+  const rawAs =
+    (kind: CallKind) =>
+    async (o: RequestOptions): Promise<ApiResponse> =>
+      observeCall(kind, buildRequest(o), shared.clock, send, (res) => res);
 
   const verb =
     (method: HttpMethod): VerbCall =>
@@ -259,7 +250,7 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     patch: verb("PATCH"),
     delete: verb("DELETE"),
     head: verb("HEAD"),
-    raw: (o) => send(buildRequest(o)),
+    raw: rawAs("raw"),
     extend: (more) => buildClient(mergeOptions(options, more), shared),
     stats() {
       const out: Record<string, unknown> = {};
@@ -273,8 +264,8 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     config,
     send,
     // issue 6: pagination/sse wiring
-    ...paginationMethods({ raw: (o) => send(buildRequest(o)), config }),
-    ...streamingMethods({ raw: (o) => send(buildRequest(o)), config }),
+    ...paginationMethods({ raw: rawAs("paginate"), rawPages: rawAs("pages"), config }),
+    ...streamingMethods({ raw: rawAs("sse"), config }),
   };
   return client;
 }

@@ -1,6 +1,7 @@
 import CachePolicy from "http-cache-semantics";
+import { type CacheLookupEvent, CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, describeRequest } from "../errors.js";
 import { awaitStore } from "../stores/bounded.js";
 import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
@@ -132,6 +133,12 @@ function withoutUnvariedHeaders(obj: CachePolicy.CachePolicyObject): CachePolicy
   const kept: CachePolicy.Headers = {};
   for (const name of vary) if (obj.reqh[name] !== undefined) kept[name] = obj.reqh[name];
   return { ...obj, reqh: kept };
+}
+
+const lookupChannel = channel(CHANNELS.cacheLookup);
+
+function announce(result: CacheLookupEvent["result"], req: ApiRequest): void {
+  if (lookupChannel.hasSubscribers) lookupChannel.publish({ result, request: describeRequest(req), route: req.route });
 }
 
 /**
@@ -277,12 +284,14 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     const found = await lookup(keys, req);
     if (found === undefined) {
       counts.misses++;
+      announce("miss", req);
       return storeResponse(keys, httpReq, await next(req));
     }
     const { key, entry } = found;
     const policy = Policy.fromObject(entry.policy);
     if (policy.satisfiesWithoutRevalidation(httpReq)) {
       counts.hits++;
+      announce("hit", req);
       return fromEntry(entry, policy, req, "HIT");
     }
     const revalidation: CachePolicy.Request = { ...httpReq, headers: policy.revalidationHeaders(httpReq) };
@@ -291,10 +300,12 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     if (!modified) {
       res.body?.resume();
       counts.revalidated++;
+      announce("revalidated", req);
       await save(key, updated, entry.status, entry.body, entry.explicitlyPublic === true, req);
       return fromEntry(entry, updated, req, "REVALIDATED");
     }
     counts.misses++;
+    announce("miss", req);
     if (res.status === 304) {
       // A 304 that does not match the stored validator cannot be used: ask again, unconditionally.
       res.body?.resume();

@@ -1,4 +1,4 @@
-import { channel } from "node:diagnostics_channel";
+import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
 import { CircuitOpenError, describeRequest, isAbortError } from "../errors.js";
 import { awaitStore, type StoreBound } from "../stores/bounded.js";
@@ -13,7 +13,7 @@ export { isServerFailure, type Outcome } from "./circuit-breaker/failure.js";
 export type { CircuitBreakerOptions, CircuitStateChange } from "./circuit-breaker/options.js";
 
 /** Every state change is published here (`{ key, from, to, retryAt }`) for telemetry. */
-const stateChannel = channel("ballast:circuit:state");
+const stateChannel = channel(CHANNELS.circuitState);
 
 export interface CircuitKeyStats {
   state: BreakerStateName;

@@ -1,4 +1,6 @@
+import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
+import { describeRequest } from "../errors.js";
 import { awaitStore } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
@@ -23,6 +25,8 @@ export interface RateLimitStats {
    */
   keys: Record<string, RateLimitKeyStats & { server: ReadonlyArray<ServerQuota> }>;
 }
+
+const waitChannel = channel(CHANNELS.rateLimitWait);
 
 /** What a key's server last said: its policies (kept until it sends new ones) and its limits. */
 interface Heard {
@@ -76,7 +80,16 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     const key = keyOf(req);
     const maxWait = req.deadline === undefined ? o.maxWait : Math.min(o.maxWait, Math.max(0, req.deadline - clock.now()));
     const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
-    if (waiting !== undefined) await waiting;
+    if (waiting !== undefined) {
+      if (waitChannel.hasSubscribers) {
+        const started = clock.now();
+        await waiting;
+        const waitMs = clock.now() - started;
+        if (waitMs > 0) waitChannel.publish({ key, request: describeRequest(req), waitMs });
+      } else {
+        await waiting;
+      }
+    }
     const res = await next(req);
     // Failing to share a pause (store down) must not lose the response: the server's answer still reaches the caller.
     if (o.learn !== false) await learn(key, req, res).catch(() => {});

@@ -1,4 +1,4 @@
-import diagnostics from "node:diagnostics_channel";
+import { CHANNELS, channel } from "../channels.js";
 import { discardBody } from "../client/read-body.js";
 import { type Clock, systemClock } from "../clock.js";
 import { trusted } from "../compose.js";
@@ -55,7 +55,7 @@ export interface RetryOptions {
   clock?: Clock;
 }
 
-const retryChannel = diagnostics.channel("ballast:request:retry");
+const retryChannel = channel(CHANNELS.requestRetry);
 
 function abortReason(req: ApiRequest): unknown {
   const reason = req.signal?.reason;

@@ -1,3 +1,4 @@
+import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
 import { AbortError, ConfigError } from "../errors.js";
 import type { Lock, Store } from "../stores/types.js";
@@ -6,6 +7,8 @@ import { isOAuthError, OAuthError, type ReauthorizationReason, ReauthorizationRe
 import type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
 import { namespacedTokenStore } from "./token-stores/namespaced.js";
 import type { TokenStore, VersionedRecord } from "./token-stores/types.js";
+
+const refreshChannel = channel(CHANNELS.tokenRefresh);
 
 /** What a renewal knows about the connection: how it was made, and its current tokens (absent for a first client-credentials token). */
 export interface RenewContext {
@@ -269,12 +272,15 @@ export class TokenManager {
           () => {},
         )
       : undefined;
+    const started = this.#clock.now();
     try {
       const seed = options.renewMissing;
       const context: RenewContext = record ?? { grant: seed?.grant ?? "manual", scopes: seed?.scopes };
       tokens = await this.#renew(connectionId, context, stop.signal);
+      if (refreshChannel.hasSubscribers) refreshChannel.publish({ connectionId, outcome: "success", durationMs: this.#clock.now() - started });
     } catch (e) {
       this.#stats.failures++;
+      if (refreshChannel.hasSubscribers) refreshChannel.publish({ connectionId, outcome: "failure", durationMs: this.#clock.now() - started, error: e });
       if (isOAuthError(e) && e.error === "invalid_grant" && record !== undefined) {
         throw await this.#markReauthorization(connectionId, record, version, e);
       }

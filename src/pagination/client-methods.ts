@@ -35,7 +35,10 @@ export interface PaginationMethods {
 }
 
 interface ClientParts {
+  /** Sends one page of `paginate()`. */
   raw(options: RequestOptions): Promise<ApiResponse>;
+  /** Sends one page of `pages()` (told apart from `paginate()` in the published events). */
+  rawPages?(options: RequestOptions): Promise<ApiResponse>;
   readonly config: Readonly<ClientConfig>;
 }
 
@@ -54,10 +57,10 @@ function mergeQuery(user: RequestOptions["query"], pg: PageRequest): ParamObject
 }
 
 /** Sends each page through the client's whole pipeline (rate limit, retry, breaker) and parses it. */
-function sender(client: ClientParts, options: PageCallOptions): PageSender {
+function sender(client: ClientParts, options: PageCallOptions, send = client.raw): PageSender {
   const { config } = client;
   return async (pg): Promise<PageResponse> => {
-    const res = await client.raw({ ...options, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) });
+    const res = await send({ ...options, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) });
     if (res.status >= 400) {
       const buf = await readBody(res, Math.min(config.maxResponseBytes, 1 << 20)).catch(() => Buffer.alloc(0));
       throw toHttpError(res, buf, config.requestIdHeaders);
@@ -84,7 +87,7 @@ export function paginationMethods(client: ClientParts): PaginationMethods {
     },
     pages(path, options) {
       const { paging, request } = split(options);
-      return pages(sender(client, request), path, { ...paging, allowOrigin } as never);
+      return pages(sender(client, request, client.rawPages ?? client.raw), path, { ...paging, allowOrigin } as never);
     },
   };
 }

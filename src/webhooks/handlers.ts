@@ -19,9 +19,14 @@ export interface WebhookHandlerContext<Tx = unknown> {
   atomically(effect: AtomicEffect<Tx>): void;
 }
 
+/**
+ * A handler for one event type. Its parameter is checked both ways (method
+ * bivariance), so a handler may annotate its event with a narrower type of
+ * its own (or the provider SDK's, e.g. `Stripe.Event`).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: handlers narrow the event type themselves
-export type WebhookHandler<E = any, Tx = unknown> = (event: E, ctx: WebhookHandlerContext<Tx>) => unknown;
+export type WebhookHandler<E = any, Tx = unknown> = { handle(event: E, ctx: WebhookHandlerContext<Tx>): unknown }["handle"];
 
-/** Handlers by event type (`"invoice.paid"`, `"push"`, ...). */
+/** Handlers by event type (`"invoice.paid"`, `"push"`, ...); `E` is the scheme's event type (see `WebhookEventMap`). */
 // biome-ignore lint/suspicious/noExplicitAny: each handler narrows its own event type
-export type WebhookHandlers<Tx = unknown> = Readonly<Record<string, WebhookHandler<any, Tx>>>;
+export type WebhookHandlers<Tx = unknown, E = any> = Readonly<Record<string, WebhookHandler<E, Tx>>>;

@@ -1,5 +1,6 @@
 // Public API of `ballast/webhooks`.
 export { isWebhookVerificationError, WebhookVerificationError, type WebhookVerificationReason } from "./errors.js";
+export type { GitHubWebhookEvent, SlackWebhookEvent, StandardWebhookEvent, StripeEvent, WebhookEventMap, WebhookEventOf } from "./events.js";
 export type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
 export { memoryInbox } from "./inbox/memory.js";
 export { type PostgresInboxOptions, postgresInbox } from "./inbox/postgres.js";

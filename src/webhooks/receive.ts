@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { CHANNELS, channel } from "../channels.js";
 import type { Clock } from "../clock.js";
 import { isConfigError } from "../errors.js";
 import { isWebhookVerificationError } from "./errors.js";
@@ -23,6 +24,8 @@ export interface WebhookReply {
 }
 
 export interface ReceiveDeps {
+  /** The scheme's name, for the published events. */
+  scheme: string;
   verify: Verifier;
   /** Media types the scheme's provider sends; undefined accepts any. */
   contentTypes: readonly string[] | undefined;
@@ -38,6 +41,10 @@ export interface ReceiveDeps {
 // Never stored: credentials a proxy or client might add.
 const UNSTORED = new Set(["authorization", "cookie", "proxy-authorization", "x-api-key"]);
 
+const receivedChannel = channel(CHANNELS.webhookReceived);
+const verifiedChannel = channel(CHANNELS.webhookVerified);
+const rejectedChannel = channel(CHANNELS.webhookRejected);
+
 export function reply(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): WebhookReply {
   return { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }
@@ -48,6 +55,15 @@ export function reply(status: number, body: Record<string, unknown>, headers: Re
  * later, in the worker.
  */
 export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
+  if (receivedChannel.hasSubscribers) receivedChannel.publish({ scheme: deps.scheme, bytes: req.body.length });
+  const answer = await verifyAndStore(req, deps);
+  if (answer.status >= 400 && rejectedChannel.hasSubscribers) {
+    rejectedChannel.publish({ scheme: deps.scheme, reason: (JSON.parse(answer.body) as { error: string }).error, status: answer.status });
+  }
+  return answer;
+}
+
+async function verifyAndStore(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
   if (req.method !== "POST") return reply(405, { error: "method_not_allowed" }, { allow: "POST" });
   if (!acceptsContentType(deps.contentTypes, req.headers["content-type"])) return reply(415, { error: "unsupported_media_type" });
   let verified: VerifiedWebhook;
@@ -80,6 +96,7 @@ export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<
     deps.onError?.(error);
     return reply(503, { error: "storage_unavailable" }, { "retry-after": "5" });
   }
+  if (verifiedChannel.hasSubscribers) verifiedChannel.publish({ scheme: deps.scheme, id: event.id, type: event.type, duplicate: outcome === "duplicate" });
   if (outcome === "stored") deps.stored();
   return reply(200, outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
 }

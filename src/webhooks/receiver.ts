@@ -4,20 +4,25 @@ import { ConfigError } from "../errors.js";
 import { expressAdapter } from "./adapters/express.js";
 import { fetchAdapter } from "./adapters/fetch.js";
 import { nodeAdapter } from "./adapters/node.js";
+import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlers } from "./handlers.js";
 import type { WebhookInbox } from "./inbox/types.js";
 import { type IncomingWebhook, receive, type WebhookReply } from "./receive.js";
-import { resolveScheme } from "./schemes/index.js";
+import { resolveScheme, type SchemeName } from "./schemes/index.js";
+import type { WebhookScheme } from "./types.js";
 import { createVerifier, DEFAULT_MAX_BYTES, type VerifiedWebhook, type VerifierOptions } from "./verify.js";
 import { createWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from "./worker.js";
 
-export interface WebhookReceiverOptions<Tx = unknown> extends Omit<VerifierOptions, "parse" | "clock"> {
+export interface WebhookReceiverOptions<Tx = unknown, S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>
+  extends Omit<VerifierOptions, "parse" | "clock" | "scheme"> {
+  /** `"stripe"`, `"github"`, `"slack"`, `"twilio"`, `"shopify"`, `"standard"`, or a scheme object such as `hmacScheme({...})`. */
+  scheme: S;
   /** Where verified events are stored before the 2xx. */
   inbox: WebhookInbox<Tx>;
-  /** Handlers by event type. */
-  handlers?: WebhookHandlers<Tx>;
+  /** Handlers by event type; a built-in scheme types their event (`WebhookEventMap`). */
+  handlers?: WebhookHandlers<Tx, WebhookEventOf<S>>;
   /** Runs for event types without a handler. */
-  fallback?: WebhookHandler<unknown, Tx>;
+  fallback?: WebhookHandler<WebhookEventOf<S>, Tx>;
   /**
    * Events with the same key are processed one at a time, in arrival order
    * (e.g. per Stripe object: `(e) => e.event.data?.object?.id`).
@@ -58,7 +63,9 @@ export interface WebhookReceiver {
 }
 
 /** Verifies, stores durably, acknowledges, then processes each event once. */
-export function createWebhookReceiver<Tx = unknown>(options: WebhookReceiverOptions<Tx>): WebhookReceiver {
+export function createWebhookReceiver<Tx = unknown, const S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>(
+  options: WebhookReceiverOptions<Tx, S>,
+): WebhookReceiver {
   if (!options.inbox || typeof options.inbox.put !== "function")
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
   const clock = options.clock ?? systemClock;
@@ -78,6 +85,7 @@ export function createWebhookReceiver<Tx = unknown>(options: WebhookReceiverOpti
           ...(options.onError && { onError: (e: unknown) => options.onError?.(e) }),
         });
   const deps = {
+    scheme: scheme.name,
     verify,
     contentTypes: scheme.contentTypes,
     handshake: scheme.handshake?.bind(scheme),

@@ -1,22 +1,25 @@
 import { randomUUID } from "node:crypto";
+import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { type Backoff, exponentialBackoff } from "../middleware/backoff.js";
+import type { Logger } from "../middleware/logging.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
 import type { AtomicEffect, InboxEvent, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
 import { headerReader } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme } from "./types.js";
 
-export interface WebhookWorkerOptions<Tx = unknown> {
+export interface WebhookWorkerOptions<Tx = unknown, S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme> {
   inbox: WebhookInbox<Tx>;
-  /** Handlers by event type. */
-  handlers?: WebhookHandlers<Tx>;
+  /** Handlers by event type; with a built-in `scheme` their event is typed (`WebhookEventMap`). */
+  handlers?: WebhookHandlers<Tx, WebhookEventOf<S>>;
   /** Runs for types without a handler. Without one, such events are marked done untouched. */
-  fallback?: WebhookHandler<unknown, Tx>;
+  fallback?: WebhookHandler<WebhookEventOf<S>, Tx>;
   /** The scheme that parses stored payloads; default: the built-in scheme named in each record. Needed for `hmacScheme`. */
-  scheme?: SchemeName | WebhookScheme;
+  scheme?: S;
   /** Handlers running at once. Default 8. */
   concurrency?: number;
   /** Time a handler may take before it counts as failed (its signal aborts). Default `"30s"`. */
@@ -30,8 +33,15 @@ export interface WebhookWorkerOptions<Tx = unknown> {
   /** How often an idle worker looks for due events (new ones from this process wake it at once). Default `"1s"`. */
   pollInterval?: Duration;
   clock?: Clock;
-  /** Called on each handler failure (for logs/metrics). Errors thrown here are ignored. */
+  /**
+   * Called on each handler failure (and storage failure). Errors thrown here
+   * are ignored. Without it, failures go to `logger.error` when a logger is
+   * given, else to `process.emitWarning` (code `BALLAST_WEBHOOK_HANDLER_FAILED`):
+   * a failing handler is never silent.
+   */
   onError?: (error: unknown, event: InboxEvent | undefined) => void;
+  /** Where failures are reported when there is no `onError` (pino, console, ...). */
+  logger?: Pick<Logger, "error">;
 }
 
 export interface WebhookWorkerStats {
@@ -59,6 +69,10 @@ export interface WebhookWorker {
   stats(): WebhookWorkerStats;
 }
 
+const processedChannel = channel(CHANNELS.webhookProcessed);
+const failedChannel = channel(CHANNELS.webhookFailed);
+const deadChannel = channel(CHANNELS.webhookDead);
+
 const TIMED_OUT: unique symbol = Symbol("timed out");
 
 class HandlerTimeout extends Error {
@@ -68,7 +82,9 @@ class HandlerTimeout extends Error {
 }
 
 /** Runs stored events through their handlers: timeouts, retries with backoff, dead letters, leases. */
-export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<Tx>): WebhookWorker {
+export function createWebhookWorker<Tx = unknown, const S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>(
+  options: WebhookWorkerOptions<Tx, S>,
+): WebhookWorker {
   const { inbox } = options;
   if (!inbox || typeof inbox.claim !== "function")
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
@@ -99,13 +115,21 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
   const inFlight = new Set<Promise<void>>();
   const counts = { succeeded: 0, failed: 0, deadLettered: 0 };
 
+  const report = failureReporter(options.onError, options.logger);
+
+  async function bury(record: InboxEvent, lease: string, reason: string): Promise<void> {
+    if (!(await inbox.deadLetter(record.id, lease, reason))) return;
+    counts.deadLettered++;
+    if (deadChannel.hasSubscribers) deadChannel.publish({ ...outcomeOf(record), reason });
+  }
+
   const schemeFor = (record: InboxEvent) => fixedScheme ?? resolveScheme(record.scheme as SchemeName, "worker.scheme");
 
   async function handle(record: InboxEvent, lease: string): Promise<void> {
     if (record.attempts > maxAttempts) {
       // Claimed again after its lease ran out on every try: the handler keeps killing its process.
       const reason = record.lastError ?? `exceeded ${maxAttempts} attempts (the process handling it stopped each time)`;
-      if (await inbox.deadLetter(record.id, lease, reason)) counts.deadLettered++;
+      await bury(record, lease, reason);
       return;
     }
     let event: unknown;
@@ -113,7 +137,7 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
       event = schemeFor(record).parse(record.payload, headerReader(record.headers));
     } catch (error) {
       // A payload that cannot be parsed never will be: no retries.
-      if (await inbox.deadLetter(record.id, lease, message(error))) counts.deadLettered++;
+      await bury(record, lease, message(error));
       return;
     }
     const handler = (record.type === undefined ? undefined : handlers[record.type]) ?? options.fallback;
@@ -129,16 +153,23 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
         effects.push(effect);
       },
     };
+    const started = clock.now();
     try {
-      if (handler) await withTimeout(() => handler(event, ctx), abort);
-      if (await inbox.complete(record.id, lease, clock.now(), effects)) counts.succeeded++;
+      if (handler) await withTimeout(() => handler(event as WebhookEventOf<S>, ctx), abort);
+      const now = clock.now();
+      if (await inbox.complete(record.id, lease, now, effects)) {
+        counts.succeeded++;
+        if (processedChannel.hasSubscribers) {
+          processedChannel.publish({ ...outcomeOf(record), lagMs: now - record.receivedAt, durationMs: now - started });
+        }
+      }
     } catch (error) {
       counts.failed++;
-      try {
-        options.onError?.(error, record);
-      } catch {}
-      if (record.attempts >= maxAttempts) {
-        if (await inbox.deadLetter(record.id, lease, message(error))) counts.deadLettered++;
+      const willRetry = record.attempts < maxAttempts;
+      if (failedChannel.hasSubscribers) failedChannel.publish({ ...outcomeOf(record), error, willRetry });
+      report(error, record);
+      if (!willRetry) {
+        await bury(record, lease, message(error));
       } else {
         await inbox.retry(record.id, lease, clock.now() + backoff(record.attempts), message(error));
       }
@@ -190,9 +221,7 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
       const p: Promise<void> = handle(record, lease)
         .catch((error) => {
           // Storage failed while recording the outcome: the lease expires and the event is claimed again.
-          try {
-            options.onError?.(error, record);
-          } catch {}
+          report(error, record);
         })
         .finally(() => {
           inFlight.delete(p);
@@ -212,9 +241,7 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
         try {
           await claimRound(free);
         } catch (error) {
-          try {
-            options.onError?.(error, undefined);
-          } catch {}
+          report(error, undefined);
         }
       }
       if (!running) break;
@@ -255,6 +282,32 @@ export function createWebhookWorker<Tx = unknown>(options: WebhookWorkerOptions<
     },
     purge: (o) => inbox.purge(o),
     stats: () => ({ running, inFlight: inFlight.size, ...counts }),
+  };
+}
+
+const outcomeOf = (record: InboxEvent) => ({ scheme: record.scheme, id: record.id, type: record.type, attempt: record.attempts });
+
+/**
+ * Where failures go: `onError`, else the logger, else a process warning.
+ * Reporting never throws into the worker.
+ */
+function failureReporter(
+  onError: WebhookWorkerOptions["onError"],
+  logger: WebhookWorkerOptions["logger"],
+): (error: unknown, record: InboxEvent | undefined) => void {
+  const describe = (error: unknown, record: InboxEvent | undefined) =>
+    record === undefined
+      ? `ballast webhook worker: claiming events failed: ${message(error)}`
+      : `ballast webhook handler failed for event ${record.id} (${record.type ?? "no type"}, attempt ${record.attempts}): ${message(error)}`;
+  const sink: (error: unknown, record: InboxEvent | undefined) => void = onError
+    ? onError
+    : logger
+      ? (error, record) => logger.error({ id: record?.id, type: record?.type, attempt: record?.attempts, error: message(error) }, describe(error, record))
+      : (error, record) => process.emitWarning(describe(error, record), { code: "BALLAST_WEBHOOK_HANDLER_FAILED" });
+  return (error, record) => {
+    try {
+      sink(error, record);
+    } catch {}
   };
 }
 

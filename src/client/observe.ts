@@ -1,0 +1,73 @@
+import { type AttemptStartEvent, type CallKind, CHANNELS, channel } from "../channels.js";
+import type { Clock } from "../clock.js";
+import { describeRequest } from "../errors.js";
+import type { ApiRequest, ApiResponse, Next, Transport } from "../types.js";
+
+const callStart = channel(CHANNELS.requestStart);
+const callEnd = channel(CHANNELS.requestEnd);
+const callError = channel(CHANNELS.requestError);
+const attemptStart = channel(CHANNELS.attemptStart);
+const attemptEnd = channel(CHANNELS.attemptEnd);
+
+/**
+ * Sends one call and hands its response to `after` (reading, validating),
+ * publishing `request:start`, then `request:end` or `request:error`. Without
+ * subscribers it is a plain send.
+ */
+export async function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
+  if (!callStart.hasSubscribers && !callEnd.hasSubscribers && !callError.hasSubscribers) return after(await send(req));
+  const base = { kind, request: describeRequest(req), route: req.route, origin: req.origin };
+  const started = clock.now();
+  callStart.publish(base);
+  try {
+    const res = await send(req);
+    const out = await after(res);
+    callEnd.publish({ ...base, status: res.status, attempts: res.attempts, durationMs: clock.now() - started });
+    return out;
+  } catch (error) {
+    callError.publish({ ...base, error, durationMs: clock.now() - started });
+    throw error;
+  }
+}
+
+/**
+ * The pipeline's last step: hands each attempt to the transport, publishing
+ * `attempt:start` (whose subscribers may add headers, e.g. trace context)
+ * and `attempt:end` once the response headers arrived or the attempt failed.
+ */
+export function observeAttempts(transport: Transport, clock: Clock): Next {
+  return (req) => {
+    if (!attemptStart.hasSubscribers && !attemptEnd.hasSubscribers) return transport.send(req);
+    const start: AttemptStartEvent = {
+      request: describeRequest(req),
+      method: req.method,
+      origin: req.origin,
+      route: req.route,
+      attempt: req.attempt,
+      headers: {},
+    };
+    attemptStart.publish(start);
+    let out = req;
+    for (const _ in start.headers) {
+      out = { ...req, headers: { ...req.headers, ...lowerKeys(start.headers) } };
+      break;
+    }
+    const started = clock.now();
+    return transport.send(out).then(
+      (res) => {
+        attemptEnd.publish({ start, status: res.status, error: undefined, durationMs: clock.now() - started });
+        return res;
+      },
+      (error: unknown) => {
+        attemptEnd.publish({ start, status: undefined, error, durationMs: clock.now() - started });
+        throw error;
+      },
+    );
+  };
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in h) out[k.toLowerCase()] = h[k] as string;
+  return out;
+}

@@ -1,0 +1,105 @@
+import type { Attributes, Meter } from "@opentelemetry/api";
+import { CHANNELS, subscribeChannel } from "../../channels.js";
+import { attemptAttributes, errorType } from "./attributes.js";
+
+/** Bucket boundaries (seconds) the HTTP semantic conventions advise for request durations. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const seconds = (ms: number) => ms / 1000;
+
+function hostOf(url: string): Attributes {
+  try {
+    return { "server.address": new URL(url).hostname };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Creates ballast's instruments on `meter` and feeds them from the channel
+ * registry; returns the function that unsubscribes. Names and attributes are
+ * listed in docs/observability.md.
+ */
+export function recordMetrics(meter: Meter, extra: Attributes = {}): () => void {
+  const duration = meter.createHistogram("http.client.request.duration", {
+    description: "Duration of HTTP client requests (one per attempt, until the response headers).",
+    unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const active = meter.createUpDownCounter("http.client.active_requests", { description: "Number of outbound HTTP requests in flight.", unit: "{request}" });
+  const calls = meter.createHistogram("ballast.client.call.duration", {
+    description: "Duration of client calls: every attempt, retry wait and rate-limit wait, and reading the body.",
+    unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const retries = meter.createCounter("ballast.client.retries", { description: "Attempts that were retried.", unit: "{retry}" });
+  const waits = meter.createCounter("ballast.rate_limit.waits", { description: "Requests that waited for a rate-limit slot.", unit: "{wait}" });
+  const waitTime = meter.createHistogram("ballast.rate_limit.wait.duration", { description: "Time spent waiting for a rate-limit slot.", unit: "s" });
+  const breaker = meter.createCounter("ballast.circuit.state_changes", { description: "Circuit breaker state changes.", unit: "{change}" });
+  const cache = meter.createCounter("ballast.cache.lookups", { description: "HTTP cache lookups by result (hit, revalidated, miss).", unit: "{lookup}" });
+  const refreshes = meter.createCounter("ballast.oauth.token_refreshes", { description: "OAuth token renewals by outcome.", unit: "{refresh}" });
+  const webhook = (name: string, description: string) => meter.createCounter(`ballast.webhook.${name}`, { description, unit: "{event}" });
+  const received = webhook("received", "Webhook deliveries that reached a receiver.");
+  const verified = webhook("verified", "Deliveries that verified and were stored (duplicate=true when already stored).");
+  const rejected = webhook("rejected", "Deliveries refused, by reason.");
+  const processed = webhook("processed", "Events their handler finished.");
+  const failed = webhook("failed", "Handler failures (each try).");
+  const dead = webhook("dead", "Events moved to dead letters.");
+  const lag = meter.createHistogram("ballast.webhook.inbox.lag", { description: "From receipt to processed: how far behind the worker runs.", unit: "s" });
+  const handlerTime = meter.createHistogram("ballast.webhook.handler.duration", { description: "Handler run time of processed events.", unit: "s" });
+
+  const subscriptions = [
+    subscribeChannel(CHANNELS.attemptStart, (e) => active.add(1, { ...attemptAttributes(e.method, e.origin, e.route), ...extra })),
+    subscribeChannel(CHANNELS.attemptEnd, (e) => {
+      const base = { ...attemptAttributes(e.start.method, e.start.origin, e.start.route), ...extra };
+      active.add(-1, base);
+      const attrs: Attributes = { ...base };
+      if (e.status !== undefined) attrs["http.response.status_code"] = e.status;
+      const type = errorType(e.error, e.status);
+      if (type !== undefined) attrs["error.type"] = type;
+      duration.record(seconds(e.durationMs), attrs);
+    }),
+    subscribeChannel(CHANNELS.requestEnd, (e) => {
+      const attrs: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
+      attrs["http.response.status_code"] = e.status;
+      const type = errorType(undefined, e.status);
+      if (type !== undefined) attrs["error.type"] = type;
+      calls.record(seconds(e.durationMs), attrs);
+    }),
+    subscribeChannel(CHANNELS.requestError, (e) => {
+      const status = (e.error as { status?: unknown })?.status;
+      const attrs: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
+      if (typeof status === "number") attrs["http.response.status_code"] = status;
+      attrs["error.type"] = errorType(e.error, typeof status === "number" ? status : undefined) ?? "error";
+      calls.record(seconds(e.durationMs), attrs);
+    }),
+    subscribeChannel(CHANNELS.requestRetry, (e) => {
+      retries.add(1, { "http.request.method": e.request.method, ...hostOf(e.request.url), "error.type": errorType(e.error, e.status) ?? "unknown", ...extra });
+    }),
+    subscribeChannel(CHANNELS.rateLimitWait, (e) => {
+      const attrs = { "http.request.method": e.request.method, ...hostOf(e.request.url), ...extra };
+      waits.add(1, attrs);
+      waitTime.record(seconds(e.waitMs), attrs);
+    }),
+    subscribeChannel(CHANNELS.circuitState, (e) => breaker.add(1, { "ballast.circuit.from": e.from, "ballast.circuit.to": e.to, ...extra })),
+    subscribeChannel(CHANNELS.cacheLookup, (e) =>
+      cache.add(1, { "ballast.cache.result": e.result, "http.request.method": e.request.method, "url.template": e.route, ...extra }),
+    ),
+    subscribeChannel(CHANNELS.tokenRefresh, (e) => refreshes.add(1, { "ballast.outcome": e.outcome, ...extra })),
+    subscribeChannel(CHANNELS.webhookReceived, (e) => received.add(1, { "ballast.webhook.scheme": e.scheme, ...extra })),
+    subscribeChannel(CHANNELS.webhookVerified, (e) =>
+      verified.add(1, { "ballast.webhook.scheme": e.scheme, "ballast.webhook.duplicate": e.duplicate, ...extra }),
+    ),
+    subscribeChannel(CHANNELS.webhookRejected, (e) => rejected.add(1, { "ballast.webhook.scheme": e.scheme, "ballast.webhook.reason": e.reason, ...extra })),
+    subscribeChannel(CHANNELS.webhookProcessed, (e) => {
+      const attrs = { "ballast.webhook.scheme": e.scheme, "ballast.webhook.type": e.type ?? "", ...extra };
+      processed.add(1, attrs);
+      lag.record(seconds(e.lagMs), { "ballast.webhook.scheme": e.scheme, ...extra });
+      handlerTime.record(seconds(e.durationMs), attrs);
+    }),
+    subscribeChannel(CHANNELS.webhookFailed, (e) => failed.add(1, { "ballast.webhook.scheme": e.scheme, "ballast.webhook.type": e.type ?? "", ...extra })),
+    subscribeChannel(CHANNELS.webhookDead, (e) => dead.add(1, { "ballast.webhook.scheme": e.scheme, "ballast.webhook.type": e.type ?? "", ...extra })),
+  ];
+  return () => {
+    for (const unsubscribe of subscriptions) unsubscribe();
+  };
+}
