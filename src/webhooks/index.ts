@@ -11,10 +11,20 @@ export type { IncomingWebhook, WebhookReply } from "./receive.js";
 export { createWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from "./receiver.js";
 export { type HmacSchemeOptions, hmacScheme } from "./schemes/hmac.js";
 export { resolveScheme, type SchemeName, schemes } from "./schemes/index.js";
-export { standardKey } from "./schemes/standard.js";
+export { generateStandardKeyPair, type StandardKeyPair, standardKey } from "./schemes/standard-keys.js";
 export { twilioJsonUrl, twilioSignedContent } from "./schemes/twilio.js";
 export { type SignWebhookOptions, signWebhook } from "./sign.js";
-export type { EventIdentity, HeaderReader, SchemeSignInput, SchemeVerifyInput, WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
+export type {
+  EventIdentity,
+  HeaderReader,
+  SchemeKey,
+  SchemeSignInput,
+  SchemeVerifyInput,
+  WebhookHeaders,
+  WebhookScheme,
+  WebhookSecret,
+  WebhookSecrets,
+} from "./types.js";
 export {
   createVerifier,
   DEFAULT_MAX_BYTES,

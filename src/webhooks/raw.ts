@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { WebhookVerificationError } from "./errors.js";
-import type { HeaderReader, WebhookHeaders, WebhookSecret, WebhookSecrets } from "./types.js";
+import type { HeaderReader, SchemeKey, WebhookHeaders, WebhookSecret, WebhookSecrets } from "./types.js";
 
 /** What `verifyWebhook` accepts as a payload: the raw bytes or the raw text. */
 export type RawPayload = string | Uint8Array | ArrayBuffer;
@@ -81,7 +81,7 @@ export function secretList(secret: WebhookSecrets | undefined): readonly Webhook
  * HMAC of `prefix + payload + suffix`, fed in order without concatenating,
  * encoded straight from the digest (no intermediate Buffer).
  */
-export function hmac(algorithm: string, key: WebhookSecret, encoding: "hex" | "base64" | "base64url", payload: Buffer, prefix = "", suffix = ""): string {
+export function hmac(algorithm: string, key: SchemeKey, encoding: "hex" | "base64" | "base64url", payload: Buffer, prefix = "", suffix = ""): string {
   const mac = createHmac(algorithm, key);
   if (prefix !== "") mac.update(prefix);
   mac.update(payload);

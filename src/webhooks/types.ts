@@ -1,5 +1,10 @@
+import type { KeyObject } from "node:crypto";
+
 /** A signing secret: text, or raw key bytes. */
 export type WebhookSecret = string | Uint8Array;
+
+/** What a scheme signs and verifies with: HMAC key bytes or text, or an asymmetric key (Standard Webhooks `whpk_`/`whsk_`). */
+export type SchemeKey = WebhookSecret | KeyObject;
 
 /** One secret, or several while a secret is being rotated (any one may match). */
 export type WebhookSecrets = WebhookSecret | readonly WebhookSecret[];
@@ -18,7 +23,7 @@ export interface SchemeVerifyInput {
   /** The raw body bytes, exactly as received. */
   payload: Buffer;
   header: HeaderReader;
-  secrets: readonly WebhookSecret[];
+  secrets: readonly SchemeKey[];
   /** Replay window in ms; 0 disables the timestamp check. */
   toleranceMs: number;
   /** Current time, ms since the epoch. */
@@ -30,7 +35,7 @@ export interface SchemeVerifyInput {
 /** What a scheme needs to sign one delivery. */
 export interface SchemeSignInput {
   payload: Buffer;
-  secret: WebhookSecret;
+  secret: SchemeKey;
   /** Signing time, ms since the epoch. */
   timestamp: number;
   /** The event/delivery id, for schemes that put it in a header. */
@@ -55,10 +60,11 @@ export interface WebhookScheme {
   /** Default replay window in ms; 0 when the scheme signs no timestamp. */
   readonly defaultToleranceMs: number;
   /**
-   * Turns a configured secret into the HMAC key, once per verifier (Standard
-   * Webhooks decodes `whsec_<base64>`). Default: the secret as given.
+   * Turns a configured secret into the key, once per verifier (Standard
+   * Webhooks decodes `whsec_<base64>` to HMAC bytes and `whpk_`/`whsk_` to
+   * Ed25519 keys). Default: the secret as given.
    */
-  key?(secret: WebhookSecret): WebhookSecret;
+  key?(secret: WebhookSecret): SchemeKey;
   /** Throws `WebhookVerificationError`; returns the signed timestamp (ms) if the scheme has one. `secrets` are keys (see `key`). */
   verify(input: SchemeVerifyInput): number | undefined;
   /** Headers that make a delivery of `payload` verify. */

@@ -3,7 +3,7 @@ import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { headerReader, type RawPayload, rawBytes, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
-import type { WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
+import type { SchemeKey, WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
 
 /** Default size limit: larger payloads are refused before hashing. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -55,10 +55,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new ConfigError("secret", "must be a non-empty string or bytes, or a non-empty list of them");
   }
   // Text secrets become their UTF-8 bytes once (the same HMAC key): node then skips encoding the key on every call.
-  const keys = (scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => WebhookSecret)(s)) : secrets).map((k) =>
+  const keys = (scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => SchemeKey)(s)) : secrets).map((k) =>
     typeof k === "string" ? Buffer.from(k, "utf8") : k,
   );
-  if (keys.some((k) => k.length === 0))
+  if (keys.some((k) => k instanceof Uint8Array && k.length === 0))
     throw new ConfigError("secret", `does not decode to a key for the ${scheme.name} scheme (expected e.g. whsec_<base64>)`);
   const toleranceMs = options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : toMillis(options.tolerance, "tolerance");
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;

@@ -3,7 +3,7 @@ import { ConfigError } from "../../errors.js";
 import { WebhookVerificationError } from "../errors.js";
 import { field, formPairs, parseForm, parseJson, utf8 } from "../parse.js";
 import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
-import type { WebhookScheme, WebhookSecret } from "../types.js";
+import type { SchemeKey, WebhookScheme } from "../types.js";
 
 const HEADER = "x-twilio-signature";
 
@@ -53,7 +53,7 @@ function urlCandidates(url: string): string[] {
   return port === defaultPort ? [url, scheme + host + rest] : [url];
 }
 
-function sign(secret: WebhookSecret, content: string): string {
+function sign(secret: SchemeKey, content: string): string {
   return hmac("sha1", secret, "base64", Buffer.from(content, "utf8"));
 }
 
