@@ -35,7 +35,7 @@ describe("@slack/web-api against the Slack dialect", () => {
     for (let i = 0; i < 6; i++) slack.addChannel(`team-${i}`);
     const names: string[] = [];
     for await (const page of web.paginate("conversations.list", { limit: 4 })) {
-      for (const c of (page as { channels: Array<{ name: string }> }).channels) names.push(c.name);
+      for (const c of (page as unknown as { channels: Array<{ name: string }> }).channels) names.push(c.name);
     }
     expect(names).toEqual(slack.channels.map((c) => c.name));
     expect(names).toHaveLength(11);
