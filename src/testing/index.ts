@@ -1,6 +1,36 @@
 // Public API of `ballast/testing`: the API simulator and a fake clock.
 
+export type {
+  GithubAppCredentials,
+  GithubControls,
+  GithubIssue,
+  GithubRepository,
+  GithubSimulator,
+  GithubSimulatorOptions,
+  GithubUser,
+  GithubWebhookOptions,
+  SecondaryRateLimitOptions,
+} from "./dialects/github/index.js";
 export type { DialectOptions, DialectSimulator, ProviderName } from "./dialects/index.js";
+export type {
+  GraphQLAnswer,
+  GraphQLRequest,
+  GraphQLResolver,
+  ShopifyControls,
+  ShopifyProduct,
+  ShopifySimulator,
+  ShopifySimulatorOptions,
+  ShopifyWebhookOptions,
+} from "./dialects/shopify/index.js";
+export type {
+  SlackChannel,
+  SlackControls,
+  SlackMessage,
+  SlackRateLimitOptions,
+  SlackSimulator,
+  SlackSimulatorOptions,
+  SlackWebhookOptions,
+} from "./dialects/slack/index.js";
 export type { Customer, PaymentIntent, StripeEvent, StripeSimulator, StripeSimulatorOptions, StripeWebhookOptions } from "./dialects/stripe/index.js";
 export type { ProviderSimulator } from "./dialects/types.js";
 export { createFakeClock, type FakeClock } from "./fake-clock.js";

@@ -1,10 +1,16 @@
 import { ConfigError } from "../../errors.js";
+import { githubDialect } from "./github/index.js";
+import { shopifyDialect } from "./shopify/index.js";
+import { slackDialect } from "./slack/index.js";
 import { stripeDialect } from "./stripe/index.js";
 import type { StartSimulator } from "./types.js";
 
 /** The provider dialects `createApiSimulator({ provider })` speaks, one module each. */
 export const dialects = {
   stripe: stripeDialect,
+  github: githubDialect,
+  slack: slackDialect,
+  shopify: shopifyDialect,
 } as const;
 
 export type ProviderName = keyof typeof dialects;

@@ -1,8 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, KeyObject, sign, verify } from "node:crypto";
 import { ConfigError } from "../../errors.js";
 import { parseJson } from "../parse.js";
 import { checkTimestamp, malformedHeader, mismatch, missingHeader, parseSeconds } from "../raw.js";
-import type { WebhookScheme, WebhookSecret } from "../types.js";
+import type { SchemeKey, WebhookScheme, WebhookSecret } from "../types.js";
 
 const SIGNATURE = "x-twilio-email-event-webhook-signature";
 const TIMESTAMP = "x-twilio-email-event-webhook-timestamp";
@@ -45,7 +45,8 @@ export function sendgridKey(secret: WebhookSecret): Uint8Array {
   return der;
 }
 
-function keyObject(secret: WebhookSecret): KeyObject {
+function keyObject(secret: SchemeKey): KeyObject {
+  if (secret instanceof KeyObject) return secret;
   if (secret instanceof Uint8Array) {
     const known = parsed.get(secret);
     if (known) return known;

@@ -1,18 +1,15 @@
 import { RequestError } from "@octokit/request-error";
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GithubDialect, installGithubDialect } from "../../../src/testing/dialects/github/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { createApiSimulator, type GithubSimulator } from "../../../src/testing/index.js";
 
 // Fidelity: the official SDK, unchanged but for its base URL, runs its normal calls against the dialect.
 describe("@octokit/rest against the GitHub dialect", () => {
-  let sim: ApiSimulator;
-  let github: GithubDialect;
+  let sim: GithubSimulator;
   let octokit: Octokit;
 
   beforeAll(async () => {
-    sim = await createApiSimulator();
-    github = installGithubDialect(sim);
+    sim = await createApiSimulator({ provider: "github" });
     octokit = new Octokit({ baseUrl: sim.url, auth: "ghp_16C7e42F292c6912E7710c838347Ae178B4a" });
   });
   afterAll(() => sim.close());
@@ -58,6 +55,6 @@ describe("@octokit/rest against the GitHub dialect", () => {
     await octokit.rest.issues.update({ owner: "octo-org", repo: "widgets", issue_number: 2, state: "closed" });
     const closed = await octokit.paginate(octokit.rest.issues.listForRepo, { owner: "octo-org", repo: "widgets", state: "closed" });
     expect(closed.map((i) => i.number)).toEqual([2]);
-    expect(github.issues("octo-org/widgets")?.filter((i) => i.state === "open")).toHaveLength(6);
+    expect(sim.issues("octo-org/widgets")?.filter((i) => i.state === "open")).toHaveLength(6);
   });
 });

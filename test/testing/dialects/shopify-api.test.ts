@@ -1,8 +1,7 @@
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, Session, shopifyApi } from "@shopify/shopify-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installShopifyDialect, type ShopifyDialect } from "../../../src/testing/dialects/shopify/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { createApiSimulator, type ShopifySimulator } from "../../../src/testing/index.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 
@@ -10,8 +9,7 @@ const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 // (its base URL: `${hostScheme}://${session.shop}`), runs its normal calls. Its GraphQL client always uses https,
 // so GraphQL is covered by ballast's own GraphQL client in the profile tests.
 describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
-  let sim: ApiSimulator;
-  let shop: ShopifyDialect;
+  let sim: ShopifySimulator;
   let session: Session;
   const shopify = shopifyApi({
     apiKey: "key",
@@ -27,8 +25,7 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
   });
 
   beforeAll(async () => {
-    sim = await createApiSimulator();
-    shop = installShopifyDialect(sim);
+    sim = await createApiSimulator({ provider: "shopify" });
     session = new Session({ id: "offline_sim", shop: new URL(sim.url).host, state: "", isOnline: false, accessToken: TOKEN });
   });
   afterAll(() => sim.close());
@@ -98,9 +95,9 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
-      const delivered = await shop.deliverWebhook({ url, secret: "app-secret" });
+      const delivered = await sim.deliverWebhook({ url, secret: "app-secret" });
       expect(JSON.parse(delivered.body)).toMatchObject({ valid: true, topic: "ORDERS_CREATE", domain: "ballast-sim.myshopify.com" });
-      const forged = await shop.deliverWebhook({ url, secret: "app-secret", tamper: true });
+      const forged = await sim.deliverWebhook({ url, secret: "app-secret", tamper: true });
       expect(JSON.parse(forged.body)).toMatchObject({ valid: false });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

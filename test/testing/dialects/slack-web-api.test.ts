@@ -1,19 +1,16 @@
 import { ErrorCode, type WebAPIPlatformError, WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installSlackDialect, type SlackDialect } from "../../../src/testing/dialects/slack/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { createApiSimulator, type SlackSimulator } from "../../../src/testing/index.js";
 
 const TOKEN = "xoxb-1234-5678-abcdefghijklmnop";
 
 // Fidelity: the official SDK, unchanged but for its API URL, runs its normal calls against the dialect.
 describe("@slack/web-api against the Slack dialect", () => {
-  let sim: ApiSimulator;
-  let slack: SlackDialect;
+  let sim: SlackSimulator;
   let web: WebClient;
 
   beforeAll(async () => {
-    sim = await createApiSimulator();
-    slack = installSlackDialect(sim);
+    sim = await createApiSimulator({ provider: "slack" });
     web = new WebClient(TOKEN, { slackApiUrl: `${sim.url}/api/` });
   });
   afterAll(() => sim.close());
@@ -27,17 +24,17 @@ describe("@slack/web-api against the Slack dialect", () => {
     const res = await web.chat.postMessage({ channel: "#engineering", text: "Deploy finished" });
     expect(res.ok).toBe(true);
     expect(res.ts).toMatch(/^\d+\.\d{6}$/);
-    expect(slack.messages("engineering").map((m) => m.text)).toEqual(["Deploy finished"]);
+    expect(sim.messages("engineering").map((m) => m.text)).toEqual(["Deploy finished"]);
     expect(sim.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it("paginate('conversations.list') follows next_cursor to every channel", async () => {
-    for (let i = 0; i < 6; i++) slack.addChannel(`team-${i}`);
+    for (let i = 0; i < 6; i++) sim.addChannel(`team-${i}`);
     const names: string[] = [];
     for await (const page of web.paginate("conversations.list", { limit: 4 })) {
       for (const c of (page as unknown as { channels: Array<{ name: string }> }).channels) names.push(c.name);
     }
-    expect(names).toEqual(slack.channels.map((c) => c.name));
+    expect(names).toEqual(sim.channels.map((c) => c.name));
     expect(names).toHaveLength(11);
     expect(sim.requests.filter((r) => r.path === "/api/conversations.list")).toHaveLength(3);
   });
@@ -50,7 +47,7 @@ describe("@slack/web-api against the Slack dialect", () => {
   });
 
   it("a ratelimited 429 with Retry-After is waited out and retried by the SDK", async () => {
-    slack.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
+    sim.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
     const before = sim.requests.length;
     const res = await web.chat.postMessage({ channel: "general", text: "after the wait" });
     expect(res.ok).toBe(true);

@@ -1,11 +1,14 @@
 import type { JsonWebKey, KeyObject } from "node:crypto";
-import { type Clock, systemClock } from "../../../clock.js";
+import { STATUS_CODES } from "node:http";
+import { systemClock } from "../../../clock.js";
 import { ConfigError } from "../../../errors.js";
 import { type Duration, toMillis } from "../../../util/duration.js";
 import type { ApiSimulator } from "../../simulator.js";
 import type { Reply, SimRequest } from "../../types.js";
 import { deliverWebhook, type WebhookDeliveryResult } from "../../webhook-delivery.js";
+import { extendSimulator } from "../extend.js";
 import { bearerToken, jsonBody, linkHeader, originOf, positiveInt, randomId } from "../http.js";
+import { baseOptions, type Dialect, type DialectBaseOptions, type ProviderSimulator } from "../types.js";
 import { AppRegistry, type GithubAppCredentials, type SimulatedApp } from "./apps.js";
 import { PrimaryQuota, quotaHeaders } from "./quota.js";
 import { type GithubIssue, type GithubRepository, RepositoryStore, user } from "./repositories.js";
@@ -13,9 +16,7 @@ import { type GithubIssue, type GithubRepository, RepositoryStore, user } from "
 export type { GithubAppCredentials } from "./apps.js";
 export type { GithubIssue, GithubRepository, GithubUser } from "./repositories.js";
 
-export interface GithubDialectOptions {
-  /** Time for rate-limit windows, token expiry and JWT checks (default: the system clock). */
-  clock?: Clock;
+export interface GithubSimulatorOptions extends DialectBaseOptions {
   /** Requests per hour per token (default 5000). */
   rateLimit?: number;
   /** Requests per hour without a token (default 60). */
@@ -56,7 +57,7 @@ export interface GithubWebhookOptions {
 }
 
 /** What a test controls in the GitHub dialect. */
-export interface GithubDialect {
+export interface GithubControls {
   /** Registers a GitHub App with a fresh RSA key and one installation: `github({ app })` takes what it returns. */
   createApp(): GithubAppCredentials;
   /** Registers an app whose key pair you hold. */
@@ -71,8 +72,11 @@ export interface GithubDialect {
   readonly installationTokensIssued: number;
   /** Signs an `issues` event with the webhook secret as GitHub does (`X-Hub-Signature-256`) and POSTs it. */
   deliverWebhook(options: GithubWebhookOptions): Promise<WebhookDeliveryResult>;
-  /** Forgets repositories, tokens, quotas and armed secondary limits (apps stay). */
-  reset(): void;
+}
+
+/** `createApiSimulator({ provider: "github" })`: `reset()` also forgets repositories, tokens, quotas and armed secondary limits (apps stay). */
+export interface GithubSimulator extends ProviderSimulator, GithubControls {
+  readonly provider: "github";
 }
 
 const DOCS = "https://docs.github.com/rest";
@@ -86,13 +90,24 @@ function error(status: number, message: string, headers: Record<string, string> 
 /** Who is calling: a token, an app (by its JWT), or nobody (counted per connection). */
 type Credential = { kind: "token"; key: string } | { kind: "app"; key: string; app: SimulatedApp } | { kind: "none"; key: string };
 
+/** A status injected without a body, as GitHub would send it. */
+export function githubErrorReply(status: number): Reply {
+  return error(status, STATUS_CODES[status] ?? "Error");
+}
+
 /**
- * The GitHub REST dialect on a simulator: issues and repositories with
- * GitHub's paths, page/per_page paging with `Link` headers, `x-ratelimit-*`
- * on every response, `{ message, documentation_url }` errors, secondary rate
- * limits on demand, and GitHub Apps (JWT → installation token).
+ * GitHub REST: issues and repositories with GitHub's paths, page/per_page
+ * paging with `Link` headers, `x-ratelimit-*` on every response,
+ * `{ message, documentation_url }` errors, secondary rate limits on demand,
+ * and GitHub Apps (JWT → installation token).
  */
-export function installGithubDialect(sim: ApiSimulator, options: GithubDialectOptions = {}): GithubDialect {
+export const githubDialect: Dialect<GithubSimulatorOptions, GithubSimulator> = async (options, start) => {
+  const sim = await start({ ...baseOptions(options), notFound: () => error(404, "Not Found"), errorReply: githubErrorReply });
+  const { controls, resetState } = githubRoutes(sim, options);
+  return extendSimulator(sim, "github", controls, resetState);
+};
+
+function githubRoutes(sim: ApiSimulator, options: GithubSimulatorOptions): { controls: GithubControls; resetState: () => void } {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const limit = options.rateLimit ?? 5000;
@@ -280,7 +295,7 @@ export function installGithubDialect(sim: ApiSimulator, options: GithubDialectOp
     }, "app-jwt"),
   );
 
-  return {
+  const controls: GithubControls = {
     createApp: () => apps.create(),
     registerApp(o) {
       apps.register(o);
@@ -325,14 +340,15 @@ export function installGithubDialect(sim: ApiSimulator, options: GithubDialectOp
         clock,
       });
     },
-    reset() {
-      repos.clear();
-      apps.clearTokens();
-      quota.clear();
-      secondary = undefined;
-      lastWritten = undefined;
-    },
   };
+  function resetState(): void {
+    repos.clear();
+    apps.clearTokens();
+    quota.clear();
+    secondary = undefined;
+    lastWritten = undefined;
+  }
+  return { controls, resetState };
 }
 
 function withHeaders(reply: Reply, headers: Record<string, string>): Reply {

@@ -1,9 +1,12 @@
-import { type Clock, systemClock } from "../../../clock.js";
+import { STATUS_CODES } from "node:http";
+import { systemClock } from "../../../clock.js";
 import { ConfigError } from "../../../errors.js";
 import type { ApiSimulator } from "../../simulator.js";
 import type { Reply, SimRequest } from "../../types.js";
 import { deliverWebhook, type WebhookDeliveryResult } from "../../webhook-delivery.js";
+import { extendSimulator } from "../extend.js";
 import { jsonBody, linkHeader, originOf, positiveInt, randomId } from "../http.js";
+import { baseOptions, type Dialect, type DialectBaseOptions, type ProviderSimulator } from "../types.js";
 import { LeakyBuckets } from "./buckets.js";
 import { Catalog, type ShopifyProduct } from "./catalog.js";
 import { type GraphQLRequest, type GraphQLResolver, requestedCost, resolveBuiltIn } from "./graphql.js";
@@ -11,9 +14,7 @@ import { type GraphQLRequest, type GraphQLResolver, requestedCost, resolveBuiltI
 export type { ShopifyProduct } from "./catalog.js";
 export type { GraphQLAnswer, GraphQLRequest, GraphQLResolver } from "./graphql.js";
 
-export interface ShopifyDialectOptions {
-  /** Time for the leaky buckets and timestamps (default: the system clock). */
-  clock?: Clock;
+export interface ShopifySimulatorOptions extends DialectBaseOptions {
   /** The shop's `*.myshopify.com` domain, as it appears in payloads (default `ballast-sim.myshopify.com`). */
   shop?: string;
   /** REST leaky bucket: calls that fit (default 40) and calls drained per second (default 2), per access token. */
@@ -39,13 +40,16 @@ export interface ShopifyWebhookOptions {
 }
 
 /** What a test controls in the Shopify dialect. */
-export interface ShopifyDialect {
+export interface ShopifyControls {
   readonly products: readonly ShopifyProduct[];
   addProduct(input: { title: string; body_html?: string; vendor?: string; product_type?: string; tags?: string; price?: string }): ShopifyProduct;
   /** Signs a webhook with the app secret (`X-Shopify-Hmac-Sha256`) and POSTs it. */
   deliverWebhook(options: ShopifyWebhookOptions): Promise<WebhookDeliveryResult>;
-  /** Forgets products and bucket levels. */
-  reset(): void;
+}
+
+/** `createApiSimulator({ provider: "shopify" })`: `reset()` also forgets products and bucket levels. */
+export interface ShopifySimulator extends ProviderSimulator, ShopifyControls {
+  readonly provider: "shopify";
 }
 
 const VERSION = /^(?:\d{4}-(?:01|04|07|10)|unstable)$/;
@@ -69,15 +73,26 @@ function decodePageInfo(text: string): { last_id: number; direction: "next" | "p
   }
 }
 
+/** A status injected without a body, as Shopify would send it: `{ errors: "<reason>" }`. */
+export function shopifyErrorReply(status: number): Reply {
+  return errors(status, STATUS_CODES[status] ?? "Error", status === 429 ? { "retry-after": "2.0" } : {});
+}
+
 /**
- * The Shopify Admin API dialect on a simulator: `/admin/api/:version/...`
+ * The Shopify Admin API: `/admin/api/:version/...`
  * REST paths with `X-Shopify-Access-Token`, the `X-Shopify-Shop-Api-Call-Limit`
  * leaky bucket (429 + `Retry-After` when full), `Link` paging with
  * `page_info`, `{ errors }` bodies, the GraphQL endpoint with
  * `extensions.cost.throttleStatus` (and `THROTTLED` when the points run out),
  * and signed webhooks.
  */
-export function installShopifyDialect(sim: ApiSimulator, options: ShopifyDialectOptions = {}): ShopifyDialect {
+export const shopifyDialect: Dialect<ShopifySimulatorOptions, ShopifySimulator> = async (options, start) => {
+  const sim = await start({ ...baseOptions(options), notFound: () => errors(404, "Not Found"), errorReply: shopifyErrorReply });
+  const { controls, resetState } = shopifyRoutes(sim, options);
+  return extendSimulator(sim, "shopify", controls, resetState);
+};
+
+function shopifyRoutes(sim: ApiSimulator, options: ShopifySimulatorOptions): { controls: ShopifyControls; resetState: () => void } {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const shop = options.shop ?? "ballast-sim.myshopify.com";
@@ -199,7 +214,7 @@ export function installShopifyDialect(sim: ApiSimulator, options: ShopifyDialect
     }),
   );
 
-  return {
+  const controls: ShopifyControls = {
     get products() {
       return catalog.products;
     },
@@ -240,10 +255,11 @@ export function installShopifyDialect(sim: ApiSimulator, options: ShopifyDialect
         clock,
       });
     },
-    reset() {
-      catalog.clear();
-      rest.clear();
-      points.clear();
-    },
   };
+  function resetState(): void {
+    catalog.clear();
+    rest.clear();
+    points.clear();
+  }
+  return { controls, resetState };
 }

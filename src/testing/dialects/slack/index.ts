@@ -1,17 +1,17 @@
-import { type Clock, systemClock } from "../../../clock.js";
+import { systemClock } from "../../../clock.js";
 import { ConfigError } from "../../../errors.js";
 import type { ApiSimulator } from "../../simulator.js";
 import type { Reply, SimRequest } from "../../types.js";
 import { deliverWebhook, type WebhookDeliveryResult } from "../../webhook-delivery.js";
+import { extendSimulator } from "../extend.js";
 import { bearerToken, positiveInt, randomId, requestParams } from "../http.js";
+import { baseOptions, type Dialect, type DialectBaseOptions, type ProviderSimulator } from "../types.js";
 import { METHOD_TIERS, type SlackTier, TIER_PER_MINUTE, WindowCounter } from "./tiers.js";
 import { BOT, type SlackChannel, type SlackMessage, TEAM, Workspace } from "./workspace.js";
 
 export type { SlackChannel, SlackMessage } from "./workspace.js";
 
-export interface SlackDialectOptions {
-  /** Time for tier windows and message timestamps (default: the system clock). */
-  clock?: Clock;
+export interface SlackSimulatorOptions extends DialectBaseOptions {
   /**
    * Enforce Slack's per-method tiers per token (`ratelimited` 429 + `Retry-After`):
    * `true` for the documented ones, or requests per minute by method. Default off
@@ -49,7 +49,7 @@ export interface SlackWebhookOptions {
 }
 
 /** What a test controls in the Slack dialect. */
-export interface SlackDialect {
+export interface SlackControls {
   /** Channels, seeded with general, random, engineering, support and announcements. */
   readonly channels: readonly SlackChannel[];
   addChannel(name: string, options?: { purpose?: string; private?: boolean; archived?: boolean }): SlackChannel;
@@ -61,8 +61,11 @@ export interface SlackDialect {
   ratelimit(options?: SlackRateLimitOptions): void;
   /** Signs an Events API delivery with the signing secret (`X-Slack-Signature`) and POSTs it. */
   deliverWebhook(options: SlackWebhookOptions): Promise<WebhookDeliveryResult>;
-  /** Back to the seeded channels; forgets messages, revocations, windows and armed limits. */
-  reset(): void;
+}
+
+/** `createApiSimulator({ provider: "slack" })`: `reset()` also goes back to the seeded channels and forgets messages, revocations, windows and armed limits. */
+export interface SlackSimulator extends ProviderSimulator, SlackControls {
+  readonly provider: "slack";
 }
 
 /** Bot, user, app-level and rotating tokens. */
@@ -86,13 +89,26 @@ function decodeCursor(cursor: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A status injected without a body, as Slack would send it: `ratelimited` for 429, else a bare `ok: false`. */
+export function slackErrorReply(status: number): Reply {
+  return status === 429
+    ? fail("ratelimited", undefined, 429, { "retry-after": "1" })
+    : fail(status >= 500 ? "internal_error" : "request_failed", undefined, status);
+}
+
 /**
- * The Slack Web API dialect on a simulator: `POST /api/<method>` with JSON or
- * form bodies, tokens in `Authorization` (or a `token` parameter), `ok: false`
- * errors in HTTP 200s, cursor paging in `response_metadata.next_cursor`, tiers
- * answered with `ratelimited` 429 + `Retry-After`, and signed Events API deliveries.
+ * The Slack Web API: `POST /api/<method>` with JSON or form bodies, tokens in
+ * `Authorization` (or a `token` parameter), `ok: false` errors in HTTP 200s,
+ * cursor paging in `response_metadata.next_cursor`, tiers answered with
+ * `ratelimited` 429 + `Retry-After`, and signed Events API deliveries.
  */
-export function installSlackDialect(sim: ApiSimulator, options: SlackDialectOptions = {}): SlackDialect {
+export const slackDialect: Dialect<SlackSimulatorOptions, SlackSimulator> = async (options, start) => {
+  const sim = await start({ ...baseOptions(options), notFound: () => fail("unknown_method", undefined, 404), errorReply: slackErrorReply });
+  const { controls, resetState } = slackRoutes(sim, options);
+  return extendSimulator(sim, "slack", controls, resetState);
+};
+
+function slackRoutes(sim: ApiSimulator, options: SlackSimulatorOptions): { controls: SlackControls; resetState: () => void } {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   const workspace = new Workspace(now);
@@ -190,7 +206,7 @@ export function installSlackDialect(sim: ApiSimulator, options: SlackDialectOpti
   // Any other method: Slack answers 200 with unknown_method.
   sim.route("*", "/api/:method", (req) => fail("unknown_method", { req_method: req.params.method }));
 
-  return {
+  const controls: SlackControls = {
     get channels() {
       return workspace.channels;
     },
@@ -244,13 +260,14 @@ export function installSlackDialect(sim: ApiSimulator, options: SlackDialectOpti
         clock,
       });
     },
-    reset() {
-      workspace.clear();
-      windows.clear();
-      revoked.clear();
-      armed = { method: undefined, retryAfter: 1, times: 0 };
-    },
   };
+  function resetState(): void {
+    workspace.clear();
+    windows.clear();
+    revoked.clear();
+    armed = { method: undefined, retryAfter: 1, times: 0 };
+  }
+  return { controls, resetState };
 }
 
 function safeJson(text: string): unknown {
