@@ -51,7 +51,7 @@ export interface TimedRun {
 }
 
 /**
- * Warms every worker up against `target`, then has all of them run `rate`
+ * Warms every worker up against `run.warmTarget` (default `target`), then has all of them run `rate`
  * (limiter key `key`) from a common start, 100 ms ahead, for `runMs`.
  * `atStart` learns the start time before the run begins.
  */
@@ -61,13 +61,15 @@ export async function timedRateRun(
   key: string,
   runMs: number,
   atStart?: (start: number) => void,
+  run: { mode?: "rate" | "leases"; limit?: number; loops?: number; warmTarget?: string } = {},
 ): Promise<TimedRun> {
-  for (const w of workers) w.run({ mode: "warm", target });
+  for (const w of workers) w.run({ mode: "warm", target: run.warmTarget ?? target });
   await Promise.all(workers.map((w) => w.next("done")));
   const start = Date.now() + 100;
   const until = start + runMs;
   atStart?.(start);
-  for (const w of workers) w.run({ mode: "rate", target, key, until });
+  for (const w of workers)
+    w.run({ mode: run.mode ?? "rate", target, key, until, ...(run.limit ? { limit: run.limit } : {}), ...(run.loops ? { loops: run.loops } : {}) });
   const done = await Promise.all(workers.map((w) => w.next<TimedRun["done"][number]>("done")));
   return { start, until, done };
 }

@@ -7,13 +7,26 @@
  * Modes:
  * - `warm`: 64 requests to /warmup through a rate limiter (100/s) on the shared
  *   store, so connections, scripts and hot paths are ready before a timed run.
- * - `rate`: 8 concurrent loops send GET /work through rateLimit(50/s) on the
- *   shared redisStore (limiter key `key`) until `until`, then report counts.
+ * - `rate`: `loops` (default 8) concurrent loops send GET /work through
+ *   rateLimit(`limit`/s, default 50) on the shared store (limiter key `key`)
+ *   until `until`, then report counts.
+ * - `leases`: `loops` concurrent loops send GET /slow through
+ *   concurrency(`limit`) on the shared store until `until`, then report counts.
  * - `hold-permits`: takes every permit of a shared concurrency limit with
  *   requests that never get answered, reports `holding`, and waits to be killed.
  * - `trip-breaker`: sends to a failing route until its shared breaker opens.
+ * - `breaker-probe`: one request to /broken through the same shared breaker;
+ *   reports whether it failed fast (`open`) or reached the server.
+ * - `client-rate`: `loops` loops of `client.get("/work")` through a whole
+ *   client (rateLimit(`limit`/s) on the shared store, `timeout.total` 1 s, no
+ *   retries) until `until`; counts outcomes by error code, the longest call,
+ *   and when the last success came.
+ *
+ * The store is Redis at REDIS_URL, or the cluster whose seed nodes are in
+ * REDIS_CLUSTER_NODES (JSON `[{ host, port }]`).
  */
 import { Redis } from "ioredis";
+import { createClient } from "../../src/client/create-client.js";
 import { compose } from "../../src/compose.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker.js";
 import { concurrency } from "../../src/middleware/concurrency.js";
@@ -24,10 +37,12 @@ import type { ApiResponse, Next } from "../../src/types.js";
 
 export interface RunMessage {
   type: "run";
-  mode: "warm" | "rate" | "hold-permits" | "trip-breaker";
+  mode: "warm" | "rate" | "leases" | "hold-permits" | "trip-breaker" | "breaker-probe" | "client-rate";
   target: string;
   key?: string;
   until?: number;
+  limit?: number;
+  loops?: number;
 }
 
 const env = (name: string): string => {
@@ -36,7 +51,8 @@ const env = (name: string): string => {
   return v;
 };
 
-const redis = new Redis(env("REDIS_URL"));
+const clusterNodes = process.env.REDIS_CLUSTER_NODES;
+const redis = clusterNodes ? new Redis.Cluster(JSON.parse(clusterNodes) as Array<{ host: string; port: number }>) : new Redis(env("REDIS_URL"));
 const store = redisStore(redis, { prefix: env("PREFIX") });
 const transport = undiciTransport();
 const worker = env("WORKER");
@@ -57,29 +73,76 @@ async function warm(target: string): Promise<Record<string, number>> {
   return {};
 }
 
-async function rate(target: string, key: string, until: number): Promise<Record<string, number>> {
-  const limiter = rateLimit({ limits: [{ requests: 50, per: "1s" }], store, key });
-  const pipeline = compose([limiter], transport.send);
+/** `loops` loops sending GET `path` through `pipeline` until `until`; counts by status (or `error`). */
+async function loop(pipeline: Next, target: string, path: string, loops: number, until: number): Promise<Record<string, number>> {
   const stop = AbortSignal.timeout(Math.max(0, until - Date.now()));
   const counts: Record<string, number> = {};
   const count = (what: string) => {
     counts[what] = (counts[what] ?? 0) + 1;
   };
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
+    Array.from({ length: loops }, async () => {
       while (!stop.aborted) {
         try {
-          const res = await get(pipeline, target, "/work", stop);
-          res.body?.resume();
+          const res = await get(pipeline, target, path, stop);
+          if (res.body)
+            for await (const _ of res.body) {
+            }
           count(String(res.status));
-        } catch {
-          if (!stop.aborted) count("error");
+        } catch (e) {
+          if (!stop.aborted) count(`error:${(e as { code?: string }).code ?? "unknown"}`);
         }
       }
     }),
   );
+  return counts;
+}
+
+async function rate(m: RunMessage): Promise<Record<string, number>> {
+  const key = m.key ?? "fleet-api";
+  const limiter = rateLimit({ limits: [{ requests: m.limit ?? 50, per: "1s" }], store, key });
+  const counts = await loop(compose([limiter], transport.send), m.target, "/work", m.loops ?? 8, m.until ?? 0);
   const k = limiter.stats().keys[key];
   return { ...counts, delayed: k?.delayed ?? 0, stale: k?.stale ?? 0 };
+}
+
+async function leases(m: RunMessage): Promise<Record<string, number>> {
+  const limited = concurrency({ limit: m.limit ?? 10, store, key: m.key ?? "fleet-leases", lease: "5s", pollInterval: "5ms" });
+  return loop(compose([limited], transport.send), m.target, "/slow", m.loops ?? 2, m.until ?? 0);
+}
+
+async function clientRate(m: RunMessage): Promise<Record<string, number>> {
+  const client = createClient({
+    baseUrl: m.target,
+    store,
+    rateLimit: { limits: [{ requests: m.limit ?? 50, per: "1s" }], key: m.key ?? "fleet-client" },
+    timeout: { total: 1000 },
+    retry: false,
+  });
+  const counts: Record<string, number> = { longestMs: 0, lastOkAt: 0 };
+  const until = m.until ?? 0;
+  await Promise.all(
+    Array.from({ length: m.loops ?? 4 }, async () => {
+      while (Date.now() < until) {
+        const started = Date.now();
+        let outcome = "ok";
+        try {
+          await client.get("/work");
+          counts.lastOkAt = Date.now();
+        } catch (e) {
+          outcome = (e as { code?: string }).code ?? "uncoded";
+          // A refused call comes back at once: do not spin on it.
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const took = Date.now() - started - (outcome === "ok" ? 0 : 20);
+        counts.longestMs = Math.max(counts.longestMs as number, took);
+        counts[`longest ${outcome}`] = Math.max(counts[`longest ${outcome}`] ?? 0, took);
+        counts[outcome] = (counts[outcome] ?? 0) + 1;
+      }
+    }),
+  );
+  await client.close();
+  return counts;
 }
 
 async function holdPermits(target: string): Promise<never> {
@@ -89,10 +152,21 @@ async function holdPermits(target: string): Promise<never> {
   return new Promise<never>(() => {}); // until SIGKILL
 }
 
+const sharedBreaker = () => circuitBreaker({ failureRate: 0, consecutiveFailures: 3, halfOpenAfter: "30s", store });
+
 async function tripBreaker(target: string): Promise<Record<string, number>> {
-  const pipeline = compose([circuitBreaker({ failureRate: 0, consecutiveFailures: 3, halfOpenAfter: "30s", store })], transport.send);
+  const pipeline = compose([sharedBreaker()], transport.send);
   for (let i = 0; i < 3; i++) (await get(pipeline, target, "/broken")).body?.resume();
   return {};
+}
+
+async function breakerProbe(target: string): Promise<Record<string, number>> {
+  try {
+    (await get(compose([sharedBreaker()], transport.send), target, "/broken")).body?.resume();
+    return { reached: 1 };
+  } catch (e) {
+    return (e as { code?: string }).code === "BALLAST_CIRCUIT_OPEN" ? { open: 1 } : { error: 1 };
+  }
 }
 
 function run(m: RunMessage): Promise<Record<string, number>> {
@@ -100,11 +174,17 @@ function run(m: RunMessage): Promise<Record<string, number>> {
     case "warm":
       return warm(m.target);
     case "rate":
-      return rate(m.target, m.key ?? "fleet-api", m.until ?? 0);
+      return rate(m);
+    case "leases":
+      return leases(m);
     case "hold-permits":
       return holdPermits(m.target);
     case "trip-breaker":
       return tripBreaker(m.target);
+    case "breaker-probe":
+      return breakerProbe(m.target);
+    case "client-rate":
+      return clientRate(m);
   }
 }
 
