@@ -13,6 +13,14 @@ export type {
 } from "./dialects/github/index.js";
 export type { DialectOptions, DialectSimulator, ProviderName } from "./dialects/index.js";
 export type {
+  MarketingList,
+  SendgridEvent,
+  SendgridSimulator,
+  SendgridSimulatorOptions,
+  SendgridWebhookOptions,
+  SentMail,
+} from "./dialects/sendgrid/index.js";
+export type {
   GraphQLAnswer,
   GraphQLRequest,
   GraphQLResolver,
@@ -32,6 +40,7 @@ export type {
   SlackWebhookOptions,
 } from "./dialects/slack/index.js";
 export type { Customer, PaymentIntent, StripeEvent, StripeSimulator, StripeSimulatorOptions, StripeWebhookOptions } from "./dialects/stripe/index.js";
+export type { Message, MessageStatus, StoredMessage, TwilioSimulator, TwilioSimulatorOptions, TwilioStatusCallbackOptions } from "./dialects/twilio/index.js";
 export type { ProviderSimulator } from "./dialects/types.js";
 export { createFakeClock, type FakeClock } from "./fake-clock.js";
 export { echo, problem, type ServerSentEvent, sse } from "./fixtures.js";

@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 
 /**
- * Path templates: `/users/:id` (one segment per `:name`), and a trailing `/*`
+ * Path templates: `/users/:id` (one segment per `:name`; `:sid.json` for a segment that ends in `.json`), and a trailing `/*`
  * that matches the rest of the path (as `params["*"]`). A trailing slash is
  * ignored on both sides. Parameters are percent-decoded.
  */
@@ -37,8 +37,15 @@ export function compilePathTemplate(template: string): PathMatcher {
       const part = parts[i]!;
       const seg = got[i]!;
       if (part.startsWith(":")) {
-        if (seg === "") return undefined;
-        params[part.slice(1)] = decode(seg);
+        const dot = part.indexOf(".");
+        if (dot === -1) {
+          if (seg === "") return undefined;
+          params[part.slice(1)] = decode(seg);
+        } else {
+          const suffix = part.slice(dot);
+          if (seg.length <= suffix.length || !seg.endsWith(suffix)) return undefined;
+          params[part.slice(1, dot)] = decode(seg.slice(0, -suffix.length));
+        }
       } else if (part !== seg) return undefined;
     }
     if (rest) params["*"] = got.slice(parts.length).map(decode).join("/");

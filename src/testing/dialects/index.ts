@@ -1,8 +1,10 @@
 import { ConfigError } from "../../errors.js";
 import { githubDialect } from "./github/index.js";
+import { sendgridDialect } from "./sendgrid/index.js";
 import { shopifyDialect } from "./shopify/index.js";
 import { slackDialect } from "./slack/index.js";
 import { stripeDialect } from "./stripe/index.js";
+import { twilioDialect } from "./twilio/index.js";
 import type { StartSimulator } from "./types.js";
 
 /** The provider dialects `createApiSimulator({ provider })` speaks, one module each. */
@@ -11,6 +13,8 @@ export const dialects = {
   github: githubDialect,
   slack: slackDialect,
   shopify: shopifyDialect,
+  twilio: twilioDialect,
+  sendgrid: sendgridDialect,
 } as const;
 
 export type ProviderName = keyof typeof dialects;
