@@ -1,12 +1,16 @@
-import sendgridClient from "@sendgrid/client";
+import { createRequire } from "node:module";
+import type { Client } from "@sendgrid/client";
 import { EventWebhook } from "@sendgrid/eventwebhook";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApiSimulator, type SendgridSimulator } from "../../../src/testing/index.js";
 import { verifyWebhook } from "../../../src/webhooks/index.js";
 import { webhookSink } from "./support.js";
 
+// The package exports a ready instance; its class (for clients of their own) sits beside it.
+const SendgridClient = createRequire(import.meta.url)("@sendgrid/client/src/classes/client") as new () => Client;
+
 let sim: SendgridSimulator;
-const client = new sendgridClient.Client();
+const client = new SendgridClient();
 
 beforeAll(async () => {
   sim = await createApiSimulator({ provider: "sendgrid" });
@@ -49,7 +53,7 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
   });
 
   it("refuses a key that is not an API key with 401", async () => {
-    const bad = new sendgridClient.Client();
+    const bad = new SendgridClient();
     bad.setApiKey("SG.only-one-part");
     bad.setDefaultRequest("baseUrl", sim.url);
     const error = (await bad.request({ method: "POST", url: "/v3/mail/send", body: mail }).catch((e: unknown) => e)) as {
@@ -76,7 +80,7 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
   it("rate limits per endpoint with X-RateLimit-* and a 429 in SendGrid's shape", async () => {
     const limited = await createApiSimulator({ provider: "sendgrid", rateLimit: { requests: 2, per: "1m" } });
     try {
-      const c = new sendgridClient.Client();
+      const c = new SendgridClient();
       c.setApiKey("SG.abc.def");
       c.setDefaultRequest("baseUrl", limited.url);
       await c.request({ method: "POST", url: "/v3/mail/send", body: mail });
