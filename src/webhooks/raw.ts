@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { ConfigError } from "../errors.js";
+import { type Duration, toMillis } from "../util/duration.js";
 import { WebhookVerificationError } from "./errors.js";
 import type { HeaderReader, SchemeKey, WebhookHeaders, WebhookSecret, WebhookSecrets } from "./types.js";
 
@@ -101,6 +103,13 @@ export function safeEqual(a: string, b: string): boolean {
 /** Constant-time equality of two byte strings. */
 export function safeEqualBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A replay window given by the user: a positive duration in ms. */
+export function replayWindow(value: Duration, option: string): number {
+  const ms = toMillis(value, option);
+  if (ms <= 0) throw new ConfigError(option, `must be a positive duration such as "5m" (false disables the replay window); got ${JSON.stringify(value)}`);
+  return ms;
 }
 
 /** Throws `timestamp_out_of_tolerance` when `timestampMs` is further than `toleranceMs` from `now` (either side). */

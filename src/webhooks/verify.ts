@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { type Duration, toMillis } from "../util/duration.js";
-import { headerReader, type RawPayload, rawBytes, secretList } from "./raw.js";
+import type { Duration } from "../util/duration.js";
+import { headerReader, type RawPayload, rawBytes, replayWindow, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { SchemeKey, WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
 
@@ -13,7 +13,10 @@ export interface VerifierOptions {
   scheme: SchemeName | WebhookScheme;
   /** The signing secret; several during a rotation (any one may match). */
   secret: WebhookSecrets;
-  /** Replay window for schemes that sign a timestamp (default: the scheme's, 5 minutes). `false` disables it. */
+  /**
+   * Replay window for schemes that sign a timestamp (default: the scheme's, 5 minutes): a positive duration.
+   * `false` — and only `false` — disables it; `0` is a `ConfigError`, not "no limit".
+   */
   tolerance?: Duration | false;
   /** Payloads larger than this are refused before hashing. Default 1 MiB. */
   maxBytes?: number;
@@ -60,7 +63,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   );
   if (keys.some((k) => k instanceof Uint8Array && k.length === 0))
     throw new ConfigError("secret", `does not decode to a key for the ${scheme.name} scheme (expected e.g. whsec_<base64>)`);
-  const toleranceMs = options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : toMillis(options.tolerance, "tolerance");
+  // Internally 0 means "no window"; a user's 0 is refused so it can never switch the check off by accident.
+  const toleranceMs =
+    options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : replayWindow(options.tolerance, "tolerance");
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new ConfigError("maxBytes", "must be a positive integer");
   const parse = options.parse ?? true;

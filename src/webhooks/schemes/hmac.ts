@@ -1,8 +1,8 @@
 import { getHashes } from "node:crypto";
 import { ConfigError } from "../../errors.js";
-import { type Duration, toMillis } from "../../util/duration.js";
+import type { Duration } from "../../util/duration.js";
 import { field, parseBody } from "../parse.js";
-import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, safeEqual } from "../raw.js";
+import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, replayWindow, safeEqual } from "../raw.js";
 import type { WebhookScheme } from "../types.js";
 
 export interface HmacSchemeOptions {
@@ -55,7 +55,7 @@ export function hmacScheme(options: HmacSchemeOptions): WebhookScheme {
   if (usesTs && !tsHeader) throw new ConfigError("hmac.template", "uses {timestamp} but no timestampHeader is set");
   if (usesId && !idHeader) throw new ConfigError("hmac.template", "uses {id} but no idHeader is set");
   const fill = (text: string, ts: string, id: string) => text.replaceAll("{timestamp}", ts).replaceAll("{id}", id);
-  const toleranceMs = tsHeader ? toMillis(options.tolerance ?? "5m", "hmac.tolerance") : 0;
+  const toleranceMs = tsHeader ? replayWindow(options.tolerance ?? "5m", "hmac.tolerance") : 0;
 
   return {
     name,
