@@ -27,6 +27,7 @@ export function tokenWasRefused(headers: ResponseHeaders): boolean {
  * Middleware that sets `authorization` per attempt from a token source; on a
  * 401 that blames the token it gets a new one (refreshing once, shared with
  * every other request that hit the same 401) and sends the request once more.
+ * When the source hands back the refused token (it is backing off), the 401 is returned.
  */
 export function tokenAuth(getToken: TokenSource): Middleware {
   const withToken = (req: ApiRequest, tokens: TokenSet): ApiRequest => ({ ...req, headers: { ...req.headers, authorization: authorizationHeader(tokens) } });
@@ -34,8 +35,16 @@ export function tokenAuth(getToken: TokenSource): Middleware {
     const first = await getToken(undefined, req.signal);
     const res = await next(withToken(req, first));
     if (res.status !== 401 || !req.replayable || !tokenWasRefused(res.headers)) return res;
+    let fresh: TokenSet;
+    try {
+      fresh = await getToken(first.accessToken, req.signal);
+    } catch (e) {
+      res.body?.resume();
+      throw e;
+    }
+    // The same token back: the source is backing off after repeated refusals, so the 401 is the answer.
+    if (fresh.accessToken === first.accessToken) return res;
     res.body?.resume();
-    const fresh = await getToken(first.accessToken, req.signal);
     return next(withToken(req, fresh));
   };
 }

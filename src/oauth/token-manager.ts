@@ -40,7 +40,7 @@ export interface TokenManagerOptions {
    */
   locks?: Store | undefined;
   clock?: Clock | undefined;
-  /** Refresh this long before the access token expires (default `"60s"`). */
+  /** Refresh this long before the access token expires (default `"60s"`), but never earlier than half its lifetime. */
   refreshSkew?: Duration | undefined;
   /** How long one refresh may hold the cross-process lock (default `"30s"`); the token request is aborted before it runs out. */
   lockTtl?: Duration | undefined;
@@ -105,8 +105,10 @@ export class TokenManager {
   readonly #lockTtl: number;
   readonly #onReauthorizationRequired: TokenManagerOptions["onReauthorizationRequired"];
   readonly #inflight = new Map<string, Promise<TokenSet>>();
-  /** Decrypted token sets, least recently written first (a Map keeps insertion order). */
-  readonly #cache = new Map<string, TokenSet>();
+  /** Decrypted token sets with the time to renew them, least recently written first (a Map keeps insertion order). */
+  readonly #cache = new Map<string, { tokens: TokenSet; refreshAt: number }>();
+  /** Per connection: the token the last 401-driven renewal produced, and when the next such renewal may run. */
+  readonly #refusals = new Map<string, { token: string; strikes: number; until: number }>();
   readonly #cacheSize: number;
   readonly #stats: TokenManagerStats = { renewals: 0, failures: 0, joined: 0, lockWaits: 0, reauthorizations: 0 };
   readonly #namespace: string;
@@ -138,12 +140,29 @@ export class TokenManager {
   /** A valid token set for the connection, renewing it first when needed. */
   async get(connectionId: string, options: GetTokenOptions = {}): Promise<TokenSet> {
     const cached = this.#cache.get(connectionId);
-    if (cached !== undefined && this.#usableTokens(cached, options.rejected)) return cached;
+    if (cached !== undefined && this.#fresh(cached.tokens, cached.refreshAt, options.rejected)) return cached.tokens;
     const current = await this.#store.get(connectionId);
     if (current === undefined && options.renewMissing) return this.#renewOnce(connectionId, options);
     const record = this.#check(connectionId, current);
-    if (this.#usable(record.value, options.rejected)) return this.#remember(connectionId, record.value.tokens);
-    return this.#renewOnce(connectionId, options);
+    if (this.#usable(record.value, options.rejected)) return this.#remember(connectionId, record.value.tokens, record.value.updatedAt);
+    const rejected = options.rejected;
+    if (rejected === undefined || rejected !== record.value.tokens.accessToken) return this.#renewOnce(connectionId, options);
+    // The API refused the current token. If a renewal already answered a refusal and its token is refused too,
+    // renewing again at once would only cost a grant per call: wait (1 s, doubling, up to 5 min) and let the 401 surface.
+    const refusal = this.#refusals.get(connectionId);
+    if (refusal !== undefined && refusal.token === rejected && this.#clock.now() < refusal.until) return record.value.tokens;
+    const tokens = await this.#renewOnce(connectionId, options);
+    this.#noteRefusal(connectionId, rejected, tokens.accessToken);
+    return tokens;
+  }
+
+  #noteRefusal(connectionId: string, rejected: string, renewed: string): void {
+    const last = this.#refusals.get(connectionId);
+    if (last?.token === renewed) return; // another caller of the same renewal noted it
+    const strikes = last?.token === rejected ? last.strikes + 1 : 1;
+    this.#refusals.delete(connectionId);
+    this.#refusals.set(connectionId, { token: renewed, strikes, until: this.#clock.now() + Math.min(1000 * 2 ** (strikes - 1), 300_000) });
+    if (this.#refusals.size > Math.max(this.#cacheSize, 1000)) this.#refusals.delete(this.#refusals.keys().next().value as string);
   }
 
   /** Renews now, whatever the expiry (single flight still applies). */
@@ -173,6 +192,7 @@ export class TokenManager {
 
   delete(connectionId: string): Promise<void> {
     this.#cache.delete(connectionId);
+    this.#refusals.delete(connectionId);
     return this.#store.delete(connectionId);
   }
 
@@ -187,18 +207,28 @@ export class TokenManager {
   }
 
   #usable(record: TokenRecord, rejected: string | undefined): boolean {
-    return this.#usableTokens(record.tokens, rejected);
+    return this.#fresh(record.tokens, this.#refreshAt(record.tokens, record.updatedAt), rejected);
   }
 
-  #usableTokens(t: TokenSet, rejected: string | undefined): boolean {
+  #fresh(t: TokenSet, refreshAt: number, rejected: string | undefined): boolean {
     if (rejected !== undefined && t.accessToken === rejected) return false;
-    return t.expiresAt === undefined || t.expiresAt - this.#skew > this.#clock.now();
+    return refreshAt > this.#clock.now();
   }
 
-  #remember(connectionId: string, tokens: TokenSet): TokenSet {
+  /**
+   * When to renew a token issued at `issuedAt`: `refreshSkew` before expiry, but
+   * no earlier than half its lifetime, so a token living no longer than the skew
+   * is not renewed on every call.
+   */
+  #refreshAt(t: TokenSet, issuedAt: number): number {
+    if (t.expiresAt === undefined) return Number.POSITIVE_INFINITY;
+    return t.expiresAt - Math.min(this.#skew, Math.max(0, t.expiresAt - issuedAt) / 2);
+  }
+
+  #remember(connectionId: string, tokens: TokenSet, issuedAt: number): TokenSet {
     if (this.#cacheSize === 0) return tokens;
     this.#cache.delete(connectionId);
-    this.#cache.set(connectionId, tokens);
+    this.#cache.set(connectionId, { tokens, refreshAt: this.#refreshAt(tokens, issuedAt) });
     if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
     return tokens;
   }
@@ -211,7 +241,7 @@ export class TokenManager {
     } else {
       this.#cache.delete(connectionId);
       shared = this.#renewShared(connectionId, options)
-        .then((tokens) => this.#remember(connectionId, tokens))
+        .then((tokens) => this.#remember(connectionId, tokens, this.#clock.now()))
         .finally(() => this.#inflight.delete(connectionId));
       this.#inflight.set(connectionId, shared);
     }
