@@ -26,7 +26,7 @@ export {
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
 // --- client (issue 2) ---
 export { type CallOptions, type Client, type ClientStats, createClient, type Result, type VerbCall } from "./client/create-client.js";
-export type { ClientConfig, ClientOptions, RequestOptions } from "./client/options.js";
+export type { ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
 export type { ResponseType } from "./client/parse.js";
@@ -35,6 +35,20 @@ export type { Clock } from "./clock.js";
 export { systemClock } from "./clock.js";
 export { compose } from "./compose.js";
 export * from "./errors.js";
+export {
+  type CheckHealthOptions,
+  type CheckResult,
+  type CustomCheck,
+  type CustomCheckResult,
+  checkHealth,
+  type HealthReport,
+  type HealthRoute,
+  type HealthStatus,
+  type HealthTarget,
+  healthCheck,
+  healthRoute,
+  type InboxThresholds,
+} from "./health/index.js";
 export { type ApiKeyOptions, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth.js";
 export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/backoff.js";
 export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache.js";

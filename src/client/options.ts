@@ -57,6 +57,20 @@ export interface ClientOptions extends PolicyOptions {
   requestIdHeaders?: ReadonlyArray<string>;
   /** Other origins that absolute request URLs (e.g. pagination links) may point at, and receive credentials. */
   allowedOrigins?: ReadonlyArray<string>;
+  /**
+   * The API's health endpoint, probed by `checkHealth()` through the whole
+   * pipeline (auth included): a 2xx or 3xx answer is healthy. Example:
+   * `{ path: "/health" }` or `{ path: "/v1/status", method: "HEAD" }`.
+   */
+  health?: HealthEndpoint;
+}
+
+/** Where `checkHealth()` asks an API whether it is up. */
+export interface HealthEndpoint {
+  /** Path relative to `baseUrl` (or an absolute URL on the same origin). */
+  path: string;
+  /** Default "GET". */
+  method?: "GET" | "HEAD";
 }
 
 /** Options of one call. */
@@ -100,6 +114,7 @@ export interface ClientConfig {
   formArrayFormat: ArrayFormat;
   requestIdHeaders: ReadonlyArray<string>;
   allowedOrigins: ReadonlySet<string>;
+  health: Required<HealthEndpoint> | undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -187,5 +202,16 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     formArrayFormat,
     requestIdHeaders: (o.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase()),
     allowedOrigins: allowed,
+    health: checkHealthEndpoint(o.health),
   };
+}
+
+function checkHealthEndpoint(h: HealthEndpoint | undefined): Required<HealthEndpoint> | undefined {
+  if (h === undefined) return undefined;
+  if (h === null || typeof h !== "object" || typeof h.path !== "string" || h.path === "") {
+    throw new ConfigError("health.path", 'must be a non-empty path, e.g. { path: "/health" }');
+  }
+  const method = h.method ?? "GET";
+  if (method !== "GET" && method !== "HEAD") throw new ConfigError("health.method", `must be "GET" or "HEAD"; got ${JSON.stringify(h.method)}`);
+  return { path: h.path, method };
 }

@@ -212,6 +212,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       permits.get(permit.key)?.delete(permit.id);
     },
 
+    async ping() {},
+
     async close() {},
   };
 }

@@ -234,6 +234,10 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
       await bounded("releasePermit", redis.zrem(sem(permit.key), permit.id));
     },
 
+    async ping() {
+      await bounded("ping", redis.ping());
+    },
+
     async close() {},
   };
 }

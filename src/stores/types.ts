@@ -26,6 +26,9 @@ export interface Store extends PolicyStore {
    */
   acquireLock(key: string, ttlMs: number): Promise<Lock | undefined>;
 
+  /** Checks the store answers (one round trip for Redis); `checkHealth()` times it. Optional for custom stores. */
+  ping?(): Promise<void>;
+
   /** Releases connections and timers the store owns (not a client passed in). */
   close(): Promise<void>;
 }

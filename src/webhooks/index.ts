@@ -2,6 +2,7 @@
 export { isWebhookVerificationError, WebhookVerificationError, type WebhookVerificationReason } from "./errors.js";
 export type { GitHubWebhookEvent, SlackWebhookEvent, StandardWebhookEvent, StripeEvent, WebhookEventMap, WebhookEventOf } from "./events.js";
 export type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
+export type { InboxCounts } from "./inbox/counts.js";
 export { memoryInbox } from "./inbox/memory.js";
 export { type PostgresInboxOptions, postgresInbox } from "./inbox/postgres.js";
 export { type SqliteInboxOptions, sqliteInbox } from "./inbox/sqlite.js";

@@ -1,3 +1,4 @@
+import { countEvents } from "./counts.js";
 import type { AtomicEffect, ClaimOptions, InboxEvent, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
 
 /** No transaction to share in memory: effects receive `undefined`. */
@@ -37,6 +38,10 @@ export function memoryInbox(): WebhookInbox<MemoryTx> {
         completedAt: undefined,
       });
       return "stored";
+    },
+
+    async counts() {
+      return countEvents(events.values());
     },
 
     async claim({ limit, leaseMs, now, lease }: ClaimOptions) {

@@ -1,6 +1,7 @@
 import { ConfigError } from "../../errors.js";
 import type { PgPool, PgPoolClient } from "../../peers/postgres.js";
 import { createBatcher } from "./batcher.js";
+import { countsSql, toCounts } from "./counts.js";
 import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
 import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
 
@@ -203,6 +204,16 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
       const res = await pool.query<InboxRow>(`SELECT * FROM ${t} WHERE id = $1`, [id]);
       const row = res.rows[0];
       return row && rowToEvent(row);
+    },
+
+    async counts() {
+      await migrate();
+      const sql = countsSql(t);
+      const [byStatus, open] = await Promise.all([
+        pool.query<{ status: string; n: string }>(sql.byStatus),
+        pool.query<{ failing: string; oldest: string | null; unused: number }>(sql.open),
+      ]);
+      return toCounts(byStatus.rows, open.rows);
     },
 
     async list({ status, limit = 100 }: ListOptions = {}) {

@@ -6,6 +6,7 @@ import { requirePeer } from "../../peers/load.js";
 import type { SqliteDatabase } from "../../peers/sqlite.js";
 import { createBatcher } from "./batcher.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
+import { countsSql, toCounts } from "./counts.js";
 import { createFileSync, type FileSync } from "./file-sync.js";
 import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
 import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
@@ -236,6 +237,14 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
     async get(id: string) {
       const row = getStmt.get(id) as InboxRow | undefined;
       return row && rowToEvent(row);
+    },
+
+    async counts() {
+      const sql = countsSql(t);
+      return toCounts(
+        db.prepare(sql.byStatus).all() as Array<{ status: string; n: number }>,
+        db.prepare(sql.open).all() as Array<{ failing: number; oldest: number | null; unused: number }>,
+      );
     },
 
     async list({ status, limit = 100 }: ListOptions = {}) {

@@ -1,3 +1,5 @@
+import type { InboxCounts } from "./counts.js";
+
 /** Where an event is in its life. */
 export type InboxStatus = "pending" | "processing" | "done" | "dead";
 
@@ -88,5 +90,7 @@ export interface WebhookInbox<Tx = unknown> {
   replay(id: string, now: number): Promise<boolean>;
   /** Deletes finished events; returns how many. */
   purge(options?: PurgeOptions): Promise<number>;
+  /** Events by state, failing events and the oldest unfinished one (for health checks and dashboards). Built-in inboxes have it. */
+  counts?(): Promise<InboxCounts>;
   close(): Promise<void>;
 }
