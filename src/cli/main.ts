@@ -2,6 +2,8 @@
 import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerRequest } from "./commands/request.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { exitCodeFor } from "./exit.js";
 
 const program = new Command("ballast")
@@ -12,6 +14,8 @@ const program = new Command("ballast")
   .exitOverride();
 
 registerDemo(program);
+registerRequest(program);
+registerWebhooks(program);
 
 try {
   await program.parseAsync(process.argv);
