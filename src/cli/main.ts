@@ -2,7 +2,9 @@
 import { Command } from "commander";
 import { VERSION } from "../version.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerOauth } from "./commands/oauth.js";
 import { registerRequest } from "./commands/request.js";
+import { registerSimulate } from "./commands/simulate.js";
 import { registerWebhooks } from "./commands/webhooks.js";
 import { exitCodeFor } from "./exit.js";
 
@@ -16,6 +18,8 @@ const program = new Command("ballast")
 registerDemo(program);
 registerRequest(program);
 registerWebhooks(program);
+registerOauth(program);
+registerSimulate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,18 +1,13 @@
-import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { redactHeaders } from "../../util/redact.js";
-import type { InboxEvent, InboxStatus } from "../../webhooks/inbox/types.js";
+import type { InboxStatus } from "../../webhooks/inbox/types.js";
 import { type SchemeName, schemes } from "../../webhooks/schemes/index.js";
-import { CliError, usageError } from "../exit.js";
-import { duration, port, positiveInt, secretFromEnv } from "../options.js";
-import { formatJson, isoTime, line, type Output, processOutput, table } from "../output.js";
-import { untilSignal } from "../signals.js";
-import { describeInbox, type InboxFlags, openInbox } from "../webhooks/inbox.js";
-import { type EventLine, listen } from "../webhooks/listen.js";
-import { sendWebhook } from "../webhooks/send.js";
+import { duration, port, positiveInt } from "../options.js";
+import type { InboxFlags } from "../webhooks/inbox.js";
+import type { ListenFlags, ListFlags, SendFlags } from "../webhooks/run.js";
 
 const SCHEMES = Object.keys(schemes) as SchemeName[];
 const STATUSES: InboxStatus[] = ["pending", "processing", "done", "dead"];
+const run = () => import("../webhooks/run.js");
 
 const EXIT_CODES = `
 Exit codes: 0 success; 1 failure (not found, not delivered, refused by the receiver); 2 bad usage or a missing environment variable.`;
@@ -23,172 +18,6 @@ function inboxOptions(cmd: Command): Command {
     .option("--database-url <url>", "PostgreSQL inbox instead (postgres://...)")
     .option("--schema <name>", "PostgreSQL schema of the inbox table")
     .option("--table <name>", "inbox table (default ballast_webhook_inbox)");
-}
-
-function eventLine(e: EventLine): string {
-  return [isoTime(e.time), e.id ?? "-", e.type ?? "-", e.detail ? `${e.status} (${e.detail})` : e.status].join("  ");
-}
-
-function summary(e: InboxEvent): Record<string, unknown> {
-  return {
-    id: e.id,
-    type: e.type ?? null,
-    scheme: e.scheme,
-    status: e.status,
-    attempts: e.attempts,
-    receivedAt: isoTime(e.receivedAt),
-    completedAt: e.completedAt === undefined ? null : isoTime(e.completedAt),
-    lastError: e.lastError ?? null,
-  };
-}
-
-function detail(e: InboxEvent): Record<string, unknown> {
-  const text = e.payload.toString("utf8");
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return { ...summary(e), headers: redactHeaders(e.headers), body };
-}
-
-interface ListenFlags extends InboxFlags {
-  scheme: SchemeName;
-  secretEnv: string;
-  port: number;
-  host: string;
-  path: string;
-  forward?: string;
-  maxAttempts: number;
-  backoff: number;
-  forwardTimeout: number;
-  tolerance?: number;
-  json?: boolean;
-}
-
-async function runListen(flags: ListenFlags, output: Output = processOutput): Promise<void> {
-  const secret = secretFromEnv(flags.secretEnv, "--secret-env");
-  if (!flags.path.startsWith("/")) throw usageError("--path must start with /");
-  if (flags.forward !== undefined && !/^https?:\/\//i.test(flags.forward)) throw usageError("--forward must be an http(s) URL");
-  const inbox = await openInbox(flags);
-  const print = (e: EventLine) =>
-    line(
-      output.stdout,
-      flags.json ? JSON.stringify({ time: isoTime(e.time), id: e.id ?? null, type: e.type ?? null, status: e.status, detail: e.detail ?? null }) : eventLine(e),
-    );
-  const listener = await listen({
-    scheme: flags.scheme,
-    secret,
-    host: flags.host,
-    port: flags.port,
-    path: flags.path,
-    inbox,
-    forward: flags.forward,
-    maxAttempts: flags.maxAttempts,
-    backoffMs: flags.backoff,
-    forwardTimeoutMs: flags.forwardTimeout,
-    toleranceMs: flags.tolerance,
-    print,
-  }).catch(async (error: unknown) => {
-    await inbox.close();
-    throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`);
-  });
-  line(output.stderr, `listening on ${listener.url} (scheme ${flags.scheme}, inbox ${describeInbox(flags)})`);
-  if (flags.forward) line(output.stderr, `forwarding verified events to ${flags.forward} (up to ${flags.maxAttempts} attempts, then dead letters)`);
-  line(output.stderr, "press Ctrl-C to stop");
-  const signal = await untilSignal();
-  line(output.stderr, `${signal}: stopping`);
-  await listener.close();
-}
-
-async function withInbox<T>(flags: InboxFlags, run: (inbox: Awaited<ReturnType<typeof openInbox>>) => Promise<T>): Promise<T> {
-  const inbox = await openInbox(flags);
-  try {
-    return await run(inbox);
-  } finally {
-    await inbox.close();
-  }
-}
-
-interface ListFlags extends InboxFlags {
-  status?: InboxStatus;
-  limit: number;
-  json?: boolean;
-}
-
-async function runList(flags: ListFlags, output: Output = processOutput): Promise<void> {
-  const events = await withInbox(flags, (inbox) => inbox.list({ ...(flags.status && { status: flags.status }), limit: flags.limit }));
-  if (flags.json) {
-    line(output.stdout, formatJson(events.map(summary), Boolean(output.stdout.isTTY)));
-    return;
-  }
-  if (events.length === 0) {
-    line(output.stderr, `no events${flags.status ? ` with status ${flags.status}` : ""} in ${describeInbox(flags)}`);
-    return;
-  }
-  const rows = events.map((e) => [isoTime(e.receivedAt), e.id, e.type ?? "-", e.status, String(e.attempts), e.lastError ?? ""]);
-  line(output.stdout, table([["RECEIVED", "ID", "TYPE", "STATUS", "ATTEMPTS", "LAST ERROR"], ...rows]));
-}
-
-async function runShow(id: string, flags: InboxFlags & { json?: boolean }, output: Output = processOutput): Promise<void> {
-  const event = await withInbox(flags, (inbox) => inbox.get(id));
-  if (event === undefined) throw new CliError(`no event ${id} in ${describeInbox(flags)}`);
-  const d = detail(event);
-  if (flags.json) {
-    line(output.stdout, formatJson(d, Boolean(output.stdout.isTTY)));
-    return;
-  }
-  const s = summary(event);
-  for (const [k, v] of Object.entries(s)) if (v !== null) line(output.stdout, `${k}: ${v}`);
-  line(output.stdout, "headers:");
-  for (const [k, v] of Object.entries(d.headers as Record<string, string>)) line(output.stdout, `  ${k}: ${v}`);
-  line(output.stdout, "body:");
-  line(output.stdout, typeof d.body === "string" ? d.body : JSON.stringify(d.body, null, 2));
-}
-
-async function runReplay(id: string | undefined, flags: InboxFlags & { dead?: boolean }, output: Output = processOutput): Promise<void> {
-  if ((id === undefined) === !flags.dead) throw usageError("give an event id, or --dead for every dead letter");
-  await withInbox(flags, async (inbox) => {
-    const ids = id !== undefined ? [id] : (await inbox.list({ status: "dead", limit: 100_000 })).map((e) => e.id);
-    let replayed = 0;
-    for (const one of ids) {
-      if (await inbox.replay(one, Date.now())) {
-        replayed++;
-        line(output.stdout, `replayed ${one}`);
-      } else if (id !== undefined) {
-        throw new CliError(`cannot replay ${one}: no such event, or it is being processed now`);
-      }
-    }
-    line(output.stderr, `${replayed} event${replayed === 1 ? "" : "s"} back to pending; a running worker (e.g. webhooks listen --forward) processes them`);
-  });
-}
-
-interface SendFlags {
-  scheme: SchemeName;
-  secretEnv: string;
-  url: string;
-  file?: string;
-  event?: string;
-  id?: string;
-  json?: boolean;
-}
-
-async function runSend(flags: SendFlags, output: Output = processOutput): Promise<void> {
-  const secret = secretFromEnv(flags.secretEnv, "--secret-env");
-  let payload: string | undefined;
-  if (flags.file !== undefined) {
-    try {
-      payload = readFileSync(flags.file === "-" ? 0 : flags.file, "utf8");
-    } catch (error) {
-      throw usageError(`cannot read ${flags.file}: ${(error as Error).message}`);
-    }
-  }
-  const result = await sendWebhook({ scheme: flags.scheme, secret, url: flags.url, payload, event: flags.event, id: flags.id }).catch((error: unknown) => {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`cannot deliver to ${flags.url}: ${(error as Error).cause ?? (error as Error).message}`);
-  });
-  if (flags.json) line(output.stdout, JSON.stringify(result));
-  else line(output.stdout, `${result.id}  ${result.type ?? "-"}  HTTP ${result.status}  ${result.body}`);
-  if (result.status < 200 || result.status >= 300) throw new CliError(`the receiver answered HTTP ${result.status}`);
 }
 
 const schemeOption = () => new Option("--scheme <scheme>", "signature scheme").choices(SCHEMES).makeOptionMandatory();
@@ -221,7 +50,7 @@ Runs until SIGINT or SIGTERM, then stops receiving, lets running forwards finish
 Example:
   STRIPE_WEBHOOK_SECRET=whsec_... ballast webhooks listen --scheme stripe --secret-env STRIPE_WEBHOOK_SECRET --port 4242 --forward http://127.0.0.1:3000/webhooks`,
     )
-    .action((flags: ListenFlags) => runListen(flags));
+    .action(async (flags: ListenFlags) => (await run()).runListen(flags));
 
   inboxOptions(
     webhooks
@@ -232,7 +61,7 @@ Example:
       .option("--json", "print a JSON array"),
   )
     .addHelpText("after", EXIT_CODES)
-    .action((flags: ListFlags) => runList(flags));
+    .action(async (flags: ListFlags) => (await run()).runList(flags));
 
   inboxOptions(
     webhooks
@@ -242,7 +71,7 @@ Example:
       .option("--json", "print JSON"),
   )
     .addHelpText("after", EXIT_CODES)
-    .action((id: string, flags: InboxFlags & { json?: boolean }) => runShow(id, flags));
+    .action(async (id: string, flags: InboxFlags & { json?: boolean }) => (await run()).runShow(id, flags));
 
   inboxOptions(
     webhooks
@@ -252,7 +81,7 @@ Example:
       .option("--dead", "replay every dead letter"),
   )
     .addHelpText("after", EXIT_CODES)
-    .action((id: string | undefined, flags: InboxFlags & { dead?: boolean }) => runReplay(id, flags));
+    .action(async (id: string | undefined, flags: InboxFlags & { dead?: boolean }) => (await run()).runReplay(id, flags));
 
   webhooks
     .command("send")
@@ -265,5 +94,5 @@ Example:
     .option("--id <id>", "event / delivery id (default: a new one)")
     .option("--json", "print the result as JSON")
     .addHelpText("after", EXIT_CODES)
-    .action((flags: SendFlags) => runSend(flags));
+    .action(async (flags: SendFlags) => (await run()).runSend(flags));
 }

@@ -7,9 +7,9 @@ import { page } from "../../pagination/page.js";
 import type { PageResponse, PaginationStrategy } from "../../pagination/types.js";
 import { usageError } from "../exit.js";
 
-/** The strategies `--paginate` names. */
-export const PAGINATION_KINDS = ["auto", "cursor", "link", "offset", "page", "next-url"] as const;
-export type PaginationKind = (typeof PAGINATION_KINDS)[number];
+import { PAGINATION_KINDS, type PaginationKind } from "./pagination-kinds.js";
+
+export type { PaginationKind };
 
 export interface PaginationFlags {
   kind: PaginationKind;

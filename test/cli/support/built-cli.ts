@@ -113,8 +113,10 @@ export interface CliProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first match of `pattern` in stdout, or fails loudly after `timeout` ms. */
+  /** Resolves with the first match of `pattern` in stdout + stderr, or fails loudly after `timeout` ms. */
   waitFor(pattern: RegExp, timeout?: number): Promise<RegExpMatchArray>;
+  /** Resolves when the process exits by itself (fails loudly after `timeout` ms). */
+  exited(timeout?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` (SIGINT by default) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -144,7 +146,7 @@ export async function startCli(args: string[], options: RunOptions = {}): Promis
     waitFor(pattern, timeout = 30_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {
-          const m = out.match(pattern);
+          const m = (out + err).match(pattern);
           if (m) {
             done();
             resolvePromise(m);
@@ -166,6 +168,13 @@ export async function startCli(args: string[], options: RunOptions = {}): Promis
         listeners.add(check);
         check();
       });
+    },
+    exited(timeout = 30_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`ballast ${args.join(" ")} did not exit in ${timeout} ms\nstdout: ${out}\nstderr: ${err}`)), timeout);
+      });
+      return Promise.race([exited, late]).finally(() => clearTimeout(timer));
     },
     async stop(signal = "SIGINT") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
