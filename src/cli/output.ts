@@ -31,3 +31,8 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
 export function isoTime(ms: number | undefined): string {
   return ms === undefined ? "-" : new Date(ms).toISOString();
 }
+
+/** `1 item`, `2 items`; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

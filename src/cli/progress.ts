@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import cliProgress from "cli-progress";
+import { plural } from "./output.js";
 import type { CallCounters } from "./request/client.js";
 
 /** What an export has done so far. */
@@ -12,8 +13,6 @@ export interface ProgressBar {
   update(progress: ExportProgress): void;
   stop(): void;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One status line: items (of the total when known), pages, rate, retries, rate-limit waits. */
 export function progressLine(progress: ExportProgress, counters: CallCounters, elapsedMs: number, total: number | undefined): string {

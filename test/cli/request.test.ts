@@ -125,7 +125,10 @@ describe("ballast request METHOD URL", () => {
   });
 
   it("on an HTTP error: exit 1, the API's message and the request id on stderr, nothing on stdout", async () => {
-    sim.route("GET", "/v1/customers/:id", { status: 404, headers: { "x-request-id": "req_404" }, json: { error: { message: "No such customer: 'cus_x'" } } });
+    sim.route("GET", "/v1/customers/:id", (req) => {
+      const reply = sim.problem(404, { title: "Not found", detail: `No such customer: '${req.params.id}'` });
+      return { ...reply, headers: { ...reply.headers, "x-request-id": "req_404" } };
+    });
     const r = await runCli(["request", "GET", `${sim.url}/v1/customers/cus_x`]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
@@ -176,6 +179,47 @@ describe("ballast request METHOD URL", () => {
     ])
       expect(r.stdout).toContain(flag);
     expect(r.stdout).toContain("Exit codes");
+  });
+});
+
+describe("ballast request PROVIDER", () => {
+  const key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+  it("uses the provider profile: its credential from the usual environment variable, its form encoding, its pagination", async () => {
+    const stripe = await createApiSimulator({ provider: "stripe" });
+    try {
+      const env = { STRIPE_SECRET_KEY: key };
+      for (const name of ["Ada", "Grace", "Linus"]) {
+        const r = await runCli(
+          ["request", "stripe", "POST", "/v1/customers", "--base-url", stripe.url, "--form", `name=${name}`, "--form", "metadata[team]=core"],
+          { env },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ object: "customer", name, metadata: { team: "core" } });
+      }
+      const posts = stripe.requests.filter((q) => q.method === "POST");
+      expect(posts.every((q) => q.headers.authorization === `Bearer ${key}` && typeof q.headers["idempotency-key"] === "string")).toBe(true);
+      const all = await runCli(["request", "stripe", "GET", "/v1/customers", "--base-url", stripe.url, "--all", "--query", "limit=2"], { env });
+      expect(all.code, all.stderr).toBe(0);
+      expect(
+        lines(all.stdout)
+          .map((l) => JSON.parse(l).name)
+          .sort(),
+      ).toEqual(["Ada", "Grace", "Linus"]);
+      expect(all.stderr).toContain("3 items from 2 pages, stripe's pagination");
+      expect(all.stdout + all.stderr).not.toContain(key);
+    } finally {
+      await stripe.close();
+    }
+  });
+
+  it("a missing provider credential is a usage error naming its environment variables; an unknown provider too", async () => {
+    const r = await runCli(["request", "stripe", "GET", "/v1/customers"], { env: { STRIPE_SECRET_KEY: undefined, STRIPE_API_KEY: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("STRIPE_SECRET_KEY or STRIPE_API_KEY");
+    const unknown = await runCli(["request", "friendster", "GET", "/x"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown provider "friendster"');
   });
 });
 

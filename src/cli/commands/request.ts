@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { collect, duration, positiveInt } from "../options.js";
 import { PAGINATION_KINDS } from "../request/pagination-kinds.js";
-import { providerNames } from "../request/providers.js";
+import { PROVIDER_NAMES } from "../request/provider-names.js";
 import type { RequestFlags } from "../request/run.js";
 
 export function registerRequest(program: Command): void {
@@ -33,7 +33,7 @@ export function registerRequest(program: Command): void {
     .addHelpText(
       "after",
       `
-Providers: ${providerNames().join(", ") || "(none yet)"} (credentials from each provider's usual environment variable).
+Providers: ${PROVIDER_NAMES.join(", ")} (credentials from each provider's usual environment variable).
 
 Exit codes: 0 success; 1 the call failed (HTTP error, timeout, network), with the API's message and request id on stderr; 2 bad usage.
 

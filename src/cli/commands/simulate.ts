@@ -6,6 +6,7 @@ export function registerSimulate(program: Command): void {
   program
     .command("simulate")
     .description("run the API simulator as a local server until interrupted, optionally with faults and latency")
+    .option("--provider <name>", "speak a provider's dialect (stripe, ...) instead of the sample API")
     .option("--port <port>", "port (0: any free port)", port, 0)
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--fault-rate <rate>", "share of requests that get a fault (0 to 1)", fraction, 0)

@@ -5,6 +5,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { EncryptionOptions } from "../../oauth/encryption.js";
 import type { OAuthEndpoints } from "../../oauth/protocol.js";
 import type { TokenStore } from "../../oauth/token-stores/types.js";
+import { requirePeer } from "../../peers/load.js";
 import { usageError } from "../exit.js";
 import { secretFromEnv } from "../options.js";
 
@@ -60,9 +61,7 @@ export async function openTokenFile(flags: StoreFlags, env: NodeJS.ProcessEnv = 
   const encryption = encryptionFromEnv(flags, env);
   const path = storePath(flags, env);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const { default: Database } = (await import("better-sqlite3").catch(() => {
-    throw usageError("the token file needs the better-sqlite3 package: npm install better-sqlite3");
-  })) as { default: typeof BetterSqlite3 };
+  const Database = requirePeer<typeof BetterSqlite3>("better-sqlite3", "the token file (--store)");
   const { sqlTokenStore } = await import("../../oauth/token-stores/sql.js");
   const db = new Database(path);
   db.pragma("journal_mode = WAL");

@@ -1,6 +1,7 @@
 import { type Client, createClient } from "../../client/create-client.js";
-import type { ClientOptions } from "../../client/options.js";
 import { apiKey, bearer } from "../../middleware/auth.js";
+import type { RateLimitOptions } from "../../middleware/rate-limit.js";
+import type { RetryOptions } from "../../middleware/retry.js";
 import type { Middleware } from "../../types.js";
 import { usageError } from "../exit.js";
 import { secretFromEnv } from "../options.js";
@@ -45,7 +46,10 @@ export function baseUrlFor(target: string, flags: ClientFlags): string {
  * Retry-After) and a rate limit that also learns from the server's
  * rate-limit headers and 429s; each retry and each pause is counted.
  */
-export function cliPolicies(flags: ClientFlags, counters: CallCounters): Pick<ClientOptions, "retry" | "rateLimit" | "timeout"> {
+export function cliPolicies(
+  flags: ClientFlags,
+  counters: CallCounters,
+): { retry: RetryOptions; rateLimit: RateLimitOptions; timeout: { attempt: number; total: number } } {
   const rate = flags.rate ?? 50;
   return {
     retry: { attempts: (flags.retries ?? 3) + 1, onRetry: () => counters.retries++ },

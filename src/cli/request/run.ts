@@ -7,12 +7,12 @@ import { isHttpError } from "../../errors.js";
 import type { ApiResponse, HttpMethod } from "../../types.js";
 import { CliError, EXIT, usageError } from "../exit.js";
 import { headerPairs, keyValues } from "../options.js";
-import { line, type Output, processOutput } from "../output.js";
+import { line, type Output, plural, processOutput } from "../output.js";
 import { bodyFromFlags } from "./body.js";
 import { type CallCounters, type ClientFlags, clientFromFlags } from "./client.js";
 import { exportAll } from "./export.js";
 import { autoPagination, namedStrategy, type PaginationKind } from "./pagination.js";
-import { providerClient } from "./providers.js";
+import { providerCall } from "./providers.js";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 
@@ -81,10 +81,10 @@ function describeFailure(error: unknown): string {
   return text;
 }
 
-async function single(client: Client, t: ReturnType<typeof parseTarget>, flags: RequestFlags, output: Output): Promise<void> {
+async function single(client: Client, t: ReturnType<typeof parseTarget>, flags: RequestFlags, output: Output, idempotentPosts: boolean): Promise<void> {
   const headers = headerPairs(flags.header);
   const body = bodyFromFlags(flags, headers);
-  const key = flags.idempotencyKey;
+  const key = flags.idempotencyKey ?? (idempotentPosts && t.method === "POST" ? "auto" : undefined);
   const res = await client.raw({
     method: t.method,
     path: t.target,
@@ -112,11 +112,12 @@ export async function runRequest(args: string[], flags: RequestFlags, output: Ou
   const t = parseTarget(args);
   const counters: CallCounters = { retries: 0, rateLimitWaits: 0 };
   if (flags.all && t.method !== "GET") throw usageError(`--all follows pages of a GET; the method is ${t.method}`);
-  const client = t.provider === undefined ? clientFromFlags(t.target, flags, counters) : await providerClient(t.provider, flags, counters);
+  const provider = t.provider === undefined ? undefined : providerCall(t.provider, flags, counters);
+  const client = provider?.client ?? clientFromFlags(t.target, flags, counters);
   try {
-    if (!flags.all) return await single(client, t, flags, output);
+    if (!flags.all) return await single(client, t, flags, output, provider?.idempotentPosts ?? false);
     const paging = { items: flags.items, cursorParam: flags.cursorParam, limit: flags.limit };
-    const strategy = flags.paginate === "auto" ? autoPagination(paging) : namedStrategy({ ...paging, kind: flags.paginate });
+    const strategy = flags.paginate !== "auto" ? namedStrategy({ ...paging, kind: flags.paginate }) : (provider?.pagination?.() ?? autoPagination(paging));
     const result = await exportAll(
       client,
       {
@@ -132,10 +133,12 @@ export async function runRequest(args: string[], flags: RequestFlags, output: Ou
       counters,
     );
     const how =
-      "detected" in strategy ? `${(strategy as ReturnType<typeof autoPagination>).detected() ?? "no"} pagination (detected)` : `${flags.paginate} pagination`;
+      "detected" in strategy
+        ? `${(strategy as ReturnType<typeof autoPagination>).detected() ?? "no"} pagination (detected)`
+        : `${flags.paginate === "auto" ? `${t.provider}'s` : flags.paginate} pagination`;
     line(
       output.stderr,
-      `${result.items} items from ${result.pages} pages, ${how}; ${counters.retries} retries, ${counters.rateLimitWaits} rate-limit waits${flags.out ? `; written to ${flags.out}` : ""}`,
+      `${plural(result.items, "item")} from ${plural(result.pages, "page")}, ${how}; ${plural(counters.retries, "retry", "retries")}, ${plural(counters.rateLimitWaits, "rate-limit wait")}${flags.out ? `; written to ${flags.out}` : ""}`,
     );
   } catch (error) {
     if (error instanceof CliError) throw error;

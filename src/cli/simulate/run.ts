@@ -1,5 +1,6 @@
-import { createApiSimulator } from "../../testing/index.js";
-import { CliError } from "../exit.js";
+import { dialects, type ProviderName } from "../../testing/dialects/index.js";
+import { type ApiSimulator, createApiSimulator } from "../../testing/index.js";
+import { CliError, usageError } from "../exit.js";
 import { line, type Output, processOutput } from "../output.js";
 import { untilSignal } from "../signals.js";
 import { chaosHook } from "./faults.js";
@@ -12,13 +13,27 @@ export interface SimulateFlags {
   latency: number;
   seed: number;
   quiet?: boolean;
+  provider?: string;
+}
+
+/** The plain simulator with the sample API, or a provider's dialect. */
+async function start(flags: SimulateFlags): Promise<ApiSimulator> {
+  const where = { port: flags.port, host: flags.host, log: false };
+  if (flags.provider !== undefined) {
+    if (!Object.hasOwn(dialects, flags.provider))
+      throw usageError(`unknown provider ${JSON.stringify(flags.provider)}; known: ${Object.keys(dialects).join(", ")}`);
+    return createApiSimulator({ ...where, provider: flags.provider as ProviderName });
+  }
+  const sim = await createApiSimulator(where);
+  seedDefaultApi(sim);
+  return sim;
 }
 
 export async function runSimulate(flags: SimulateFlags, output: Output = processOutput): Promise<void> {
-  const sim = await createApiSimulator({ port: flags.port, host: flags.host, log: false }).catch((error: unknown) => {
+  const sim = await start(flags).catch((error: unknown) => {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`);
   });
-  seedDefaultApi(sim);
   let faults = 0;
   let requests = 0;
   sim.use(() => {
@@ -38,8 +53,8 @@ export async function runSimulate(flags: SimulateFlags, output: Output = process
       }),
     );
   }
-  line(output.stdout, `simulator listening on ${sim.url}`);
-  for (const route of DEFAULT_ROUTES) line(output.stdout, `  ${route}`);
+  line(output.stdout, `simulator listening on ${sim.url}${flags.provider ? ` (${flags.provider} dialect)` : ""}`);
+  if (flags.provider === undefined) for (const route of DEFAULT_ROUTES) line(output.stdout, `  ${route}`);
   if (flags.faultRate > 0)
     line(output.stdout, `faults: ${Math.round(flags.faultRate * 100)}% of requests (503, 500, 429 + Retry-After, connection reset), seed ${flags.seed}`);
   if (flags.latency > 0) line(output.stdout, `latency: +${flags.latency} ms on every request`);

@@ -1,3 +1,5 @@
+import type Pg from "pg";
+import { requirePeer } from "../../peers/load.js";
 import type { WebhookInbox } from "../../webhooks/inbox/types.js";
 import { usageError } from "../exit.js";
 
@@ -29,11 +31,9 @@ export async function openInbox(flags: InboxFlags): Promise<WebhookInbox> {
   if (flags.db !== undefined && flags.databaseUrl !== undefined) throw usageError("give one of --db and --database-url, not both");
   const table = flags.table === undefined ? {} : { table: flags.table };
   if (flags.databaseUrl !== undefined) {
-    const pg = await import("pg").catch(() => {
-      throw usageError("--database-url needs the pg package: npm install pg");
-    });
+    const pg = requirePeer<typeof Pg>("pg", "--database-url");
     const { postgresInbox } = await import("../../webhooks/inbox/postgres.js");
-    const pool = new pg.default.Pool({ connectionString: flags.databaseUrl, max: 4 });
+    const pool = new pg.Pool({ connectionString: flags.databaseUrl, max: 4 });
     const inbox = postgresInbox(pool, { ...table, ...(flags.schema !== undefined && { schema: flags.schema }) });
     return {
       ...inbox,
@@ -43,8 +43,6 @@ export async function openInbox(flags: InboxFlags): Promise<WebhookInbox> {
       },
     };
   }
-  const { sqliteInbox } = await import("../../webhooks/inbox/sqlite.js").catch(() => {
-    throw usageError("the SQLite inbox needs the better-sqlite3 package: npm install better-sqlite3");
-  });
+  const { sqliteInbox } = await import("../../webhooks/inbox/sqlite.js");
   return sqliteInbox(flags.db ?? DEFAULT_INBOX_FILE, table);
 }
