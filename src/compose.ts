@@ -13,6 +13,11 @@ export function trusted<M extends Middleware>(m: M): M {
   return m;
 }
 
+/** True for a middleware marked with `trusted`. */
+export function isTrusted(m: Middleware): boolean {
+  return (m as unknown as Record<symbol, unknown>)[TRUSTED] === true;
+}
+
 /**
  * Chains middleware around a final handler (usually `transport.send`). Each
  * step is checked once here; at run time a step that calls `next()` twice in

@@ -82,6 +82,14 @@ export interface HttpErrorInit {
   retryAt?: number | undefined;
   requestId?: string | undefined;
   problem?: ProblemDetails | undefined;
+  /** The API's own error code and message (already redacted), and any further details it gave. */
+  apiCode?: string | undefined;
+  apiMessage?: string | undefined;
+  apiDetails?: Record<string, unknown> | undefined;
+  /** The `Location` of a 3xx that was not followed. */
+  location?: string | undefined;
+  /** What the client did that the status does not say (a retry it refused, a redirect it did not follow). */
+  note?: string | undefined;
 }
 
 /** The server answered with a status that is not 2xx (or 3xx when redirects are not followed). */
@@ -97,10 +105,20 @@ export class HttpError extends ApiError {
   readonly retryAt: number | undefined;
   readonly requestId: string | undefined;
   readonly problem: ProblemDetails | undefined;
+  /** The API's own error code (`resource_missing`, `invalid_auth`, `20404`), when its body gave one. */
+  readonly apiCode: string | undefined;
+  /** The API's own message (`No such customer: 'cus_x'`), secrets redacted; also in `message`. */
+  readonly apiMessage: string | undefined;
+  /** Further fields of the API's error (param, type, more_info, ...), from the client's `apiError` reader or the built-in ones. */
+  readonly apiDetails: Record<string, unknown> | undefined;
+  /** The `Location` of a redirect that was not followed. */
+  readonly location: string | undefined;
 
   constructor(init: HttpErrorInit) {
-    const title = init.problem?.title ?? init.problem?.detail;
-    super(`HTTP ${init.status}${title ? `: ${title}` : ""}`, { request: init.request });
+    const said = init.apiMessage ?? init.problem?.title ?? init.problem?.detail;
+    const code = init.apiCode !== undefined && init.apiCode !== said ? ` ${init.apiCode}` : "";
+    const extra = [said, init.note].filter((s) => s !== undefined && s !== "").join("; ");
+    super(`HTTP ${init.status}${code}${extra ? `: ${extra}` : ""}`, { request: init.request });
     this.status = init.status;
     this.headers = redactHeaders(init.headers);
     this.body = init.body;
@@ -109,6 +127,10 @@ export class HttpError extends ApiError {
     this.retryAt = init.retryAt;
     this.requestId = init.requestId;
     this.problem = init.problem;
+    this.apiCode = init.apiCode;
+    this.apiMessage = init.apiMessage;
+    this.apiDetails = init.apiDetails;
+    this.location = init.location;
   }
 
   /** `body` stays whole for code; printed (JSON, `util.inspect`) its secret-looking fields are redacted. */

@@ -29,7 +29,6 @@ export { type CallOptions, type Client, type ClientStats, createClient, type Res
 export type { ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
-export type { ResponseType } from "./client/parse.js";
 export type { RouteStats } from "./client/stats.js";
 export type { Clock } from "./clock.js";
 export { systemClock } from "./clock.js";
@@ -103,6 +102,7 @@ export type {
 } from "./pagination/index.js";
 // --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
 export { cursor, isPaginationError, linkHeader, nextUrl, offset, PaginationError, page, pages, paginate, parseLinkHeader } from "./pagination/index.js";
+export type { ResponseType } from "./response/parse.js";
 export { type ShapeOptions, shape } from "./schema/shape.js";
 export { type InferOutput, type Schema, validateWithSchema } from "./schema/validate.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";

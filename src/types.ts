@@ -49,6 +49,43 @@ export interface ApiRequest {
    * transport fails with `expired()`. Saves an AbortController and a timer per request.
    */
   timeout?: { ms: number; expired: () => Error } | undefined;
+  /**
+   * How the attempt reads the response (set by the client for its calls):
+   * the body is read, bounded and parsed inside the attempt, so the attempt
+   * timeout, retry, the breaker and the concurrency permit cover it. Without
+   * it the body is left to whoever receives the response.
+   */
+  read?: ResponseReading | undefined;
+}
+
+/** How a response body is decoded: "auto" picks JSON by content-type, text for text/*, else bytes; "stream" leaves it unread. */
+export type ResponseType = "auto" | "json" | "text" | "bytes" | "stream";
+
+/** What to do with a 3xx: follow it (up to 5 hops), fail with `HttpError`, or return it as is. */
+export type RedirectMode = "follow" | "error" | "manual";
+
+/** What the API said about an error, read from its body. */
+export interface ApiErrorInfo {
+  code?: string | undefined;
+  message?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** Reads the API's own error code and message from a parsed error body; undefined when it does not recognise the body. */
+export type ApiErrorReader = (body: unknown, response: { status: number; headers: Record<string, string> }) => ApiErrorInfo | undefined;
+
+/** How a response is read and finished: decoding, byte limits, redirects, error details. One object per client and call shape. */
+export interface ResponseReading {
+  type: ResponseType;
+  /** Largest successful body read, in bytes. */
+  maxBytes: number;
+  /** Largest error body read, in bytes. */
+  errorBytes: number;
+  redirect: RedirectMode;
+  /** Response headers holding a request id, in the order they are looked for. */
+  requestIdHeaders: ReadonlyArray<string>;
+  /** The client's own reader of error bodies, tried before the built-in ones. */
+  apiError?: ApiErrorReader | undefined;
 }
 
 /** Per-request settings read by policies. Open for extension by middleware. */
@@ -70,6 +107,10 @@ export interface ApiResponse {
   attempts: number;
   /** Set when a retry was refused because the server asked to wait longer than allowed: when a retry would be allowed (clock ms). */
   retryAt?: number | undefined;
+  /** Set by retry on the response it returns: whether its rules would retry this response (status, should-retry headers), whatever the method. */
+  retryable?: boolean | undefined;
+  /** Set by retry when it would have retried this response but did not: why (a wait past `maxRetryAfter` or the deadline, the budget). */
+  notRetried?: string | undefined;
 }
 
 export type Next = (req: ApiRequest) => Promise<ApiResponse>;

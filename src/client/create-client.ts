@@ -6,24 +6,24 @@ import { compose, trusted } from "../compose.js";
 import { ConfigError, describeRequest } from "../errors.js";
 import { type Logger, type LoggingOptions, logging, logRetries } from "../middleware/logging.js";
 import type { Policy } from "../middleware/policy.js";
+import { redirects, withoutCrossOriginCredentials } from "../middleware/redirect.js";
 import { type RetryEvent, type RetryOptions, retry } from "../middleware/retry.js";
 import { type RetryBudget, retryBudget } from "../middleware/retry-budget.js";
 import { attemptDeadline, callDeadline } from "../middleware/timeout.js";
 import { type PaginationMethods, paginationMethods } from "../pagination/client-methods.js";
+import { finishResponse, readResponse } from "../response/finish.js";
+import { requestIdOf } from "../response/http-error.js";
 import { type InferOutput, type Schema, validateWithSchema } from "../schema/validate.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
 import { type StreamingMethods, streamingMethods } from "../streaming/client-methods.js";
 import { undiciTransport } from "../transport/undici.js";
-import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, Transport } from "../types.js";
+import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, RequestContext, ResponseHeaders, ResponseReading, Transport } from "../types.js";
 import { credentialKeyOf, credentialOf } from "../util/fingerprint.js";
 import { encodeBody } from "./body.js";
-import { toHttpError } from "./http-error.js";
 import { observeAttempts, observeCall } from "./observe.js";
-import { type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
-import { decodeBody } from "./parse.js";
+import { type CallRetryOptions, type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
 import { attemptPolicies, callPolicies, concurrencyPolicy } from "./policies.js";
-import { discardBody, readBody } from "./read-body.js";
 import { type RouteStats, StatsRecorder } from "./stats.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
 
@@ -33,11 +33,37 @@ export type CallOptions = Omit<RequestOptions, "method" | "path">;
 /** What a call resolves to: the transform's result, else the schema's output, else `T`. */
 export type Result<O, T> = O extends { transform: (data: never) => infer R } ? Awaited<R> : O extends { schema: infer S } ? InferOutput<S> : T;
 
+/** The response a call's data came from: status, headers, request id, attempts, the final URL (after redirects). */
+export interface ResponseInfo {
+  status: number;
+  headers: ResponseHeaders;
+  /** From the first of the client's `requestIdHeaders` present (x-request-id, request-id, ...). */
+  requestId: string | undefined;
+  /** Attempts the call took (1 without retries). */
+  attempts: number;
+  /** The URL that answered, after any redirects. */
+  url: string;
+}
+
+/** The parsed (and validated) body together with its response's metadata. */
+export interface WithResponse<T> {
+  data: T;
+  response: ResponseInfo;
+}
+
+/**
+ * What a call returns: a promise of its data, and `withResponse()` for the
+ * data with the response's status, headers and request id (same call, one request).
+ */
+export interface CallPromise<T> extends Promise<T> {
+  withResponse(): Promise<WithResponse<T>>;
+}
+
 /** A verb method: `client.get<User>("/users/:id", { params })`, or typed by `schema` / `transform`. */
 export interface VerbCall {
-  <S extends Schema, R>(path: string, options: CallOptions & { schema: S; transform: (data: InferOutput<S>) => R }): Promise<Awaited<R>>;
-  <S extends Schema>(path: string, options: CallOptions & { schema: S }): Promise<InferOutput<S>>;
-  <T = unknown, O extends CallOptions = CallOptions>(path: string, options?: O): Promise<Result<O, T>>;
+  <S extends Schema, R>(path: string, options: CallOptions & { schema: S; transform: (data: InferOutput<S>) => R }): CallPromise<Awaited<R>>;
+  <S extends Schema>(path: string, options: CallOptions & { schema: S }): CallPromise<InferOutput<S>>;
+  <T = unknown, O extends CallOptions = CallOptions>(path: string, options?: O): CallPromise<Result<O, T>>;
 }
 
 export interface ClientStats {
@@ -46,9 +72,9 @@ export interface ClientStats {
 }
 
 export interface Client {
-  request<S extends Schema, R>(options: RequestOptions & { schema: S; transform: (data: InferOutput<S>) => R }): Promise<Awaited<R>>;
-  request<S extends Schema>(options: RequestOptions & { schema: S }): Promise<InferOutput<S>>;
-  request<T = unknown, O extends RequestOptions = RequestOptions>(options: O): Promise<Result<O, T>>;
+  request<S extends Schema, R>(options: RequestOptions & { schema: S; transform: (data: InferOutput<S>) => R }): CallPromise<Awaited<R>>;
+  request<S extends Schema>(options: RequestOptions & { schema: S }): CallPromise<InferOutput<S>>;
+  request<T = unknown, O extends RequestOptions = RequestOptions>(options: O): CallPromise<Result<O, T>>;
   get: VerbCall;
   post: VerbCall;
   put: VerbCall;
@@ -98,9 +124,11 @@ function toLoggingOptions(logger: Logger | LoggingOptions, clock: Clock): Loggin
 
 /**
  * Builds the pipeline, outer to inner: stats, logging, cache/dedupe, total
- * timeout, retry, circuit breaker, rate limit, attempt timeout, concurrency,
- * auth, `use`, transport. Each attempt (which the server counts) passes the
- * rate limiter and the breaker; the total timeout bounds every wait.
+ * timeout, redirects, retry, circuit breaker, rate limit, attempt timeout,
+ * concurrency, response reading, auth, `use`, transport. Each attempt (which
+ * the server counts) passes the rate limiter and the breaker and reads its
+ * body before it ends, so its timer, its permit and retry cover the body; the
+ * total timeout bounds every wait.
  */
 function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Shared): { send: Next; policies: Record<string, Policy> } {
   const { clock, store } = shared;
@@ -114,39 +142,89 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
     policies[name] = p;
   }
   steps.push(callDeadline(config.totalTimeout, clock));
-  if (options.retry !== false) {
-    const userHook = options.retry?.onRetry;
-    const logHook = log && logRetries(log);
-    const onRetry =
-      logHook && userHook
-        ? (e: RetryEvent) => {
-            logHook(e);
-            userHook(e);
-          }
-        : (logHook ?? userHook);
-    const r = retry({ clock, ...options.retry, budget: shared.budget ?? false, ...(onRetry && { onRetry }) });
-    steps.push(r);
-    policies.retry = r;
-  }
+  steps.push(redirects(config.redirect, config.idempotencyHeader));
+  // Always present, so a call can ask for retries (`retry: { attempts: 2 }`) from a client built with `retry: false`.
+  const retryOptions = options.retry === false ? { attempts: 1 } : options.retry;
+  const userHook = retryOptions?.onRetry;
+  const logHook = log && logRetries(log);
+  const onRetry =
+    logHook && userHook
+      ? (e: RetryEvent) => {
+          logHook(e);
+          userHook(e);
+        }
+      : (logHook ?? userHook);
+  const r = retry({ clock, ...retryOptions, budget: shared.budget ?? false, ...(onRetry && { onRetry }) });
+  steps.push(r);
+  if (options.retry !== false) policies.retry = r;
   for (const [name, p] of attemptPolicies(options, ctx)) {
     steps.push(p);
     policies[name] = p;
   }
-  // A fake clock must drive every timer, so native (real-time) transport timeouts are only used with the system clock.
+  // A fake clock must drive every timer, so the transport's own (real-time) timers are only used with the system clock.
   steps.push(attemptDeadline(config.attemptTimeout, config.totalTimeout, clock, shared.transport.enforcesTimeouts === true && clock === systemClock));
   for (const [name, p] of concurrencyPolicy(options, ctx)) {
     steps.push(p);
     policies[name] = p;
   }
-  if (options.auth) steps.push(options.auth);
+  steps.push(readResponse);
+  if (options.auth) steps.push(withoutCrossOriginCredentials(options.auth));
   if (options.use) steps.push(...options.use);
   return { send: compose(steps, observeAttempts(shared.transport, clock)), policies };
+}
+
+const AUTO_KEY_METHODS = new Set(["POST", "PATCH"]);
+
+function checkCallRetry(r: unknown): CallRetryOptions | false {
+  if (r === false) return false;
+  if (typeof r !== "object" || r === null) throw new ConfigError("retry", "must be false or { attempts }");
+  const attempts = (r as CallRetryOptions).attempts;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1))
+    throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
+  return r as CallRetryOptions;
+}
+
+/** What a call came to before schema and transform: the decoded body and the final response. */
+interface Finished {
+  data: unknown;
+  response: ApiResponse;
+}
+
+const noop = () => {};
+
+function infoOf(res: ApiResponse, requestIdHeaders: ReadonlyArray<string>): ResponseInfo {
+  return {
+    status: res.status,
+    headers: res.headers,
+    requestId: requestIdOf(res.headers, requestIdHeaders),
+    attempts: res.attempts,
+    url: res.request.origin + res.request.path,
+  };
 }
 
 function buildClient(options: ClientOptions, shared: Shared): Client {
   const config = resolveConfig(options);
   const { send, policies } = buildPipeline(options, config, shared);
   const baseHeaders = config.headers;
+  const defaultRead: ResponseReading = {
+    type: "auto",
+    maxBytes: config.maxResponseBytes,
+    errorBytes: Math.min(config.maxResponseBytes, 1 << 20),
+    redirect: config.redirect,
+    requestIdHeaders: config.requestIdHeaders,
+    apiError: config.apiError,
+  };
+
+  /** How this call's response is read: the client's default unless the call changes type, limit or redirect mode. */
+  function readingOf(o: CallOptions): ResponseReading {
+    if (o.responseType === undefined && o.maxResponseBytes === undefined && o.redirect === undefined) return defaultRead;
+    const maxBytes = o.maxResponseBytes ?? config.maxResponseBytes;
+    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxBytes}`);
+    const redirect = o.redirect ?? config.redirect;
+    if (redirect !== "follow" && redirect !== "error" && redirect !== "manual")
+      throw new ConfigError("redirect", `must be "follow", "error" or "manual"; got ${redirect}`);
+    return { ...defaultRead, type: o.responseType ?? "auto", maxBytes, errorBytes: Math.min(maxBytes, 1 << 20), redirect };
+  }
 
   /** The request for one call. Verb methods pass method and path apart, so no options object is copied per call. */
   function buildRequest(o: CallOptions, verbMethod?: string, verbPath?: string): ApiRequest {
@@ -174,7 +252,9 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
 
     let headers = baseHeaders;
     let idempotencyKey: string | undefined;
-    if (o.headers !== undefined || enc.contentType !== undefined || o.idempotencyKey !== undefined) {
+    let key = o.idempotencyKey;
+    if (key === undefined && config.autoIdempotencyKey && AUTO_KEY_METHODS.has(method)) key = true;
+    if (o.headers !== undefined || enc.contentType !== undefined || (key !== undefined && key !== false)) {
       headers = { ...baseHeaders };
       if (enc.contentType !== undefined) headers["content-type"] = enc.contentType;
       if (o.headers !== undefined) {
@@ -186,13 +266,17 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
           else headers[key] = v;
         }
       }
-      if (o.idempotencyKey !== undefined) {
-        idempotencyKey = o.idempotencyKey === true ? randomUUID() : o.idempotencyKey;
-        if (typeof idempotencyKey !== "string" || idempotencyKey === "") throw new ConfigError("idempotencyKey", "must be true or a non-empty string");
+      if (key !== undefined && key !== false) {
+        idempotencyKey = key === true ? randomUUID() : key;
+        if (typeof idempotencyKey !== "string" || idempotencyKey === "") throw new ConfigError("idempotencyKey", "must be true, false or a non-empty string");
         headers[config.idempotencyHeader] = idempotencyKey;
       }
     }
-    const context = o.timeout === undefined ? { ...o.context } : { ...o.context, timeout: o.timeout === false ? { attempt: false, total: false } : o.timeout };
+    const context: RequestContext = { ...o.context };
+    if (o.timeout !== undefined) context.timeout = o.timeout === false ? { attempt: false, total: false } : o.timeout;
+    if (o.retry !== undefined) context.retry = checkCallRetry(o.retry);
+    const read = readingOf(o);
+    if (read.redirect !== config.redirect) context.redirect = read.redirect;
     return {
       method,
       origin,
@@ -206,51 +290,52 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
       attempt: 1,
       deadline: undefined,
       context,
+      read,
     };
   }
 
-  async function finish(res: ApiResponse, o: CallOptions): Promise<unknown> {
-    if (res.status >= 400) {
-      const buf = await readBody(res, Math.min(config.maxResponseBytes, 1 << 20)).catch(() => Buffer.alloc(0));
-      throw toHttpError(res, buf, config.requestIdHeaders);
-    }
-    const type = o.responseType ?? "auto";
-    if (type === "stream") return res.body;
-    if (res.request.method === "HEAD" || res.status === 204 || res.status === 304) {
-      discardBody(res.body);
-      return undefined;
-    }
-    const buf = await readBody(res, o.maxResponseBytes ?? config.maxResponseBytes);
-    let data = decodeBody(buf, res, type);
-    if (o.schema !== undefined) data = await validateWithSchema(o.schema, data, describeRequest(res.request));
-    if (o.transform !== undefined) data = await (o.transform as (d: unknown) => unknown)(data);
-    return data;
+  /** Sends one call and finishes its response (status check, body, parse): the one path of verbs, pagination and streams. */
+  function run(o: CallOptions, kind: CallKind, verbMethod?: string, verbPath?: string): Promise<Finished> {
+    const req = buildRequest(o, verbMethod, verbPath);
+    const read = req.read as ResponseReading;
+    return observeCall(kind, req, shared.clock, send, async (response) => ({ data: await finishResponse(response, read), response }));
   }
 
   // async: a bad option rejects the call's promise rather than throwing at the call site.
-  async function request(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<unknown> {
-    return observeCall("request", buildRequest(o, verbMethod, verbPath), shared.clock, send, (res) => finish(res, o));
+  async function shaped(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<Finished> {
+    const done = await run(o, "request", verbMethod, verbPath);
+    if (o.schema === undefined && o.transform === undefined) return done;
+    let data = done.data;
+    if (o.schema !== undefined) data = await validateWithSchema(o.schema, data, describeRequest(done.response.request));
+    if (o.transform !== undefined) data = await (o.transform as (d: unknown) => unknown)(data);
+    return { data, response: done.response };
   }
 
-  const rawAs =
-    (kind: CallKind) =>
-    async (o: RequestOptions): Promise<ApiResponse> =>
-      observeCall(kind, buildRequest(o), shared.clock, send, (res) => res);
+  function call(o: CallOptions, verbMethod?: string, verbPath?: string): CallPromise<unknown> {
+    const full = shaped(o, verbMethod, verbPath);
+    const data = full.then((f) => f.data) as CallPromise<unknown>;
+    data.withResponse = () => {
+      data.catch(noop); // the caller awaits this promise instead
+      return full.then((f) => ({ data: f.data, response: infoOf(f.response, config.requestIdHeaders) }));
+    };
+    return data;
+  }
 
   const verb =
     (method: HttpMethod): VerbCall =>
     (path: string, opts?: CallOptions) =>
-      request(opts ?? NO_OPTIONS, method, path) as never;
+      call(opts ?? NO_OPTIONS, method, path) as never;
 
+  const parts = { run: (o: RequestOptions, kind: CallKind) => run(o, kind), config };
   const client: Client = {
-    request: ((o: RequestOptions) => request(o)) as Client["request"],
+    request: ((o: RequestOptions) => call(o)) as Client["request"],
     get: verb("GET"),
     post: verb("POST"),
     put: verb("PUT"),
     patch: verb("PATCH"),
     delete: verb("DELETE"),
     head: verb("HEAD"),
-    raw: rawAs("raw"),
+    raw: async (o) => observeCall("raw", { ...buildRequest(o), read: undefined }, shared.clock, send, (res) => res),
     extend: (more) => buildClient(mergeOptions(options, more), shared),
     stats() {
       const out: Record<string, unknown> = {};
@@ -263,9 +348,8 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     },
     config,
     send,
-    // issue 6: pagination/sse wiring
-    ...paginationMethods({ raw: rawAs("paginate"), rawPages: rawAs("pages"), config }),
-    ...streamingMethods({ raw: rawAs("sse"), config }),
+    ...paginationMethods(parts),
+    ...streamingMethods(parts),
   };
   return client;
 }

@@ -3,16 +3,15 @@ import { ConfigError } from "../errors.js";
 import type { Logger, LoggingOptions } from "../middleware/logging.js";
 import type { RetryOptions } from "../middleware/retry.js";
 import type { TimeoutOverride } from "../middleware/timeout.js";
+import { DEFAULT_REQUEST_ID_HEADERS } from "../response/http-error.js";
 import type { Schema } from "../schema/validate.js";
 import type { Store } from "../stores/types.js";
 import type { UndiciTransportOptions } from "../transport/undici.js";
-import type { HttpMethod, Middleware, RequestContext, Transport } from "../types.js";
+import type { ApiErrorReader, HttpMethod, Middleware, RedirectMode, RequestContext, ResponseType, Transport } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
-import { DEFAULT_REQUEST_ID_HEADERS } from "./http-error.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
-import type { ResponseType } from "./parse.js";
 // issue 3/6: policy option types
 import type { PolicyOptions } from "./policies.js";
 import type { PathParams } from "./url.js";
@@ -46,6 +45,20 @@ export interface ClientOptions extends PolicyOptions {
   maxResponseBytes?: number;
   /** Header carrying idempotency keys (default "Idempotency-Key"). */
   idempotencyHeader?: string;
+  /**
+   * "auto": every POST and PATCH gets a fresh key (a UUID), the same on each of
+   * its retries, so they are retried like idempotent methods. A call's own
+   * `idempotencyKey` wins; `idempotencyKey: false` sends none.
+   */
+  idempotencyKey?: "auto";
+  /** 3xx handling: "follow" (default, up to 5 hops), "error" (HttpError with status and `location`), "manual" (the 3xx as is). */
+  redirect?: RedirectMode;
+  /**
+   * Reads the API's own error code, message and details from an error body,
+   * tried before the built-in readers (problem+json, `{ error: { message, code } }`,
+   * `{ message }`, `{ errors: [...] }`, Slack, OAuth). Return undefined to fall back to them.
+   */
+  apiError?: ApiErrorReader;
   /** How arrays in `query` are written (default "brackets": `a[]=1&a[]=2`; form bodies use indices: `a[0]=1`). */
   arrayFormat?: ArrayFormat;
   /**
@@ -89,8 +102,12 @@ export interface RequestOptions extends BodyOptions {
   schema?: Schema;
   /** Maps the (validated) body to the application's model. */
   transform?: (data: never) => unknown;
-  /** `true` generates a UUID; a string is used as is. The same key is sent on every attempt. */
-  idempotencyKey?: string | true;
+  /** `true` generates a UUID; a string is used as is; `false` sends none (even with the client's "auto"). The same key is sent on every attempt. */
+  idempotencyKey?: string | boolean;
+  /** This call's retries: false for none, or `{ attempts }` (tries in all) in place of the client's. */
+  retry?: CallRetryOptions | false;
+  /** This call's 3xx handling, in place of the client's `redirect`. */
+  redirect?: RedirectMode;
   /** How to decode the body (default "auto": JSON by content-type, text for text/*, else bytes). */
   responseType?: ResponseType;
   /** Per-call time limits in ms, or false to disable them for this call (e.g. a long stream). */
@@ -99,6 +116,12 @@ export interface RequestOptions extends BodyOptions {
   context?: RequestContext;
   /** Overrides the client's maxResponseBytes for this call. */
   maxResponseBytes?: number;
+}
+
+/** Retry settings a single call may change. */
+export interface CallRetryOptions {
+  /** Tries in all, the first included. */
+  attempts?: number;
 }
 
 /** Everything `createClient` derived from its options, checked once. */
@@ -115,6 +138,9 @@ export interface ClientConfig {
   requestIdHeaders: ReadonlyArray<string>;
   allowedOrigins: ReadonlySet<string>;
   health: Required<HealthEndpoint> | undefined;
+  autoIdempotencyKey: boolean;
+  redirect: RedirectMode;
+  apiError: ApiErrorReader | undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -190,6 +216,13 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     }
   }
   allowed.add(base.origin);
+  if (o.idempotencyKey !== undefined && o.idempotencyKey !== "auto")
+    throw new ConfigError("idempotencyKey", `must be "auto" when given; got ${String(o.idempotencyKey)}`);
+  const redirect = o.redirect ?? "follow";
+  if (redirect !== "follow" && redirect !== "error" && redirect !== "manual")
+    throw new ConfigError("redirect", `must be "follow", "error" or "manual"; got ${String(redirect)}`);
+  if (o.apiError !== undefined && typeof o.apiError !== "function")
+    throw new ConfigError("apiError", "must be a function (body, response) => { code, message, details } | undefined");
   return {
     origin: base.origin,
     prefix: base.pathname === "/" ? "" : base.pathname.replace(/\/$/, ""),
@@ -203,6 +236,9 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     requestIdHeaders: (o.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase()),
     allowedOrigins: allowed,
     health: checkHealthEndpoint(o.health),
+    autoIdempotencyKey: o.idempotencyKey === "auto",
+    redirect,
+    apiError: o.apiError,
   };
 }
 

@@ -1,9 +1,10 @@
 import { type Clock, systemClock } from "../clock.js";
 import { AbortError, ConfigError, describeRequest, isApiError } from "../errors.js";
+import { holdsConnection } from "../response/buffered-body.js";
 import { toStoreError } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Permit, Store } from "../stores/types.js";
-import type { ApiRequest, Middleware } from "../types.js";
+import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { checkClock, checkStore } from "../util/injected.js";
 import { markUnsent } from "./timeout.js";
@@ -66,8 +67,9 @@ function resolveOptions(options: number | ConcurrencyOptions): ConcurrencyOption
 }
 
 /**
- * Bounds the requests in flight (from sending until the response headers
- * arrive, or the attempt fails). Waiters are served first in, first out and
+ * Bounds the requests in flight (from sending until the response body is
+ * read — for a streamed body, until the stream ends or is cancelled — or the
+ * attempt fails). Waiters are served first in, first out and
  * leave the queue when their signal aborts. With a shared store (Redis) it is a
  * distributed semaphore: permits carry leases, renewed while the request runs,
  * so the permits of a process that dies come back when their lease ends.
@@ -216,15 +218,24 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     const permit = await take(k, s, req, since);
     s.active++;
     const renewal = keepAlive(permit);
-    try {
-      return await next(afterWait(req, since));
-    } finally {
+    const free = async () => {
       s.active--;
       renewal?.abort();
       await store.releasePermit(permit).catch(() => {});
       s.releases++;
       s.kick?.();
+    };
+    let res: ApiResponse;
+    try {
+      res = await next(afterWait(req, since));
+    } catch (err) {
+      await free();
+      throw err;
     }
+    // A body still streaming (raw(), a "stream" call) keeps its permit until it is read, cancelled or fails.
+    if (holdsConnection(res.body)) res.body.once("close", () => void free());
+    else await free();
+    return res;
   };
 
   return Object.assign(concurrencyMiddleware, {

@@ -1,14 +1,14 @@
 import { CHANNELS, channel } from "../channels.js";
-import { discardBody } from "../client/read-body.js";
 import { type Clock, systemClock } from "../clock.js";
 import { trusted } from "../compose.js";
 import { AbortError, ConfigError, describeRequest, type ErrorRequest, isApiError, isNetworkError, isTimeoutError } from "../errors.js";
+import { discardBody } from "../response/read-body.js";
 import { isPermanentNetworkError } from "../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
 import type { Policy } from "./policy.js";
-import { retryAfterMs, shouldRetryHeader } from "./retry-after.js";
+import { rateLimitResetMs, retryAfterMs, shouldRetryHeader } from "./retry-after.js";
 import { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./retry-budget.js";
 
 export const DEFAULT_RETRY_METHODS: ReadonlyArray<string> = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
@@ -83,12 +83,22 @@ export function retry(options: RetryOptions = {}): Policy {
 
   const mayRepeat = (req: ApiRequest) => req.replayable && (methods.has(req.method) || req.idempotencyKey !== undefined);
 
-  /** The default rule for a response: undefined = do not retry. */
-  const retryableResponse = (res: ApiResponse): boolean => {
+  /**
+   * A 403 that says it is a rate limit: `Retry-After`, or GitHub's secondary
+   * limits (`x-ratelimit-remaining: 0` with `x-ratelimit-reset`).
+   */
+  const rateLimited403 = (res: ApiResponse, now: number): boolean =>
+    res.status === 403 && (retryAfterMs(res.headers, now) !== undefined || rateLimitResetMs(res.headers, now) !== undefined);
+
+  /** The rule for a response, whatever the method: should-retry headers first, then the statuses. */
+  const retryableResponse = (res: ApiResponse, now: number): boolean => {
     const forced = shouldRetryHeader(res.headers, headerNames);
     if (forced !== undefined) return forced;
-    return statuses.has(res.status);
+    return statuses.has(res.status) || rateLimited403(res, now);
   };
+
+  /** The server refused without processing (a 429, a rate-limited 403): safe to send again whatever the method. */
+  const refused = (res: ApiResponse, now: number): boolean => res.status === 429 || rateLimited403(res, now);
 
   const retryableError = (err: unknown, req: ApiRequest): boolean => {
     if (!req.replayable) return false;
@@ -97,7 +107,15 @@ export function retry(options: RetryOptions = {}): Policy {
     return false;
   };
 
+  /** The call's own `retry` (`false` or `{ attempts }`), else the policy's. */
+  const attemptsFor = (req: ApiRequest): number => {
+    const own = req.context.retry as { attempts?: number } | false | undefined;
+    if (own === undefined) return attempts;
+    return own === false ? 1 : (own.attempts ?? attempts);
+  };
+
   const retryMiddleware = async function retryMiddleware(req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
+    const allowed = attemptsFor(req);
     for (let attempt = 1; ; attempt++) {
       const tryReq = attempt === 1 && req.attempt === 1 ? req : { ...req, attempt };
       let res: ApiResponse | undefined;
@@ -107,30 +125,38 @@ export function retry(options: RetryOptions = {}): Policy {
       } catch (err) {
         error = err;
       }
-
-      let again: boolean;
-      const custom = shouldRetry?.(res ? { request: tryReq, attempt, response: res } : { request: tryReq, attempt, error });
-      if (custom !== undefined) again = custom && (res === undefined || req.replayable);
-      else if (res)
-        again = res.status >= 400 && retryableResponse(res) && (mayRepeat(req) || shouldRetryHeader(res.headers, headerNames) === true) && req.replayable;
-      else again = retryableError(error, req);
-
-      if (!again || attempt >= attempts) {
-        if (res) {
-          if (res.status < 400) budget?.release(attempt - 1);
-          return res;
-        }
-        throw error;
+      if (res !== undefined && res.status < 400) {
+        budget?.release(attempt - 1);
+        return res;
       }
 
       const now = clock.now();
-      const asked = res ? retryAfterMs(res.headers, now) : undefined;
+      let again: boolean;
+      let verdict = false;
+      const custom = shouldRetry?.(res ? { request: tryReq, attempt, response: res } : { request: tryReq, attempt, error });
+      if (res) {
+        verdict = retryableResponse(res, now);
+        again =
+          custom !== undefined
+            ? custom && req.replayable
+            : verdict && req.replayable && (mayRepeat(req) || refused(res, now) || shouldRetryHeader(res.headers, headerNames) === true);
+        if (custom !== undefined) verdict = custom;
+      } else again = custom !== undefined ? custom && req.replayable : retryableError(error, req);
+
+      if (!again || attempt >= allowed) {
+        if (res) return { ...res, retryable: verdict };
+        throw error;
+      }
+
+      const asked = res ? (retryAfterMs(res.headers, now) ?? rateLimitResetMs(res.headers, now)) : undefined;
       const delay = asked ?? backoff(attempt);
       const tooLong = asked !== undefined && asked > maxRetryAfter;
       const pastDeadline = req.deadline !== undefined && now + delay >= req.deadline;
       if (tooLong || pastDeadline || (budget && !budget.tryAcquire(isTimeoutError(error)))) {
-        if (res) return asked !== undefined ? { ...res, retryAt: now + asked } : res;
-        throw error;
+        if (!res) throw error;
+        const why = tooLong ? `longer than retry.maxRetryAfter (${maxRetryAfter} ms)` : pastDeadline ? "past the call's deadline" : "the retry budget is spent";
+        if (asked === undefined) return { ...res, retryable: verdict, notRetried: why };
+        return { ...res, retryable: verdict, retryAt: now + asked, notRetried: `the server asked to wait ${Math.ceil(asked / 1000)} s, ${why}` };
       }
 
       if (res) discardBody(res.body);

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { trusted } from "../compose.js";
 import { AbortError, ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError, type TimeoutKind } from "../errors.js";
+import { whenBodyDone } from "../response/buffered-body.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 
@@ -92,8 +93,7 @@ function withTimer(req: ApiRequest, next: Next, ms: number, expire: () => Timeou
   };
   return next({ ...req, signal: controller.signal }).then(
     (res) => {
-      if (res.body === null || res.body.destroyed) done();
-      else res.body.once("close", done);
+      whenBodyDone(res.body, done);
       return res;
     },
     (err) => {
@@ -120,18 +120,12 @@ export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
 }
 
 /**
- * undici's timers tick about every 500 ms, so a limit handed to the transport
- * may fire up to ~1 s late: fine for limits of seconds, not for short ones,
- * which get an exact timer of our own.
- */
-const NATIVE_MIN_MS = 5_000;
-
-/**
  * The client's per-attempt timer, inside retry: it fires at the earlier of
  * the attempt limit and the call's deadline, and the `TimeoutError` names
- * whichever that was. With a transport that enforces time limits itself
- * (`native`) and a limit of 5 s or more, it only sets `req.timeout` (no
- * AbortController, no timer per request); otherwise it runs its own timer.
+ * whichever that was. It runs until the body is read, so a trickling body
+ * cannot outlast it. With a transport that enforces time limits itself
+ * (`native`: the undici transport, one timer and no AbortController per
+ * request) it only sets `req.timeout`; otherwise it runs its own timer.
  */
 export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, native = false): Middleware {
   return trusted(function attemptTimeout(req, next) {
@@ -145,7 +139,7 @@ export function attemptDeadline(attemptMs: number | undefined, totalMs: number |
     const ms = byTotal ? (left as number) : (attempt as number);
     const expired = () =>
       byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
-    if (native && ms >= NATIVE_MIN_MS) return next({ ...req, timeout: { ms: Math.ceil(ms), expired } });
+    if (native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired } });
     return withTimer(req, next, ms, expired, clock);
   });
 }

@@ -1,9 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { toHttpError } from "../client/http-error.js";
 import type { ClientConfig, RequestOptions } from "../client/options.js";
 import type { ParamObject } from "../client/params.js";
-import { decodeBody } from "../client/parse.js";
-import { readBody } from "../client/read-body.js";
 import type { ApiResponse } from "../types.js";
 import { type Page, pages } from "./pages.js";
 import { paginate } from "./paginate.js";
@@ -35,10 +32,8 @@ export interface PaginationMethods {
 }
 
 interface ClientParts {
-  /** Sends one page of `paginate()`. */
-  raw(options: RequestOptions): Promise<ApiResponse>;
-  /** Sends one page of `pages()` (told apart from `paginate()` in the published events). */
-  rawPages?(options: RequestOptions): Promise<ApiResponse>;
+  /** Sends one call through the whole pipeline and finishes its response (status check, body, parse). */
+  run(options: RequestOptions, kind: "paginate" | "pages"): Promise<{ data: unknown; response: ApiResponse }>;
   readonly config: Readonly<ClientConfig>;
 }
 
@@ -56,17 +51,11 @@ function mergeQuery(user: RequestOptions["query"], pg: PageRequest): ParamObject
   return { ...(user as ParamObject), ...own };
 }
 
-/** Sends each page through the client's whole pipeline (rate limit, retry, breaker) and parses it. */
-function sender(client: ClientParts, options: PageCallOptions, send = client.raw): PageSender {
-  const { config } = client;
+/** Sends each page through the client's whole pipeline (rate limit, retry, breaker, body read in the attempt) and parses it. */
+function sender(client: ClientParts, options: PageCallOptions, kind: "paginate" | "pages"): PageSender {
   return async (pg): Promise<PageResponse> => {
-    const res = await send({ ...options, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) });
-    if (res.status >= 400) {
-      const buf = await readBody(res, Math.min(config.maxResponseBytes, 1 << 20)).catch(() => Buffer.alloc(0));
-      throw toHttpError(res, buf, config.requestIdHeaders);
-    }
-    const buf = await readBody(res, options.maxResponseBytes ?? config.maxResponseBytes);
-    return { status: res.status, headers: res.headers, body: decodeBody(buf, res, "auto"), url: res.request.origin + res.request.path };
+    const { data, response } = await client.run({ ...options, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) }, kind);
+    return { status: response.status, headers: response.headers, body: data, url: response.request.origin + response.request.path };
   };
 }
 
@@ -83,11 +72,11 @@ export function paginationMethods(client: ClientParts): PaginationMethods {
   return {
     paginate(path, options) {
       const { paging, shaping, request } = split(options);
-      return paginate(sender(client, request), path, { ...paging, ...shaping, allowOrigin } as never);
+      return paginate(sender(client, request, "paginate"), path, { ...paging, ...shaping, allowOrigin } as never);
     },
     pages(path, options) {
       const { paging, request } = split(options);
-      return pages(sender(client, request, client.rawPages ?? client.raw), path, { ...paging, allowOrigin } as never);
+      return pages(sender(client, request, "pages"), path, { ...paging, allowOrigin } as never);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { excerptOf } from "../client/parse.js";
 import { type ErrorRequest, ValidationError, type ValidationIssue } from "../errors.js";
+import { excerptOf } from "../response/parse.js";
 
 /** Any Standard Schema (zod, valibot, arktype, ...). */
 export type Schema<Output = unknown> = StandardSchemaV1<unknown, Output>;

@@ -1,6 +1,4 @@
-import { toHttpError } from "../client/http-error.js";
 import type { ClientConfig, RequestOptions } from "../client/options.js";
-import { readBody } from "../client/read-body.js";
 import type { ApiResponse } from "../types.js";
 import { type SseEvent, type SseOptions, sse } from "./sse.js";
 
@@ -18,7 +16,8 @@ export interface StreamingMethods {
 }
 
 interface ClientParts {
-  raw(options: RequestOptions): Promise<ApiResponse>;
+  /** Sends one call through the whole pipeline and finishes its response (status check; a "stream" body is left unread). */
+  run(options: RequestOptions, kind: "sse"): Promise<{ data: unknown; response: ApiResponse }>;
   readonly config: Readonly<ClientConfig>;
 }
 
@@ -27,19 +26,19 @@ export function streamingMethods(client: ClientParts): StreamingMethods {
     sse(path, options = {}) {
       const { lastEventId, reconnect, clock, signal, ...request } = options;
       const open = async (headers: Record<string, string>, sig: AbortSignal | undefined) => {
-        const res = await client.raw({
-          timeout: false,
-          ...request,
-          ...(sig !== undefined && { signal: sig }),
-          method: "GET",
-          path,
-          headers: { ...request.headers, ...headers },
-        });
-        if (res.status >= 400) {
-          const buf = await readBody(res, 1 << 16).catch(() => Buffer.alloc(0));
-          throw toHttpError(res, buf, client.config.requestIdHeaders);
-        }
-        return res;
+        const { response } = await client.run(
+          {
+            timeout: false,
+            ...request,
+            ...(sig !== undefined && { signal: sig }),
+            method: "GET",
+            path,
+            headers: { ...request.headers, ...headers },
+            responseType: "stream",
+          },
+          "sse",
+        );
+        return response;
       };
       const sseOptions: SseOptions = {};
       if (lastEventId !== undefined) sseOptions.lastEventId = lastEventId;

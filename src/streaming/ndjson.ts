@@ -1,5 +1,5 @@
-import { excerpt, jsonSyntaxProblem } from "../client/parse.js";
 import { ConfigError, ParseError } from "../errors.js";
+import { excerpt, jsonSyntaxProblem } from "../response/parse.js";
 
 export interface NdjsonOptions {
   /** Longest line accepted, in bytes (default 1 MiB); a longer one throws instead of growing memory without bound. */

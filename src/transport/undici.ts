@@ -4,6 +4,7 @@ import { Agent, type Dispatcher } from "undici";
 import { ConfigError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Transport } from "../types.js";
 import { toTransportError } from "./errors.js";
+import { Wall } from "./wall.js";
 
 export interface UndiciTransportOptions {
   /** Max connections per origin (default: unlimited, as undici). */
@@ -28,9 +29,11 @@ function positive(name: string, v: number | undefined): void {
 
 /**
  * The default transport: undici's dispatcher API with one connection pool per
- * origin, kept alive. undici's header/body timeouts are off by default and set
- * per request from `req.timeout` (the client's attempt timer), so a time limit
- * costs no AbortController; the caller's signal is passed through as is.
+ * origin, kept alive. It enforces `req.timeout` (the client's attempt timer)
+ * itself, exactly, from sending until the body is read: one timer and no
+ * AbortController per request (undici's own header/body timeouts are off:
+ * they tick coarsely and the body one restarts on every chunk). Without a
+ * time limit the caller's signal is passed through as is.
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
   positive("connections", options.connections);
@@ -57,6 +60,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
     name: "undici",
     enforcesTimeouts: true,
     async send(req: ApiRequest): Promise<ApiResponse> {
+      let wall: Wall | undefined;
       try {
         const opts: Dispatcher.RequestOptions = {
           origin: req.origin,
@@ -73,17 +77,17 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
             opts.body = Readable.fromWeb(encoded.body as NodeWebStream<Uint8Array>);
           } else opts.body = body as NonNullable<Dispatcher.RequestOptions["body"]>;
         }
-        if (req.signal !== undefined) opts.signal = req.signal;
         if (req.timeout !== undefined) {
-          // undici's own timers: no AbortController or timer of ours per request.
-          opts.headersTimeout = req.timeout.ms;
-          opts.bodyTimeout = req.timeout.ms;
-        }
+          wall = new Wall(req.timeout.ms, req.timeout.expired, req.signal);
+          opts.signal = wall as unknown as AbortSignal;
+        } else if (req.signal !== undefined) opts.signal = req.signal;
         const res = await dispatcher.request(opts);
         const body = res.body as unknown as Readable;
+        wall?.until(body);
         // A failure while the caller reads the body is a transport failure too.
         return { status: res.statusCode, headers: res.headers, body, request: req, attempts: req.attempt };
       } catch (err) {
+        wall?.stop();
         throw toTransportError(err, req);
       }
     },

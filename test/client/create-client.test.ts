@@ -187,7 +187,8 @@ describe("responses", () => {
     const err = (await client.post("/charges", { json: { amount: 1 } }).catch((e: unknown) => e)) as HttpError;
     expect(isHttpError(err)).toBe(true);
     expect(err).toMatchObject({ status: 402, body: { error: { code: "card_declined" } }, requestId: "req_123", attempts: 1, retryable: false });
-    expect(err.message).toBe(`HTTP 402 (POST ${sim.url}/charges)`);
+    expect(err).toMatchObject({ apiCode: "card_declined", apiMessage: undefined });
+    expect(err.message).toBe(`HTTP 402 card_declined (POST ${sim.url}/charges)`);
     await client.close();
   });
 

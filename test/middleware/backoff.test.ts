@@ -33,8 +33,14 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs({ "retry-after-ms": "250" }, now)).toBe(250);
     expect(retryAfterMs({ "retry-after": "3" }, now)).toBe(3000);
     expect(retryAfterMs({ "retry-after": new Date(now + 5000).toUTCString() }, now)).toBe(5000);
-    expect(retryAfterMs({ "retry-after": new Date(now - 5000).toUTCString() }, now)).toBe(0);
     expect(retryAfterMs({ "retry-after": "soon" }, now)).toBeUndefined();
     expect(retryAfterMs({}, now)).toBeUndefined();
+  });
+
+  it("ignores what cannot be a wait (negative, garbage, a date in the past), so retry falls back to its backoff", () => {
+    for (const garbage of ["-5", "5 6", "1e3", "", "Infinity", new Date(now - 5000).toUTCString(), "Tue, 99 Foo 2026 00:00:00 GMT"]) {
+      expect(retryAfterMs({ "retry-after": garbage }, now), garbage).toBeUndefined();
+    }
+    expect(retryAfterMs({ "retry-after-ms": "-5" }, now)).toBeUndefined();
   });
 });

@@ -87,7 +87,7 @@ describe("timeouts", () => {
 });
 
 describe("limits enforced by the undici transport itself", () => {
-  it("limits of 5 s or more travel as req.timeout: no AbortController per request", async () => {
+  it("every limit travels as req.timeout: no AbortController per request", async () => {
     sim.route("GET", "/fast", { json: {} });
     let seen: { signal: unknown; timeout: unknown } | undefined;
     const c = createClient({
@@ -102,8 +102,7 @@ describe("limits enforced by the undici transport itself", () => {
     await c.get("/fast");
     expect(seen).toEqual({ signal: undefined, timeout: 30_000 });
     await c.get("/fast", { timeout: { attempt: 200 } });
-    expect(seen?.signal).toBeInstanceOf(AbortSignal);
-    expect(seen?.timeout).toBeUndefined();
+    expect(seen).toEqual({ signal: undefined, timeout: 200 });
     await c.close();
   });
 

@@ -1,8 +1,8 @@
 import { describeRequest, ParseError } from "../errors.js";
-import type { ApiResponse } from "../types.js";
+import type { ApiResponse, ResponseType } from "../types.js";
 import { redactFields, redactText } from "../util/redact.js";
 
-export type ResponseType = "auto" | "json" | "text" | "bytes" | "stream";
+export type { ResponseType } from "../types.js";
 
 /** A short excerpt of a body for error messages, with secret-looking values replaced. */
 export function excerpt(text: string, max = 200): string {
