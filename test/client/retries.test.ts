@@ -90,15 +90,17 @@ describe("requests the server refused are retried whatever their method", () => 
   });
 
   it("GitHub's secondary limit — a 403 with Retry-After, or x-ratelimit-remaining: 0 with a reset — is retried after that time", async () => {
-    const reset = Math.ceil(Date.now() / 1000) + 1;
+    let reset = 0;
     const a = sim.route("POST", "/repos/o/r/issues", [
       { status: 403, headers: { "retry-after": "1" }, json: { message: "You have exceeded a secondary rate limit" } },
       { status: 201, json: { number: 1 } },
     ]);
-    const b = sim.route("GET", "/user", [
-      { status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }, json: { message: "API rate limit exceeded" } },
-      { json: { login: "octocat" } },
-    ]);
+    let calls = 0;
+    const b = sim.route("GET", "/user", () => {
+      if (calls++ > 0) return { json: { login: "octocat" } };
+      reset = Math.ceil(Date.now() / 1000) + 1; // at least a second ahead of the 403
+      return { status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }, json: { message: "API rate limit exceeded" } };
+    });
     const forbidden = sim.route("GET", "/private", { status: 403, json: { message: "Resource not accessible by integration" } });
     const client = createClient({ baseUrl: sim.url, retry: fast });
     const t0 = Date.now();
