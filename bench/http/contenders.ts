@@ -57,6 +57,39 @@ const ballast: Contender = {
   },
 };
 
+/**
+ * ballast as a production user configures it: the default pipeline plus a
+ * memory rate limit with two limits, a circuit breaker and a concurrency
+ * limit, all set so that nothing ever waits or trips (what a limit that never
+ * binds costs), per-route stats on as always.
+ */
+const ballastProduction: Contender = {
+  name: "ballast (full pipeline)",
+  packageJson: "package.json",
+  peer: false,
+  async open(baseUrl, ballastSrc) {
+    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
+    const { bearer }: typeof import("../../src/middleware/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth.js")).href);
+    const client = createClient({
+      baseUrl,
+      auth: bearer(TOKEN),
+      rateLimit: {
+        limits: [
+          { requests: 1_000_000, per: "1s" },
+          { requests: 1_000_000_000, per: "1h" },
+        ],
+      },
+      circuitBreaker: { failureRate: 0.5, minimumRequests: 20 },
+      concurrency: 256,
+    });
+    return {
+      get: () => client.get(ITEM_PATH),
+      post: () => client.post(ECHO_PATH, { json: CHARGE }),
+      close: () => client.close(),
+    };
+  },
+};
+
 /** The ceiling: undici's `request()` on a keep-alive Agent configured like ballast's. */
 const undiciRequest: Contender = {
   name: "undici.request",
@@ -204,7 +237,7 @@ const ofetch: Contender = {
 };
 
 /** In table order; the first raw transport after ballast is the baseline. */
-export const CONTENDERS: ReadonlyArray<Contender> = [ballast, undiciRequest, undiciFetch, nodeFetch, got, ky, axios, ofetch];
+export const CONTENDERS: ReadonlyArray<Contender> = [ballast, ballastProduction, undiciRequest, undiciFetch, nodeFetch, got, ky, axios, ofetch];
 export const BASELINE = undiciRequest.name;
 
 export function findContender(name: string): Contender {

@@ -112,6 +112,14 @@ function targets(rows: Row[], base: Row): string {
   const leanPeer = worst(leaner);
   if (leanPeer !== undefined)
     out.push(`- CPU efficiency vs peers: lowest ${leaner(leanPeer).toFixed(2)}× (${leanPeer.name}) — ${verdict(leaner(leanPeer) >= 2.5)}`);
+  const full = rows.find((r) => r.name === "ballast (full pipeline)");
+  if (full !== undefined && full.results.length > 0) {
+    // The production pipeline's targets: ≥ 0.90× the baseline's req/s, CPU per request within 1.15× of it.
+    const fullRps = pairedRatio(full.results, base.results, rps);
+    const fullCpu = pairedRatio(full.results, base.results, cpuPerRequest);
+    out.push(`- full pipeline (rate limit ×2, breaker, concurrency, stats) req/s vs ${base.name}: ${fullRps.toFixed(2)}× — ${verdict(fullRps >= 0.9)}`);
+    out.push(`- full pipeline CPU per request ÷ ${base.name}'s: ${fullCpu.toFixed(2)}× — ${verdict(fullCpu <= 1.15)}`);
+  }
   return out.join("\n");
 }
 
