@@ -56,6 +56,11 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
 
   const heard = new Map<string, Heard>();
 
+  /** True when one of our limits keeps to a server quota of `quota` (per `windowMs`, when known): no faster, no larger burst. */
+  const paced = (quota: number | undefined, windowMs: number | undefined): boolean =>
+    quota !== undefined &&
+    limits.some((l) => l.requests <= quota && l.burst <= quota && (windowMs === undefined || l.per / l.requests >= windowMs / quota));
+
   /** Remembers the IETF fields of a response; returns its limits with the policies heard so far, for the pause. */
   function hear(key: string, fields: IetfFields): ServerQuota[] {
     if (fields.policies === undefined && fields.limits === undefined) return [];
@@ -68,7 +73,7 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   async function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> {
     const now = clock.now();
     const quota = hear(key, readIetfFields(res.headers, now));
-    const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota);
+    const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota, paced);
     if (pause === undefined) return;
     const ms = Math.min(pause, o.maxPause);
     onPause?.({ key, pauseMs: ms, status: res.status });

@@ -36,11 +36,40 @@ describe("serverPauseMs: reading quota signals from responses", () => {
     expect(serverPauseMs(status, headers, NOW)).toBe(expected);
   });
 
-  it("measures an epoch reset against the response's Date header, not our clock", () => {
+  it("measures an epoch reset against the response's Date header when our clock disagrees with it", () => {
     const serverNow = NOW - 30_000; // our clock runs 30 s ahead of the server
     const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(serverNow / 1000 + 60), date: new Date(serverNow).toUTCString() };
-    // 60 s, plus up to 1 s because Date has whole seconds
-    expect(serverPauseMs(200, headers, NOW)).toBe(61_000);
+    expect(serverPauseMs(200, headers, NOW)).toBe(60_000);
+  });
+
+  it("measures an epoch reset against our clock when it lies within the second Date names: no whole second added", () => {
+    // Date has whole seconds: the server's now is in [NOW, NOW + 1 s); ours is NOW + 950, the window ends at NOW + 1 s
+    const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 1), date: new Date(NOW).toUTCString() };
+    expect(serverPauseMs(200, headers, NOW + 950)).toBe(50);
+  });
+
+  it.each([
+    ["GitHub secondary limit: 403 + Retry-After", 403, { "retry-after": "60" }, 60_000],
+    ["GitHub secondary limit: 403 + remaining 0 + epoch reset", 403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 30) }, 30_000],
+  ])("%s pauses the key", (_name, status, headers, expected) => {
+    expect(serverPauseMs(status, headers, NOW)).toBe(expected);
+  });
+
+  describe("a reset in whole delta seconds, when our own limits keep to the server's quota", () => {
+    const paced = (limit: number | undefined) => limit !== undefined && limit >= 20;
+    const spent = { "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" };
+
+    it("pauses only until the earliest the quota can be back (the reset rounds up by up to a second)", () => {
+      expect(serverPauseMs(200, spent, NOW, false, undefined, paced)).toBeUndefined();
+      expect(serverPauseMs(200, { ...spent, "x-ratelimit-reset": "3" }, NOW, false, undefined, paced)).toBe(2000);
+      expect(serverPauseMs(200, { ratelimit: '"default";r=0;t=2', "ratelimit-policy": '"default";q=20;w=1' }, NOW, false, undefined, paced)).toBe(1000);
+    });
+
+    it("pauses for the whole reset when our limits are looser than the server's, the reset is exact, or the server refused", () => {
+      expect(serverPauseMs(200, { ...spent, "x-ratelimit-limit": "10" }, NOW, false, undefined, paced)).toBe(1000);
+      expect(serverPauseMs(200, { ...spent, "x-ratelimit-reset": "0.050" }, NOW, false, undefined, paced)).toBe(50);
+      expect(serverPauseMs(429, spent, NOW, false, undefined, paced)).toBe(1000);
+    });
   });
 
   it.each([

@@ -117,15 +117,27 @@ export function joinQuota(policies: ReadonlyArray<QuotaPolicy>, limits: Readonly
 }
 
 /**
+ * Whether this client's own limits already keep to a server quota of `limit`
+ * requests (per `windowMs` when the server names its window): then a
+ * "nothing left" whose reset is rounded up to whole seconds needs no pause
+ * beyond the earliest that reset can be, since the spacing keeps to the pace.
+ */
+export type PacedWithin = (limit: number | undefined, windowMs: number | undefined) => boolean;
+
+/**
  * How long the IETF fields say to stop, in ms: for a policy with nothing
  * left, until its reset, or — when the server gives no reset — for the
- * policy's window (the quota is back within a window at the latest).
+ * policy's window (the quota is back within a window at the latest). The
+ * fields carry whole delta seconds, so when `paced` says this client's limits
+ * keep to the policy's quota the pause ends at the earliest the quota can be
+ * back: a second before the reset, or at once when no reset is given.
  */
-export function spentFor(quota: ReadonlyArray<ServerQuota>, now: number): number | undefined {
+export function spentFor(quota: ReadonlyArray<ServerQuota>, now: number, paced?: PacedWithin): number | undefined {
   let pause: number | undefined;
   for (const q of quota) {
     if (q.remaining !== 0) continue;
-    const ms = q.resetAt !== undefined ? q.resetAt - now : q.windowMs;
+    let ms = q.resetAt !== undefined ? q.resetAt - now : q.windowMs;
+    if (ms !== undefined && paced?.(q.quota, q.windowMs)) ms = q.resetAt !== undefined ? ms - 1000 : 0;
     if (ms !== undefined && ms > 0) pause = Math.max(pause ?? 0, ms);
   }
   return pause;

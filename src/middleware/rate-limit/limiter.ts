@@ -145,23 +145,29 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   }
 
   /**
-   * Waits for a reserved slot, then goes — unless this process learned of a
-   * pause meanwhile, or the timer fired so late (a busy or descheduled process)
-   * that sending now would bunch with requests sent on time for later slots:
-   * then it queues again for a fresh slot and the stale one goes unused.
+   * Waits for a reserved slot, then goes — unless the timer fired so late (a
+   * busy or descheduled process) that sending now would bunch with requests
+   * sent on time for later slots: then it queues again for a fresh slot and
+   * the stale one goes unused. A pause this process learned meanwhile holds
+   * the request: when the pause ends within the slot's lateness (a server
+   * saying "nothing left" a few ms before its quota is back, as a sliding
+   * window does at every request when the client keeps its pace) the request
+   * waits for its end and goes on the same slot; a longer pause sends it back
+   * to the queue.
    */
   function untilSlot(key: string, s: KeyState, wait: number, o: AcquireOptions): Promise<void> {
     const slotAt = clock.now() + wait;
-    return clock.sleep(wait, o.signal).then(
-      () => {
-        const now = clock.now();
-        if (s.pausedUntil > now) return queue(key, s, o);
-        if (now - slotAt <= lateness) return undefined;
-        s.stale++;
-        return queue(key, s, o);
-      },
-      () => Promise.reject(abortError(o.signal, o.request)),
-    );
+    const afterSleep = (): Promise<void> | undefined => {
+      const now = clock.now();
+      if (s.pausedUntil > now) {
+        if (s.pausedUntil - slotAt > lateness) return queue(key, s, o);
+        return clock.sleep(s.pausedUntil - now, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal, o.request)));
+      }
+      if (now - slotAt <= lateness) return undefined;
+      s.stale++;
+      return queue(key, s, o);
+    };
+    return clock.sleep(wait, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal, o.request)));
   }
 
   function queue(key: string, s: KeyState, o: AcquireOptions): Promise<void> {
