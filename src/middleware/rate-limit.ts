@@ -4,6 +4,7 @@ import { describeRequest } from "../errors.js";
 import { awaitStore } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
+import { toMillis } from "../util/duration.js";
 import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./rate-limit/ietf-quota.js";
 import { defaultRateLimitKey } from "./rate-limit/key.js";
 import { createLimiter, type RateLimitKeyStats } from "./rate-limit/limiter.js";
@@ -49,17 +50,13 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   const fixed = o.fixedKey;
   const keyOf = o.keyOf ?? (fixed === undefined ? defaultRateLimitKey : () => fixed);
   const onPause = options.onPause;
-  const limits = options.limits.map((l, i) => {
-    const rule = o.rules[i];
-    return { requests: l.requests, per: rule ? rule.interval * l.requests : 0, burst: l.burst ?? 1 };
-  });
+  const limits = options.limits.map((l) => ({ requests: l.requests, per: toMillis(l.per, "rateLimit.per"), burst: l.burst ?? 1 }));
 
   const heard = new Map<string, Heard>();
 
   /** True when one of our limits keeps to a server quota of `quota` (per `windowMs`, when known): no faster, no larger burst. */
   const paced = (quota: number | undefined, windowMs: number | undefined): boolean =>
-    quota !== undefined &&
-    limits.some((l) => l.requests <= quota && l.burst <= quota && (windowMs === undefined || l.per / l.requests >= windowMs / quota));
+    quota !== undefined && limits.some((l) => l.requests <= quota && l.burst <= quota && (windowMs === undefined || l.per / l.requests >= windowMs / quota));
 
   /** Remembers the IETF fields of a response; returns its limits with the policies heard so far, for the pause. */
   function hear(key: string, fields: IetfFields): ServerQuota[] {

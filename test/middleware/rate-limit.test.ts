@@ -9,6 +9,17 @@ import { harness } from "./policy-harness.js";
 const limited = (options: Omit<RateLimitOptions, "clock">) => harness((clock) => [rateLimit({ ...options, clock })]);
 
 describe("rateLimit: spacing and bursts (GCRA)", () => {
+  it("arrivalMargin spaces for a window that much longer, so requests keep to the limit where they arrive: 20/s with 20 ms leave 51 ms apart", async () => {
+    const h = limited({ limits: [{ requests: 20, per: "1s" }], arrivalMargin: "20ms" });
+    for (let i = 0; i < 4; i++) h.start(`/${i}`);
+    await h.clock.advance(1000);
+    expect(h.sent.map((s) => s.at)).toEqual([0, 51, 102, 153]);
+    const hourly = limited({ limits: [{ requests: 2, per: "1h" }], arrivalMargin: "20ms" });
+    for (let i = 0; i < 2; i++) hourly.start(`/${i}`);
+    await hourly.clock.advance(3_600_000);
+    expect(hourly.sent.map((s) => s.at)).toEqual([0, 1_800_010]);
+  });
+
   it("without burst spaces requests evenly: 20/s sends one every 50 ms", async () => {
     const h = limited({ limits: [{ requests: 20, per: "1s" }] });
     const calls = Array.from({ length: 5 }, (_, i) => h.start(`/${i}`));

@@ -45,6 +45,16 @@ export interface RateLimitOptions {
   maxPause?: Duration;
   /** Called when a response pauses the key. */
   onPause?: (event: RateLimitPauseEvent) => void;
+  /**
+   * Requests leave evenly spaced but do not arrive so: network and scheduling
+   * jitter can bring two closer at the server than they left. With a margin,
+   * each limit is spaced as if its window were this much longer (`"20ms"`:
+   * 20/s leave 51 ms apart), so a server counting exactly the same limit with
+   * no tolerance (a sliding log, nginx `limit_req` without `burst`) sees no
+   * more than it allows while requests arrive up to this much out of step.
+   * Default 0: exactly `per / requests` apart.
+   */
+  arrivalMargin?: Duration;
   /** Where the limiter state lives (default: a new `memoryStore`); `redisStore` shares it across processes. */
   store?: Store;
   clock?: Clock;
@@ -64,11 +74,19 @@ function positiveInteger(value: unknown, option: string): number {
   return value;
 }
 
+function arrivalMargin(option: Duration | undefined): number {
+  if (option === undefined) return 0;
+  const ms = toMillis(option, "rateLimit.arrivalMargin");
+  if (ms < 0) throw new ConfigError("rateLimit.arrivalMargin", `must be 0 or more; got ${ms}`);
+  return ms;
+}
+
 /** Validates rate-limit options once, at construction, and turns each limit into a GCRA rule. */
 export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimit {
   if (typeof options !== "object" || options === null) throw new ConfigError("rateLimit", "must be an options object with limits");
   if (!Array.isArray(options.limits) || options.limits.length === 0)
     throw new ConfigError("rateLimit.limits", "must be a non-empty array of { requests, per, burst? }");
+  const margin = arrivalMargin(options.arrivalMargin);
   const rules = options.limits.map((limit, i): RateRule => {
     const at = `rateLimit.limits[${i}]`;
     const requests = positiveInteger(limit?.requests, `${at}.requests`);
@@ -76,7 +94,8 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     if (per <= 0) throw new ConfigError(`${at}.per`, "must be longer than 0 ms");
     const burst = limit.burst === undefined ? 1 : positiveInteger(limit.burst, `${at}.burst`);
     if (burst > requests) throw new ConfigError(`${at}.burst`, `must not exceed requests (${requests})`);
-    const interval = per / requests;
+    // Spaced for a window a little longer than `per`, so requests still keep to the limit where they arrive.
+    const interval = (per + margin) / requests;
     return { id: `${requests}/${per}/${burst}`, interval, tolerance: (burst - 1) * interval };
   });
   const { key } = options;
