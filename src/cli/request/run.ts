@@ -1,9 +1,9 @@
 import { STATUS_CODES } from "node:http";
 import type { Client } from "../../client/create-client.js";
-import { toHttpError } from "../../client/http-error.js";
-import { contentTypeOf, isJsonType } from "../../client/parse.js";
-import { readBody } from "../../client/read-body.js";
 import { isHttpError } from "../../errors.js";
+import { parseErrorBody, toHttpError } from "../../response/http-error.js";
+import { contentTypeOf, isJsonType } from "../../response/parse.js";
+import { readBody } from "../../response/read-body.js";
 import type { ApiResponse, HttpMethod } from "../../types.js";
 import { CliError, EXIT, usageError } from "../exit.js";
 import { headerPairs, keyValues } from "../options.js";
@@ -97,7 +97,7 @@ async function single(client: Client, t: ReturnType<typeof parseTarget>, flags: 
   if (flags.include) printHead(res, output);
   if (res.status >= 400) {
     if (flags.include) printBody(res, bytes, output);
-    throw toHttpError(res, bytes, client.config.requestIdHeaders);
+    throw toHttpError(res, parseErrorBody(bytes, res), { requestIdHeaders: client.config.requestIdHeaders, apiError: client.config.apiError });
   }
   printBody(res, bytes, output);
 }

@@ -1,5 +1,5 @@
 import { createClient } from "../../client/create-client.js";
-import { discardBody } from "../../client/read-body.js";
+import { discardBody } from "../../response/read-body.js";
 import type { WebhookHandler } from "../../webhooks/handlers.js";
 
 /** The header that names the verified event id on a forwarded delivery. */
