@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock.js";
@@ -24,8 +25,8 @@ const PAGE = (title: string) =>
 /**
  * RFC 8252 loopback redirect for command-line logins: listens on
  * 127.0.0.1, sends the user to the authorization URL with
- * `redirect_uri=http://127.0.0.1:<port><path>`, finishes the callback and
- * closes the listener.
+ * `redirect_uri=http://127.0.0.1:<port><path>`, finishes the callback that
+ * carries this login's state (others get 400 and are ignored) and closes the listener.
  */
 export async function loopbackLogin(
   deps: { clock: Clock; authorizationUrl(o: AuthorizationUrlOptions): Promise<string>; handleCallback(input: URL): Promise<CallbackResult> },
@@ -40,10 +41,20 @@ export async function loopbackLogin(
   const done = new Promise<CallbackResult>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  // Whatever happens first (open() still pending, a timeout), a failed login must never be an unhandled rejection.
+  done.catch(() => {});
+  /** The state of the authorization URL this login created; callbacks without it are not ours. */
+  let expectedState: string | undefined;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1`);
     if (req.method !== "GET" || url.pathname !== path) {
       res.writeHead(404).end();
+      return;
+    }
+    const state = url.searchParams.get("state");
+    if (expectedState === undefined || state === null || !sameState(state, expectedState)) {
+      // Anyone on the machine can reach this port: a wrong or missing state neither ends nor spoils the login.
+      res.writeHead(400, { "content-type": "text/html; charset=utf-8" }).end(PAGE("Unknown sign-in attempt."));
       return;
     }
     deps.handleCallback(url).then(
@@ -67,14 +78,23 @@ export async function loopbackLogin(
     const { port } = server.address() as AddressInfo;
     const { open, port: _port, path: _path, timeout: _timeout, signal: _signal, ...authorization } = options;
     const url = await deps.authorizationUrl({ ...authorization, redirectUri: `http://127.0.0.1:${port}${path}` });
-    await open(url);
+    expectedState = new URL(url).searchParams.get("state") ?? undefined;
     const timedOut = deps.clock.sleep(timeoutMs, signal).then(() => {
       throw new OAuthError("ballast_login_timeout", { message: `no callback within ${timeoutMs} ms` });
     });
+    timedOut.catch(() => {});
+    // The callback may arrive (or the time run out) before open() returns.
+    await Promise.race([open(url), done, timedOut]);
     return await Promise.race([done, timedOut]);
   } finally {
     stop.abort();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+function sameState(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
