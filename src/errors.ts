@@ -235,12 +235,12 @@ export class ParseError extends ApiError {
   }
 }
 
-/** The response body is larger than `maxResponseBytes`. */
+/** The response body (or one streamed event of it) is larger than `maxResponseBytes`. */
 export class ResponseTooLargeError extends ApiError {
   override readonly code = "BALLAST_RESPONSE_TOO_LARGE";
   readonly limit: number;
-  constructor(limit: number, options: ApiErrorOptions = {}) {
-    super(`response body exceeds maxResponseBytes (${limit})`, options);
+  constructor(limit: number, options: ApiErrorOptions & { what?: string } = {}) {
+    super(`${options.what ?? "response body exceeds maxResponseBytes"} (${limit})`, options);
     this.limit = limit;
   }
 }

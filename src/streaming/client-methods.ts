@@ -24,7 +24,7 @@ interface ClientParts {
 export function streamingMethods(client: ClientParts): StreamingMethods {
   return {
     sse(path, options = {}) {
-      const { lastEventId, reconnect, clock, signal, ...request } = options;
+      const { lastEventId, reconnect, clock, signal, maxEventBytes, ...request } = options;
       const open = async (headers: Record<string, string>, sig: AbortSignal | undefined) => {
         const { response } = await client.run(
           {
@@ -45,6 +45,8 @@ export function streamingMethods(client: ClientParts): StreamingMethods {
       if (reconnect !== undefined) sseOptions.reconnect = reconnect;
       if (clock !== undefined) sseOptions.clock = clock;
       if (signal !== undefined) sseOptions.signal = signal;
+      // One event may be as large as a whole response may be.
+      sseOptions.maxEventBytes = maxEventBytes ?? request.maxResponseBytes ?? client.config.maxResponseBytes;
       return sse(open, sseOptions);
     },
   };
