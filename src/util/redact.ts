@@ -96,7 +96,13 @@ export function redactFields(value: unknown, fields?: ReadonlySet<string>, depth
   if (Array.isArray(value)) return value.map((v) => redactFields(v, fields, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretParam(k, fields) || fields?.has(k.toLowerCase()) ? REDACTED : redactFields(v, fields, depth + 1);
+    // defineProperty, not assignment: a field named "__proto__" stays data and never swaps the copy's prototype.
+    Object.defineProperty(out, k, {
+      value: isSecretParam(k, fields) || fields?.has(k.toLowerCase()) ? REDACTED : redactFields(v, fields, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -44,9 +44,13 @@ function formDecode(s: string): string {
   return spaced.includes("%") ? decodeURIComponent(spaced) : spaced;
 }
 
-/** Form fields as a record; a repeated field becomes an array. */
+/**
+ * Form fields as a record; a repeated field becomes an array. The record has
+ * no prototype (as `node:querystring` does), so fields named `__proto__`,
+ * `toString` or `constructor` are plain data and never reach `Object.prototype`.
+ */
 export function parseForm(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[]> = Object.create(null);
   for (const [k, v] of formPairs(text)) {
     const prev = out[k];
     if (prev === undefined) out[k] = v;

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { WebhookVerificationError } from "./errors.js";
-import type { HeaderReader, SchemeKey, WebhookHeaders, WebhookSecret, WebhookSecrets } from "./types.js";
+import type { HeaderReader, SchemeKey, WebhookHeaders, WebhookSecret } from "./types.js";
 
 /** What `verifyWebhook` accepts as a payload: the raw bytes or the raw text. */
 export type RawPayload = string | Uint8Array | ArrayBuffer;
@@ -73,10 +73,19 @@ export function headerReader(headers: WebhookHeaders): HeaderReader {
 }
 
 /** The secrets as a list (rotation: any one may match). */
-export function secretList(secret: WebhookSecrets | undefined): readonly WebhookSecret[] {
-  if (secret === undefined) return [];
-  if (typeof secret === "string" || secret instanceof Uint8Array) return [secret];
-  return secret;
+/**
+ * The secrets given as `secret`, checked: each a string with something other
+ * than whitespace, or non-empty bytes; a list needs at least one. Anything
+ * else (`null`, a number, an object) is a `ConfigError`, never a `TypeError` later.
+ */
+export function secretList(secret: unknown, option = "secret"): readonly WebhookSecret[] {
+  const list = typeof secret === "string" || secret instanceof Uint8Array ? [secret] : Array.isArray(secret) ? secret : undefined;
+  if (list === undefined || list.length === 0) throw new ConfigError(option, "must be a non-empty string or bytes, or a non-empty list of them");
+  for (const s of list) {
+    if (typeof s === "string" ? s.trim() === "" : !(s instanceof Uint8Array) || s.length === 0)
+      throw new ConfigError(option, "must be a non-empty string (not only whitespace) or non-empty bytes");
+  }
+  return list as WebhookSecret[];
 }
 
 /**

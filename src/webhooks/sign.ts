@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
-import { ConfigError } from "../errors.js";
-import type { RawPayload } from "./raw.js";
+import { type RawPayload, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme, WebhookSecret } from "./types.js";
 
@@ -24,10 +23,7 @@ export interface SignWebhookOptions {
 /** Headers to send with `payload` so that the receiver's `verifyWebhook` accepts it. */
 export function signWebhook(options: SignWebhookOptions): Record<string, string> {
   const scheme = resolveScheme(options.scheme);
-  const secret = options.secret;
-  if (typeof secret === "string" ? secret === "" : !(secret instanceof Uint8Array) || secret.length === 0) {
-    throw new ConfigError("secret", "must be a non-empty string or bytes");
-  }
+  const [secret] = secretList(options.secret) as [WebhookSecret];
   const p = options.payload;
   const payload =
     typeof p === "string" ? Buffer.from(p, "utf8") : p instanceof ArrayBuffer ? Buffer.from(p) : Buffer.from(p.buffer, p.byteOffset, p.byteLength);

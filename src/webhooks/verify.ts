@@ -54,9 +54,6 @@ export type Verifier = <T = unknown>(payload: RawPayload, headers: WebhookHeader
 export function createVerifier(options: VerifierOptions): Verifier {
   const scheme = resolveScheme(options.scheme);
   const secrets = secretList(options.secret);
-  if (secrets.length === 0 || secrets.some((s) => (typeof s === "string" ? s === "" : !(s instanceof Uint8Array) || s.length === 0))) {
-    throw new ConfigError("secret", "must be a non-empty string or bytes, or a non-empty list of them");
-  }
   // Text secrets become their UTF-8 bytes once (the same HMAC key): node then skips encoding the key on every call.
   const keys = (scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => SchemeKey)(s)) : secrets).map((k) =>
     typeof k === "string" ? Buffer.from(k, "utf8") : k,
@@ -78,7 +75,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const timestamp = scheme.verify({ payload: bytes, header, secrets: keys, toleranceMs, now: toleranceMs > 0 ? clock.now() : 0, url });
     const event = parse ? scheme.parse(bytes, header) : undefined;
     const { id, type } = scheme.identify(header, event, bytes);
-    return { scheme: scheme.name, id, type, timestamp, event: event as T, payload: bytes };
+    // An empty id would make every such event one and the same in an inbox: report none (the receiver then keys by body hash).
+    return { scheme: scheme.name, id: id === undefined || id.trim() === "" ? undefined : id, type, timestamp, event: event as T, payload: bytes };
   };
 }
 

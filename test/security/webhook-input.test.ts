@@ -72,25 +72,26 @@ describe("an empty event id never becomes the id", () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, inbox };
   }
 
-  it("verifyWebhook reports an empty id as undefined", () => {
+  it("standard signs the id, so an empty webhook-id is refused (400 missing_header) and nothing is stored", async () => {
     const payload = '{"type":"a"}';
     const headers = signWebhook({ scheme: "standard", payload, secret: strong, id: "" });
-    expect(verifyWebhook({ scheme: "standard", payload, headers, secret: strong }).id).toBeUndefined();
-  });
-
-  it("standard: two different events with an empty webhook-id are both stored (keyed by body hash), a repeat is a duplicate", async () => {
+    expect(thrown(() => verifyWebhook({ scheme: "standard", payload, headers, secret: strong }))).toMatchObject({ reason: "missing_header" });
     const { url, inbox } = await serve("standard", strong);
-    for (const payload of ['{"type":"a","n":1}', '{"type":"a","n":2}', '{"type":"a","n":2}']) {
-      const headers = signWebhook({ scheme: "standard", payload, secret: strong, id: "" });
-      const res = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: payload });
-      expect(res.status).toBeLessThan(300);
-    }
-    const events = await inbox.list();
-    expect(events).toHaveLength(2);
-    expect(events.every((e) => e.id.startsWith("sha256:"))).toBe(true);
+    const res = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: payload });
+    expect(res.status).toBe(400);
+    expect(await inbox.list()).toHaveLength(0);
   });
 
-  it("github: an empty X-GitHub-Delivery falls back to the body hash too", async () => {
+  it("schemes whose id is not signed report an empty (or blank) id as none", () => {
+    const secret = "github-secret-0123456789";
+    const payload = '{"action":"opened"}';
+    for (const delivery of ["", "  "]) {
+      const headers = { ...signWebhook({ scheme: "github", payload, secret, type: "issues" }), "x-github-delivery": delivery };
+      expect(verifyWebhook({ scheme: "github", payload, headers, secret }).id).toBeUndefined();
+    }
+  });
+
+  it("github: events with an empty X-GitHub-Delivery are stored by body hash, so two different ones never collide", async () => {
     const secret = "github-secret-0123456789";
     const { url, inbox } = await serve("github", secret);
     for (const payload of ['{"action":"opened","n":1}', '{"action":"opened","n":2}']) {
@@ -98,7 +99,9 @@ describe("an empty event id never becomes the id", () => {
       const res = await fetch(url, { method: "POST", headers: { ...headers, "x-github-delivery": "", "content-type": "application/json" }, body: payload });
       expect(res.status).toBeLessThan(300);
     }
-    expect(await inbox.list()).toHaveLength(2);
+    const events = await inbox.list();
+    expect(events).toHaveLength(2);
+    expect(events.every((e) => e.id.startsWith("sha256:"))).toBe(true);
   });
 });
 

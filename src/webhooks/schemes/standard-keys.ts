@@ -51,14 +51,26 @@ function secretKey(text: string): KeyObject {
  * or raw bytes).
  */
 export function standardKey(secret: WebhookSecret): SchemeKey {
-  if (typeof secret !== "string") return Buffer.from(secret);
+  if (typeof secret !== "string") return hmacKey(Buffer.from(secret));
   if (secret.startsWith(PUBLIC)) {
     const raw = decode(secret, PUBLIC);
     if (raw.length !== 32) throw new ConfigError("secret", `a ${PUBLIC} Ed25519 public key must decode to 32 bytes; got ${raw.length}`);
     return ed25519Public(raw);
   }
   if (secret.startsWith(SECRET)) return secretKey(secret);
-  return Buffer.from(secret.startsWith(HMAC) ? secret.slice(HMAC.length) : secret, "base64");
+  return hmacKey(decode(secret.startsWith(HMAC) ? secret : HMAC + secret, HMAC));
+}
+
+/** Standard Webhooks secrets are 24 to 64 random bytes; under 16 a signature can be forged by guessing the key. */
+const MIN_HMAC_KEY_BYTES = 16;
+
+function hmacKey(raw: Buffer): Buffer {
+  if (raw.length < MIN_HMAC_KEY_BYTES)
+    throw new ConfigError(
+      "secret",
+      `a ${HMAC} secret must decode to at least ${MIN_HMAC_KEY_BYTES} bytes of key; got ${raw.length} (generate one with \`"${HMAC}" + randomBytes(32).toString("base64")\`)`,
+    );
+  return raw;
 }
 
 /** True for an Ed25519 key (public or secret): it checks `v1a` signatures and never HMACs. */
