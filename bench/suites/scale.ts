@@ -64,7 +64,9 @@ async function limiterRun(processes: number, env: Record<string, string>, shared
     await Promise.all(children.map(next));
     const until = Date.now() + 200 + LIMITER_MS;
     const answers = children.map(next);
-    children.forEach((c, i) => c.send({ until, key: sharedKey ? "shared" : `own-${i}` }));
+    children.forEach((c, i) => {
+      c.send({ until, key: sharedKey ? "shared" : `own-${i}` });
+    });
     const counts = await Promise.all(answers);
     return counts.reduce((sum, c) => sum + (c.acquires ?? 0), 0) / (LIMITER_MS / 1000);
   } finally {
