@@ -1,6 +1,8 @@
 // Public API of `ballast/providers`: ready clients for well-known APIs, and what you need to add your own.
 export { type ProviderClient, type ProviderPagesOptions, type ProviderPaginateOptions, providerClient, providerClientOptions } from "./client.js";
 export { credential } from "./credentials.js";
+export { GITHUB_API_VERSION, type GithubOptions, github, githubApiError, githubList, githubProfile } from "./github.js";
+export { type GithubAppAuth, type GithubAppCredentials, githubAppAuth, type InstallationToken } from "./github-app.js";
 export type { ApiErrorInfo, ApiErrorReader, Env, ProviderClientOptions, ProviderProfile } from "./profile.js";
 export { type SendgridOptions, sendgrid, sendgridApiError, sendgridList, sendgridProfile } from "./sendgrid.js";
 export { STRIPE_API_VERSION, type StripeOptions, stripe, stripeApiError, stripeList, stripeProfile } from "./stripe.js";
