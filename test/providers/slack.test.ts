@@ -1,0 +1,163 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type HttpError, isConfigError, isHttpError } from "../../src/index.js";
+import { slack } from "../../src/providers/index.js";
+import { createApiSimulator, createFakeClock, type SlackSimulator } from "../../src/testing/index.js";
+import { createWebhookReceiver, memoryInbox } from "../../src/webhooks/index.js";
+
+const TOKEN = "xoxb-1111-2222-abcdefghijklmnop";
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** Waits (real time, bounded) until `condition` holds; fails loudly naming what it waited for. */
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("slack() against the Slack dialect", () => {
+  let sim: SlackSimulator;
+  beforeAll(async () => {
+    sim = await createApiSimulator({ provider: "slack" });
+  });
+  afterEach(() => sim.reset());
+  afterAll(() => sim.close());
+
+  it("reads SLACK_BOT_TOKEN and posts a message", async () => {
+    const client = slack({ baseUrl: sim.url, env: { SLACK_BOT_TOKEN: TOKEN } });
+    const res = await client.post<{ ok: boolean; ts: string; channel: string }>("/api/chat.postMessage", { json: { channel: "#general", text: "hello" } });
+    expect(res.ok).toBe(true);
+    expect(sim.messages("general").map((m) => m.text)).toEqual(["hello"]);
+    expect(sim.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    await client.close();
+  });
+
+  it("a missing token is a ConfigError naming SLACK_BOT_TOKEN", () => {
+    let error: unknown;
+    try {
+      slack({ env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(isConfigError(error)).toBe(true);
+    expect((error as Error).message).toContain("SLACK_BOT_TOKEN");
+  });
+
+  it("ok: false inside a 200 is an HttpError with apiCode = Slack's error string, and the token is not in it", async () => {
+    const bad = slack({ baseUrl: sim.url, token: "xoxq-not-a-real-kind" });
+    const error = (await failure(bad.post("/api/auth.test"))) as HttpError & { apiCode?: string };
+    expect(isHttpError(error)).toBe(true);
+    expect(error.status).toBe(200);
+    expect(error.apiCode).toBe("invalid_auth");
+    expect(error.body).toEqual({ ok: false, error: "invalid_auth" });
+    expect(error.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(error)).not.toContain("xoxq-not-a-real-kind");
+    await bad.close();
+
+    const client = slack({ baseUrl: sim.url, token: TOKEN });
+    const missing = (await failure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }))) as HttpError & { apiCode?: string };
+    expect(missing.apiCode).toBe("channel_not_found");
+    sim.revoke(TOKEN);
+    expect(((await failure(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
+    await client.close();
+  });
+
+  it("paginates conversations.list by next_cursor to the last channel", async () => {
+    const client = slack({ baseUrl: sim.url, token: TOKEN, tiers: false });
+    for (let i = 0; i < 4; i++) sim.addChannel(`project-${i}`);
+    const names: string[] = [];
+    for await (const channel of client.paginate<{ name: string }>("/api/conversations.list", { query: { limit: 3 } })) names.push(channel.name);
+    expect(names).toEqual(sim.channels.map((c) => c.name));
+    expect(names).toHaveLength(9);
+    expect(sim.requests.map((r) => r.query.cursor ?? "")).toEqual(["", expect.any(String), expect.any(String)]);
+    await client.close();
+  });
+
+  it("a ratelimited 429 + Retry-After on a read is waited out and retried", async () => {
+    const client = slack({ baseUrl: sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    sim.ratelimit({ method: "conversations.list", retryAfter: 1 });
+    const res = await client.get<{ channels: unknown[] }>("/api/conversations.list");
+    expect(res.channels.length).toBeGreaterThan(0);
+    expect(sim.requests).toHaveLength(2);
+    await client.close();
+  });
+
+  it("a 429 pauses that method only (its own tier quota); other methods go on", async () => {
+    const clock = createFakeClock();
+    const client = slack({ baseUrl: sim.url, token: TOKEN, clock, retry: false, timeout: false });
+    sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
+    const limited = (await failure(client.get("/api/conversations.list"))) as HttpError & { apiCode?: string };
+    expect(limited.status).toBe(429);
+    // auth.test is another method: not paused.
+    await client.post("/api/auth.test");
+    expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test"]);
+    // conversations.list waits for the 30 s the server asked for.
+    const waiting = client.get("/api/conversations.list");
+    await clock.waitForPending();
+    expect(sim.requests).toHaveLength(2);
+    await clock.advance(30_000);
+    await waiting;
+    expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test", "/api/conversations.list"]);
+    await client.close();
+  });
+
+  it("the client spaces a method by its tier, so the dialect's tier windows never refuse it", async () => {
+    const tiered = await createApiSimulator({ provider: "slack", tiers: true });
+    const clock = createFakeClock();
+    try {
+      const client = slack({ baseUrl: tiered.url, token: TOKEN, clock, timeout: false });
+      // conversations.list is tier 2: 20 a minute, one every 3 s.
+      const calls = Array.from({ length: 4 }, () => client.get("/api/conversations.list"));
+      for (let sent = 1; sent <= 4; sent++) {
+        await until(() => tiered.requests.length >= sent, `request ${sent} to arrive`);
+        if (sent < 4) await clock.waitForPending();
+        expect(tiered.requests.length).toBe(sent);
+        if (sent < 4) await clock.advance(3000);
+      }
+      await Promise.all(calls);
+      expect(tiered.rejected).toBe(0);
+      await client.close();
+    } finally {
+      await tiered.close();
+    }
+  });
+
+  it("the receiver answers url_verification with the challenge and stores signed events once", async () => {
+    const inbox = memoryInbox();
+    const receiver = createWebhookReceiver({ scheme: "slack", secret: "slack-signing-secret", inbox });
+    const { createServer } = await import("node:http");
+    const server = createServer(receiver.node);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/slack/events`;
+      const handshake = await sim.deliverWebhook({
+        url,
+        signingSecret: "slack-signing-secret",
+        type: "url_verification",
+        challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      });
+      expect(handshake.status).toBe(200);
+      expect(JSON.parse(handshake.body)).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+      const event = await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
+      expect(event.status).toBeLessThan(300);
+      await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
+      const stored = await inbox.list({});
+      expect(stored.map((e) => e.id)).toEqual(["Ev0001"]);
+      expect((await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", tamper: true })).status).toBe(401);
+      const stale = await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", timestamp: Date.now() - 10 * 60_000 });
+      expect(stale.status).toBe(401);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await receiver.close?.();
+    }
+  });
+});
