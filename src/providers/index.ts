@@ -5,6 +5,7 @@ export { GITHUB_API_VERSION, type GithubOptions, github, githubApiError, githubL
 export { type GithubAppAuth, type GithubAppCredentials, githubAppAuth, type InstallationToken } from "./github-app.js";
 export type { ApiErrorInfo, ApiErrorReader, Env, ProviderClientOptions, ProviderProfile } from "./profile.js";
 export { type SendgridOptions, sendgrid, sendgridApiError, sendgridList, sendgridProfile } from "./sendgrid.js";
+export { SHOPIFY_API_VERSION, type ShopifyOptions, shopify, shopifyApiError, shopifyCallLimit, shopifyList, shopifyProfile } from "./shopify.js";
 export { type SlackOptions, slack, slackList, slackProfile } from "./slack.js";
 export { slackApiError, slackOkFalse } from "./slack-ok.js";
 export { SLACK_METHOD_TIERS, SLACK_TIERS, type SlackTier, type SlackTierOptions, slackTiers } from "./slack-tiers.js";

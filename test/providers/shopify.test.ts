@@ -1,0 +1,188 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { graphql } from "../../src/graphql/index.js";
+import { type HttpError, isConfigError, isHttpError } from "../../src/index.js";
+import { shopify, shopifyApiError } from "../../src/providers/index.js";
+import { createApiSimulator, createFakeClock, type ShopifySimulator } from "../../src/testing/index.js";
+import { verifyWebhook } from "../../src/webhooks/index.js";
+
+const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
+type Product = { id: number; title: string };
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("shopify() against the Shopify dialect", () => {
+  let sim: ShopifySimulator;
+  beforeAll(async () => {
+    sim = await createApiSimulator({ provider: "shopify" });
+  });
+  afterEach(() => sim.reset());
+  afterAll(() => sim.close());
+
+  it("reads SHOPIFY_ACCESS_TOKEN, sends X-Shopify-Access-Token and puts the API version in the path", async () => {
+    const shop = shopify({ baseUrl: sim.url, env: { SHOPIFY_ACCESS_TOKEN: TOKEN }, apiVersion: "2025-10" });
+    const created = await shop.post<{ product: Product }>("/admin/api/products.json", { json: { product: { title: "Snowboard" } } });
+    expect(created.product.title).toBe("Snowboard");
+    const sent = sim.requests.at(-1)!;
+    expect(sent.path).toBe("/admin/api/2025-10/products.json");
+    expect(sent.headers["x-shopify-access-token"]).toBe(TOKEN);
+    // A path that names its version is sent as written.
+    await shop.get("/admin/api/2026-01/products.json");
+    expect(sim.requests.at(-1)!.path).toBe("/admin/api/2026-01/products.json");
+    await shop.close();
+  });
+
+  it("checks its options: token (naming SHOPIFY_ACCESS_TOKEN), shop, API version", () => {
+    let error: unknown;
+    try {
+      shopify({ shop: "my-store", env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(isConfigError(error)).toBe(true);
+    expect((error as Error).message).toContain("SHOPIFY_ACCESS_TOKEN");
+    expect(() => shopify({ accessToken: TOKEN })).toThrow(/shop/);
+    expect(() => shopify({ shop: "https://evil.example", accessToken: TOKEN })).toThrow(/shop/);
+    expect(() => shopify({ shop: "my-store", accessToken: TOKEN, apiVersion: "2026-02" })).toThrow(/apiVersion/);
+    expect(shopify({ shop: "my-store", accessToken: TOKEN }).config.origin).toBe("https://my-store.myshopify.com");
+  });
+
+  it("paginates products through Link page_info to the last one", async () => {
+    for (let i = 1; i <= 7; i++) sim.addProduct({ title: `Board ${i}` });
+    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
+    const titles: string[] = [];
+    for await (const p of shop.paginate<Product>("/admin/api/products.json", { query: { limit: 3 } })) titles.push(p.title);
+    expect(titles).toEqual(["Board 1", "Board 2", "Board 3", "Board 4", "Board 5", "Board 6", "Board 7"]);
+    expect(sim.requests.map((r) => r.query.page_info === undefined)).toEqual([true, false, false]);
+    await shop.close();
+  });
+
+  it("Shopify's { errors } bodies: a 404, a 422 with field errors, a wrong token", async () => {
+    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
+    const missing = (await failure(shop.get("/admin/api/products/:id.json", { params: { id: "1" } }))) as HttpError;
+    expect(isHttpError(missing)).toBe(true);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ errors: "Not Found" });
+    const invalid = (await failure(shop.post("/admin/api/products.json", { json: { product: { title: "" } } }))) as HttpError;
+    expect(invalid.status).toBe(422);
+    expect(shopifyApiError(invalid.body, { status: 422, headers: {} })).toEqual({
+      message: "title can't be blank",
+      details: { errors: { title: ["can't be blank"] } },
+    });
+    expect(shopifyApiError(missing.body, { status: 404, headers: {} })).toEqual({ message: "Not Found", details: { errors: "Not Found" } });
+    const wrong = shopify({ baseUrl: sim.url, accessToken: "shpat_wrong" });
+    expect(((await failure(wrong.get("/admin/api/products.json"))) as HttpError).status).toBe(401);
+    await shop.close();
+    await wrong.close();
+  });
+
+  it("a 503 burst is retried on reads", async () => {
+    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    sim.inject(503, { times: 2 });
+    expect(await shop.get<{ products: unknown[] }>("/admin/api/products.json")).toEqual({ products: [] });
+    expect(sim.requests).toHaveLength(3);
+    await shop.close();
+  });
+
+  it("a full call-limit bucket (X-Shopify-Shop-Api-Call-Limit n/n) makes the limiter wait for a call to leak instead of being refused", async () => {
+    const clock = createFakeClock();
+    const small = await createApiSimulator({ provider: "shopify", clock, restBucket: { size: 4, leakPerSecond: 2 } });
+    try {
+      const shop = shopify({ baseUrl: small.url, accessToken: TOKEN, clock, retry: false, timeout: false });
+      for (let i = 0; i < 4; i++) await shop.get("/admin/api/products.json");
+      const fifth = shop.get("/admin/api/products.json");
+      await clock.waitForPending();
+      expect(small.requests).toHaveLength(4);
+      await clock.advance(1000);
+      await fifth;
+      expect(small.requests).toHaveLength(5);
+      await shop.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it("GraphQL through ballast/graphql: the products connection to the end, the cost throttle waiting for points instead of being throttled", async () => {
+    const clock = createFakeClock();
+    const points = await createApiSimulator({ provider: "shopify", clock, graphqlBucket: { size: 30, restorePerSecond: 10 } });
+    try {
+      for (let i = 1; i <= 25; i++) points.addProduct({ title: `Item ${i}` });
+      const shop = shopify({ baseUrl: points.url, accessToken: TOKEN, clock, timeout: false });
+      const gql = graphql(shop, { path: "/admin/api/graphql.json", clock });
+      const query = "query Products($after: String) { products(first: 10, after: $after) { edges { node { id title } } pageInfo { hasNextPage endCursor } } }";
+      const titles: string[] = [];
+      let done = false;
+      const collecting = (async () => {
+        for await (const node of gql.paginate<string, { title: string }>(query, { connection: "products" })) titles.push(node.title);
+      })().finally(() => {
+        done = true;
+      });
+      // Each page costs 13 of 30 points, 10 come back a second: the third page has to wait for them (on the fake clock).
+      while (!done) {
+        await Promise.race([collecting, clock.waitForPending(1, 5000)]);
+        if (!done) await clock.advance(1000);
+      }
+      await collecting;
+      expect(titles).toHaveLength(25);
+      expect(titles.at(-1)).toBe("Item 25");
+      const cost = gql.stats().cost!;
+      expect(cost).toMatchObject({ maximum: 30, restoreRate: 10, throttled: 0 });
+      expect(cost.waits).toBeGreaterThan(0);
+      expect(points.requests).toHaveLength(3);
+      await shop.close();
+    } finally {
+      await points.close();
+    }
+  });
+
+  it("the dialect answers THROTTLED (HTTP 200) with throttleStatus when the points run out", async () => {
+    const points = await createApiSimulator({ provider: "shopify", graphqlBucket: { size: 10, restorePerSecond: 1 } });
+    try {
+      const res = await fetch(`${points.url}/admin/api/2026-01/graphql.json`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-shopify-access-token": TOKEN },
+        body: JSON.stringify({ query: "{ products(first: 50) { nodes { id } } }" }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        errors: [{ message: "Throttled", extensions: { code: "THROTTLED" } }],
+        extensions: {
+          cost: { requestedQueryCost: 53, actualQueryCost: null, throttleStatus: { maximumAvailable: 10, currentlyAvailable: 10, restoreRate: 1 } },
+        },
+      });
+    } finally {
+      await points.close();
+    }
+  });
+
+  it("verifies the dialect's signed orders/create with the shopify scheme", async () => {
+    sim.addProduct({ title: "Board", price: "25.00" });
+    const { createServer } = await import("node:http");
+    const seen: unknown[] = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      try {
+        seen.push(verifyWebhook({ scheme: "shopify", payload: Buffer.concat(chunks), headers: req.headers, secret: "app-secret" }));
+        res.writeHead(200).end();
+      } catch {
+        res.writeHead(401).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
+      expect((await sim.deliverWebhook({ url, secret: "app-secret", id: "wh-1" })).status).toBe(200);
+      expect(seen[0]).toMatchObject({ id: "wh-1", type: "orders/create", event: { total_price: "25.00", line_items: [{ title: "Board" }] } });
+      expect((await sim.deliverWebhook({ url, secret: "app-secret", tamper: true })).status).toBe(401);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
