@@ -29,6 +29,7 @@ export function providerClientOptions(profile: ProviderProfile, options: Provide
   if (user.retry === undefined && profile.retry) merged.retry = profile.retry;
   else if (user.retry && profile.retry) merged.retry = { ...profile.retry, ...user.retry };
   if (user.rateLimit === undefined && profile.rateLimit) merged.rateLimit = profile.rateLimit;
+  if (user.apiError === undefined && profile.apiError) merged.apiError = profile.apiError;
   if (user.arrayFormat === undefined && profile.arrayFormat) merged.arrayFormat = profile.arrayFormat;
   if (user.formArrayFormat === undefined && profile.formArrayFormat) merged.formArrayFormat = profile.formArrayFormat;
   if (user.idempotencyHeader === undefined && profile.idempotencyHeader) merged.idempotencyHeader = profile.idempotencyHeader;

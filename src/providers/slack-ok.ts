@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
-import { readBody } from "../client/read-body.js";
 import { describeRequest, HttpError } from "../errors.js";
+import { apiErrorOf } from "../response/api-error.js";
+import { readBody } from "../response/read-body.js";
 import type { Middleware } from "../types.js";
 import { isRecord, text } from "./fields.js";
 import type { ApiErrorReader } from "./profile.js";
@@ -34,19 +35,20 @@ export const slackOkFalse: Middleware = async function slackOkFalse(req, next) {
   } catch {
     body = undefined;
   }
-  const failure = slackApiError(body, { status: res.status, headers: {} });
-  if (failure === undefined) return { ...res, body: Readable.from([bytes]) };
+  if (slackApiError(body, { status: res.status, headers: {} }) === undefined) return { ...res, body: Readable.from([bytes]) };
+  // The same reading (and redaction) the client gives error bodies.
+  const api = apiErrorOf(body, res.status, res.headers, slackApiError);
   const requestId = res.headers["x-slack-req-id"];
-  throw Object.assign(
-    new HttpError({
-      request: describeRequest(res.request),
-      status: res.status,
-      headers: res.headers,
-      body,
-      attempts: res.attempts,
-      retryable: false,
-      requestId: Array.isArray(requestId) ? requestId[0] : requestId,
-    }),
-    { apiCode: failure.code, apiMessage: failure.message, apiDetails: failure.details },
-  );
+  throw new HttpError({
+    request: describeRequest(res.request),
+    status: res.status,
+    headers: res.headers,
+    body,
+    attempts: res.attempts,
+    retryable: false,
+    requestId: Array.isArray(requestId) ? requestId[0] : requestId,
+    apiCode: api.code,
+    apiMessage: api.message,
+    apiDetails: api.details,
+  });
 };

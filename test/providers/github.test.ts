@@ -72,6 +72,8 @@ describe("github() against the GitHub dialect", () => {
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(404);
     expect(error.body).toMatchObject({ message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+    expect(error.apiMessage).toBe("Not Found");
+    expect(error.apiDetails).toMatchObject({ documentation_url: "https://docs.github.com/rest" });
     expect(error.requestId).toMatch(/^\w+:\w+:\w+$/);
     await gh.close();
   });
@@ -104,7 +106,10 @@ describe("github() against the GitHub dialect", () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN });
     const error = (await failure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { body: "no title" } }))) as HttpError;
     expect(error.status).toBe(422);
-    expect(error.body).toMatchObject({ errors: [{ field: "title", code: "missing_field" }] });
+    expect(error.apiCode).toBe("missing_field");
+    expect(error.apiMessage).toBe("Validation Failed (title missing_field)");
+    expect(error.apiDetails).toMatchObject({ documentation_url: "https://docs.github.com/rest", errors: [{ resource: "Issue", field: "title" }] });
+    expect(error.message).toContain("Validation Failed");
     await gh.close();
   });
 
@@ -150,6 +155,16 @@ describe("github() against the GitHub dialect", () => {
     expect(first.body).toMatchObject({ message: expect.stringContaining("secondary rate limit") });
     expect(isRateLimitError(await failure(gh.get("/repos/acme/api")))).toBe(true);
     expect(sim.requests).toHaveLength(1);
+    await gh.close();
+  });
+
+  it("a write refused by a secondary rate limit is sent again after retry-after, and happens once", async () => {
+    const gh = github({ baseUrl: sim.url, token: TOKEN });
+    sim.secondaryRateLimit({ retryAfter: 1 });
+    const issue = await gh.post<Issue>("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "after the wait" } });
+    expect(issue.title).toBe("after the wait");
+    expect(sim.requests).toHaveLength(2);
+    expect(sim.issues("acme/api")).toHaveLength(1);
     await gh.close();
   });
 

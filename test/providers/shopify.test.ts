@@ -69,8 +69,11 @@ describe("shopify() against the Shopify dialect", () => {
     expect(isHttpError(missing)).toBe(true);
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ errors: "Not Found" });
+    expect(missing.apiMessage).toBe("Not Found");
     const invalid = (await failure(shop.post("/admin/api/products.json", { json: { product: { title: "" } } }))) as HttpError;
     expect(invalid.status).toBe(422);
+    expect(invalid.apiMessage).toBe("title can't be blank");
+    expect(invalid.apiDetails).toEqual({ errors: { title: ["can't be blank"] } });
     expect(shopifyApiError(invalid.body, { status: 422, headers: {} })).toEqual({
       message: "title can't be blank",
       details: { errors: { title: ["can't be blank"] } },

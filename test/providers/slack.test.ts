@@ -54,17 +54,18 @@ describe("slack() against the Slack dialect", () => {
 
   it("ok: false inside a 200 is an HttpError with apiCode = Slack's error string, and the token is not in it", async () => {
     const bad = slack({ baseUrl: sim.url, token: "xoxq-not-a-real-kind" });
-    const error = (await failure(bad.post("/api/auth.test"))) as HttpError & { apiCode?: string };
+    const error = (await failure(bad.post("/api/auth.test"))) as HttpError;
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(200);
     expect(error.apiCode).toBe("invalid_auth");
+    expect(error.message).toContain("invalid_auth");
     expect(error.body).toEqual({ ok: false, error: "invalid_auth" });
     expect(error.requestId).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.stringify(error)).not.toContain("xoxq-not-a-real-kind");
     await bad.close();
 
     const client = slack({ baseUrl: sim.url, token: TOKEN });
-    const missing = (await failure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }))) as HttpError & { apiCode?: string };
+    const missing = (await failure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }))) as HttpError;
     expect(missing.apiCode).toBe("channel_not_found");
     sim.revoke(TOKEN);
     expect(((await failure(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
@@ -91,12 +92,22 @@ describe("slack() against the Slack dialect", () => {
     await client.close();
   });
 
+  it("a ratelimited 429 on chat.postMessage (a write) is sent again after Retry-After: the message is posted once", async () => {
+    const client = slack({ baseUrl: sim.url, token: TOKEN });
+    sim.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
+    await client.post("/api/chat.postMessage", { json: { channel: "random", text: "once" } });
+    expect(sim.requests).toHaveLength(2);
+    expect(sim.messages("random").map((m) => m.text)).toEqual(["once"]);
+    await client.close();
+  });
+
   it("a 429 pauses that method only (its own tier quota); other methods go on", async () => {
     const clock = createFakeClock();
     const client = slack({ baseUrl: sim.url, token: TOKEN, clock, retry: false, timeout: false });
     sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
-    const limited = (await failure(client.get("/api/conversations.list"))) as HttpError & { apiCode?: string };
+    const limited = (await failure(client.get("/api/conversations.list"))) as HttpError;
     expect(limited.status).toBe(429);
+    expect(limited.apiCode).toBe("ratelimited");
     // auth.test is another method: not paused.
     await client.post("/api/auth.test");
     expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test"]);
