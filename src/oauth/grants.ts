@@ -14,6 +14,11 @@ function scopeParams(scopes: string[] | undefined, extra: ExtraParams | undefine
   return params;
 }
 
+/** The token endpoint every server has (discovery guarantees it; explicit endpoints require it). */
+function tokenEndpoint(as: oauth.AuthorizationServer): string {
+  return as.token_endpoint as string;
+}
+
 /** One client credentials grant (RFC 6749 §4.4). */
 export async function requestClientCredentials(
   p: Protocol,
@@ -22,19 +27,27 @@ export async function requestClientCredentials(
   signal?: AbortSignal,
 ): Promise<TokenSet> {
   const as = await p.server();
-  return p.call(as.token_endpoint, async () => {
-    const res = await oauth.clientCredentialsGrantRequest(as, p.client, await p.clientAuth(), scopeParams(scopes, extra), p.http(signal));
-    return toTokenSet(await oauth.processClientCredentialsResponse(as, p.client, res), p.clock.now());
-  });
+  return p.callTokenEndpoint(
+    tokenEndpoint(as),
+    async (bounded) => {
+      const res = await oauth.clientCredentialsGrantRequest(as, p.client, await p.clientAuth(), scopeParams(scopes, extra), p.http(bounded));
+      return toTokenSet(await oauth.processClientCredentialsResponse(as, p.client, res), p.clock.now());
+    },
+    signal,
+  );
 }
 
 /** One refresh token grant (RFC 6749 §6); keeps the old refresh token when the server does not rotate it. */
 export async function requestRefresh(p: Protocol, refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
   const as = await p.server();
-  return p.call(as.token_endpoint, async () => {
-    const res = await oauth.refreshTokenGrantRequest(as, p.client, await p.clientAuth(), refreshToken, p.http(signal));
-    return toTokenSet(await oauth.processRefreshTokenResponse(as, p.client, res), p.clock.now(), refreshToken);
-  });
+  return p.callTokenEndpoint(
+    tokenEndpoint(as),
+    async (bounded) => {
+      const res = await oauth.refreshTokenGrantRequest(as, p.client, await p.clientAuth(), refreshToken, p.http(bounded));
+      return toTokenSet(await oauth.processRefreshTokenResponse(as, p.client, res), p.clock.now(), refreshToken);
+    },
+    signal,
+  );
 }
 
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -48,17 +61,21 @@ export async function requestJwtBearer(
   signal?: AbortSignal,
 ): Promise<TokenSet> {
   const as = await p.server();
-  return p.call(as.token_endpoint, async () => {
-    const res = await oauth.genericTokenEndpointRequest(
-      as,
-      p.client,
-      await p.clientAuth(),
-      JWT_BEARER_GRANT,
-      { ...scopeParams(scopes, extra), assertion },
-      p.http(signal),
-    );
-    return toTokenSet(await oauth.processGenericTokenEndpointResponse(as, p.client, res), p.clock.now());
-  });
+  return p.callTokenEndpoint(
+    tokenEndpoint(as),
+    async (bounded) => {
+      const res = await oauth.genericTokenEndpointRequest(
+        as,
+        p.client,
+        await p.clientAuth(),
+        JWT_BEARER_GRANT,
+        { ...scopeParams(scopes, extra), assertion },
+        p.http(bounded),
+      );
+      return toTokenSet(await oauth.processGenericTokenEndpointResponse(as, p.client, res), p.clock.now());
+    },
+    signal,
+  );
 }
 
 /** Token revocation (RFC 7009). */

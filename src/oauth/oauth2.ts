@@ -57,8 +57,18 @@ export interface OAuth2Options {
   lockTtl?: Duration;
   /** How long an authorization URL stays valid (default `"10m"`). */
   stateTtl?: Duration;
-  /** Time limit of each request to the authorization server (default `"30s"`). */
+  /**
+   * Time limit of each request to the authorization server (default `"30s"`);
+   * for a token request, of all its tries together.
+   */
   timeout?: Duration;
+  /**
+   * Token requests (client credentials, refresh, JWT bearer) that fail
+   * transiently — 429/502/503/504, a connection refused or reset — are tried
+   * again with backoff or the server's `Retry-After`, within `timeout`:
+   * `{ attempts }` tries in all (default 3), or `false` for one try.
+   */
+  retry?: { attempts?: number } | false;
   /** Extra parameters for every client credentials request (`audience`, `resource`, ...). */
   clientCredentialsParams?: ExtraParams;
   /** Called once when a refresh token is refused (`invalid_grant`) and the connection is marked. */
@@ -67,6 +77,13 @@ export interface OAuth2Options {
   allowInsecureRequests?: boolean;
   /** The fetch used for requests to the authorization server (default: global fetch). */
   fetch?: typeof fetch;
+}
+
+function tokenAttempts(retry: OAuth2Options["retry"]): number {
+  if (retry === false) return 1;
+  if (retry === undefined) return 3;
+  if (typeof retry !== "object" || retry === null) throw new ConfigError("retry", "must be { attempts } or false");
+  return retry.attempts ?? 3;
 }
 
 export interface ClientCredentialsOptions {
@@ -147,6 +164,7 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     allowInsecureRequests: options.allowInsecureRequests,
     fetch: options.fetch,
     timeoutMs: toMillis(options.timeout ?? "30s", "timeout"),
+    tokenAttempts: tokenAttempts(options.retry),
     clock,
   });
   const defaultScopes = checkScopes(options.scopes, "scopes") ?? [];

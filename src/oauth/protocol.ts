@@ -1,8 +1,10 @@
 import * as oauth from "oauth4webapi";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
+import { exponentialBackoff } from "../middleware/backoff.js";
 import { redactUrl } from "../util/redact.js";
 import { importSigningKey, type PrivateKeyInput, type SigningAlgorithm } from "./signing-key.js";
+import { transientFailure } from "./transient.js";
 import { toOAuthError } from "./wire-errors.js";
 
 /** Endpoints for providers without discovery (GitHub, Slack), or to override discovered ones. */
@@ -36,6 +38,13 @@ export interface Protocol {
   http(signal?: AbortSignal): oauth.TokenEndpointRequestOptions;
   /** Runs a request + processing pair, turning failures into ballast errors naming the endpoint. */
   call<T>(endpoint: string | undefined, run: () => Promise<T>): Promise<T>;
+  /**
+   * `call` for a token request, retried while the failure is transient (a
+   * 429/502/503/504, a connection refused or reset: `transientFailure`) with
+   * backoff (or the server's `Retry-After`), all of it within one `timeout`
+   * from the first try. `run` gets the signal to send each try with.
+   */
+  callTokenEndpoint<T>(endpoint: string, run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
   readonly clock: Clock;
 }
 
@@ -51,6 +60,8 @@ export interface ProtocolOptions {
   allowInsecureRequests?: boolean | undefined;
   fetch?: typeof fetch | undefined;
   timeoutMs: number;
+  /** Tries of a token request in all (default 3); 1 or false: no retry. */
+  tokenAttempts?: number | undefined;
   clock?: Clock | undefined;
 }
 
@@ -161,5 +172,30 @@ export function createProtocol(o: ProtocolOptions): Protocol {
     return auth;
   };
 
-  return { server, client, clientAuth, http, call, clock };
+  const attempts = o.tokenAttempts ?? 3;
+  if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigError("retry.attempts", `must be a positive integer; got ${String(attempts)}`);
+  const backoff = exponentialBackoff({ base: 100, cap: 2000 });
+
+  const callTokenEndpoint = async <T>(endpoint: string, run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const deadline = clock.now() + o.timeoutMs;
+    // One limit for the whole call, retries and waits included.
+    const bounded = signal ? AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs)]) : AbortSignal.timeout(o.timeoutMs);
+    const request = { method: "POST", url: redactUrl(endpoint) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(bounded);
+      } catch (e) {
+        const transient = attempt < attempts ? transientFailure(e, clock.now()) : undefined;
+        const delay = transient === undefined ? undefined : (transient.waitMs ?? backoff(attempt));
+        if (delay === undefined || clock.now() + delay >= deadline || bounded.aborted) throw toOAuthError(e, request);
+        try {
+          await clock.sleep(delay, bounded);
+        } catch {
+          throw toOAuthError(e, request);
+        }
+      }
+    }
+  };
+
+  return { server, client, clientAuth, http, call, callTokenEndpoint, clock };
 }
