@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { redisStore } from "../../src/stores/redis.js";
 import type { Store } from "../../src/stores/types.js";
-import { nginxInstalled, nginxLimitReq } from "../support/nginx.js";
+import { describeNginx, startNginxJudge } from "../support/nginx.js";
 import { fixedWindowServer, type RateLimitedServer, slidingWindowServer } from "../support/rate-limited-server.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 
@@ -74,26 +74,26 @@ describeRedis("through Redis", () => {
   });
 });
 
-describe.skipIf(!nginxInstalled && process.env.CI !== "true")("nginx limit_req as the judge (a leaky bucket, no headers to learn from)", () => {
+describeNginx("nginx limit_req as the judge (a leaky bucket, no headers to learn from)", () => {
   it("the judge refuses what goes faster: 10 calls at once without a limiter", async () => {
-    const judge = await nginxLimitReq(RATE, 2);
+    const judge = await startNginxJudge({ rate: RATE, burst: 2 });
     try {
       const client = createClient({ baseUrl: judge.url, retry: false });
       await Promise.allSettled(Array.from({ length: 10 }, () => client.get("/x")));
       await client.close();
-      expect((await judge.log()).filter((l) => l.status === 429).length).toBeGreaterThanOrEqual(5);
+      expect(judge.log().filter((l) => l.status === 429).length).toBeGreaterThanOrEqual(5);
     } finally {
       await judge.close();
     }
   });
 
   it("20/s against rate=20r/s with a burst of 2: >= 95 % of the rate, nothing refused", async () => {
-    const judge = await nginxLimitReq(RATE, 2);
+    const judge = await startNginxJudge({ rate: RATE, burst: 2 });
     try {
       const client = createClient({ baseUrl: judge.url, retry: false, rateLimit: { limits: [{ requests: RATE, per: "1s" }] } });
       const results = await Promise.allSettled(Array.from({ length: CALLS }, () => client.get("/x")));
       await client.close();
-      const log = await judge.log();
+      const log = judge.log();
       const ok = log.filter((l) => l.status === 200).map((l) => l.at);
       expect(results.filter((r) => r.status === "rejected")).toHaveLength(0);
       expect(log.filter((l) => l.status === 429)).toHaveLength(0);
