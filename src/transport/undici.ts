@@ -17,7 +17,11 @@ export interface UndiciTransportOptions {
   keepAliveTimeout?: number;
   /** Time to establish a connection, in ms (default 10 000). */
   connectTimeout?: number;
-  /** TLS settings for connections: extra trusted CAs (PEM), or a client certificate for mutual TLS. */
+  /**
+   * TLS settings for connections. `ca` (PEM) *replaces* Node's default roots, as in `tls.connect`: only the CAs
+   * listed are trusted (pinning a private CA). To add a CA, pass `[...tls.rootCertificates, myCa]`.
+   * `cert` and `key`: a client certificate for mutual TLS.
+   */
   tls?: { ca?: string | Buffer | Array<string | Buffer>; cert?: string | Buffer; key?: string | Buffer; servername?: string };
   /** Use this dispatcher instead of creating an Agent (it is not closed by `close()`). */
   dispatcher?: Dispatcher;

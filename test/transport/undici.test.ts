@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +82,17 @@ describe("undici transport over TLS", () => {
     expect(retries).toBe(0);
     expect((err as { errno?: string }).errno).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
     await c.close();
+  });
+
+  it("tls.ca replaces the default roots (fails closed): a CA it does not list is refused; add yours to tls.rootCertificates to keep both", async () => {
+    const other = selfSigned().cert;
+    const pinned = createClient({ baseUrl: url, retry: false, transport: { tls: { ca: other } } });
+    const err = await pinned.get("/").catch((e: unknown) => e);
+    expect(isNetworkError(err)).toBe(true);
+    await pinned.close();
+    const both = createClient({ baseUrl: url, retry: false, transport: { tls: { ca: [...tls.rootCertificates, cert] } } });
+    expect(await both.get("/")).toEqual({ httpVersion: "1.1" });
+    await both.close();
   });
 
   it("rejects malformed transport options at construction", () => {
