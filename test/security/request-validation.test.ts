@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { ApiError, isConfigError } from "../../src/errors.js";
+import { apiKey, bearer } from "../../src/middleware/auth.js";
+import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+
+let sim: ApiSimulator;
+let hits = 0;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+  hits = 0;
+  sim.route("GET", "/x", () => {
+    hits++;
+    return { json: {} };
+  });
+});
+
+async function failure(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("a value the HTTP client refuses is a ConfigError: never sent, never retried", () => {
+  const cases: Array<[string, () => ReturnType<typeof createClient>, string]> = [
+    ["a bearer token with CR/LF", () => createClient({ baseUrl: sim.url, auth: bearer("tok\r\nx-injected: 1"), retry: { onRetry: () => retries++ } }), "/x"],
+    [
+      "an API key header value with LF",
+      () => createClient({ baseUrl: sim.url, auth: apiKey({ header: "x-api-key", value: async () => "k\nx" }), retry: { onRetry: () => retries++ } }),
+      "/x",
+    ],
+    ["a path with CR/LF", () => createClient({ baseUrl: sim.url, retry: { onRetry: () => retries++ } }), "/x\r\nHost: evil"],
+  ];
+  let retries = 0;
+  for (const [label, make, path] of cases) {
+    it(label, async () => {
+      retries = 0;
+      const c = make();
+      const err = await failure(() => c.get(path));
+      expect(isConfigError(err), String(err)).toBe(true);
+      expect(retries).toBe(0);
+      expect(hits).toBe(0);
+      expect((err as Error).message).not.toMatch(/[\r\n]/);
+      await c.close();
+    });
+  }
+
+  it("every error message has CR/LF escaped", () => {
+    const e = new ApiError("line one\r\nforged: log line");
+    expect(e.message).toBe("line one\\r\\nforged: log line");
+  });
+});
+
+describe("per-call maxResponseBytes is validated like the client option", () => {
+  for (const bad of [Number.NaN, -1, 0, 1.5, Number.POSITIVE_INFINITY]) {
+    it(`${bad} is a ConfigError before sending`, async () => {
+      const c = createClient({ baseUrl: sim.url, retry: false });
+      const err = await failure(() => c.get("/x", { maxResponseBytes: bad }));
+      expect(isConfigError(err)).toBe(true);
+      expect((err as { option: string }).option).toBe("maxResponseBytes");
+      expect(hits).toBe(0);
+      await c.close();
+    });
+  }
+});
