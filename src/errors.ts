@@ -10,6 +10,10 @@ export interface ErrorRequest {
 
 const BRAND = Symbol.for("ballast.error");
 
+function escapeLineBreaks(text: string): string {
+  return /[\r\n]/.test(text) ? text.replaceAll("\r", "\\r").replaceAll("\n", "\\n") : text;
+}
+
 /** Builds the redacted `{ method, url }` that errors carry. */
 export function describeRequest(req: Pick<ApiRequest, "method" | "origin" | "path">): ErrorRequest {
   return { method: req.method, url: redactUrl(req.origin + req.path) };
@@ -31,7 +35,8 @@ export class ApiError extends Error {
 
   constructor(message: string, options: ApiErrorOptions = {}) {
     const where = options.request ? ` (${options.request.method} ${options.request.url})` : "";
-    super(message + where, options.cause === undefined ? undefined : { cause: options.cause });
+    // Escaped so that a value echoed in a message (a path, a header) can never forge a line in a log.
+    super(escapeLineBreaks(message + where), options.cause === undefined ? undefined : { cause: options.cause });
     this.request = options.request;
     Object.defineProperty(this, BRAND, { value: true });
   }

@@ -1,4 +1,4 @@
-import { AbortError, type ApiError, describeRequest, isApiError, NetworkError } from "../errors.js";
+import { AbortError, type ApiError, ConfigError, describeRequest, isApiError, NetworkError } from "../errors.js";
 import type { ApiRequest } from "../types.js";
 
 /** System and undici error codes raised before any byte of the request could reach the server. */
@@ -13,6 +13,9 @@ const NOT_SENT = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
 ]);
+
+/** Undici and Node codes for a request that cannot be built (CR/LF or other invalid characters in a header, path or token). */
+const INVALID_REQUEST = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_HTTP_TOKEN", "ERR_INVALID_CHAR", "ERR_UNESCAPED_CHARACTERS"]);
 
 /** Certificate failures: retrying cannot fix them. */
 const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
@@ -55,6 +58,10 @@ export function toTransportError(err: unknown, req: ApiRequest): ApiError {
   }
   if (isApiError(err)) return err;
   const errno = errnoOf(err);
+  if (errno !== undefined && INVALID_REQUEST.has(errno)) {
+    // The request never left: a header, path or token value the HTTP client refuses. Retrying cannot fix it.
+    return new ConfigError("request", `has a value the HTTP client refuses (${errno}: ${err instanceof Error ? err.message : String(err)}) for ${req.method} ${describeRequest(req).url}`);
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new NetworkError(`network error${errno ? ` ${errno}` : ""}: ${message}`, {
     request: describeRequest(req),
