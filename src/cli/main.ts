@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { VERSION } from "../version.js";
+import { registerDashboard } from "./commands/dashboard.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerOauth } from "./commands/oauth.js";
 import { registerRequest } from "./commands/request.js";
@@ -20,6 +21,7 @@ registerRequest(program);
 registerWebhooks(program);
 registerOauth(program);
 registerSimulate(program);
+registerDashboard(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,6 @@
 // Public API of `ballast/webhooks`.
+
+export { type Dashboard, type DashboardOptions, type LiveStats, startDashboard } from "../dashboard/index.js";
 export { isWebhookVerificationError, WebhookVerificationError, type WebhookVerificationReason } from "./errors.js";
 export type { GitHubWebhookEvent, SlackWebhookEvent, StandardWebhookEvent, StripeEvent, WebhookEventMap, WebhookEventOf } from "./events.js";
 export type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
