@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,4 +53,58 @@ describe("ballast dashboard (the built CLI)", () => {
       expect(exit.code).toBe(0);
     }
   });
+
+  it("webhooks listen --ui serves the page beside the receiver: a dead forward is replayed from it with the token", async () => {
+    let status = 503;
+    const forwarded: string[] = [];
+    const app = createServer((req, res) => {
+      forwarded.push(String(req.headers["x-ballast-event-id"]));
+      req.resume();
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
+    const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/hooks`;
+    const secret = "whsec_cli_ui_0123456789abcdef";
+    const cli = await startCli(
+      ["webhooks", "listen", "--scheme", "stripe", "--secret-env", "S", "--db", join(dir, "ui.db"), "--forward", appUrl, "--max-attempts", "1", "--ui"],
+      { env: { S: secret } },
+    );
+    try {
+      const [, hookUrl] = await waitForText(() => cli.stderr(), /listening on (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
+      const [, pageUrl, token] = await waitForText(() => cli.stderr(), /inbox page: (http:\/\/127\.0\.0\.1:\d+\/)#token=([0-9a-f]+)/);
+      const sent = await runCli(
+        ["webhooks", "send", "--scheme", "stripe", "--secret-env", "S", "--url", hookUrl as string, "--event", "invoice.paid", "--id", "evt_ui"],
+        {
+          env: { S: secret },
+        },
+      );
+      expect(sent.code, sent.stderr).toBe(0);
+      await cli.waitFor(/evt_ui {2}invoice\.paid {2}dead/, 30_000);
+      const dead = (await (await fetch(`${pageUrl}api/events?status=dead`)).json()) as { events: Array<{ id: string }> };
+      expect(dead.events.map((e) => e.id)).toEqual(["evt_ui"]);
+      status = 200;
+      const replay = await fetch(`${pageUrl}api/events/evt_ui/replay`, { method: "POST", headers: { "x-ballast-token": token as string } });
+      expect(await replay.json()).toEqual({ message: "replayed evt_ui" });
+      await cli.waitFor(/evt_ui {2}invoice\.paid {2}forwarded/, 30_000);
+      expect(forwarded).toEqual(["evt_ui", "evt_ui"]);
+      const stats = (await (await fetch(`${pageUrl}api/stats`)).json()) as { inbox: { done: number; dead: number }; worker: { running: boolean } };
+      expect(stats.inbox).toMatchObject({ done: 1, dead: 0 });
+      expect(stats.worker.running).toBe(true);
+    } finally {
+      expect((await cli.stop("SIGINT")).code).toBe(0);
+      app.closeAllConnections();
+      await new Promise((r) => app.close(r));
+    }
+  });
 });
+
+/** Polls `read()` until `pattern` matches (bounded; fails loudly with what was read). */
+async function waitForText(read: () => string, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const m = read().match(pattern);
+    if (m) return m;
+    if (Date.now() > until) throw new Error(`no match for ${pattern} in:\n${read()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

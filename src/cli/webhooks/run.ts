@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { startDashboard } from "../../dashboard/index.js";
 import { redactHeaders } from "../../util/redact.js";
 import type { InboxEvent, InboxStatus } from "../../webhooks/inbox/types.js";
 import type { SchemeName } from "../../webhooks/schemes/index.js";
@@ -48,6 +49,7 @@ export interface ListenFlags extends InboxFlags {
   forwardTimeout: number;
   tolerance?: number;
   json?: boolean;
+  ui?: boolean;
 }
 
 export async function runListen(flags: ListenFlags, output: Output = processOutput): Promise<void> {
@@ -79,9 +81,12 @@ export async function runListen(flags: ListenFlags, output: Output = processOutp
   });
   line(output.stderr, `listening on ${listener.url} (scheme ${flags.scheme}, inbox ${describeInbox(flags)})`);
   if (flags.forward) line(output.stderr, `forwarding verified events to ${flags.forward} (up to ${flags.maxAttempts} attempts, then dead letters)`);
+  const dashboard = flags.ui ? await startDashboard({ inbox, worker: listener.worker }) : undefined;
+  if (dashboard) line(output.stderr, `inbox page: ${dashboard.urlWithToken} (replay token ${dashboard.token})`);
   line(output.stderr, "press Ctrl-C to stop");
   const signal = await untilSignal();
   line(output.stderr, `${signal}: stopping`);
+  await dashboard?.close();
   await listener.close();
 }
 
