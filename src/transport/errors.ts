@@ -60,7 +60,10 @@ export function toTransportError(err: unknown, req: ApiRequest): ApiError {
   const errno = errnoOf(err);
   if (errno !== undefined && INVALID_REQUEST.has(errno)) {
     // The request never left: a header, path or token value the HTTP client refuses. Retrying cannot fix it.
-    return new ConfigError("request", `has a value the HTTP client refuses (${errno}: ${err instanceof Error ? err.message : String(err)}) for ${req.method} ${describeRequest(req).url}`);
+    return new ConfigError(
+      "request",
+      `has a value the HTTP client refuses (${errno}: ${err instanceof Error ? err.message : String(err)}) for ${req.method} ${describeRequest(req).url}`,
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new NetworkError(`network error${errno ? ` ${errno}` : ""}: ${message}`, {
