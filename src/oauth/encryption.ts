@@ -8,7 +8,10 @@ import { TokenDecryptionError } from "./errors.js";
  * current, keep the old one until all records were rewritten.
  */
 export interface EncryptionOptions {
-  /** Key id → 32-byte key (bytes, or a base64/base64url string of 32 bytes). */
+  /**
+   * Key id → 32 random bytes: a `Uint8Array`, or their base64url (43 chars, what `generateEncryptionKey()`
+   * returns) or base64 (44 chars) text. A passphrase is refused, even one that happens to decode to 32 bytes.
+   */
   keys: Record<string, Uint8Array | string>;
   /** The key id that encrypts new writes. */
   current: string;
@@ -27,12 +30,28 @@ export interface TokenCipher {
 const PREFIX = "bt1";
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+const HOW_TO_GENERATE = "make one with generateEncryptionKey() or `node -e \"console.log(crypto.randomBytes(32).toString('base64url'))\"`";
+
+/** 32 bytes as base64url (43 chars, optionally padded) or base64 (44 chars with "="). */
+const ENCODED_KEY: ReadonlyArray<[RegExp, BufferEncoding]> = [
+  [/^[A-Za-z0-9_-]{43}=?$/, "base64url"],
+  [/^[A-Za-z0-9+/]{43}=$/, "base64"],
+];
+
+function decodeKey(text: string, option: string): Buffer {
+  const encoding = ENCODED_KEY.find(([shape]) => shape.test(text))?.[1];
+  // Random bytes in base64 have both cases with overwhelming probability (a miss is about 1 in 10^9); a passphrase rarely does.
+  if (encoding === undefined || !/[A-Z]/.test(text) || !/[a-z]/.test(text))
+    throw new ConfigError(option, `must be 32 bytes of random key (a Uint8Array, or their base64url/base64 text), not a passphrase; ${HOW_TO_GENERATE}`);
+  return Buffer.from(text, encoding);
+}
+
 function toKey(value: Uint8Array | string, option: string): Buffer {
   let bytes: Buffer;
-  if (typeof value === "string") bytes = Buffer.from(value, /[-_]/.test(value) ? "base64url" : "base64");
+  if (typeof value === "string") bytes = decodeKey(value, option);
   else if (value instanceof Uint8Array) bytes = Buffer.from(value);
-  else throw new ConfigError(option, "must be 32 bytes (Uint8Array) or a base64 string of 32 bytes");
-  if (bytes.length !== 32) throw new ConfigError(option, `must be 32 bytes for AES-256-GCM; got ${bytes.length} bytes`);
+  else throw new ConfigError(option, `must be 32 bytes (Uint8Array) or their base64url text; ${HOW_TO_GENERATE}`);
+  if (bytes.length !== 32) throw new ConfigError(option, `must be 32 bytes for AES-256-GCM; got ${bytes.length} bytes; ${HOW_TO_GENERATE}`);
   return bytes;
 }
 

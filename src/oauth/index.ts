@@ -42,7 +42,7 @@ export {
   type TokenManagerStats,
 } from "./token-manager.js";
 export type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
-export { type EncryptedTokenStore, encryptedTokenStore } from "./token-stores/encrypted.js";
+export { type EncryptedTokenStore, encryptedTokenStore, type ReencryptReport } from "./token-stores/encrypted.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./token-stores/memory.js";
 export { namespacedTokenStore, registrationNamespace, type TokenMigrationOptions, type TokenMigrationReport } from "./token-stores/namespaced.js";
 export { type RedisTokenStoreOptions, redisTokenStore } from "./token-stores/redis.js";

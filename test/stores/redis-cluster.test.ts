@@ -139,7 +139,7 @@ describeRedisCluster("redisStore on Redis Cluster", () => {
     expect([...(await redisCiphertextBackend(cluster, tokenPrefix).ids())].sort()).toEqual([...ids].sort());
 
     const after = redisTokenStore(cluster, { encryption: { keys: { k1, k2 }, current: "k2" }, prefix: tokenPrefix });
-    expect(await after.reencrypt()).toBe(ids.length);
+    expect((await after.reencrypt()).reencrypted).toBe(ids.length);
     const onlyK2 = redisTokenStore(cluster, { encryption: { keys: { k2 }, current: "k2" }, prefix: tokenPrefix });
     for (const id of ids) expect((await onlyK2.get(id))?.value.tokens.accessToken).toBe(`at-${id}`);
   });
