@@ -59,6 +59,17 @@ export interface SlackWebhookEvent {
 }
 
 /** Each built-in scheme's event type. */
+/** One event of a SendGrid event webhook batch (`processed`, `delivered`, `open`, `bounce`, ...). */
+export interface SendgridWebhookEvent {
+  email: string;
+  /** Unix seconds. */
+  timestamp: number;
+  event: string;
+  sg_event_id: string;
+  sg_message_id: string;
+  [field: string]: any;
+}
+
 export interface WebhookEventMap {
   stripe: StripeEvent;
   github: GitHubWebhookEvent;
@@ -68,6 +79,8 @@ export interface WebhookEventMap {
   shopify: Record<string, any>;
   /** The form parameters Twilio posts (`MessageSid`, `From`, `Body`, ...). */
   twilio: Record<string, string>;
+  /** A batch: SendGrid posts a JSON array of events. */
+  sendgrid: SendgridWebhookEvent[];
 }
 
 /** The event type handlers receive for a scheme: known for built-in schemes, `unknown` for custom ones. */

@@ -2,7 +2,15 @@
 
 export { type Dashboard, type DashboardOptions, type LiveStats, startDashboard } from "../dashboard/index.js";
 export { isWebhookVerificationError, WebhookVerificationError, type WebhookVerificationReason } from "./errors.js";
-export type { GitHubWebhookEvent, SlackWebhookEvent, StandardWebhookEvent, StripeEvent, WebhookEventMap, WebhookEventOf } from "./events.js";
+export type {
+  GitHubWebhookEvent,
+  SendgridWebhookEvent,
+  SlackWebhookEvent,
+  StandardWebhookEvent,
+  StripeEvent,
+  WebhookEventMap,
+  WebhookEventOf,
+} from "./events.js";
 export type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
 export type { InboxCounts } from "./inbox/counts.js";
 export { memoryInbox } from "./inbox/memory.js";

@@ -1,0 +1,7 @@
+/** The examples `npm run example -- NAME` runs, each against its simulator: name → what it shows. */
+export const EXAMPLES: Record<string, string> = {
+  "stripe-payment": "Create a Stripe payment intent (declines, idempotent retries, paging)",
+  "sendgrid-email": "Send an email with SendGrid (202 + X-Message-Id, validation errors)",
+  "twilio-sms": "Send an SMS and an MMS with Twilio, list the messages",
+  "stripe-webhook-sqlite": "Handle Stripe webhooks into the SQLite inbox, each processed once",
+};
