@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type HttpError, isHttpError, isNetworkError } from "../../src/index.js";
+import { type TwilioClient, twilio } from "../../src/providers/index.js";
+import { createApiSimulator, type TwilioSimulator } from "../../src/testing/index.js";
+import { verifyWebhook } from "../../src/webhooks/index.js";
+import { webhookSink } from "../testing/dialects/support.js";
+
+interface Message {
+  sid: string;
+  status: string;
+  num_media: string;
+}
+
+let sim: TwilioSimulator;
+let client: TwilioClient;
+const MESSAGES = "/2010-04-01/Accounts/:AccountSid/Messages.json";
+
+beforeAll(async () => {
+  sim = await createApiSimulator({ provider: "twilio" });
+  client = twilio({ accountSid: sim.accountSid, authToken: sim.authToken, baseUrl: sim.url, retry: { backoff: { base: 1, cap: 5 } } });
+});
+beforeEach(() => sim.reset());
+afterAll(async () => {
+  await client.close();
+  await sim.close();
+});
+
+const send = (form: Record<string, string | string[]>) => client.post<Message>(MESSAGES, { params: { AccountSid: client.accountSid }, form });
+const sms = { To: "+15558675310", From: "+15017122661", Body: "hi" };
+
+async function failure(promise: Promise<unknown>): Promise<HttpError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isHttpError(error)) throw new Error(`expected an HttpError, got ${String(error)}`);
+  return error;
+}
+
+describe("twilio profile against the Twilio dialect", () => {
+  it("sends arrays as repeated keys (MediaUrl=a&MediaUrl=b), with basic auth", async () => {
+    const message = await send({ ...sms, MediaUrl: ["https://example.com/a.png", "https://example.com/b.png"] });
+    expect(message.num_media).toBe("2");
+    const req = sim.requests[0]!;
+    expect(new URLSearchParams(req.text()).getAll("MediaUrl")).toEqual(["https://example.com/a.png", "https://example.com/b.png"]);
+    expect(req.text()).not.toContain("%5B");
+  });
+
+  it("errors carry Twilio's code, message and more_info", async () => {
+    const missing = await failure(
+      client.get("/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", { params: { AccountSid: client.accountSid, Sid: `SM${"0".repeat(32)}` } }),
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.apiCode).toBe("20404");
+    expect(missing.apiDetails).toMatchObject({ more_info: "https://www.twilio.com/docs/errors/20404" });
+    expect(missing.requestId).toMatch(/^RQ[0-9a-f]{32}$/);
+    const noBody = await failure(send({ To: sms.To, From: sms.From }));
+    expect(noBody.apiCode).toBe("21602");
+    expect(noBody.apiMessage).toBe("Message body is required.");
+  });
+
+  it("retries reads through 503 and 429 bursts (Twilio's 20503/20429)", async () => {
+    sim.inject(503, { times: 1 });
+    sim.inject(429, { times: 1 });
+    const page = await client.get<{ messages: unknown[] }>(MESSAGES, { params: { AccountSid: client.accountSid } });
+    expect(page.messages).toEqual([]);
+    expect(sim.requests).toHaveLength(3);
+  });
+
+  it("never repeats a message: a POST whose response is lost is not retried, and one message exists", async () => {
+    sim.inject({ fault: "reset" }, { method: "POST", when: "after" });
+    const error = await send(sms).catch((e: unknown) => e);
+    expect(isNetworkError(error)).toBe(true);
+    expect(sim.state.messages.size).toBe(1);
+    sim.inject(500);
+    expect((await failure(send(sms))).status).toBe(500);
+    expect(sim.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+  });
+
+  it("paginates to the end by following next_page_uri", async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 7; i++) sids.push((await send({ ...sms, Body: `n${i}` })).sid);
+    const listed: string[] = [];
+    for await (const m of client.paginate<Message>(MESSAGES, { params: { AccountSid: client.accountSid }, query: { PageSize: 3 } })) listed.push(m.sid);
+    expect(listed).toEqual([...sids].reverse());
+    expect(sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
+  });
+
+  it("authenticates with an API key and secret", async () => {
+    const keyed = twilio({ accountSid: sim.accountSid, apiKey: `SK${"1".repeat(32)}`, apiSecret: "s".repeat(32), baseUrl: sim.url });
+    try {
+      expect((await keyed.post<Message>(MESSAGES, { params: { AccountSid: keyed.accountSid }, form: sms })).status).toBe("queued");
+      expect(sim.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`SK${"1".repeat(32)}:${"s".repeat(32)}`).toString("base64")}`);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it("verifies the simulator's signed status callback with the profile's webhook scheme", async () => {
+    const sink = await webhookSink();
+    try {
+      await send({ ...sms, StatusCallback: sink.url });
+      await sim.deliverWebhook({ status: "delivered" });
+      const delivery = sink.received[0]!;
+      const verified = verifyWebhook<Record<string, string>>({
+        scheme: client.provider.webhookScheme!,
+        payload: delivery.body,
+        headers: delivery.headers,
+        secret: sim.authToken,
+        url: sink.url,
+      });
+      expect(verified.event.MessageStatus).toBe("delivered");
+      expect(verified.type).toBe("message.delivered");
+    } finally {
+      await sink.close();
+    }
+  });
+});
