@@ -7,7 +7,7 @@
 // your provider and prints the URL for you to open. Without them it starts a
 // local oidc-provider (the one the tests use) and plays the user itself, so
 // the example runs anywhere.
-import { oauth2 } from "../src/oauth/index.js";
+import { oauth2 } from "ballast/oauth";
 import { authorizeInBrowser, confirmDeviceCode, startProvider } from "../test/oauth/support/provider.js";
 
 const device = process.argv.includes("--device");

@@ -5,7 +5,7 @@
 //   node --import tsx examples/oauth-client-credentials.ts
 //
 // Without OAUTH_ISSUER it starts the local oidc-provider the tests use.
-import { oauth2 } from "../src/oauth/index.js";
+import { oauth2 } from "ballast/oauth";
 import { startProvider } from "../test/oauth/support/provider.js";
 
 const local = process.env.OAUTH_ISSUER ? undefined : await startProvider();

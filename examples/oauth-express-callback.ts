@@ -9,9 +9,9 @@
 // REDIS_URL set, tokens, state and refresh locks are shared by every instance.
 import express from "express";
 import { Redis } from "ioredis";
-import { createClient } from "../src/client/create-client.js";
-import { isReauthorizationRequiredError, isStateMismatchError, memoryTokenStore, oauth2, redisTokenStore } from "../src/oauth/index.js";
-import { redisStore } from "../src/stores/redis.js";
+import { createClient } from "ballast";
+import { isReauthorizationRequiredError, isStateMismatchError, memoryTokenStore, oauth2, redisTokenStore } from "ballast/oauth";
+import { redisStore } from "ballast/redis";
 
 const env = (name: string): string => {
   const v = process.env[name];

@@ -3,8 +3,8 @@
 //
 //   GITHUB_APP_ID=123 GITHUB_APP_PRIVATE_KEY="$(cat app.private-key.pem)" GITHUB_INSTALLATION_ID=456 \
 //   node --import tsx examples/oauth-github-app.ts
-import { createClient } from "../src/client/create-client.js";
-import { jwtAssertion } from "../src/oauth/index.js";
+import { createClient } from "ballast";
+import { jwtAssertion } from "ballast/oauth";
 
 const appJwt = jwtAssertion({
   privateKey: process.env.GITHUB_APP_PRIVATE_KEY ?? "",

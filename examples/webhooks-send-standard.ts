@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createWebhookReceiver, memoryInbox, signWebhook } from "../src/webhooks/index.js";
+import { createWebhookReceiver, memoryInbox, signWebhook } from "ballast/webhooks";
 
 // Give each subscriber its own secret: `whsec_` + base64 of 24+ random bytes.
 const secret = `whsec_${randomBytes(24).toString("base64")}`;

@@ -7,8 +7,8 @@
  * Without a secret it uses a demo one and sends itself a signed event.
  */
 import express from "express";
-import { deliverWebhook } from "../src/testing/webhook-delivery.js";
-import { createWebhookReceiver, sqliteInbox } from "../src/webhooks/index.js";
+import { deliverWebhook } from "ballast/testing";
+import { createWebhookReceiver, sqliteInbox } from "ballast/webhooks";
 
 const secret = process.env.STRIPE_WEBHOOK_SECRET ?? "whsec_demo_secret";
 
