@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
+import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
 import { type RawPayload, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme, WebhookSecret } from "./types.js";
@@ -24,6 +25,7 @@ export interface SignWebhookOptions {
 export function signWebhook(options: SignWebhookOptions): Record<string, string> {
   const scheme = resolveScheme(options.scheme);
   const [secret] = secretList(options.secret) as [WebhookSecret];
+  refuseKeyPairAsHmacSecret(scheme, [secret]);
   const p = options.payload;
   const payload =
     typeof p === "string" ? Buffer.from(p, "utf8") : p instanceof ArrayBuffer ? Buffer.from(p) : Buffer.from(p.buffer, p.byteOffset, p.byteLength);

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Duration } from "../util/duration.js";
+import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
 import { headerReader, type RawPayload, rawBytes, replayWindow, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { SchemeKey, WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
@@ -54,6 +55,7 @@ export type Verifier = <T = unknown>(payload: RawPayload, headers: WebhookHeader
 export function createVerifier(options: VerifierOptions): Verifier {
   const scheme = resolveScheme(options.scheme);
   const secrets = secretList(options.secret);
+  refuseKeyPairAsHmacSecret(scheme, secrets);
   // Text secrets become their UTF-8 bytes once (the same HMAC key): node then skips encoding the key on every call.
   const keys = (scheme.key ? secrets.map((s) => (scheme.key as (s: WebhookSecret) => SchemeKey)(s)) : secrets).map((k) =>
     typeof k === "string" ? Buffer.from(k, "utf8") : k,

@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { EventWebhook } from "@sendgrid/eventwebhook";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/index.js";
-import { signWebhook, verifyWebhook, WebhookVerificationError } from "../../src/webhooks/index.js";
+import { hmacScheme, signWebhook, verifyWebhook, WebhookVerificationError } from "../../src/webhooks/index.js";
 
 const SIGNATURE = "x-twilio-email-event-webhook-signature";
 const TIMESTAMP = "x-twilio-email-event-webhook-timestamp";
@@ -89,14 +89,19 @@ describe("sendgrid scheme", () => {
     expect(verifyWebhook({ scheme: "sendgrid", payload, headers, secret: [old.publicKey, next.publicKey] }).type).toBe("batch");
   });
 
-  it("a verification (public) key cannot sign, and is never taken as an HMAC secret", () => {
+  it("a verification (public) key cannot sign, and no HMAC scheme takes a key pair's key as its secret", () => {
     const keys = keyPair();
     expect(() => signWebhook({ scheme: "sendgrid", payload, secret: keys.publicKey })).toThrow(/public\) key cannot sign/);
-    // An HMAC made with the public key's text as the secret is not a SendGrid signature.
-    const forged = signWebhook({ scheme: "stripe", payload, secret: keys.publicKey });
-    expect(() => verifyWebhook({ scheme: "sendgrid", payload, headers: { ...forged, [TIMESTAMP]: "1" }, secret: keys.publicKey })).toThrow(
-      WebhookVerificationError,
-    );
+    // Anyone holding the public key could forge an HMAC keyed by it: refused for every HMAC scheme.
+    for (const scheme of ["stripe", "github", "slack", "shopify", "standard", hmacScheme({ header: "x-sig" })] as const) {
+      expect(() => signWebhook({ scheme, payload, secret: keys.publicKey })).toThrow(ConfigError);
+      expect(() => verifyWebhook({ scheme, payload, headers: {}, secret: keys.publicKey })).toThrow(/not an HMAC secret/);
+      expect(() => verifyWebhook({ scheme, payload, headers: {}, secret: keys.privateKeyPem })).toThrow(ConfigError);
+    }
+    const der = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ format: "der", type: "spki" });
+    expect(() => verifyWebhook({ scheme: "stripe", payload, headers: {}, secret: new Uint8Array(der) })).toThrow(ConfigError);
+    // Ordinary secrets are untouched.
+    expect(() => signWebhook({ scheme: "stripe", payload, secret: "whsec_ordinary_secret_value" })).not.toThrow();
   });
 
   it("refuses secrets that are not a P-256 key at construction", () => {
