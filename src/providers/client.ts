@@ -30,6 +30,7 @@ export function providerClientOptions(profile: ProviderProfile, options: Provide
   else if (user.retry && profile.retry) merged.retry = { ...profile.retry, ...user.retry };
   if (user.rateLimit === undefined && profile.rateLimit) merged.rateLimit = profile.rateLimit;
   if (user.apiError === undefined && profile.apiError) merged.apiError = profile.apiError;
+  if (user.idempotencyKey === undefined && profile.idempotencyKey) merged.idempotencyKey = profile.idempotencyKey;
   if (user.arrayFormat === undefined && profile.arrayFormat) merged.arrayFormat = profile.arrayFormat;
   if (user.formArrayFormat === undefined && profile.formArrayFormat) merged.formArrayFormat = profile.formArrayFormat;
   if (user.idempotencyHeader === undefined && profile.idempotencyHeader) merged.idempotencyHeader = profile.idempotencyHeader;

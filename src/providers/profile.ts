@@ -3,21 +3,13 @@ import type { ArrayFormat } from "../client/params.js";
 import type { RateLimitOptions } from "../middleware/rate-limit.js";
 import type { RetryOptions } from "../middleware/retry.js";
 import type { PaginationStrategy } from "../pagination/types.js";
-import type { Middleware } from "../types.js";
+import type { ApiErrorReader, Middleware } from "../types.js";
 import type { SchemeName } from "../webhooks/schemes/index.js";
 
 /** Where a profile reads credentials it was not given (default `process.env`). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** The API's own error code, message and detail, read from an error response body. */
-export interface ApiErrorInfo {
-  code?: string;
-  message?: string;
-  details?: Record<string, unknown>;
-}
-
-/** Reads `ApiErrorInfo` out of an error response (the client's `apiError` option). */
-export type ApiErrorReader = (body: unknown, response: { status: number; headers: Record<string, string> }) => ApiErrorInfo | undefined;
+export type { ApiErrorInfo, ApiErrorReader } from "../types.js";
 
 /**
  * What a provider's API needs, as data and a few small functions. One file per
