@@ -22,6 +22,9 @@ const EXPECTED: Record<string, RegExp[]> = {
     /^deliveries: first 200, again 200, forged 401$/m,
     /^events stored and processed: 1; orders fulfilled: 1$/m,
   ],
+  "webhooks-send-standard": [/^delivery 1: 200 \{"received":true\}$/m, /^delivery 2: 200 \{"received":true,"duplicate":true\}$/m],
+  "oauth-client-credentials": [/^token cached: true, expires /m],
+  "oauth-cli-login": [/^Signed in as demo$/m, /^Refreshed \(the refresh token was rotated and stored\)\.$/m],
 };
 
 /** The environment of a machine with no provider credentials: the examples must not need any. */
