@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type HttpError, isHttpError } from "../../src/index.js";
 import { type ProviderClient, sendgrid } from "../../src/providers/index.js";
 import { createApiSimulator, type SendgridSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
 import { webhookSink } from "../testing/dialects/support.js";
+import { httpFailure } from "./support.js";
 
 let sim: SendgridSimulator;
 let client: ProviderClient;
@@ -26,15 +26,6 @@ const mail = {
   content: [{ type: "text/plain", value: "Thanks" }],
 };
 
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isHttpError(error)) throw new Error(`expected an HttpError, got ${String(error)}`);
-  return error;
-}
-
 describe("sendgrid profile against the SendGrid dialect", () => {
   it("sends mail as JSON: 202, empty body, the message id as the request id", async () => {
     const { data, response } = await client.post("/v3/mail/send", { json: mail }).withResponse();
@@ -46,21 +37,21 @@ describe("sendgrid profile against the SendGrid dialect", () => {
   });
 
   it("errors carry SendGrid's errors[]: messages joined, the first field as the code", async () => {
-    const error = await failure(client.post("/v3/mail/send", { json: { ...mail, subject: "", from: { email: "nope" } } }));
+    const error = await httpFailure(client.post("/v3/mail/send", { json: { ...mail, subject: "", from: { email: "nope" } } }));
     expect(error.status).toBe(400);
     expect(error.apiCode).toBe("from.email");
     expect(error.apiMessage).toBe(
       "Does not contain a valid address.; The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.",
     );
     expect((error.apiDetails?.errors as unknown[]).length).toBe(2);
-    const unauthorized = await failure(sendgrid({ apiKey: "SG.bad", baseUrl: sim.url }).post("/v3/mail/send", { json: mail }));
+    const unauthorized = await httpFailure(sendgrid({ apiKey: "SG.bad", baseUrl: sim.url }).post("/v3/mail/send", { json: mail }));
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.apiMessage).toBe("The provided authorization grant is invalid, expired, or revoked");
   });
 
   it("never sends a mail twice: a 500 on mail send is not retried; reads are", async () => {
     sim.inject(500, { method: "POST" });
-    expect((await failure(client.post("/v3/mail/send", { json: mail }))).status).toBe(500);
+    expect((await httpFailure(client.post("/v3/mail/send", { json: mail }))).status).toBe(500);
     expect(sim.requests).toHaveLength(1);
     sim.inject(503, { times: 2, method: "GET" });
     expect(await client.get("/v3/marketing/lists")).toMatchObject({ result: [] });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type HttpError, isHttpError } from "../../src/index.js";
 import { type ProviderClient, stripe } from "../../src/providers/index.js";
 import { createApiSimulator, type StripeSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
 import { webhookSink } from "../testing/dialects/support.js";
+import { httpFailure } from "./support.js";
 
 interface Customer {
   id: string;
@@ -28,15 +28,6 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isHttpError(error)) throw new Error(`expected an HttpError, got ${String(error)}`);
-  return error;
-}
-
 describe("stripe profile against the Stripe dialect", () => {
   it("sends form bodies with nested brackets and expand[]", async () => {
     const customer = await client.post<Customer>("/v1/customers", { form: { email: "ada@example.com", metadata: { user_id: "42" } } });
@@ -51,7 +42,7 @@ describe("stripe profile against the Stripe dialect", () => {
   });
 
   it("errors carry Stripe's code, message and details", async () => {
-    const missing = await failure(client.get("/v1/customers/:id", { params: { id: "cus_missing" } }));
+    const missing = await httpFailure(client.get("/v1/customers/:id", { params: { id: "cus_missing" } }));
     expect(missing.status).toBe(404);
     expect(missing.apiCode).toBe("resource_missing");
     expect(missing.apiMessage).toBe("No such customer: 'cus_missing'");
@@ -59,7 +50,7 @@ describe("stripe profile against the Stripe dialect", () => {
     expect(missing.message).toContain("No such customer");
     expect(missing.requestId).toMatch(/^req_/);
 
-    const declined = await failure(
+    const declined = await httpFailure(
       client.post("/v1/payment_intents", { form: { amount: 500, currency: "usd", payment_method: "pm_card_chargeDeclined", confirm: true } }),
     );
     expect(declined.status).toBe(402);
@@ -99,7 +90,7 @@ describe("stripe profile against the Stripe dialect", () => {
     sim.reset();
 
     sim.inject({ status: 503, headers: { "stripe-should-retry": "false" }, json: { error: { type: "api_error", message: "no" } } });
-    const error = await failure(client.get("/v1/customers"));
+    const error = await httpFailure(client.get("/v1/customers"));
     expect(error.status).toBe(503);
     expect(sim.requests).toHaveLength(1);
   });

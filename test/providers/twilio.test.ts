@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type HttpError, isHttpError, isNetworkError } from "../../src/index.js";
+import { isNetworkError } from "../../src/index.js";
 import { type TwilioClient, twilio } from "../../src/providers/index.js";
 import { createApiSimulator, type TwilioSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
 import { webhookSink } from "../testing/dialects/support.js";
+import { httpFailure } from "./support.js";
 
 interface Message {
   sid: string;
@@ -28,15 +29,6 @@ afterAll(async () => {
 const send = (form: Record<string, string | string[]>) => client.post<Message>(MESSAGES, { params: { AccountSid: client.accountSid }, form });
 const sms = { To: "+15558675310", From: "+15017122661", Body: "hi" };
 
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isHttpError(error)) throw new Error(`expected an HttpError, got ${String(error)}`);
-  return error;
-}
-
 describe("twilio profile against the Twilio dialect", () => {
   it("sends arrays as repeated keys (MediaUrl=a&MediaUrl=b), with basic auth", async () => {
     const message = await send({ ...sms, MediaUrl: ["https://example.com/a.png", "https://example.com/b.png"] });
@@ -47,14 +39,14 @@ describe("twilio profile against the Twilio dialect", () => {
   });
 
   it("errors carry Twilio's code, message and more_info", async () => {
-    const missing = await failure(
+    const missing = await httpFailure(
       client.get("/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json", { params: { AccountSid: client.accountSid, Sid: `SM${"0".repeat(32)}` } }),
     );
     expect(missing.status).toBe(404);
     expect(missing.apiCode).toBe("20404");
     expect(missing.apiDetails).toMatchObject({ more_info: "https://www.twilio.com/docs/errors/20404" });
     expect(missing.requestId).toMatch(/^RQ[0-9a-f]{32}$/);
-    const noBody = await failure(send({ To: sms.To, From: sms.From }));
+    const noBody = await httpFailure(send({ To: sms.To, From: sms.From }));
     expect(noBody.apiCode).toBe("21602");
     expect(noBody.apiMessage).toBe("Message body is required.");
   });
@@ -73,7 +65,7 @@ describe("twilio profile against the Twilio dialect", () => {
     expect(isNetworkError(error)).toBe(true);
     expect(sim.state.messages.size).toBe(1);
     sim.inject(500);
-    expect((await failure(send(sms))).status).toBe(500);
+    expect((await httpFailure(send(sms))).status).toBe(500);
     expect(sim.requests.filter((r) => r.method === "POST")).toHaveLength(2);
   });
 
