@@ -7,11 +7,12 @@
 //
 // Register http://127.0.0.1:3000/oauth/callback as the redirect URI. With
 // REDIS_URL set, tokens, state and refresh locks are shared by every instance.
-import express from "express";
-import { Redis } from "ioredis";
+
 import { createClient } from "ballast";
 import { isReauthorizationRequiredError, isStateMismatchError, memoryTokenStore, oauth2, redisTokenStore } from "ballast/oauth";
 import { redisStore } from "ballast/redis";
+import express from "express";
+import { Redis } from "ioredis";
 
 const env = (name: string): string => {
   const v = process.env[name];

@@ -6,9 +6,10 @@
  *
  * Without a secret it uses a demo one and sends itself a signed event.
  */
-import express from "express";
+
 import { deliverWebhook } from "ballast/testing";
 import { createWebhookReceiver, sqliteInbox } from "ballast/webhooks";
+import express from "express";
 
 const secret = process.env.STRIPE_WEBHOOK_SECRET ?? "whsec_demo_secret";
 

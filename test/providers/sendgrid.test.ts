@@ -43,7 +43,7 @@ describe("sendgrid profile against the SendGrid dialect", () => {
     expect(error.apiMessage).toBe(
       "Does not contain a valid address.; The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.",
     );
-    expect((error.apiDetails?.errors as unknown[]).length).toBe(2);
+    expect(error.apiDetails?.errors).toHaveLength(2);
     const unauthorized = await httpFailure(sendgrid({ apiKey: "SG.bad", baseUrl: sim.url }).post("/v3/mail/send", { json: mail }));
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.apiMessage).toBe("The provided authorization grant is invalid, expired, or revoked");
