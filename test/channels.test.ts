@@ -8,6 +8,7 @@ import { memoryTokenStore } from "../src/oauth/token-stores/memory.js";
 import { cursor } from "../src/pagination/cursor.js";
 import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../src/webhooks/index.js";
+import { waitFor } from "./support/wait.js";
 
 let sim: ApiSimulator;
 beforeAll(async () => {
@@ -33,19 +34,12 @@ function recordAll() {
 let recorder: ReturnType<typeof recordAll>;
 afterEach(() => recorder?.stop());
 
-/** Polls until `check` passes (bounded; fails loudly). */
-async function eventually(check: () => void, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
+/** Waits until `check` stops throwing (bounded; fails loudly with its last error). */
+const eventually = (check: () => void) =>
+  waitFor(() => {
+    check();
+    return true;
+  });
 
 describe("the channel registry", () => {
   it("names every channel once, all under ballast:", () => {

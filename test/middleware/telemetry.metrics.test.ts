@@ -18,6 +18,7 @@ import { TokenManager } from "../../src/oauth/index.js";
 import { memoryTokenStore } from "../../src/oauth/token-stores/memory.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 
 let sim: ApiSimulator;
 beforeAll(async () => {
@@ -106,12 +107,9 @@ describe("instrument(): metrics", () => {
     });
     const c = createClient({ baseUrl: sim.url, retry: false });
     const pending = Promise.all([c.get("/slow"), c.get("/slow")]);
-    let active = 0;
-    for (let i = 0; i < 200 && active < 2; i++) {
-      active = sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" });
-      if (active < 2) await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(active).toBe(2);
+    await waitFor(async () => sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" }) === 2, {
+      what: "two active requests",
+    });
     release();
     await pending;
     expect(sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" })).toBe(0);
@@ -183,7 +181,7 @@ describe("instrument(): metrics", () => {
     await post("charge.succeeded", "evt_1");
     await post("charge.failed", "evt_2");
     await post("charge.succeeded", "evt_3", "whsec_b3RoZXI=");
-    for (let i = 0; i < 500 && (processed < 1 || dead < 1); i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => processed >= 1 && dead >= 1, { what: "one event processed and one dead" });
     await receiver.close();
     const m = await collect();
     expect(sumOf(m.get("ballast.webhook.received"), { "ballast.webhook.scheme": "stripe" })).toBe(3);

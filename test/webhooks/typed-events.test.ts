@@ -9,6 +9,7 @@ import {
   type StripeEvent,
   signWebhook,
 } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 
 // Type-level specifications: `npm run typecheck` compiles this file, so a wrong event type fails the build.
 describe("handler events typed by scheme", () => {
@@ -59,7 +60,7 @@ describe("handler events typed by scheme", () => {
     const body = JSON.stringify({ id: "evt_1", object: "event", type: "invoice.paid", livemode: false, created: 1, api_version: null, data: { object: {} } });
     const headers = signWebhook({ scheme: "stripe", payload: body, secret: "whsec_dGVzdA==" });
     await receiver.fetch(new Request("http://localhost/", { method: "POST", body, headers: { ...headers, "content-type": "application/json" } }));
-    for (let i = 0; i < 500 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => seen.length > 0, { what: "the handler to run" });
     await receiver.close();
     expect(seen).toEqual(["invoice.paid evt_1 false"]);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createWebhookWorker, memoryInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 
 async function failingEvent(inbox: WebhookInbox): Promise<void> {
   const payload = Buffer.from(JSON.stringify({ id: "evt_1", type: "invoice.paid" }));
@@ -24,7 +25,7 @@ describe("a failing handler is reported by default", () => {
     const inbox = memoryInbox();
     await failingEvent(inbox);
     await createWebhookWorker({ inbox, handlers: failing, maxAttempts: 3, backoff: () => 0 }).runOnce();
-    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => warnings.length > 0, { what: "the process warning" });
     expect(warnings).toEqual([
       {
         code: "BALLAST_WEBHOOK_HANDLER_FAILED",
