@@ -1,12 +1,13 @@
 import { systemClock } from "../../../clock.js";
 import { ConfigError } from "../../../errors.js";
+import { SLACK_METHOD_TIERS, SLACK_TIERS } from "../../../providers/slack-tiers.js";
 import type { ApiSimulator } from "../../simulator.js";
 import type { Reply, SimRequest } from "../../types.js";
 import { deliverWebhook, type WebhookDeliveryResult } from "../../webhook-delivery.js";
 import { extendSimulator } from "../extend.js";
 import { bearerToken, positiveInt, randomId, requestParams } from "../http.js";
 import { baseOptions, type Dialect, type DialectBaseOptions, type ProviderSimulator } from "../types.js";
-import { METHOD_TIERS, type SlackTier, TIER_PER_MINUTE, WindowCounter } from "./tiers.js";
+import { WindowCounter } from "./tiers.js";
 import { BOT, type SlackChannel, type SlackMessage, TEAM, Workspace } from "./workspace.js";
 
 export type { SlackChannel, SlackMessage } from "./workspace.js";
@@ -115,9 +116,7 @@ function slackRoutes(sim: ApiSimulator, options: SlackSimulatorOptions): { contr
   const windows = new WindowCounter(now);
   const revoked = new Set<string>();
   const tierLimits: Record<string, number> | undefined =
-    options.tiers === true
-      ? Object.fromEntries(Object.entries(METHOD_TIERS).map(([m, t]) => [m, TIER_PER_MINUTE[t as SlackTier]]))
-      : options.tiers || undefined;
+    options.tiers === true ? Object.fromEntries(Object.entries(SLACK_METHOD_TIERS).map(([m, t]) => [m, SLACK_TIERS[t]])) : options.tiers || undefined;
   let armed: { method: string | undefined; retryAfter: number; times: number } = { method: undefined, retryAfter: 1, times: 0 };
 
   type Handler = (params: Record<string, unknown>, token: string, req: SimRequest) => Reply;
@@ -151,7 +150,7 @@ function slackRoutes(sim: ApiSimulator, options: SlackSimulatorOptions): { contr
     if (!tierLimits) return undefined;
     // chat.postMessage is limited per channel, about one message per second.
     if (name === "chat.postMessage") return windows.take(`${token} ${name} ${String(params.channel)}`, tierLimits[name] ?? 1, 1000);
-    return windows.take(`${token} ${name}`, tierLimits[name] ?? TIER_PER_MINUTE[3], 60_000);
+    return windows.take(`${token} ${name}`, tierLimits[name] ?? SLACK_TIERS[3], 60_000);
   }
 
   method("auth.test", () =>
