@@ -1,6 +1,6 @@
 import type { InboxEvent } from "../webhooks/inbox/types.js";
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** One row of the events table, as the JSON API and the first render both give it. */
 export interface EventRow {
@@ -26,8 +26,8 @@ export function toRow(e: InboxEvent): EventRow {
 }
 
 function rowHtml(r: EventRow): string {
-  const replay = r.status === "dead" || r.status === "done" ? `<button class="replay" data-id="${escape(r.id)}">Replay</button>` : "";
-  return `<tr data-id="${escape(r.id)}" data-status="${r.status}"><td class="id">${escape(r.id)}</td><td>${escape(r.type)}</td><td><span class="status ${r.status}">${r.status}</span></td><td>${r.attempts}</td><td>${escape(r.receivedAt)}</td><td class="err">${escape(r.lastError)}</td><td>${replay}</td></tr>`;
+  const replay = r.status === "dead" || r.status === "done" ? `<button class="replay" data-id="${escapeHtml(r.id)}">Replay</button>` : "";
+  return `<tr data-id="${escapeHtml(r.id)}" data-status="${r.status}"><td class="id">${escapeHtml(r.id)}</td><td>${escapeHtml(r.type)}</td><td><span class="status ${r.status}">${r.status}</span></td><td>${r.attempts}</td><td>${escapeHtml(r.receivedAt)}</td><td class="err">${escapeHtml(r.lastError)}</td><td>${replay}</td></tr>`;
 }
 
 const STATUSES = ["", "pending", "processing", "done", "dead"] as const;
@@ -65,7 +65,7 @@ form{display:flex;gap:8px;margin-bottom:8px;align-items:center}
 <main>
 <section id="stats" aria-label="stats"></section>
 <section><form id="filters"><label>status <select name="status">${options}</select></label>
-<label>type <input name="type" value="${escape(filter.type)}" placeholder="invoice.paid"></label><button>Filter</button></form>
+<label>type <input name="type" value="${escapeHtml(filter.type)}" placeholder="invoice.paid"></label><button>Filter</button></form>
 <table><thead><tr><th>id</th><th>type</th><th>status</th><th>tries</th><th>received</th><th>last error</th><th></th></tr></thead>
 <tbody id="events">${rows.map(rowHtml).join("")}</tbody></table></section>
 <section id="detail"><p>Select an event to see its headers and body (secrets redacted).</p></section>
