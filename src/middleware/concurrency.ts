@@ -55,6 +55,8 @@ interface Semaphore {
   releases: number;
 }
 
+const ignore = () => {};
+
 function resolveOptions(options: number | ConcurrencyOptions): ConcurrencyOptions {
   const o = typeof options === "number" ? { limit: options } : options;
   if (typeof o !== "object" || o === null) throw new ConfigError("concurrency", "must be a number or { limit }");
@@ -233,7 +235,8 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
       throw err;
     }
     // A body still streaming (raw(), a "stream" call) keeps its permit until it is read, cancelled or fails.
-    if (holdsConnection(res.body)) res.body.once("close", () => void free());
+    // Its error reaches whoever reads it; the listener here only keeps a cancelled stream from throwing before "close".
+    if (holdsConnection(res.body)) res.body.on("error", ignore).once("close", () => void free());
     else await free();
     return res;
   };

@@ -1,5 +1,7 @@
 import type { Readable } from "node:stream";
 
+const ignore = () => {};
+
 /**
  * A time limit for one request, enforced exactly, that undici accepts as its
  * `signal` (it takes any EventTarget-like object): one timer, no
@@ -55,6 +57,9 @@ export class Wall {
   /** Keeps the limit running until `body` is read to the end, destroyed or failed. */
   until(body: Readable): void {
     if (body.destroyed || body.closed) this.stop();
-    else body.once("close", () => this.stop());
+    else {
+      // A caller cancelling the stream (`destroy()`) makes undici emit an abort error: with no listener it would be thrown before "close".
+      body.on("error", ignore).once("close", () => this.stop());
+    }
   }
 }
