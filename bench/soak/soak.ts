@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { seededRandom as prng } from "../../src/cli/simulate/faults.js";
 import { createClient } from "../../src/client/create-client.js";
 
 type Fault = "reset" | "lost" | "cut" | "500" | "503" | "429" | "429ms" | "stall" | "none";
@@ -30,18 +31,6 @@ function pick(random: () => number): Fault {
   const r = random();
   for (const [p, f] of FAULTS) if (r < p) return f;
   return "none";
-}
-
-/** A deterministic PRNG (mulberry32) so a run can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface SoakServer {
