@@ -25,8 +25,18 @@ export {
 } from "./channels.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
 // --- client (issue 2) ---
-export { type CallOptions, type Client, type ClientStats, createClient, type Result, type VerbCall } from "./client/create-client.js";
-export type { ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
+export {
+  type CallOptions,
+  type CallPromise,
+  type Client,
+  type ClientStats,
+  createClient,
+  type ResponseInfo,
+  type Result,
+  type VerbCall,
+  type WithResponse,
+} from "./client/create-client.js";
+export type { CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
 export type { RouteStats } from "./client/stats.js";
@@ -102,6 +112,7 @@ export type {
 } from "./pagination/index.js";
 // --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
 export { cursor, isPaginationError, linkHeader, nextUrl, offset, PaginationError, page, pages, paginate, parseLinkHeader } from "./pagination/index.js";
+export { readApiError } from "./response/api-error.js";
 export type { ResponseType } from "./response/parse.js";
 export { type ShapeOptions, shape } from "./schema/shape.js";
 export { type InferOutput, type Schema, validateWithSchema } from "./schema/validate.js";
@@ -113,15 +124,19 @@ export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js
 export { type UndiciTransportOptions, undiciTransport } from "./transport/undici.js";
 // --- core: types, composition, errors ---
 export type {
+  ApiErrorInfo,
+  ApiErrorReader,
   ApiRequest,
   ApiResponse,
   HttpMethod,
   Middleware,
   Next,
+  RedirectMode,
   RequestBody,
   RequestContext,
   RequestHeaders,
   ResponseHeaders,
+  ResponseReading,
   Transport,
 } from "./types.js";
 export type { Duration } from "./util/duration.js";
