@@ -1,4 +1,4 @@
 // `npm run demo`: the same demo as `ballast demo`, run from the sources.
 import { runDemo } from "../src/cli/demo/run.js";
 
-await runDemo();
+process.exitCode = await runDemo();

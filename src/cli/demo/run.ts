@@ -1,95 +1,58 @@
 /**
- * The ballast demo: a real HTTP API simulator on loopback that misbehaves the
- * way production APIs do (503s, resets, slow and stalled answers), and a
- * ballast client that gets every call right anyway. `ballast demo`, or
- * `npm run demo` from a checkout.
+ * The ballast demo: real HTTP servers on loopback that misbehave the way
+ * production APIs do, and ballast getting every call, page and webhook right
+ * anyway. `ballast demo`, or `npm run demo` from a checkout. Exits 1 if any
+ * side effect happened twice or any acknowledged webhook was not processed.
  */
-import { createClient } from "../../client/create-client.js";
-import { isHttpError } from "../../errors.js";
-import { bearer } from "../../middleware/auth.js";
-import { cursor } from "../../pagination/cursor.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createApiSimulator } from "../../testing/index.js";
+import { line, type Output, processOutput } from "../output.js";
+import { paymentsUnderFaults } from "./calls.js";
+import { paginatedExport } from "./export.js";
+import { Tally } from "./tally.js";
+import { signedWebhooks } from "./webhooks.js";
 
-export async function runDemo(): Promise<void> {
-  const sim = await createApiSimulator();
-  const line = (s: string) => console.log(`  ${s}`);
+/** Runs the three acts and prints the closing table; resolves to the exit code (0, or 1 on a duplicate or a lost webhook). */
+export async function runDemo(output: Output = processOutput): Promise<number> {
+  const started = performance.now();
+  const tally = new Tally();
+  const say = (text: string) => line(output.stdout, `  ${text}`);
+  const dir = mkdtempSync(join(tmpdir(), "ballast-demo-"));
+  try {
+    line(output.stdout, "ballast demo: real servers on 127.0.0.1 that fail the way production APIs do\n");
 
-  // A flaky read: two 503s, then an answer.
-  sim.route("GET", "/v1/customers/:id", [{ status: 503 }, { status: 503, headers: { "retry-after": "0" } }, { json: { id: "cus_42", name: "Ada Lovelace" } }]);
-  // A payment endpoint that makes the charge, then loses the connection before answering (the first time).
-  let lose = true;
-  const charges = sim.route(
-    "POST",
-    "/v1/charges",
-    (req) => {
-      const charge = { id: `ch_${req.seq}`, amount: req.json<{ amount: number }>().amount };
-      if (!lose) return { status: 201, json: charge };
-      lose = false;
-      return { fault: "reset", status: 201, json: charge };
-    },
-    { idempotency: true },
-  );
-  // A collection of 250 customers, 50 a page, behind a server-side limit of 20 requests/s.
-  sim.collection(
-    "/v1/customers",
-    Array.from({ length: 250 }, (_, i) => ({ id: `cus_${i}` })),
-    { style: "cursor", pageSize: 50 },
-  );
-  const serverLimit = sim.rateLimit({ requests: 20, per: "1s", route: "/v1/events" });
-  sim.route("GET", "/v1/events", { json: { data: [] } });
-  // A slow endpoint and a stalled one.
-  sim.route("GET", "/v1/reports/slow", [{ delay: 1_500, json: {} }, { json: { rows: 3 } }]);
-  sim.route("GET", "/v1/stalled", { fault: "stall" });
-  sim.route("GET", "/v1/missing", sim.problem(404, { title: "No such invoice", detail: "in_123 does not exist" }));
+    line(output.stdout, "1. Payments under faults (connections lost after charging, 503s, 429s), every POST with an idempotency key");
+    const payments = await createApiSimulator({ log: true });
+    try {
+      await paymentsUnderFaults(payments, tally, say);
+    } finally {
+      await payments.close();
+    }
 
-  const client = createClient({
-    baseUrl: `${sim.url}/v1`,
-    auth: bearer("sk_test_demo_key"),
-    timeout: { attempt: 1_000, total: 5_000 },
-    retry: {
-      attempts: 4,
-      backoff: { base: 20, cap: 200 },
-      onRetry: (e) => line(`retry #${e.attempt} of ${e.request.method} ${e.request.url} in ${e.delay} ms (${e.status ?? (e.error as Error).message})`),
-    },
-  });
+    line(output.stdout, "\n2. A paginated export through the same pipeline, under the server's rate limit");
+    const api = await createApiSimulator();
+    try {
+      await paginatedExport(api, join(dir, "customers.jsonl"), tally, output, say);
+    } finally {
+      await api.close();
+    }
 
-  console.log("ballast demo against the API simulator at", sim.url);
+    line(output.stdout, "\n3. Signed webhooks into a SQLite inbox, processed by a worker");
+    await signedWebhooks(join(dir, "inbox.db"), tally, say);
 
-  console.log("\n1. A GET that fails twice with 503 is retried with backoff:");
-  line(JSON.stringify(await client.get("/customers/:id", { params: { id: "cus_42" } })));
-
-  console.log("\n2. A POST whose answer is lost after the charge is retried with the same idempotency key: one charge, not two:");
-  const charge = await client.post("/charges", { json: { amount: 2_000, currency: "usd" }, idempotencyKey: true });
-  const keys = new Set(charges.requests.map((r) => r.headers["idempotency-key"]));
-  line(`${JSON.stringify(charge)}; ${charges.calls} requests, ${keys.size} idempotency key, ${charges.effects} charge made`);
-
-  console.log("\n3. A slow attempt times out and the retry succeeds:");
-  line(JSON.stringify(await client.get("/reports/slow")));
-
-  console.log("\n4. A stalled endpoint ends with a TimeoutError naming the limit:");
-  await client.get("/stalled", { timeout: { attempt: 200 } }).catch((e: Error) => line(`${e.name}: ${e.message}`));
-
-  console.log("\n5. A 404 problem+json becomes a typed HttpError:");
-  await client.get("/missing").catch((e: unknown) => isHttpError(e) && line(`${e.name} ${e.status}: ${e.problem?.detail}`));
-
-  console.log("\n6. Pagination: every page through the same pipeline:");
-  let count = 0;
-  type Page = { data: Array<{ id: string }>; next_cursor: string | null };
-  for await (const _customer of client.paginate("/customers", { strategy: cursor<{ id: string }, Page>({ next: (b) => b.next_cursor, items: (b) => b.data }) }))
-    count++;
-  line(`${count} customers`);
-
-  console.log("\n7. A client-side limit of 20/s against a server that rejects anything above 20/s: 30 calls, no 429:");
-  // arrivalMargin: spaced as if the second were 20 ms longer, so jitter on the way (a new connection) cannot bunch two at the server.
-  const limited = client.extend({ rateLimit: { limits: [{ requests: 20, per: "1s" }], arrivalMargin: "20ms" } });
-  const started = Date.now();
-  await Promise.all(Array.from({ length: 30 }, () => limited.get("/events")));
-  line(`30 calls in ${Date.now() - started} ms, evenly spaced; the server rejected ${serverLimit.rejected}`);
-
-  console.log("\n8. client.stats():");
-  for (const [route, s] of Object.entries(client.stats().routes)) line(`${route.padEnd(28)} ${s.requests} calls, ${s.errors} errors, p50 ${s.latency.p50} ms`);
-
-  await client.close();
-  await sim.close();
-  console.log("\ndone.");
+    line(output.stdout, "\nSummary");
+    for (const row of tally.render().split("\n")) line(output.stdout, `  ${row}`);
+    const failures = tally.failures();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (failures.length > 0) {
+      for (const f of failures) line(output.stderr, `FAILED: ${f}`);
+      return 1;
+    }
+    line(output.stdout, `\nno duplicated side effects, every acknowledged webhook processed (${seconds} s)`);
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,3 +1,4 @@
+import { CHANNELS, subscribeChannel } from "../../channels.js";
 import { type Client, createClient } from "../../client/create-client.js";
 import { apiKey, bearer } from "../../middleware/auth.js";
 import type { RateLimitOptions } from "../../middleware/rate-limit.js";
@@ -42,9 +43,18 @@ export function baseUrlFor(target: string, flags: ClientFlags): string {
 }
 
 /**
+ * Counts every wait for a rate-limit slot (the client's own limit, and pauses
+ * learned from the server's 429s and rate-limit headers) in `counters`, until
+ * the returned function is called.
+ */
+export function countRateLimitWaits(counters: CallCounters): () => void {
+  return subscribeChannel(CHANNELS.rateLimitWait, () => counters.rateLimitWaits++);
+}
+
+/**
  * Policy options every CLI call runs with: retries (with backoff and
  * Retry-After) and a rate limit that also learns from the server's
- * rate-limit headers and 429s; each retry and each pause is counted.
+ * rate-limit headers and 429s; each retry is counted.
  */
 export function cliPolicies(
   flags: ClientFlags,
@@ -53,7 +63,7 @@ export function cliPolicies(
   const rate = flags.rate ?? 50;
   return {
     retry: { attempts: (flags.retries ?? 3) + 1, onRetry: () => counters.retries++ },
-    rateLimit: { limits: [{ requests: rate, per: "1s", burst: rate }], onPause: () => counters.rateLimitWaits++ },
+    rateLimit: { limits: [{ requests: rate, per: "1s", burst: rate }] },
     timeout: { attempt: flags.timeout ?? 30_000, total: Math.max(120_000, (flags.timeout ?? 30_000) * 4) },
   };
 }

@@ -40,7 +40,7 @@ export function providerCall(name: string, flags: ClientFlags, counters: CallCou
     ...(flags.baseUrl !== undefined && { baseUrl: flags.baseUrl }),
     ...(auth && { auth }),
     retry: { ...profile.retry, ...defaults.retry },
-    rateLimit: profile.rateLimit && flags.rate === undefined ? { ...profile.rateLimit, onPause: () => counters.rateLimitWaits++ } : defaults.rateLimit,
+    rateLimit: profile.rateLimit && flags.rate === undefined ? profile.rateLimit : defaults.rateLimit,
     timeout: defaults.timeout,
   });
   return { client: client as unknown as Client, pagination: profile.pagination, idempotentPosts: profile.idempotencyKey === "auto" };

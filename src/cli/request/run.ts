@@ -9,7 +9,7 @@ import { CliError, EXIT, usageError } from "../exit.js";
 import { headerPairs, keyValues } from "../options.js";
 import { line, type Output, plural, processOutput } from "../output.js";
 import { bodyFromFlags } from "./body.js";
-import { type CallCounters, type ClientFlags, clientFromFlags } from "./client.js";
+import { type CallCounters, type ClientFlags, clientFromFlags, countRateLimitWaits } from "./client.js";
 import { exportAll } from "./export.js";
 import { autoPagination, namedStrategy, type PaginationKind } from "./pagination.js";
 import { providerCall } from "./providers.js";
@@ -111,6 +111,7 @@ function withQuery(target: string, pairs: Array<[string, string]>): string {
 export async function runRequest(args: string[], flags: RequestFlags, output: Output = processOutput): Promise<void> {
   const t = parseTarget(args);
   const counters: CallCounters = { retries: 0, rateLimitWaits: 0 };
+  const stopCounting = countRateLimitWaits(counters);
   if (flags.all && t.method !== "GET") throw usageError(`--all follows pages of a GET; the method is ${t.method}`);
   const provider = t.provider === undefined ? undefined : providerCall(t.provider, flags, counters);
   const client = provider?.client ?? clientFromFlags(t.target, flags, counters);
@@ -144,6 +145,7 @@ export async function runRequest(args: string[], flags: RequestFlags, output: Ou
     if (error instanceof CliError) throw error;
     throw new CliError(describeFailure(error), EXIT.failed);
   } finally {
+    stopCounting();
     await client.close();
   }
 }
