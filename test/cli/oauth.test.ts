@@ -9,7 +9,7 @@ let op: TestProvider;
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-oauth-"));
 
 beforeAll(async () => {
-  // Access tokens live 30 s, inside the default 60 s refresh skew: every `oauth token` refreshes.
+  // Access tokens live 30 s.
   [op] = await Promise.all([startProvider({ accessTokenTtl: 30 }), buildCli()]);
 }, 300_000);
 afterAll(async () => {
@@ -56,19 +56,26 @@ describe("ballast oauth", () => {
     expect(await login.exited()).toEqual({ code: 0, signal: null });
     expect(login.stdout()).toMatch(/signed in: connection "work" saved in .*tokens\.db/);
 
+    // A fresh token is printed as stored: no refresh.
     const refreshesBefore = op.tokenRequests.get("refresh_token") ?? 0;
     const first = await runCli(["oauth", "token", "work", "--store", store], { env });
     expect(first.code, first.stderr).toBe(0);
     const token = first.stdout.trim();
     expect(token.length).toBeGreaterThan(20);
-    expect(op.tokenRequests.get("refresh_token") ?? 0).toBe(refreshesBefore + 1);
+    expect(op.tokenRequests.get("refresh_token") ?? 0).toBe(refreshesBefore);
     const introspected = await op.provider.AccessToken.find(token);
     expect(introspected?.accountId).toBe("dana");
 
-    const second = await runCli(["oauth", "token", "work", "--store", store, "--json"], { env });
-    expect(second.code).toBe(0);
+    // One that expires within --min-valid (the tokens live 30 s) is refreshed first, with the stored refresh token.
+    const second = await runCli(["oauth", "token", "work", "--store", store, "--json", "--min-valid", "60s"], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(op.tokenRequests.get("refresh_token") ?? 0).toBe(refreshesBefore + 1);
     const json = JSON.parse(second.stdout);
     expect(json.accessToken).not.toBe(token);
+    expect((await op.provider.AccessToken.find(json.accessToken))?.accountId).toBe("dana");
+    // The refreshed token is what the file now holds.
+    const third = await runCli(["oauth", "token", "work", "--store", store], { env });
+    expect(third.stdout.trim()).toBe(json.accessToken);
     expect(json.tokenType).toBe("bearer");
     expect(json.expiresAt).toBeGreaterThan(Date.now());
 

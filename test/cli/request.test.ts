@@ -137,6 +137,19 @@ describe("ballast request METHOD URL", () => {
     expect(r.stderr).toContain("request id: req_404");
   });
 
+  it("reads the API's message from its own error shape (not only problem+json)", async () => {
+    sim.route("POST", "/v1/charges", {
+      status: 402,
+      headers: { "request-id": "req_card" },
+      json: { error: { type: "card_error", code: "card_declined", message: "Your card was declined." } },
+    });
+    const r = await runCli(["request", "POST", `${sim.url}/v1/charges`, "--json", '{"amount":1}']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("HTTP 402");
+    expect(r.stderr).toContain("Your card was declined.");
+    expect(r.stderr).toContain("request id: req_card");
+  });
+
   it("retries 503s before answering, and reports the attempts when it still fails", async () => {
     const route = sim.route("GET", "/flaky", { status: 503, headers: { "retry-after": "0" } });
     const r = await runCli(["request", "GET", `${sim.url}/flaky`, "--retries", "2"]);

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { generateEncryptionKey } from "../../oauth/encryption.js";
 import { OAUTH_PROVIDERS } from "../oauth/providers.js";
-import type { LoginFlags } from "../oauth/run.js";
+import type { LoginFlags, TokenFlags } from "../oauth/run.js";
 import { DEFAULT_KEY_ENV, type StoreFlags } from "../oauth/store.js";
-import { collect, port } from "../options.js";
+import { collect, duration, port } from "../options.js";
 import { line, processOutput } from "../output.js";
 
 const run = () => import("../oauth/run.js");
@@ -55,8 +55,9 @@ Examples:
     oauth.command("token").description("print a fresh access token for a connection, refreshing it first if needed").argument("<name>", "connection name"),
   )
     .option("--json", "print the token, its type, expiry and scope as JSON")
+    .option("--min-valid <duration>", "refresh first if the token expires within this span (e.g. 10m)", duration)
     .addHelpText("after", `${STORE_HELP}${EXIT_CODES}\n\nExample:\n  curl -H "Authorization: Bearer $(ballast oauth token work)" https://api.example.com/me`)
-    .action(async (name: string, flags: StoreFlags & { json?: boolean }) => (await run()).runToken(name, flags));
+    .action(async (name: string, flags: TokenFlags) => (await run()).runToken(name, flags));
 
   storeOptions(oauth.command("list").description("list saved connections (names, servers, client ids, scopes; no tokens)"))
     .option("--json", "print JSON")

@@ -75,16 +75,27 @@ export async function runLogin(provider: string | undefined, flags: LoginFlags, 
   }
 }
 
-export async function runToken(name: string, flags: StoreFlags & { json?: boolean }, output: Output = processOutput): Promise<void> {
+export interface TokenFlags extends StoreFlags {
+  json?: boolean;
+  /** Refresh first when the access token expires within this many ms. */
+  minValid?: number;
+}
+
+export async function runToken(name: string, flags: TokenFlags, output: Output = processOutput): Promise<void> {
   const file = await openTokenFile(flags);
   try {
     const profile = file.getProfile(name);
     if (profile === undefined) throw usageError(`no connection "${name}" in ${storePath(flags)}; sign in first with \`ballast oauth login\``);
-    const tokens = await oauthClient(profile, file.tokens)
-      .tokens.get(name)
-      .catch((error: unknown) => {
-        throw new CliError(`cannot get a token for "${name}": ${(error as Error).message}`);
-      });
+    const manager = oauthClient(profile, file.tokens).tokens;
+    // Refreshed by the token manager when near expiry; with --min-valid also when it would expire within that span.
+    const fresh = async () => {
+      const current = await manager.get(name);
+      const soon = flags.minValid !== undefined && current.expiresAt !== undefined && current.expiresAt - Date.now() < flags.minValid;
+      return soon ? manager.refresh(name) : current;
+    };
+    const tokens = await fresh().catch((error: unknown) => {
+      throw new CliError(`cannot get a token for "${name}": ${(error as Error).message}`);
+    });
     if (flags.json)
       line(
         output.stdout,

@@ -67,15 +67,11 @@ function printBody(res: ApiResponse, bytes: Buffer, output: Output): void {
   if (output.stdout.isTTY && bytes.at(-1) !== 0x0a) line(output.stdout);
 }
 
-/** The API's own words and the request id, for a failed call. */
+/** The API's own words (in the error's message with the status and the redacted URL), the request id and the attempts, for a failed call. */
 function describeFailure(error: unknown): string {
   if (!isHttpError(error)) return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const api = (error as { apiMessage?: string }).apiMessage;
-  const parts = [`HTTP ${error.status}${STATUS_CODES[error.status] ? ` ${STATUS_CODES[error.status]}` : ""}`];
-  if (api) parts.push(api);
-  else if (error.problem?.detail ?? error.problem?.title) parts.push((error.problem?.detail ?? error.problem?.title) as string);
-  let text = parts.join(": ");
-  if (error.request) text += ` (${error.request.method} ${error.request.url})`;
+  let text = error.message;
+  if (error.apiMessage === undefined && error.problem?.detail !== undefined && !text.includes(error.problem.detail)) text += `\n${error.problem.detail}`;
   if (error.requestId) text += `\nrequest id: ${error.requestId}`;
   if (error.attempts > 1) text += `\nattempts: ${error.attempts}`;
   return text;
