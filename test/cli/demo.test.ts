@@ -21,7 +21,10 @@ describe("ballast demo", () => {
     expect(Number(row("calls"))).toBeGreaterThan(100);
     expect(Number(row("retries"))).toBeGreaterThan(0);
     expect(Number(row("breaker trips"))).toBe(1);
-    expect(row("duplicates prevented")).toBe("10 (charges 6, webhooks 4)");
+    // Each of the 6 answers lost after charging is retried at least once, and each such retry is answered without a new charge.
+    const prevented = /^(\d+) \(charges (\d+), webhooks 4\)$/.exec(row("duplicates prevented") ?? "");
+    expect(prevented).not.toBeNull();
+    expect(Number(prevented?.[2])).toBeGreaterThanOrEqual(6);
     expect(row("duplicated side effects")).toBe("0");
     expect(row("webhooks verified")).toBe("28");
     expect(row("webhooks processed")).toBe("24 of 24 acknowledged");
