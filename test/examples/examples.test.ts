@@ -17,6 +17,7 @@ const EXPECTED: Record<string, RegExp[]> = {
   ],
   "sendgrid-email": [/^accepted: HTTP 202, X-Message-Id \w{22}$/m, /^rejected: HTTP 400: /m, /^mail sent to the simulator: 1$/m],
   "twilio-sms": [/^sent SM[0-9a-f]{32}: queued$/m, /^sent MM[0-9a-f]{32} with 2 media$/m, /^messages listed: 2$/m],
+  "github-issues": [/^issues listed: 5 in 3 pages$/m, /^rate limit: \d+ of 5000 left$/m, /^unknown repository: HTTP 404: Not Found$/m],
   "stripe-webhook-sqlite": [
     /^fulfilling pi_\w+: 42 eur/m,
     /^deliveries: first 200, again 200, forged 401$/m,
