@@ -3,6 +3,12 @@
  * master that holds their rate-limit key is SIGKILLed: no call outlives its
  * deadline, every failure is a typed ballast error, and the fleet goes on
  * through the promoted replica. The counts are printed.
+ *
+ * NOT IN THE SUITE (the name does not match test/**\/*.test.ts): it passed
+ * twice on the development machine, then in a clean CI run no process got a
+ * call through in the 11 s after the kill (185 StoreErrors, no success), so
+ * either the failover or ioredis's slot refresh did not complete. Find out
+ * which before putting it back.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
