@@ -1,20 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type HttpError, isConfigError, isHttpError, isRateLimitError } from "../../src/index.js";
+import { isConfigError, isHttpError, isRateLimitError } from "../../src/index.js";
 import { github } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type GithubSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { failureOf, httpFailure } from "./support.js";
 
 const TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 type Issue = { number: number; title: string; state: string };
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("github() against the GitHub dialect", () => {
   let sim: GithubSimulator;
@@ -68,7 +60,7 @@ describe("github() against the GitHub dialect", () => {
 
   it("an unknown repository is an HttpError 404 with GitHub's message and documentation_url", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN });
-    const error = (await failure(gh.get("/repos/:owner/:repo", { params: { owner: "acme", repo: "nothing" } }))) as HttpError;
+    const error = await httpFailure(gh.get("/repos/:owner/:repo", { params: { owner: "acme", repo: "nothing" } }));
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(404);
     expect(error.body).toMatchObject({ message: "Not Found", documentation_url: "https://docs.github.com/rest" });
@@ -104,7 +96,7 @@ describe("github() against the GitHub dialect", () => {
     });
     expect(githubApiError("oops", { status: 502, headers: {} })).toBeUndefined();
     const gh = github({ baseUrl: sim.url, token: TOKEN });
-    const error = (await failure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { body: "no title" } }))) as HttpError;
+    const error = await httpFailure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { body: "no title" } }));
     expect(error.status).toBe(422);
     expect(error.apiCode).toBe("missing_field");
     expect(error.apiMessage).toBe("Validation Failed (title missing_field)");
@@ -121,7 +113,7 @@ describe("github() against the GitHub dialect", () => {
     expect(issues).toHaveLength(1);
     expect(sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
     sim.inject(502, { method: "POST" });
-    const error = (await failure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "y" } }))) as HttpError;
+    const error = await httpFailure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "y" } }));
     expect(error.status).toBe(502);
     expect(error.body).toMatchObject({ message: "Bad Gateway" });
     expect(sim.issues("acme/api")).toHaveLength(1);
@@ -149,11 +141,11 @@ describe("github() against the GitHub dialect", () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN, retry: false, rateLimit: { limits: [{ requests: 5000, per: "1h", burst: 5000 }], maxWait: "50ms" } });
     sim.createRepository("acme/api");
     sim.secondaryRateLimit({ retryAfter: 30 });
-    const first = (await failure(gh.get("/repos/acme/api"))) as HttpError;
+    const first = await httpFailure(gh.get("/repos/acme/api"));
     expect(first.status).toBe(403);
     expect(first.headers["retry-after"]).toBe("30");
     expect(first.body).toMatchObject({ message: expect.stringContaining("secondary rate limit") });
-    expect(isRateLimitError(await failure(gh.get("/repos/acme/api")))).toBe(true);
+    expect(isRateLimitError(await failureOf(gh.get("/repos/acme/api")))).toBe(true);
     expect(sim.requests).toHaveLength(1);
     await gh.close();
   });
@@ -246,7 +238,7 @@ describe("github({ app }): GitHub App installation tokens", () => {
       const app = sim.createApp();
       const other = sim.createApp();
       const gh = github({ baseUrl: sim.url, app: { ...app, privateKey: other.privateKey } });
-      const error = (await failure(gh.get("/repos/acme/api"))) as HttpError;
+      const error = await httpFailure(gh.get("/repos/acme/api"));
       expect(error.status).toBe(401);
       expect(error.body).toMatchObject({ message: "A JSON web token could not be decoded" });
       expect(JSON.stringify(error)).not.toContain("PRIVATE KEY");
@@ -261,7 +253,7 @@ describe("github({ app }): GitHub App installation tokens", () => {
     try {
       const app = sim.createApp();
       const gh = github({ baseUrl: sim.url, app: { ...app, installationId: "999" } });
-      expect(((await failure(gh.get("/repos/acme/api"))) as HttpError).status).toBe(404);
+      expect((await httpFailure(gh.get("/repos/acme/api"))).status).toBe(404);
       await gh.close();
     } finally {
       await sim.close();

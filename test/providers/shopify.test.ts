@@ -1,21 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../../src/graphql/index.js";
-import { type HttpError, isConfigError, isHttpError } from "../../src/index.js";
+import { isConfigError, isHttpError } from "../../src/index.js";
 import { shopify, shopifyApiError } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type ShopifySimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { httpFailure } from "./support.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 type Product = { id: number; title: string };
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("shopify() against the Shopify dialect", () => {
   let sim: ShopifySimulator;
@@ -65,12 +57,12 @@ describe("shopify() against the Shopify dialect", () => {
 
   it("Shopify's { errors } bodies: a 404, a 422 with field errors, a wrong token", async () => {
     const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
-    const missing = (await failure(shop.get("/admin/api/products/:id.json", { params: { id: "1" } }))) as HttpError;
+    const missing = await httpFailure(shop.get("/admin/api/products/:id.json", { params: { id: "1" } }));
     expect(isHttpError(missing)).toBe(true);
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ errors: "Not Found" });
     expect(missing.apiMessage).toBe("Not Found");
-    const invalid = (await failure(shop.post("/admin/api/products.json", { json: { product: { title: "" } } }))) as HttpError;
+    const invalid = await httpFailure(shop.post("/admin/api/products.json", { json: { product: { title: "" } } }));
     expect(invalid.status).toBe(422);
     expect(invalid.apiMessage).toBe("title can't be blank");
     expect(invalid.apiDetails).toEqual({ errors: { title: ["can't be blank"] } });
@@ -80,7 +72,7 @@ describe("shopify() against the Shopify dialect", () => {
     });
     expect(shopifyApiError(missing.body, { status: 404, headers: {} })).toEqual({ message: "Not Found", details: { errors: "Not Found" } });
     const wrong = shopify({ baseUrl: sim.url, accessToken: "shpat_wrong" });
-    expect(((await failure(wrong.get("/admin/api/products.json"))) as HttpError).status).toBe(401);
+    expect((await httpFailure(wrong.get("/admin/api/products.json"))).status).toBe(401);
     await shop.close();
     await wrong.close();
   });

@@ -1,19 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type HttpError, isConfigError, isHttpError } from "../../src/index.js";
+import { isConfigError, isHttpError } from "../../src/index.js";
 import { slack } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type SlackSimulator } from "../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox } from "../../src/webhooks/index.js";
+import { failureOf, httpFailure } from "./support.js";
 
 const TOKEN = "xoxb-1111-2222-abcdefghijklmnop";
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Waits (real time, bounded) until `condition` holds; fails loudly naming what it waited for. */
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -54,7 +46,7 @@ describe("slack() against the Slack dialect", () => {
 
   it("ok: false inside a 200 is an HttpError with apiCode = Slack's error string, and the token is not in it", async () => {
     const bad = slack({ baseUrl: sim.url, token: "xoxq-not-a-real-kind" });
-    const error = (await failure(bad.post("/api/auth.test"))) as HttpError;
+    const error = await httpFailure(bad.post("/api/auth.test"));
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(200);
     expect(error.apiCode).toBe("invalid_auth");
@@ -65,10 +57,10 @@ describe("slack() against the Slack dialect", () => {
     await bad.close();
 
     const client = slack({ baseUrl: sim.url, token: TOKEN });
-    const missing = (await failure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }))) as HttpError;
+    const missing = await httpFailure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }));
     expect(missing.apiCode).toBe("channel_not_found");
     sim.revoke(TOKEN);
-    expect(((await failure(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
+    expect(((await failureOf(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
     await client.close();
   });
 
@@ -105,7 +97,7 @@ describe("slack() against the Slack dialect", () => {
     const clock = createFakeClock();
     const client = slack({ baseUrl: sim.url, token: TOKEN, clock, retry: false, timeout: false });
     sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
-    const limited = (await failure(client.get("/api/conversations.list"))) as HttpError;
+    const limited = await httpFailure(client.get("/api/conversations.list"));
     expect(limited.status).toBe(429);
     expect(limited.apiCode).toBe("ratelimited");
     // auth.test is another method: not paused.
