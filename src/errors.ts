@@ -157,10 +157,18 @@ export class TimeoutError extends ApiError {
   override readonly code = "BALLAST_TIMEOUT";
   readonly limit: TimeoutKind;
   readonly timeoutMs: number;
-  constructor(limit: TimeoutKind, timeoutMs: number, options: ApiErrorOptions = {}) {
+  /**
+   * False when the limit ran out before the request was sent (it was waiting
+   * for a concurrency permit, or the call's deadline had already passed): the
+   * server never saw it, so it is safe to send again and the circuit breaker
+   * does not count it. True (the default) when the server may have seen it.
+   */
+  readonly sent: boolean;
+  constructor(limit: TimeoutKind, timeoutMs: number, options: ApiErrorOptions & { sent?: boolean } = {}) {
     super(`${limit} timeout of ${timeoutMs} ms exceeded`, options);
     this.limit = limit;
     this.timeoutMs = timeoutMs;
+    this.sent = options.sent ?? true;
   }
 }
 

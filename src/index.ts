@@ -90,7 +90,7 @@ export {
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry.js";
 export { retryAfterMs } from "./middleware/retry-after.js";
 export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry-budget.js";
-export { type TimeoutOptions, type TimeoutOverride, timedOutBeforeSending, timeout } from "./middleware/timeout.js";
+export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout.js";
 export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./pagination/client-methods.js";
 export type {
   CursorOptions,

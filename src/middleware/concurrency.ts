@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../clock.js";
-import { AbortError, ConfigError, describeRequest, isApiError } from "../errors.js";
+import { AbortError, ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError } from "../errors.js";
 import { holdsConnection } from "../response/buffered-body.js";
 import { toStoreError } from "../stores/bounded.js";
 import { memoryStore } from "../stores/memory.js";
@@ -7,7 +7,6 @@ import type { Permit, Store } from "../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { checkClock, checkStore } from "../util/injected.js";
-import { markUnsent } from "./timeout.js";
 
 export interface ConcurrencyOptions {
   /** Most requests in flight at once, per key. */
@@ -101,10 +100,10 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     return s;
   }
 
-  /** Why a waiter left the queue; an attempt timeout that fired here is marked: the request was never sent. */
+  /** Why a waiter left the queue; a timeout that fired here says `sent: false`: the request never left. */
   function aborted(req: ApiRequest): unknown {
     const reason = req.signal?.reason;
-    return isApiError(reason) ? markUnsent(reason) : new AbortError(reason, { request: describeRequest(req) });
+    return isApiError(reason) ? unsent(reason) : new AbortError(reason, { request: describeRequest(req) });
   }
 
   /** Sleeps until a local release kicks, or (shared store) until the next poll for permits freed elsewhere. */
@@ -182,7 +181,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
             const left = transportTimeout.ms - (clock.now() - since);
             cancelTimer = clock.schedule(Math.max(0, left), () => {
               req.signal?.removeEventListener("abort", onAbort);
-              leave(markUnsent(transportTimeout.expired()));
+              leave(unsent(transportTimeout.expired()));
             });
           }),
       };
@@ -248,4 +247,9 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
       return out;
     },
   });
+}
+
+/** The same error, but a `TimeoutError` says `sent: false`: it fired while the request waited for a permit. */
+function unsent<E>(error: E): E | TimeoutError {
+  return isTimeoutError(error) && error.sent ? new TimeoutError(error.limit, error.timeoutMs, { request: error.request, sent: false }) : error;
 }

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../clock.js";
 import { trusted } from "../compose.js";
-import { AbortError, ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError, type TimeoutKind } from "../errors.js";
+import { AbortError, ConfigError, describeRequest, isApiError, TimeoutError, type TimeoutKind } from "../errors.js";
 import { whenBodyDone } from "../response/buffered-body.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
@@ -15,23 +15,6 @@ export interface TimeoutOptions {
    */
   limit?: TimeoutKind;
   clock?: Clock;
-}
-
-const UNSENT = Symbol.for("ballast.timeout.unsent");
-
-/**
- * Marks a `TimeoutError` that ran out before its request was sent (it waited
- * for a concurrency permit, or the deadline had passed): the server never saw
- * it, so the circuit breaker does not count it. Other errors pass unchanged.
- */
-export function markUnsent<E>(error: E): E {
-  if (isTimeoutError(error)) Object.defineProperty(error, UNSENT, { value: true });
-  return error;
-}
-
-/** True for a `TimeoutError` that ran out before its request was sent. */
-export function timedOutBeforeSending(error: unknown): boolean {
-  return isTimeoutError(error) && (error as unknown as Record<symbol, unknown>)[UNSENT] === true;
 }
 
 /** Per-request override, read from `req.context.timeout` (set by the client's `timeout` request option). */
@@ -133,7 +116,7 @@ export function attemptDeadline(attemptMs: number | undefined, totalMs: number |
     const attempt = overrides?.attempt === false ? undefined : (overrides?.attempt ?? attemptMs);
     const total = overrides?.total === false ? undefined : (overrides?.total ?? totalMs);
     const left = req.deadline === undefined ? undefined : req.deadline - clock.now();
-    if (left !== undefined && left <= 0) return Promise.reject(markUnsent(new TimeoutError("total", total ?? 0, { request: describeRequest(req) })));
+    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError("total", total ?? 0, { request: describeRequest(req), sent: false }));
     if (attempt === undefined && left === undefined) return next(req);
     const byTotal = left !== undefined && (attempt === undefined || left < attempt);
     const ms = byTotal ? (left as number) : (attempt as number);

@@ -13,7 +13,7 @@ import {
 import { type CircuitBreakerOptions, type CircuitStateChange, circuitBreaker } from "../../src/middleware/circuit-breaker.js";
 import { concurrency } from "../../src/middleware/concurrency.js";
 import { rateLimit } from "../../src/middleware/rate-limit.js";
-import { attemptDeadline, markUnsent, timeout } from "../../src/middleware/timeout.js";
+import { attemptDeadline, timeout } from "../../src/middleware/timeout.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import type { FakeClock } from "../../src/testing/fake-clock.js";
 import type { ApiResponse, Middleware } from "../../src/types.js";
@@ -225,7 +225,7 @@ const localErrors: Array<[string, () => Error]> = [
   ["a RateLimitError of the local rate limiter", () => new RateLimitError("quota", 0)],
   ["a CircuitOpenError of an inner breaker", () => new CircuitOpenError("inner", 0)],
   ["the caller's AbortError", () => new AbortError("user")],
-  ["a TimeoutError that ran out before the request was sent", () => markUnsent(new TimeoutError("attempt", 1000))],
+  ["a TimeoutError that ran out before the request was sent", () => new TimeoutError("attempt", 1000, { sent: false })],
 ];
 
 describe("circuitBreaker: requests that never reached the server", () => {

@@ -2,7 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isAbortError, isTimeoutError, type TimeoutError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/backoff.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { attemptDeadline } from "../../src/middleware/timeout.js";
+import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { apiRequest } from "../support/request.js";
 
 let sim: ApiSimulator;
 let sockets = 0;
@@ -111,11 +113,25 @@ describe("limits enforced by the undici transport itself", () => {
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 5_000 }, retry: false });
     const err = (await c.get("/stall").catch((e: unknown) => e)) as TimeoutError;
     expect(isTimeoutError(err)).toBe(true);
-    expect(err).toMatchObject({ limit: "attempt", timeoutMs: 5_000 });
+    expect(err).toMatchObject({ limit: "attempt", timeoutMs: 5_000, sent: true });
     await until(() => sockets === 0);
     expect(sockets).toBe(0);
     await c.close();
   }, 15_000);
+});
+
+describe("a call whose deadline has passed", () => {
+  it("fails its next attempt at once with a TimeoutError saying sent: false, and sends nothing", async () => {
+    const clock = createFakeClock();
+    let sent = 0;
+    const step = attemptDeadline(1_000, 500, clock);
+    const err = await step(apiRequest("http://api.test/x", { deadline: clock.now() }), () => {
+      sent++;
+      return Promise.reject(new Error("sent after the deadline"));
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", sent: false });
+    expect(sent).toBe(0);
+  });
 });
 
 describe("cancellation", () => {

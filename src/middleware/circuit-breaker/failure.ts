@@ -1,6 +1,5 @@
-import { isAbortError, isApiError, isCircuitOpenError, isRateLimitError, isStoreError } from "../../errors.js";
+import { isAbortError, isApiError, isCircuitOpenError, isRateLimitError, isStoreError, isTimeoutError } from "../../errors.js";
 import type { ApiResponse } from "../../types.js";
-import { timedOutBeforeSending } from "../timeout.js";
 
 /** What a request came to: a response (any status) or a thrown error. */
 export type Outcome = { response: ApiResponse; error?: undefined } | { response?: undefined; error: unknown };
@@ -9,12 +8,13 @@ export type Outcome = { response: ApiResponse; error?: undefined } | { response?
  * Errors that say nothing about the server's health, because they come from
  * this side: the caller aborting (`AbortError`), a local policy refusing
  * (`RateLimitError` from the rate limiter, `CircuitOpenError` from an inner
- * breaker), a shared store failing (`StoreError`: the request was not sent) and a `TimeoutError` that ran out before the request was sent
- * (waiting for a concurrency permit, or past the deadline already). The breaker
+ * breaker), a shared store failing (`StoreError`: the request was not sent)
+ * and a `TimeoutError` with `sent: false` (it ran out waiting for a
+ * concurrency permit, or past the deadline already). The breaker
  * records no outcome for them, and a probe gives its slot back.
  */
 export function isLocalError(error: unknown): boolean {
-  return isAbortError(error) || isRateLimitError(error) || isCircuitOpenError(error) || isStoreError(error) || timedOutBeforeSending(error);
+  return isAbortError(error) || isRateLimitError(error) || isCircuitOpenError(error) || isStoreError(error) || (isTimeoutError(error) && !error.sent);
 }
 
 /**
