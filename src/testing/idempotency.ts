@@ -1,5 +1,5 @@
 import { asReplay, type EncodedReply, encodeReply, jsonReply } from "./reply.js";
-import type { SimRoute } from "./route.js";
+import { isEffect, type SimRoute } from "./route.js";
 import type { SimRequest } from "./types.js";
 
 /** What to do with a request that carries an idempotency key. */
@@ -46,7 +46,7 @@ export class IdempotencyStore {
   finish(key: string, reply: EncodedReply | undefined): void {
     const entry = this.#entries.get(key);
     if (!entry) return;
-    if (reply && isCommitted(reply)) entry.reply = reply;
+    if (reply && isEffect(reply)) entry.reply = reply;
     else this.#entries.delete(key);
   }
 
@@ -57,11 +57,6 @@ export class IdempotencyStore {
   get size(): number {
     return this.#entries.size;
   }
-}
-
-function isCommitted(reply: EncodedReply): boolean {
-  if (reply.status >= 500 || reply.status === 429) return false;
-  return reply.fault === undefined || reply.hasOutcome;
 }
 
 function idempotencyError(status: number, code: string, message: string): EncodedReply {

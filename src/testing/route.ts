@@ -15,6 +15,7 @@ export class SimRoute {
   readonly requests: SimRequest[] = [];
   readonly match: PathMatcher;
   #calls = 0;
+  #runs = 0;
   #effects = 0;
   readonly #script: readonly EncodedReply[] | undefined;
   readonly #handler: ReplyHandler | undefined;
@@ -43,14 +44,25 @@ export class SimRoute {
     return this.#calls;
   }
 
-  /** Times the handler ran (or a script entry was used): replays, idempotency conflicts and rate-limited requests do not count. */
+  /**
+   * Requests the server acted on: answers with a status below 500 other than 429 (4xx included: a declined
+   * charge is a result), and faulted answers that carry a status or body (processed, then the connection was
+   * lost). 5xx, 429, bare connection faults, handler errors, idempotent replays, idempotency conflicts and
+   * rate-limited requests do not count. The number to check when a retry must not charge twice.
+   */
   get effects(): number {
     return this.#effects;
+  }
+
+  /** Times the handler ran or a script entry was used, whatever it answered (errors and faults included). */
+  get runs(): number {
+    return this.#runs;
   }
 
   /** Clears counters and the log, and restarts the script. */
   reset(): void {
     this.#calls = 0;
+    this.#runs = 0;
     this.#effects = 0;
     this.requests.length = 0;
   }
@@ -66,10 +78,20 @@ export class SimRoute {
     if (this.#log) this.requests.push(req);
   }
 
-  /** Runs the handler, or takes the next script entry (the last one repeats). */
+  /** Runs the handler, or takes the next script entry (the last one repeats); counts it as an effect when it is one. */
   async run(req: SimRequest): Promise<EncodedReply> {
-    const index = this.#effects++;
-    if (this.#script) return this.#script[Math.min(index, this.#script.length - 1)]!;
-    return encodeReply(await this.#handler!(req));
+    const index = this.#runs++;
+    const reply = this.#script ? this.#script[Math.min(index, this.#script.length - 1)]! : encodeReply(await this.#handler!(req));
+    if (isEffect(reply)) this.#effects++;
+    return reply;
   }
+}
+
+/**
+ * Whether the server acted on the request that got this reply: a committed result (the same rule decides
+ * what an idempotency key stores).
+ */
+export function isEffect(reply: EncodedReply): boolean {
+  if (reply.status >= 500 || reply.status === 429) return false;
+  return reply.fault === undefined || reply.hasOutcome;
 }

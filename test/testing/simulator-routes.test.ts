@@ -80,6 +80,45 @@ describe("env.sim.route", () => {
     expect((await call("GET", "/s")).status).toBe(429);
   });
 
+  it("route.effects counts only the requests the server acted on; route.runs counts every answer it gave", async () => {
+    const route = env.sim.route("POST", "/charges", [
+      { status: 429 },
+      { status: 500 },
+      { fault: "reset" },
+      { status: 402, json: { error: "card_declined" } },
+      { fault: "reset", status: 201, json: { id: "ch_lost" } },
+      { status: 201, json: { id: "ch_1" } },
+    ]);
+    const outcomes: Array<number | "failed"> = [];
+    for (let i = 0; i < 6; i++)
+      outcomes.push(
+        await call("POST", "/charges").then(
+          (r) => r.status,
+          () => "failed" as const,
+        ),
+      );
+    expect(outcomes).toEqual([429, 500, "failed", 402, "failed", 201]);
+    expect(route.calls).toBe(6);
+    expect(route.runs).toBe(6);
+    // the declined card, the charge whose answer was lost, the charge answered
+    expect(route.effects).toBe(3);
+  });
+
+  it("a handler's 5xx answer and a throwing handler are not effects", async () => {
+    let n = 0;
+    const route = env.sim.route("POST", "/jobs", () => {
+      n++;
+      if (n === 1) return { status: 503 };
+      if (n === 2) throw new Error("handler broke");
+      return { status: 202 };
+    });
+    expect((await call("POST", "/jobs")).status).toBe(503);
+    expect((await call("POST", "/jobs")).status).toBe(500);
+    expect((await call("POST", "/jobs")).status).toBe(202);
+    expect(route.effects).toBe(1);
+    expect(route.runs).toBe(3);
+  });
+
   it("runs a handler per request, sync or async", async () => {
     let n = 0;
     env.sim.route("GET", "/count", () => ({ json: { n: ++n } }));
