@@ -58,7 +58,7 @@ export {
   healthRoute,
   type InboxThresholds,
 } from "./health/index.js";
-export { type ApiKeyOptions, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth.js";
+export { type ApiKeyOptions, type AuthMiddleware, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth.js";
 export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/backoff.js";
 export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache.js";
 export type { CacheStore } from "./middleware/cache-store.js";
@@ -117,7 +117,18 @@ export type { ResponseType } from "./response/parse.js";
 export { type ShapeOptions, shape } from "./schema/shape.js";
 export { type InferOutput, type Schema, validateWithSchema } from "./schema/validate.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
-export type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, PolicyStore, RateDecision, RateRule, Store } from "./stores/types.js";
+export type {
+  BreakerConfig,
+  BreakerSnapshot,
+  BreakerStateName,
+  Lock,
+  Permit,
+  PolicyStore,
+  RateDecision,
+  RateFastPath,
+  RateRule,
+  Store,
+} from "./stores/types.js";
 export type { ClientSseOptions } from "./streaming/client-methods.js";
 export { type NdjsonOptions, ndjson, type SseEvent, type SseOpener, type SseOptions, sse } from "./streaming/index.js";
 export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js";

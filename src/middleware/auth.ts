@@ -1,7 +1,7 @@
 import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
-import { fingerprint, markCredential, markCredentialKey } from "../util/fingerprint.js";
+import { type CredentialKey, fingerprint } from "../util/fingerprint.js";
 import { addSecretParams } from "../util/redact.js";
 
 /** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
@@ -16,25 +16,40 @@ function resolve(secret: Secret): string | Promise<string> {
   return typeof secret === "function" ? secret() : secret;
 }
 
-/** Marks `m` with its credential: a fingerprint of the string, or of what the function returns (asked once more per call, by the cache). */
-function markSecret<T extends object>(m: T, secret: Secret, shown: (value: string) => string = (v) => v): T {
-  if (typeof secret === "string") return markCredential(m, shown(secret));
-  return markCredentialKey(m, async () => fingerprint(shown(await secret())));
+/**
+ * An auth middleware that names the credential it sends, never the secret:
+ * `credential` is a fingerprint of a static secret, or a function giving the
+ * key of the credential a request will carry (a fingerprint of what a secret
+ * function returns, an OAuth connection id). `createClient` keys its cache by
+ * it, and its rate limit by a static one. A custom auth middleware can set it
+ * too; without it the cache counts the credential as unknown.
+ */
+export type AuthMiddleware = Middleware & { readonly credential: string | CredentialKey };
+
+/** `m` with its `credential` property set. */
+export function withCredential(m: Middleware, credential: string | CredentialKey): AuthMiddleware {
+  return Object.assign(m, { credential });
+}
+
+/** `m` naming its secret: a fingerprint of the string, or of what the function returns (asked once more per call, by the cache). */
+function withSecret(m: Middleware, secret: Secret, shown: (value: string) => string = (v) => v): AuthMiddleware {
+  if (typeof secret === "string") return withCredential(m, fingerprint(shown(secret)));
+  return withCredential(m, async () => fingerprint(shown(await secret())));
 }
 
 /** `Authorization: Bearer <token>`. */
-export function bearer(token: Secret): Middleware {
+export function bearer(token: Secret): AuthMiddleware {
   checkSecret("bearer(token)", token);
   if (typeof token === "string") {
     const value = `Bearer ${token}`;
-    return markCredential(
+    return withSecret(
       trusted(function bearerAuth(req, next) {
         return next({ ...req, headers: { ...req.headers, authorization: value } });
       }),
       token,
     );
   }
-  return markSecret(
+  return withSecret(
     trusted(async function bearerAuth(req, next) {
       const t = await resolve(token);
       return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
@@ -46,7 +61,7 @@ export function bearer(token: Secret): Middleware {
 export type ApiKeyOptions = { value: Secret; header: string; query?: never } | { value: Secret; query: string; header?: never };
 
 /** An API key in a header (`{ header: "x-api-key", value }`) or a query parameter (`{ query: "api_key", value }`). */
-export function apiKey(options: ApiKeyOptions): Middleware {
+export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   checkSecret("apiKey.value", options?.value);
   const { header, query } = options;
   if ((header === undefined) === (query === undefined)) throw new ConfigError("apiKey", "needs exactly one of header and query");
@@ -57,7 +72,7 @@ export function apiKey(options: ApiKeyOptions): Middleware {
       const v = await resolve(options.value);
       return next({ ...req, headers: { ...req.headers, [name]: v } });
     });
-    return markSecret(m, options.value);
+    return withSecret(m, options.value);
   }
   if (typeof query !== "string" || query === "") throw new ConfigError("apiKey.query", "must be a non-empty parameter name");
   addSecretParams(query);
@@ -67,7 +82,7 @@ export function apiKey(options: ApiKeyOptions): Middleware {
     const sep = req.path.includes("?") ? "&" : "?";
     return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
   });
-  return markSecret(m, options.value);
+  return withSecret(m, options.value);
 }
 
 export interface BasicOptions {
@@ -76,7 +91,7 @@ export interface BasicOptions {
 }
 
 /** `Authorization: Basic base64(username:password)` (Twilio, Mailgun, many internal APIs). */
-export function basic(options: BasicOptions): Middleware {
+export function basic(options: BasicOptions): AuthMiddleware {
   if (typeof options?.username !== "string" || options.username === "") throw new ConfigError("basic.username", "must be a non-empty string");
   if (options.username.includes(":")) throw new ConfigError("basic.username", "must not contain ':' (RFC 7617)");
   if (typeof options.password !== "function" && typeof options.password !== "string")
@@ -84,15 +99,16 @@ export function basic(options: BasicOptions): Middleware {
   const encode = (password: string) => `Basic ${Buffer.from(`${options.username}:${password}`).toString("base64")}`;
   if (typeof options.password === "string") {
     const value = encode(options.password);
-    return markCredential(
+    return withSecret(
       trusted(function basicAuth(req, next) {
         return next({ ...req, headers: { ...req.headers, authorization: value } });
       }),
-      value,
+      options.password,
+      encode,
     );
   }
   const password = options.password;
-  return markSecret(
+  return withSecret(
     trusted(async function basicAuth(req, next) {
       return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
     }),

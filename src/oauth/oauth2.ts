@@ -1,11 +1,10 @@
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
+import { type AuthMiddleware, withCredential } from "../middleware/auth.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
-import type { Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
-import { markCredentialKey } from "../util/fingerprint.js";
 import { type AuthorizationUrlOptions, buildAuthorizationUrl, type CallbackInput, type CallbackResult, finishAuthorization } from "./authorization-code.js";
 import { type DeviceAuthorization, type DeviceAuthorizationOptions, startDeviceAuthorization } from "./device.js";
 import { type ExtraParams, renewWith, requestJwtBearer, requestRevocation } from "./grants.js";
@@ -129,9 +128,9 @@ export interface OAuth2 {
   /** JWT bearer grant (RFC 7523). */
   jwtBearer(options: JwtBearerOptions): Promise<TokenSet>;
   /** Middleware: the connection's access token on every attempt; on a 401, one refresh and one retry. */
-  auth(connectionId: string): Middleware;
+  auth(connectionId: string): AuthMiddleware;
   /** Middleware: a cached client credentials token on every attempt, with the same 401 handling. */
-  clientCredentialsAuth(options?: { scopes?: string[] }): Middleware;
+  clientCredentialsAuth(options?: { scopes?: string[] }): AuthMiddleware;
   /** Moves records stored by ballast 0.1 (without a namespace) into this registration's namespace. Run once, after every process runs 0.2. */
   migrateTokens(options?: TokenMigrationOptions): Promise<TokenMigrationReport>;
   readonly tokens: TokenManager;
@@ -233,14 +232,14 @@ export function oauth2(options: OAuth2Options): OAuth2 {
     auth(connectionId) {
       if (typeof connectionId !== "string" || connectionId === "") throw new ConfigError("auth(connectionId)", "must be a non-empty string");
       const m = tokenAuth((rejected, signal) => tokens.get(connectionId, { rejected, signal }));
-      return markCredentialKey(m, () => `${namespace}${connectionId}`);
+      return withCredential(m, () => `${namespace}${connectionId}`);
     },
     clientCredentialsAuth(o = {}) {
       const scopes = checkScopes(o.scopes, "clientCredentialsAuth.scopes") ?? defaultScopes;
       const id = clientCredentialsConnectionId(scopes);
       const seed = { grant: "client_credentials" as const, scopes };
       const m = tokenAuth((rejected, signal) => tokens.get(id, { rejected, signal, renewMissing: seed }));
-      return markCredentialKey(m, () => `${namespace}${id}`);
+      return withCredential(m, () => `${namespace}${id}`);
     },
     migrateTokens: (o) => migrateLegacyTokens(tokenStore, namespace, o),
   };

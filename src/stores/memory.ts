@@ -1,24 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import { type BreakerData, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
-import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateStateIdle } from "./gcra.js";
-import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
-
-/**
- * The memory store's shortcut for the in-process rate limiter (internal, not
- * part of `Store`): `[rateShortcut](rules)` returns a function, compiled for
- * those rules, that takes a slot for `key` when the request may go right now
- * and returns the key's state (for `rateRemaining`), or changes nothing and
- * returns undefined (then `acquireRate` decides).
- */
-const rateShortcut: symbol = Symbol("ballast.memoryStore.rateShortcut");
-export type GrantNow = (key: string) => RateState | undefined;
-
-/** The shortcut of a memory store, or undefined for any other store. */
-export function memoryRateShortcut(store: Store, rules: ReadonlyArray<RateRule>): GrantNow | undefined {
-  const make = (store as unknown as Record<symbol, unknown>)[rateShortcut];
-  return typeof make === "function" ? (make as (rules: ReadonlyArray<RateRule>) => GrantNow)(rules) : undefined;
-}
+import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateRemaining, rateStateIdle } from "./gcra.js";
+import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateFastPath, RateRule, Store } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** The clock TTLs, GCRA and breakers run on (default: the system clock). Pass the client's clock in tests. */
@@ -153,12 +137,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const now = clock.now();
       return decideRate(rateState(key, rules, now), now, maxReserveMs);
     },
-    [rateShortcut](rules: ReadonlyArray<RateRule>): GrantNow {
+    rateFastPath(rules: ReadonlyArray<RateRule>): RateFastPath {
       const grantNow = compileGrantNow(rules);
-      return (key) => {
-        const now = clock.now();
-        const state = rateState(key, rules, now);
-        return grantNow(state, now) ? state : undefined;
+      const idle: RateState = { rules, tats: rules.map(() => 0), pauseUntil: 0, grantedAt: 0 };
+      return {
+        takeNow(key) {
+          const now = clock.now();
+          return grantNow(rateState(key, rules, now), now);
+        },
+        remaining(key) {
+          // A key swept since its last slot was idle: as remaining as a new one.
+          return rateRemaining(rates.get(key) ?? idle);
+        },
       };
     },
     async pauseRate(key, ms) {

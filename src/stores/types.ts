@@ -73,6 +73,18 @@ export interface RateDecision {
   readonly pausedFor: number;
 }
 
+/** A store's synchronous fast path for one set of rate rules (`PolicyStore.rateFastPath`). */
+export interface RateFastPath {
+  /**
+   * Takes a slot for `key` when a request may go at once (no rule and no
+   * pause holds it back) and returns true; otherwise changes nothing and
+   * returns false, and the limiter asks `acquireRate`.
+   */
+  takeNow(key: string): boolean;
+  /** The `remaining` that `acquireRate` would have reported for `key`'s last slot. */
+  remaining(key: string): number;
+}
+
 /** Breaker settings the store needs to run the state machine atomically. */
 export interface BreakerConfig {
   /** Count-based window: the last N outcomes; time-based: outcomes of the last `windowMs`. */
@@ -122,6 +134,12 @@ export interface PolicyStore {
    * synchronously so the in-process limiter pays for no promise.
    */
   acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): RateDecision | Promise<RateDecision>;
+  /**
+   * Optional, for a store whose state lives in this process (the memory
+   * store): a synchronous fast path for `rules`, built once per limiter.
+   * Without it every acquire goes through `acquireRate`.
+   */
+  rateFastPath?(rules: ReadonlyArray<RateRule>): RateFastPath;
   /** Pauses `key` for `ms` from now (only ever extends a pause). */
   pauseRate(key: string, ms: number): Promise<void>;
 

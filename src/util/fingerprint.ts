@@ -15,38 +15,29 @@ export function fingerprint(credential: string): string {
   return h;
 }
 
-const CREDENTIAL = Symbol.for("ballast.credential-fingerprint");
-
-/** Marks an auth middleware with the fingerprint of its static credential. */
-export function markCredential<T extends object>(target: T, credential: string): T {
-  Object.defineProperty(target, CREDENTIAL, { value: fingerprint(credential) });
-  return target;
-}
-
-/** The fingerprint an auth middleware was marked with, if its credential is static. */
-export function credentialOf(target: unknown): string | undefined {
-  return typeof target === "function" ? ((target as unknown as Record<symbol, string | undefined>)[CREDENTIAL] ?? undefined) : undefined;
-}
-
-/** A stable key for the credential an auth middleware will send with `req` (a fingerprint or a connection id, never the secret). */
+/** A stable key for the credential an auth middleware sends with `req` (a fingerprint or a connection id, never the secret). */
 export type CredentialKey = (req: ApiRequest) => string | Promise<string>;
 
-const CREDENTIAL_KEY = Symbol.for("ballast.credential-key");
+/** An auth middleware's `credential` property (see `AuthMiddleware`), when it has a valid one. */
+function credentialProperty(auth: unknown): string | CredentialKey | undefined {
+  if (typeof auth !== "function") return undefined;
+  const credential = (auth as { credential?: unknown }).credential;
+  return typeof credential === "string" || typeof credential === "function" ? (credential as string | CredentialKey) : undefined;
+}
 
-/** Marks an auth middleware whose credential is resolved per request (a secret function, an OAuth connection). */
-export function markCredentialKey<T extends object>(target: T, key: CredentialKey): T {
-  Object.defineProperty(target, CREDENTIAL_KEY, { value: key });
-  return target;
+/** The fingerprint of an auth middleware's static credential, if it names one. */
+export function credentialOf(auth: unknown): string | undefined {
+  const credential = credentialProperty(auth);
+  return typeof credential === "string" ? credential : undefined;
 }
 
 /**
- * How to tell the credential an auth middleware sends: a function for a marked
- * middleware, `"unknown"` for one ballast cannot identify, `undefined` for no auth.
+ * How to tell the credential an auth middleware sends: a function for one that
+ * names its credential, `"unknown"` for one that does not, `undefined` for no auth.
  */
-export function credentialKeyOf(target: unknown): CredentialKey | "unknown" | undefined {
-  if (target === undefined) return undefined;
-  const fixed = credentialOf(target);
-  if (fixed !== undefined) return () => fixed;
-  const key = typeof target === "function" ? (target as unknown as Record<symbol, CredentialKey | undefined>)[CREDENTIAL_KEY] : undefined;
-  return key ?? "unknown";
+export function credentialKeyOf(auth: unknown): CredentialKey | "unknown" | undefined {
+  if (auth === undefined) return undefined;
+  const credential = credentialProperty(auth);
+  if (credential === undefined) return "unknown";
+  return typeof credential === "string" ? () => credential : credential;
 }

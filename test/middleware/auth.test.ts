@@ -49,6 +49,17 @@ describe("auth", () => {
     await c.close();
   });
 
+  it("names its credential in `credential` by a fingerprint, never the secret", async () => {
+    const same = bearer("tok_1").credential;
+    expect(typeof same).toBe("string");
+    expect(same).not.toContain("tok_1");
+    expect(bearer("tok_1").credential).toBe(same);
+    expect(bearer("tok_2").credential).not.toBe(same);
+    const rotating = bearer(async () => "tok_1").credential;
+    expect(typeof rotating).toBe("function");
+    expect(await (rotating as (req: unknown) => Promise<string>)({})).toBe(same);
+  });
+
   it("rejects invalid auth options at construction", () => {
     for (const make of [
       () => bearer(""),

@@ -1,7 +1,8 @@
 // cache and dedupe as createClient options: outermost in the pipeline.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import type { Middleware } from "../../src/types.js";
 
 let sim: ApiSimulator;
 beforeAll(async () => {
@@ -42,5 +43,20 @@ describe("createClient({ cache, dedupe })", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("a custom auth middleware that names its credential in `credential` has private responses cached; one that does not, not", async () => {
+    let n = 0;
+    sim.route("GET", "/me", () => ({ headers: { "cache-control": "private, max-age=60" }, json: { n: ++n } }));
+    const signer = (): Middleware => (req, next) => next({ ...req, headers: { ...req.headers, authorization: "Token t-1" } });
+    const unnamed = createClient({ baseUrl: sim.url, cache: true, retry: false, auth: signer() });
+    const named = createClient({ baseUrl: sim.url, cache: true, retry: false, auth: Object.assign(signer(), { credential: "key-of-t-1" }) });
+    onTestFinished(() => Promise.all([unnamed.close(), named.close()]).then(() => undefined));
+    await unnamed.get("/me");
+    await unnamed.get("/me");
+    expect(n).toBe(2);
+    await named.get("/me");
+    expect(await named.get("/me")).toEqual({ n: 3 });
+    expect(n).toBe(3);
   });
 });

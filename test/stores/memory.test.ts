@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rateRemaining } from "../../src/stores/gcra.js";
-import { memoryRateShortcut, memoryStore } from "../../src/stores/memory.js";
-import type { RateRule, Store } from "../../src/stores/types.js";
+import { memoryStore } from "../../src/stores/memory.js";
+import type { RateRule } from "../../src/stores/types.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { storeContract } from "./contract.js";
 
@@ -45,20 +44,20 @@ describe("memoryStore", () => {
         { id: "c", interval: 500, tolerance: 1500 },
       ],
     ],
-  ])("the limiter's shortcut (%s) grants exactly what acquireRate grants at once, with the same remaining", async (_name, rules: RateRule[]) => {
+  ])("rateFastPath (%s) takes exactly the slots acquireRate grants at once, with the same remaining", async (_name, rules: RateRule[]) => {
     const clockA = createFakeClock();
     const clockB = createFakeClock();
     const a = memoryStore({ clock: clockA });
     const b = memoryStore({ clock: clockB });
-    const grantNow = memoryRateShortcut(a, rules);
-    expect(grantNow).toBeDefined();
+    const fast = a.rateFastPath?.(rules);
+    if (fast === undefined) throw new Error("the memory store has a rate fast path");
     const granted: boolean[] = [];
     for (let step = 0; step < 200; step++) {
       if (step === 120) await Promise.all([a.pauseRate("k", 300), b.pauseRate("k", 300)]);
-      const viaShortcut = grantNow?.("k");
+      const taken = fast.takeNow("k");
       const d = b.acquireRate("k", rules, 0) as Awaited<ReturnType<typeof b.acquireRate>>;
-      expect(viaShortcut !== undefined).toBe(d.granted && d.wait === 0);
-      if (viaShortcut !== undefined) expect(rateRemaining(viaShortcut)).toBe(d.remaining);
+      expect(taken).toBe(d.granted && d.wait === 0);
+      if (taken) expect(fast.remaining("k")).toBe(d.remaining);
       granted.push(d.granted);
       // A probe that can never be granted shows, unchanged, when each store would let the next one go.
       expect(a.acquireRate("k", rules, -1)).toEqual(b.acquireRate("k", rules, -1));
@@ -70,9 +69,8 @@ describe("memoryStore", () => {
     expect(granted).toContain(false);
   });
 
-  it("any other store (here one that wraps a memory store's methods) has no shortcut: the limiter calls acquireRate", () => {
-    const inner = memoryStore();
-    const wrapper = { kind: "wrapper", acquireRate: inner.acquireRate, pauseRate: inner.pauseRate } as unknown as Store;
-    expect(memoryRateShortcut(wrapper, [{ id: "a", interval: 1, tolerance: 0 }])).toBeUndefined();
+  it("rateFastPath reports a key it has never seen as having the whole burst left", () => {
+    const fast = memoryStore({ clock: createFakeClock() }).rateFastPath?.([{ id: "a", interval: 100, tolerance: 400 }]);
+    expect(fast?.remaining("never")).toBe(5);
   });
 });

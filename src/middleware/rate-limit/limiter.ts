@@ -1,8 +1,6 @@
 import type { Clock } from "../../clock.js";
 import { AbortError, describeRequest, isApiError, RateLimitError, StoreError } from "../../errors.js";
 import { awaitStore, toStoreError } from "../../stores/bounded.js";
-import { type RateState, rateRemaining } from "../../stores/gcra.js";
-import { memoryRateShortcut } from "../../stores/memory.js";
 import type { RateDecision, RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { estimateSlot, firstBindingInterval } from "./wait-estimate.js";
@@ -53,8 +51,8 @@ interface KeyState {
   lastGrantAt: number;
   /** True while the queue's store call is out: a waiter whose time runs out then fails with a `StoreError`, not a `RateLimitError`. */
   inStore: boolean;
-  /** After the memory store's shortcut: the key's state, `remaining` worked out from it when asked. */
-  rate: RateState | undefined;
+  /** True when the last slot came from the store's fast path: `remaining` is then asked of it. */
+  fast: boolean;
   remaining: number;
   delayed: number;
   rejected: number;
@@ -99,8 +97,8 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
    * interval late can put at most one extra request in a server's window.
    */
   const lateness = Math.max(tightest, 5);
-  /** The memory store's compiled common case (no decision object, no promise), or undefined. */
-  const grantNow = memoryRateShortcut(store, rules);
+  /** The store's synchronous common case (no decision object, no promise), when it has one. */
+  const fast = store.rateFastPath?.(rules);
   let seq = 0;
 
   // Most limiters see one key: remembering the last one saves a map lookup per acquire.
@@ -119,7 +117,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         spacing: initialSpacing,
         lastGrantAt: Number.NaN,
         inStore: false,
-        rate: undefined,
+        fast: false,
         remaining: 0,
         delayed: 0,
         rejected: 0,
@@ -133,7 +131,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   }
 
   function note(s: KeyState, d: RateDecision, now: number): void {
-    s.rate = undefined;
+    s.fast = false;
     s.remaining = d.remaining;
     if (d.pausedFor > 0 && now + d.pausedFor > s.pausedUntil) s.pausedUntil = now + d.pausedFor;
     if (!d.granted) s.nextAt = now + d.wait;
@@ -287,12 +285,9 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     acquire(key, o) {
       const s = state(key);
       if (s.waiters.length > 0) return queue(key, s, o);
-      if (grantNow !== undefined) {
-        const rate = grantNow(key);
-        if (rate !== undefined) {
-          s.rate = rate;
-          return undefined;
-        }
+      if (fast?.takeNow(key)) {
+        s.fast = true;
+        return undefined;
       }
       let r: RateDecision | Promise<RateDecision>;
       try {
@@ -315,7 +310,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       const out: Record<string, RateLimitKeyStats> = {};
       for (const [key, s] of keys) {
         out[key] = {
-          remaining: s.rate === undefined ? s.remaining : rateRemaining(s.rate),
+          remaining: s.fast && fast !== undefined ? fast.remaining(key) : s.remaining,
           pausedUntil: s.pausedUntil > now ? s.pausedUntil : undefined,
           queued: s.waiters.length,
           delayed: s.delayed,
@@ -330,7 +325,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   function decided(key: string, s: KeyState, d: RateDecision, o: AcquireOptions): Promise<void> | undefined {
     // The common case first, without reading the clock: granted now, not paused.
     if (d.granted && d.wait <= 0 && d.pausedFor <= 0) {
-      s.rate = undefined;
+      s.fast = false;
       s.remaining = d.remaining;
       return undefined;
     }
