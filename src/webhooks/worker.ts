@@ -30,7 +30,10 @@ export interface WebhookWorkerOptions<Tx = unknown, S extends SchemeName | Webho
   backoff?: Backoff;
   /** How long a claim lasts; a crashed worker's events are claimed again after it. Default timeout + 30 s. */
   lease?: Duration;
-  /** How often an idle worker looks for due events (new ones from this process wake it at once). Default `"1s"`. */
+  /**
+   * How often an idle worker looks for due events. Events stored by this process wake it at once, and so does
+   * a retry it scheduled falling due; the poll finds events stored or retried by other processes. Default `"1s"`.
+   */
   pollInterval?: Duration;
   clock?: Clock;
   /**
@@ -113,6 +116,8 @@ export function createWebhookWorker<Tx = unknown, const S extends SchemeName | W
     wake?.abort();
   };
   const inFlight = new Set<Promise<void>>();
+  // When this worker's own retries fall due: an idle worker wakes for them rather than at the next poll.
+  const retryDue: number[] = [];
   const counts = { succeeded: 0, failed: 0, deadLettered: 0 };
 
   const report = failureReporter(options.onError, options.logger);
@@ -171,7 +176,8 @@ export function createWebhookWorker<Tx = unknown, const S extends SchemeName | W
       if (!willRetry) {
         await bury(record, lease, message(error));
       } else {
-        await inbox.retry(record.id, lease, clock.now() + backoff(record.attempts), message(error));
+        const due = clock.now() + backoff(record.attempts);
+        if (await inbox.retry(record.id, lease, due, message(error))) retryDue.push(due);
       }
     } finally {
       abort.abort();
@@ -232,24 +238,39 @@ export function createWebhookWorker<Tx = unknown, const S extends SchemeName | W
     return claimed;
   }
 
+  /** Drops the retry times a claim made at `claimedAt` has already covered. */
+  function forgetDue(claimedAt: number): void {
+    for (let i = retryDue.length - 1; i >= 0; i--) if (retryDue[i]! <= claimedAt) retryDue.splice(i, 1);
+  }
+
+  /** Until the earliest retry of this worker falls due, at most the poll interval. */
+  function idleWait(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const due of retryDue) if (due < next) next = due;
+    return Math.min(pollMs, Math.max(0, next - clock.now()));
+  }
+
   async function run(): Promise<void> {
     while (running) {
       woken = false;
       const free = concurrency - inFlight.size;
       // Claim in batches: with most slots busy, wait for more to free up (one claim per event costs a commit each).
       if (free >= lowWater || inFlight.size === 0) {
+        const claimedAt = clock.now();
         try {
           await claimRound(free);
+          forgetDue(claimedAt);
         } catch (error) {
           report(error, undefined);
         }
       }
       if (!running) break;
-      // Wait for a wake-up (a stored event, a finished handler) or the poll
-      // interval. Claiming again at once would spin on a half-empty inbox.
+      // Wait for a wake-up (a stored event, a finished handler), the next
+      // retry falling due, or the poll interval. Claiming again at once would
+      // spin on a half-empty inbox.
       if (!woken) {
         wake = new AbortController();
-        await clock.sleep(pollMs, wake.signal).catch(() => {});
+        await clock.sleep(idleWait(), wake.signal).catch(() => {});
         wake = undefined;
       }
     }

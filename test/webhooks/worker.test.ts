@@ -12,6 +12,7 @@ import { sqliteInbox } from "../../src/webhooks/inbox/sqlite.js";
 import type { InboxEventInput, WebhookInbox } from "../../src/webhooks/inbox/types.js";
 import { createWebhookWorker, type WebhookWorkerOptions } from "../../src/webhooks/worker.js";
 import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -270,6 +271,35 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
     expect(log).toEqual(["start A:1", "end A:1", "start A:2", "end A:2", "start A:3", "end A:3"]);
   });
 
+  it("a running worker wakes for a retry due before its next poll, not at the poll", async () => {
+    const attempts: number[] = [];
+    const { clock, inbox, worker } = setup({
+      pollInterval: "1h",
+      backoff: constantBackoff(1000),
+      handlers: {
+        x: (_e, ctx) => {
+          attempts.push(ctx.attempt);
+          if (ctx.attempt === 1) throw new Error("first try fails");
+        },
+      },
+      onError: () => {},
+    });
+    worker.start();
+    try {
+      const e = stripeEvent("x");
+      await inbox.put(e);
+      worker.notify();
+      await waitFor(async () => (await inbox.get(e.id))?.runAt === T0 + 1000, { what: "the retry to be scheduled" });
+      expect(attempts).toEqual([1]);
+      // The poll is an hour away; the retry is due in a second of the worker's clock.
+      await clock.advance(1000);
+      await waitFor(async () => (await inbox.get(e.id))?.status === "done", { what: "the retry to run" });
+      expect(attempts).toEqual([1, 2]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it("runs in the background once started, woken by notify, and stops cleanly", async () => {
     const done: string[] = [];
     const { inbox, worker } = setup({ pollInterval: "1h", handlers: { x: (_e, ctx) => void done.push(ctx.id) } });
@@ -282,6 +312,37 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
     expect(worker.stats().running).toBe(false);
   });
 }
+
+describe("createWebhookWorker on the system clock", () => {
+  it("runs a retry whose backoff is shorter than pollInterval near its due time", async () => {
+    const inbox = memoryInbox();
+    const attempts: number[] = [];
+    const worker = createWebhookWorker({
+      inbox,
+      pollInterval: "1h",
+      backoff: constantBackoff(50),
+      handlers: {
+        x: (_e, ctx) => {
+          attempts.push(ctx.attempt);
+          if (ctx.attempt === 1) throw new Error("first try fails");
+        },
+      },
+      onError: () => {},
+    });
+    worker.start();
+    try {
+      const e = stripeEvent("x", { receivedAt: Date.now() });
+      await inbox.put(e);
+      worker.notify();
+      // Generous: an hour-long poll would never get there in time.
+      await waitFor(async () => (await inbox.get(e.id))?.status === "done", { timeout: 5000, what: "the retry to run" });
+      expect(attempts).toEqual([1, 2]);
+    } finally {
+      await worker.stop();
+      await inbox.close();
+    }
+  });
+});
 
 describe("createWebhookWorker options", () => {
   it("rejects bad options with ConfigError", () => {
