@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { redactFields, redactHeaders, redactText } from "../util/redact.js";
+import { slowClientLimits } from "../util/server-timeouts.js";
 import { countEvents, type InboxCounts } from "../webhooks/inbox/counts.js";
 import type { InboxEvent, InboxStatus, WebhookInbox } from "../webhooks/inbox/types.js";
 import type { WebhookWorker } from "../webhooks/worker.js";
@@ -144,7 +145,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return send(404, { error: "not found" });
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer(slowClientLimits(10_000), (req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
       const text = JSON.stringify({ error: error instanceof Error ? error.message : String(error) });

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Clock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { slowClientLimits } from "../util/server-timeouts.js";
 import type { AuthorizationUrlOptions, CallbackResult } from "./authorization-code.js";
 import { OAuthError } from "./errors.js";
 
@@ -45,7 +46,7 @@ export async function loopbackLogin(
   done.catch(() => {});
   /** The state of the authorization URL this login created; callbacks without it are not ours. */
   let expectedState: string | undefined;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(slowClientLimits(10_000), (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://127.0.0.1`);
     if (req.method !== "GET" || url.pathname !== path) {
       res.writeHead(404).end();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
+import { type Duration, toMillis } from "../util/duration.js";
 import { expressAdapter } from "./adapters/express.js";
 import { fetchAdapter } from "./adapters/fetch.js";
 import { nodeAdapter } from "./adapters/node.js";
@@ -35,6 +36,13 @@ export interface WebhookReceiverOptions<Tx = unknown, S extends SchemeName | Web
    */
   publicUrl?: string | ((req: IncomingMessage | Request) => string);
   /**
+   * The whole body must arrive within this time of the headers (`.node`,
+   * `.express()`, `.fetch`), or the delivery is answered 408 and the
+   * connection closed: a sender trickling bytes cannot hold a socket for
+   * minutes. A positive duration; default `"10s"`.
+   */
+  bodyTimeout?: Duration;
+  /**
    * Worker settings, or `false` to only store events here (another process
    * runs `createWebhookWorker`). The worker starts with the first stored event
    * or `receiver.start()`.
@@ -62,6 +70,9 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+/** How long a delivery's body may take to arrive, by default (ms). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
 /** Verifies, stores durably, acknowledges, then processes each event once. */
 export function createWebhookReceiver<Tx = unknown, const S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>(
   options: WebhookReceiverOptions<Tx, S>,
@@ -70,6 +81,8 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
   const clock = options.clock ?? systemClock;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const bodyTimeoutMs = toMillis(options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS, "bodyTimeout");
+  if (bodyTimeoutMs <= 0) throw new ConfigError("bodyTimeout", "must be a positive duration");
   const verify = createVerifier({ ...options, clock, parse: true });
   const scheme = resolveScheme(options.scheme);
   const worker =
@@ -101,11 +114,12 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
   };
   const handle = (req: IncomingWebhook) => receive(req, deps);
   const publicUrl = options.publicUrl as ((req: IncomingMessage) => string) & ((req: Request) => string);
+  const limits = { maxBytes, bodyTimeoutMs, publicUrl, onError: options.onError };
 
   return {
-    node: nodeAdapter(handle, maxBytes, publicUrl, options.onError),
-    fetch: fetchAdapter(handle, maxBytes, publicUrl, options.onError),
-    express: () => expressAdapter(handle, maxBytes, publicUrl, options.onError),
+    node: nodeAdapter(handle, limits),
+    fetch: fetchAdapter(handle, limits),
+    express: () => expressAdapter(handle, limits),
     handle,
     worker,
     start() {

@@ -39,6 +39,7 @@ export function registerWebhooks(program: Command): void {
       .option("--backoff <duration>", "wait before the first forwarding retry (doubles each time)", duration, 1000)
       .option("--forward-timeout <duration>", "time limit of one forwarding attempt", duration, 10_000)
       .option("--tolerance <duration>", "replay window for signed timestamps (default: the scheme's)", duration)
+      .option("--body-timeout <duration>", "a delivery's headers, then its body, must each arrive within this time, else 408", duration, 10_000)
       .option("--json", "one JSON object per event instead of text lines")
       .option("--ui", "also serve the inbox page on 127.0.0.1 (as ballast dashboard); its URL and replay token go to stderr"),
   )

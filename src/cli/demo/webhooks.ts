@@ -4,8 +4,9 @@ import type BetterSqlite3 from "better-sqlite3";
 import { requirePeer } from "../../peers/load.js";
 import type { SqliteDatabase } from "../../peers/sqlite.js";
 import { deliverWebhook } from "../../testing/index.js";
+import { slowClientLimits } from "../../util/server-timeouts.js";
 import { sqliteInbox } from "../../webhooks/inbox/sqlite.js";
-import { createWebhookReceiver } from "../../webhooks/receiver.js";
+import { createWebhookReceiver, DEFAULT_BODY_TIMEOUT_MS } from "../../webhooks/receiver.js";
 import type { Tally } from "./tally.js";
 
 type Say = (text: string) => void;
@@ -49,7 +50,7 @@ export async function signedWebhooks(file: string, tally: Tally, say: Say): Prom
     worker: { backoff: () => 20, pollInterval: 20, concurrency: 4 },
     onError: () => handlerFailures++,
   });
-  const server = createServer(receiver.node);
+  const server = createServer(slowClientLimits(DEFAULT_BODY_TIMEOUT_MS), receiver.node);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
   const event = (i: number) => ({ id: `evt_demo_${i}`, object: "event", type: "invoice.paid", data: { object: { order: `o_${1001 + i}` } } });

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exponentialBackoff } from "../../middleware/backoff.js";
-import { BodyTooLarge } from "../../util/collect.js";
-import { nodeHeaders, nodeUrl, readNodeBody, sendNode } from "../../webhooks/adapters/node.js";
+import { slowClientLimits } from "../../util/server-timeouts.js";
+import { nodeHeaders, nodeUrl, readNodeBody, sendNode, unreadBodyReply } from "../../webhooks/adapters/node.js";
 import type { InboxEvent, InboxEventInput, WebhookInbox } from "../../webhooks/inbox/types.js";
 import { reply } from "../../webhooks/receive.js";
-import { createWebhookReceiver, type WebhookReceiver } from "../../webhooks/receiver.js";
+import { createWebhookReceiver, DEFAULT_BODY_TIMEOUT_MS, type WebhookReceiver } from "../../webhooks/receiver.js";
 import type { SchemeName } from "../../webhooks/schemes/index.js";
 import { DEFAULT_MAX_BYTES } from "../../webhooks/verify.js";
 import { createWebhookWorker, type WebhookWorker } from "../../webhooks/worker.js";
@@ -34,6 +34,8 @@ export interface ListenOptions {
   forwardTimeoutMs: number;
   /** Replay window override in ms (default: the scheme's). */
   toleranceMs?: number | undefined;
+  /** Headers, then the body, must each arrive within this time (default 10 s): slower senders get 408. */
+  bodyTimeoutMs?: number | undefined;
   print(event: EventLine): void;
 }
 
@@ -115,7 +117,8 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     onError: (error: unknown) => failed(error, undefined),
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const server = createServer(slowClientLimits(bodyTimeoutMs), (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== options.path) {
       sendNode(res, reply(404, { error: "not_found", hint: `webhooks are received at ${options.path}` }));
@@ -127,7 +130,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       req.resume();
       return;
     }
-    readNodeBody(req, DEFAULT_MAX_BYTES)
+    readNodeBody(req, DEFAULT_MAX_BYTES, bodyTimeoutMs)
       .then(async (body) => {
         const answer = await receiver.handle({ method: "POST", url: nodeUrl(req, undefined), headers: nodeHeaders(req), body });
         if (answer.status >= 400)
@@ -141,9 +144,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
         sendNode(res, answer);
       })
       .catch((error: unknown) => {
-        const tooLarge = error instanceof BodyTooLarge;
-        print({ time: Date.now(), id: undefined, type: undefined, status: "rejected", detail: tooLarge ? "HTTP 413 payload_too_large" : "incomplete body" });
-        if (!res.headersSent && !res.destroyed) sendNode(res, reply(tooLarge ? 413 : 400, { error: tooLarge ? "payload_too_large" : "incomplete_body" }), true);
+        const answer = unreadBodyReply(error, res);
+        const detail = answer ? `HTTP ${answer.status} ${reasonOf(answer.body)}` : "incomplete body";
+        print({ time: Date.now(), id: undefined, type: undefined, status: "rejected", detail });
+        if (answer) sendNode(res, answer, true);
         req.resume();
       });
   });

@@ -48,6 +48,7 @@ export interface ListenFlags extends InboxFlags {
   backoff: number;
   forwardTimeout: number;
   tolerance?: number;
+  bodyTimeout: number;
   json?: boolean;
   ui?: boolean;
 }
@@ -55,6 +56,7 @@ export interface ListenFlags extends InboxFlags {
 export async function runListen(flags: ListenFlags, output: Output = processOutput): Promise<void> {
   const secret = secretFromEnv(flags.secretEnv, "--secret-env");
   if (!flags.path.startsWith("/")) throw usageError("--path must start with /");
+  if (!(flags.bodyTimeout > 0)) throw usageError("--body-timeout must be more than 0");
   if (flags.forward !== undefined && !/^https?:\/\//i.test(flags.forward)) throw usageError("--forward must be an http(s) URL");
   const inbox = await openInbox(flags);
   const print = (e: EventLine) =>
@@ -74,6 +76,7 @@ export async function runListen(flags: ListenFlags, output: Output = processOutp
     backoffMs: flags.backoff,
     forwardTimeoutMs: flags.forwardTimeout,
     toleranceMs: flags.tolerance,
+    bodyTimeoutMs: flags.bodyTimeout,
     print,
   }).catch(async (error: unknown) => {
     await inbox.close();

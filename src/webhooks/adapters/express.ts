@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
-import { nodeAdapter, nodeHeaders, nodeUrl, sendNode } from "./node.js";
+import { type AdapterLimits, nodeAdapter, nodeHeaders, nodeUrl, sendNode } from "./node.js";
 
 type ExpressLikeRequest = IncomingMessage & { body?: unknown; originalUrl?: string; protocol?: string };
 
@@ -9,16 +9,13 @@ type ExpressLikeRequest = IncomingMessage & { body?: unknown; originalUrl?: stri
  * Express (4 and 5) middleware. Mount it on the webhook path *before* any
  * body parser (`app.post("/webhooks", receiver.express())` above
  * `app.use(express.json())`), or behind `express.raw({ type: "*\/*" })`.
+ * Behind `express.raw()` the body was read by Express, under its limits.
  */
-export function expressAdapter(
-  handle: (req: IncomingWebhook) => Promise<WebhookReply>,
-  maxBytes: number,
-  publicUrl: ((req: IncomingMessage) => string) | string | undefined,
-  onError: ((error: unknown) => void) | undefined,
-) {
+export function expressAdapter(handle: (req: IncomingWebhook) => Promise<WebhookReply>, limits: AdapterLimits<IncomingMessage>) {
+  const { maxBytes, publicUrl, onError } = limits;
   // Express rewrites req.url under a mount path; originalUrl is what the provider called.
   const urlOf = (req: ExpressLikeRequest) => nodeUrl(req, publicUrl, req.originalUrl ?? req.url);
-  const fromStream = nodeAdapter(handle, maxBytes, urlOf, onError);
+  const fromStream = nodeAdapter(handle, { ...limits, publicUrl: urlOf });
 
   return function webhookExpressHandler(req: ExpressLikeRequest, res: ServerResponse, _next?: (error?: unknown) => void): void {
     if (Buffer.isBuffer(req.body)) {

@@ -1,24 +1,42 @@
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
+import type { AdapterLimits } from "./node.js";
 
 class TooLarge extends Error {}
+class TooSlow extends Error {}
 
-async function readLimited(request: Request, maxBytes: number): Promise<Buffer> {
+async function readLimited(request: Request, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(request.headers.get("content-length"));
   if (declared > maxBytes) throw new TooLarge();
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  // A deadline for the whole body, not an idle timer: a trickle of bytes does not extend it.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new TooSlow());
+      // Cancelling ends the pending read as `done`: `late` keeps that from passing for the end of the body.
+      reader.cancel().catch(() => {});
+    }, timeoutMs);
+  });
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge();
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (late) throw new TooSlow();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new TooLarge();
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks, size);
 }
@@ -26,12 +44,8 @@ async function readLimited(request: Request, maxBytes: number): Promise<Buffer> 
 const toResponse = (r: WebhookReply) => new Response(r.body, { status: r.status, headers: r.headers });
 
 /** A `Request => Response` handler (Hono, Next.js route handlers, Bun, Deno, undici). */
-export function fetchAdapter(
-  handle: (req: IncomingWebhook) => Promise<WebhookReply>,
-  maxBytes: number,
-  publicUrl: ((req: Request) => string) | string | undefined,
-  onError: ((error: unknown) => void) | undefined,
-) {
+export function fetchAdapter(handle: (req: IncomingWebhook) => Promise<WebhookReply>, limits: AdapterLimits<Request>) {
+  const { maxBytes, bodyTimeoutMs, publicUrl, onError } = limits;
   return async function webhookFetchHandler(request: Request): Promise<Response> {
     if (request.method !== "POST") return toResponse(reply(405, { error: "method_not_allowed" }, { allow: "POST" }));
     if (request.bodyUsed) {
@@ -39,9 +53,10 @@ export function fetchAdapter(
     }
     let body: Buffer;
     try {
-      body = await readLimited(request, maxBytes);
+      body = await readLimited(request, maxBytes, bodyTimeoutMs);
     } catch (error) {
       if (error instanceof TooLarge) return toResponse(reply(413, { error: "payload_too_large" }));
+      if (error instanceof TooSlow) return toResponse(reply(408, { error: "body_timeout" }));
       return toResponse(reply(400, { error: "incomplete_body" }));
     }
     const headers: Record<string, string> = {};

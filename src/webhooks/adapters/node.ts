@@ -1,13 +1,29 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyTooLarge, collect } from "../../util/collect.js";
+import { BodyTimeout, BodyTooLarge, collect } from "../../util/collect.js";
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
 
-/** Reads the raw body, stopping (and refusing) as soon as it exceeds `maxBytes`. */
-export function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/**
+ * Reads the raw body, stopping (and refusing) as soon as it exceeds `maxBytes`
+ * or has not fully arrived `timeoutMs` after the headers (`BodyTimeout`).
+ */
+export function readNodeBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > maxBytes) return Promise.reject(new BodyTooLarge(maxBytes));
-  return collect(req, maxBytes);
+  return collect(req, maxBytes, timeoutMs);
+}
+
+/**
+ * The answer to a body that could not be read: 413 over the limit, 408 past
+ * the deadline (the rest is not read), 400 when the client went away. Each
+ * closes the connection: what is left of the body must not be parsed as the
+ * next request. Undefined when the socket takes no answer any more.
+ */
+export function unreadBodyReply(error: unknown, res: ServerResponse): WebhookReply | undefined {
+  if (res.headersSent || res.destroyed) return undefined;
+  if (error instanceof BodyTooLarge) return reply(413, { error: "payload_too_large" });
+  if (error instanceof BodyTimeout) return reply(408, { error: "body_timeout" });
+  return reply(400, { error: "incomplete_body" });
 }
 
 /** Lower-case header record from node's headers (repeated headers joined with ","). */
@@ -36,13 +52,17 @@ export function sendNode(res: ServerResponse, r: WebhookReply, close = false): v
   res.end(r.body);
 }
 
+export interface AdapterLimits<R> {
+  maxBytes: number;
+  /** The whole body must arrive within this many ms of the headers. */
+  bodyTimeoutMs: number;
+  publicUrl: ((req: R) => string) | string | undefined;
+  onError: ((error: unknown) => void) | undefined;
+}
+
 /** A `(req, res)` handler for node:http built from the framework-free `handle`. */
-export function nodeAdapter(
-  handle: (req: IncomingWebhook) => Promise<WebhookReply>,
-  maxBytes: number,
-  publicUrl: ((req: IncomingMessage) => string) | string | undefined,
-  onError: ((error: unknown) => void) | undefined,
-) {
+export function nodeAdapter(handle: (req: IncomingWebhook) => Promise<WebhookReply>, limits: AdapterLimits<IncomingMessage>) {
+  const { maxBytes, bodyTimeoutMs, publicUrl, onError } = limits;
   return async function webhookNodeHandler(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") {
       // Do not read a body we will not use; close so it is not parsed as the next request.
@@ -52,14 +72,11 @@ export function nodeAdapter(
     }
     let body: Buffer;
     try {
-      body = await readNodeBody(req, maxBytes);
+      body = await readNodeBody(req, maxBytes, bodyTimeoutMs);
     } catch (error) {
-      if (error instanceof BodyTooLarge) {
-        sendNode(res, reply(413, { error: "payload_too_large" }), true);
-        req.resume();
-      } else if (!res.headersSent && !res.destroyed) {
-        sendNode(res, reply(400, { error: "incomplete_body" }), true);
-      }
+      const answer = unreadBodyReply(error, res);
+      if (answer) sendNode(res, answer, true);
+      req.resume();
       return;
     }
     try {
