@@ -27,18 +27,21 @@ export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.j
 // --- client (issue 2) ---
 export {
   type CallOptions,
+  type CallOptionsFor,
   type CallPromise,
   type Client,
   type ClientStats,
   createClient,
+  type RequestOptionsFor,
   type ResponseInfo,
   type Result,
   type VerbCall,
   type WithResponse,
 } from "./client/create-client.js";
-export type { CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
+export type { BaseCallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
+export type { NeedsParams, NoPlaceholders, ParamsOption, PathParamNames, PathParams, PathParamsOf, PathValue } from "./client/path-params.js";
 export type { RouteStats } from "./client/stats.js";
 export type { Clock } from "./clock.js";
 export { systemClock } from "./clock.js";
@@ -91,7 +94,7 @@ export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput,
 export { retryAfterMs } from "./middleware/retry-after.js";
 export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry-budget.js";
 export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout.js";
-export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./pagination/client-methods.js";
+export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./pagination/client-methods.js";
 export type {
   CursorOptions,
   Extractor,
@@ -129,7 +132,7 @@ export type {
   RateRule,
   Store,
 } from "./stores/types.js";
-export type { ClientSseOptions } from "./streaming/client-methods.js";
+export type { ClientSseOptions, SseBase } from "./streaming/client-methods.js";
 export { type NdjsonOptions, ndjson, type SseEvent, type SseOpener, type SseOptions, sse } from "./streaming/index.js";
 export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js";
 export { type UndiciTransportOptions, undiciTransport } from "./transport/undici.js";

@@ -22,13 +22,23 @@ import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, RequestCont
 import { credentialKeyOf, credentialOf } from "../util/fingerprint.js";
 import { encodeBody } from "./body.js";
 import { observeAttempts, observeCall } from "./observe.js";
-import { type CallRetryOptions, type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
+import { type BaseCallOptions, type CallRetryOptions, type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
+import type { NeedsParams, ParamsOption, PathParams } from "./path-params.js";
 import { attemptPolicies, callPolicies, concurrencyPolicy } from "./policies.js";
 import { type RouteStats, StatsRecorder } from "./stats.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
 
 /** Options of a call made through a verb method (`get`, `post`, ...): everything but method and path. */
-export type CallOptions = Omit<RequestOptions, "method" | "path">;
+export type CallOptions = BaseCallOptions & { params?: PathParams };
+
+/** Options of a call to the path template `P`: `params` holds exactly its placeholders (see docs/client.md). */
+export type CallOptionsFor<P extends string> = BaseCallOptions & ParamsOption<P>;
+
+/** Options of `client.request()` / `client.raw()` for the path template `P`. */
+export type RequestOptionsFor<P extends string> = BaseCallOptions & { method?: HttpMethod; path: P } & ParamsOption<P>;
+
+/** The options argument of a call to `P`: required when its template has placeholders. */
+type OptionsArg<P extends string> = NeedsParams<P> extends true ? [options: CallOptionsFor<P>] : [options?: CallOptionsFor<P>];
 
 /** What a call resolves to: the transform's result, else the schema's output, else `T`. */
 export type Result<O, T> = O extends { transform: (data: never) => infer R } ? Awaited<R> : O extends { schema: infer S } ? InferOutput<S> : T;
@@ -59,11 +69,17 @@ export interface CallPromise<T> extends Promise<T> {
   withResponse(): Promise<WithResponse<T>>;
 }
 
-/** A verb method: `client.get<User>("/users/:id", { params })`, or typed by `schema` / `transform`. */
+/**
+ * A verb method: `client.get<User>("/users/:id", { params })`, or typed by
+ * `schema` / `transform`. The path's placeholders type `params`: each is
+ * required, any other key is an error. With an explicit `<T>`, TypeScript
+ * cannot also infer the path, so `params` is then checked at run time only.
+ */
 export interface VerbCall {
-  <S extends Schema, R>(path: string, options: CallOptions & { schema: S; transform: (data: InferOutput<S>) => R }): CallPromise<Awaited<R>>;
-  <S extends Schema>(path: string, options: CallOptions & { schema: S }): CallPromise<InferOutput<S>>;
-  <T = unknown, O extends CallOptions = CallOptions>(path: string, options?: O): CallPromise<Result<O, T>>;
+  <P extends string, S extends Schema, R>(path: P, options: CallOptionsFor<P> & { schema: S; transform: (data: InferOutput<S>) => R }): CallPromise<Awaited<R>>;
+  <P extends string, S extends Schema>(path: P, options: CallOptionsFor<P> & { schema: S }): CallPromise<InferOutput<S>>;
+  <P extends string, R>(path: P, options: CallOptionsFor<P> & { transform: (data: never) => R }): CallPromise<Awaited<R>>;
+  <T = unknown, P extends string = string>(path: P, ...options: OptionsArg<P>): CallPromise<T>;
 }
 
 export interface ClientStats {
@@ -72,9 +88,12 @@ export interface ClientStats {
 }
 
 export interface Client {
-  request<S extends Schema, R>(options: RequestOptions & { schema: S; transform: (data: InferOutput<S>) => R }): CallPromise<Awaited<R>>;
-  request<S extends Schema>(options: RequestOptions & { schema: S }): CallPromise<InferOutput<S>>;
-  request<T = unknown, O extends RequestOptions = RequestOptions>(options: O): CallPromise<Result<O, T>>;
+  request<P extends string, S extends Schema, R>(
+    options: RequestOptionsFor<P> & { schema: S; transform: (data: InferOutput<S>) => R },
+  ): CallPromise<Awaited<R>>;
+  request<P extends string, S extends Schema>(options: RequestOptionsFor<P> & { schema: S }): CallPromise<InferOutput<S>>;
+  request<P extends string, R>(options: RequestOptionsFor<P> & { transform: (data: never) => R }): CallPromise<Awaited<R>>;
+  request<T = unknown, P extends string = string>(options: RequestOptionsFor<P>): CallPromise<T>;
   get: VerbCall;
   post: VerbCall;
   put: VerbCall;
@@ -82,7 +101,7 @@ export interface Client {
   delete: VerbCall;
   head: VerbCall;
   /** Sends through the whole pipeline and returns the response as is, whatever its status, with a streaming body. */
-  raw(options: RequestOptions): Promise<ApiResponse>;
+  raw<P extends string = string>(options: RequestOptionsFor<P>): Promise<ApiResponse>;
   /** A client with merged options that shares this one's connection pool, store, retry budget and stats. */
   extend(options: Partial<ClientOptions>): Client;
   /** Per-route counts, error rate and latency percentiles, and each policy's state. */
@@ -173,6 +192,12 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
   return { send: compose(steps, observeAttempts(shared.transport, clock)), policies };
 }
 
+/** An absolute URL is sent as it is: a `params` value for it would be dropped. */
+function refuseParams(params: PathParams, url: string): void {
+  for (const key in params)
+    if (params[key] !== undefined) throw new ConfigError(`params.${key}`, `has no placeholder to fill: "${url}" is an absolute URL, sent as it is`);
+}
+
 const AUTO_KEY_METHODS = new Set(["POST", "PATCH"]);
 
 function checkCallRetry(r: unknown): CallRetryOptions | false {
@@ -239,6 +264,7 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
       const url = new URL(target);
       if (!config.allowedOrigins.has(url.origin))
         throw new ConfigError("path", `points at ${url.origin}, which is not the baseUrl origin nor in allowedOrigins`);
+      if (o.params !== undefined) refuseParams(o.params, target);
       origin = url.origin;
       path = url.pathname + url.search;
       route = url.pathname;
@@ -335,7 +361,7 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     patch: verb("PATCH"),
     delete: verb("DELETE"),
     head: verb("HEAD"),
-    raw: async (o) => observeCall("raw", { ...buildRequest(o), read: undefined }, shared.clock, send, (res) => res),
+    raw: async (o) => observeCall("raw", { ...buildRequest(o as RequestOptions), read: undefined }, shared.clock, send, (res) => res),
     extend: (more) => buildClient(mergeOptions(options, more), shared),
     stats() {
       const out: Record<string, unknown> = {};

@@ -12,9 +12,9 @@ import { type Duration, toMillis } from "../util/duration.js";
 import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
+import type { PathParams } from "./path-params.js";
 // issue 3/6: policy option types
 import type { PolicyOptions } from "./policies.js";
-import type { PathParams } from "./url.js";
 
 /** Options of `createClient`. Every one is checked when the client is built. */
 export interface ClientOptions extends PolicyOptions {
@@ -86,13 +86,8 @@ export interface HealthEndpoint {
   method?: "GET" | "HEAD";
 }
 
-/** Options of one call. */
-export interface RequestOptions extends BodyOptions {
-  method?: HttpMethod;
-  /** A path template (`/users/:id`) relative to `baseUrl`, or an absolute URL on an allowed origin. */
-  path: string;
-  /** Values for the path template's placeholders, URL-encoded. */
-  params?: PathParams;
+/** Options of one call but its method, path and path params: what every way of making a call shares. */
+export interface BaseCallOptions extends BodyOptions {
   /** Query parameters; nested objects and arrays in bracket style; undefined values dropped. */
   query?: ParamObject | URLSearchParams;
   /** Headers for this call; `undefined` removes a client default. */
@@ -116,6 +111,15 @@ export interface RequestOptions extends BodyOptions {
   context?: RequestContext;
   /** Overrides the client's maxResponseBytes for this call. */
   maxResponseBytes?: number;
+}
+
+/** Options of one call. */
+export interface RequestOptions extends BaseCallOptions {
+  method?: HttpMethod;
+  /** A path template (`/users/:id` or `/users/{id}`) relative to `baseUrl`, or an absolute URL on an allowed origin. */
+  path: string;
+  /** Values for the path template's placeholders, URL-encoded. */
+  params?: PathParams;
 }
 
 /** Retry settings a single call may change. */

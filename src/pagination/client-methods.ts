@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ClientConfig, RequestOptions } from "../client/options.js";
 import type { ParamObject } from "../client/params.js";
+import type { ParamsOption, PathParams } from "../client/path-params.js";
 import type { ApiResponse } from "../types.js";
 import { type Page, pages } from "./pages.js";
 import { paginate } from "./paginate.js";
@@ -9,7 +10,11 @@ import type { PageRequest, PageResponse, PageSender, PaginationStrategy } from "
 /** Request options a paginated call accepts: everything but method, body, schema and transform (those apply per item). */
 export type PageCallOptions = Omit<RequestOptions, "method" | "path" | "schema" | "transform" | "json" | "form" | "body" | "idempotencyKey" | "responseType">;
 
-export interface ClientPagesOptions<Item> extends PageCallOptions {
+/** `PageCallOptions` without `params`, which the path's template types (see `ParamsOption`). */
+type PageCallBase = Omit<PageCallOptions, "params">;
+
+/** The paging options of `client.pages()`, without `params`. */
+export interface PagesBase<Item> extends PageCallBase {
   strategy: PaginationStrategy<Item>;
   /** Resume from a saved `page.next`. */
   from?: string | undefined;
@@ -17,18 +22,30 @@ export interface ClientPagesOptions<Item> extends PageCallOptions {
   maxItems?: number | undefined;
 }
 
-export interface ClientPaginateOptions<Raw, Out, T> extends ClientPagesOptions<Raw> {
+/** The options of `client.paginate()`, without `params`. */
+export interface PaginateBase<Raw, Out, T> extends PagesBase<Raw> {
   /** Validates each item (zod, valibot, arktype, any Standard Schema). */
   schema?: StandardSchemaV1<unknown, Out>;
   /** Maps each (validated) item to your model. */
   transform?: (item: Out) => T | Promise<T>;
 }
 
+export interface ClientPagesOptions<Item> extends PagesBase<Item> {
+  params?: PathParams;
+}
+
+export interface ClientPaginateOptions<Raw, Out, T> extends PaginateBase<Raw, Out, T> {
+  params?: PathParams;
+}
+
 export interface PaginationMethods {
-  /** Items across every page; see docs/pagination.md. */
-  paginate<Raw, Out = Raw, T = Out>(path: string, options: ClientPaginateOptions<Raw, Out, T>): AsyncGenerator<T, void, undefined>;
+  /** Items across every page; see docs/pagination.md. `params` holds the path template's placeholders. */
+  paginate<Raw, Out = Raw, T = Out, P extends string = string>(
+    path: P,
+    options: PaginateBase<Raw, Out, T> & ParamsOption<P>,
+  ): AsyncGenerator<T, void, undefined>;
   /** Pages, each with its items, parsed body, headers and the position to resume from. */
-  pages<Item>(path: string, options: ClientPagesOptions<Item>): AsyncGenerator<Page<Item>, void, undefined>;
+  pages<Item, P extends string = string>(path: P, options: PagesBase<Item> & ParamsOption<P>): AsyncGenerator<Page<Item>, void, undefined>;
 }
 
 interface ClientParts {
@@ -54,12 +71,17 @@ function mergeQuery(user: RequestOptions["query"], pg: PageRequest): ParamObject
 /** Sends each page through the client's whole pipeline (rate limit, retry, breaker, body read in the attempt) and parses it. */
 function sender(client: ClientParts, options: PageCallOptions, kind: "paginate" | "pages"): PageSender {
   return async (pg): Promise<PageResponse> => {
-    const { data, response } = await client.run({ ...options, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) }, kind);
+    // A next link is a whole URL: the template's params filled the first page's path only.
+    const params = isAbsolute(pg.path) ? undefined : options.params;
+    const { data, response } = await client.run(
+      { ...options, params, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) } as RequestOptions,
+      kind,
+    );
     return { status: response.status, headers: response.headers, body: data, url: response.request.origin + response.request.path };
   };
 }
 
-function split<O extends ClientPagesOptions<unknown>>(options: O) {
+function split<O extends PagesBase<unknown>>(options: O) {
   const { strategy, from, maxPages, maxItems, ...rest } = options;
   const call = rest as PageCallOptions & { schema?: unknown; transform?: unknown };
   const { schema, transform, ...request } = call;

@@ -1,4 +1,5 @@
 import type { ClientConfig, RequestOptions } from "../client/options.js";
+import type { NeedsParams, ParamsOption } from "../client/path-params.js";
 import type { ApiResponse } from "../types.js";
 import { type SseEvent, type SseOptions, sse } from "./sse.js";
 
@@ -6,13 +7,18 @@ import { type SseEvent, type SseOptions, sse } from "./sse.js";
 export type ClientSseOptions = SseOptions &
   Omit<RequestOptions, "method" | "path" | "schema" | "transform" | "json" | "form" | "body" | "responseType" | "signal">;
 
+/** `ClientSseOptions` without `params`, which the path's template types. */
+export type SseBase = Omit<ClientSseOptions, "params">;
+
+type SseArgs<P extends string> = NeedsParams<P> extends true ? [options: SseBase & ParamsOption<P>] : [options?: SseBase & ParamsOption<P>];
+
 export interface StreamingMethods {
   /**
    * Server-Sent Events from `path`, reconnecting with `Last-Event-ID`. Time
    * limits are off for the stream unless `timeout` is given (an attempt
    * timeout would cut a healthy long-lived stream).
    */
-  sse(path: string, options?: ClientSseOptions): AsyncGenerator<SseEvent, void, undefined>;
+  sse<P extends string>(path: P, ...options: SseArgs<P>): AsyncGenerator<SseEvent, void, undefined>;
 }
 
 interface ClientParts {
@@ -23,7 +29,8 @@ interface ClientParts {
 
 export function streamingMethods(client: ClientParts): StreamingMethods {
   return {
-    sse(path, options = {}) {
+    sse(path, ...args) {
+      const options: ClientSseOptions = (args[0] as ClientSseOptions | undefined) ?? {};
       const { lastEventId, reconnect, clock, signal, maxEventBytes, ...request } = options;
       const open = async (headers: Record<string, string>, sig: AbortSignal | undefined) => {
         const { response } = await client.run(

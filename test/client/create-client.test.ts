@@ -66,6 +66,7 @@ describe("requests", () => {
 
   it("refuses a template whose parameter is missing", async () => {
     const client = createClient({ baseUrl: sim.url });
+    // @ts-expect-error: the compiler refuses it too; this checks the run-time guard
     await expect(client.get("/users/:id")).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "params.id" });
     expect(sim.requests).toHaveLength(0);
     await client.close();

@@ -1,0 +1,97 @@
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/client/create-client.js";
+import { linkHeader } from "../../src/pagination/index.js";
+import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { ROOT, typecheck } from "../support/typecheck.js";
+
+const CHECKS = join(ROOT, "test/client/types/path-params.check.ts");
+const SNIPPET = join(ROOT, "test/client/types/snippet-params-in-query.ts");
+
+describe("path templates at compile time", () => {
+  let diagnostics: string[];
+  beforeAll(() => {
+    diagnostics = typecheck([CHECKS], {
+      [SNIPPET]: `import { createClient } from "ballast";
+const client = createClient({ baseUrl: "https://api.example.com" });
+client.get("/echo", { params: { limit: 10 } });
+client.get("/users/:id", { params: { ib: "42" } });
+`,
+    });
+  }, 240_000);
+
+  it("accepts every call in path-params.check.ts and refuses each line marked @ts-expect-error", () => {
+    expect(diagnostics.filter((d) => d.startsWith("test/client/types/path-params"))).toEqual([]);
+  });
+
+  it("says why: a key without a placeholder belongs in query, a typo is not the template's name", () => {
+    const snippet = diagnostics.filter((d) => d.startsWith("test/client/types/snippet"));
+    expect(snippet).toHaveLength(2);
+    expect(snippet[0]).toMatch(/snippet-params-in-query\.ts:3: .*query parameters go in `query`/s);
+    expect(snippet[1]).toMatch(/snippet-params-in-query\.ts:4: .*'ib' does not exist in type 'PathParamsOf<"\/users\/:id">'/s);
+  });
+});
+
+describe("path templates at run time", () => {
+  let sim: ApiSimulator;
+  beforeAll(async () => {
+    sim = await createApiSimulator();
+  });
+  afterAll(() => sim.close());
+  afterEach(() => sim.reset());
+
+  it("refuses params the template has no placeholder for, naming query, before sending", async () => {
+    const client = createClient({ baseUrl: sim.url });
+    const path: string = "/echo"; // the compiler refuses the literal (see above): the run-time check is for paths it cannot see
+    const err = await client.get(path, { params: { limit: 10 } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "BALLAST_CONFIG", option: "params.limit" });
+    expect((err as Error).message).toContain("query: { limit: ... }");
+    // With an explicit <T> the compiler does not see the path: the same check runs.
+    const typo = await client.get<{ id: string }>("/users/:id", { params: { ib: "1" } }).catch((e: unknown) => e);
+    expect(typo).toMatchObject({ code: "BALLAST_CONFIG", option: "params.ib" });
+    expect((typo as Error).message).toContain('"/users/:id" (it has :id)');
+    await expect(client.get<{ id: string }>("/users/:id", { params: { id: "1", extra: "x" } })).rejects.toMatchObject({ option: "params.extra" });
+    expect(sim.requests).toHaveLength(0);
+    await client.close();
+  });
+
+  it("ignores a params key whose value is undefined", async () => {
+    sim.route("GET", "/users/:id", (req) => ({ json: req.params }));
+    const client = createClient({ baseUrl: sim.url });
+    const params = { id: "7", org: undefined } as unknown as Record<string, string>;
+    expect(await client.get("/users/:id", { params: params as { id: string } })).toEqual({ id: "7" });
+    await client.close();
+  });
+
+  it("fills OpenAPI-style {name} placeholders, and keeps the template as the route", async () => {
+    const route = sim.route("GET", "/repos/:owner/:repo/issues/:number", (req) => ({ json: req.params }));
+    const client = createClient({ baseUrl: sim.url });
+    const body = await client.get("/repos/{owner}/{repo}/issues/:number", { params: { owner: "octo cat", repo: "hello", number: 3 } });
+    expect(body).toEqual({ owner: "octo cat", repo: "hello", number: "3" });
+    expect(route.requests[0]?.path).toBe("/repos/octo%20cat/hello/issues/3");
+    expect(Object.keys(client.stats().routes)).toEqual(["GET /repos/{owner}/{repo}/issues/:number"]);
+    await client.close();
+  });
+
+  it("refuses params with an absolute URL, which is sent as it is", async () => {
+    const client = createClient({ baseUrl: sim.url });
+    const url: string = `${sim.url}/users/1`;
+    await expect(client.get(url, { params: { id: "1" } })).rejects.toMatchObject({ option: "params.id" });
+    expect(sim.requests).toHaveLength(0);
+    await client.close();
+  });
+
+  it("paginates a template: params fill the first page, next links are followed as they are", async () => {
+    sim.route("GET", "/orgs/:org/members", (req) =>
+      req.query.page === "2"
+        ? { json: [{ login: "b" }] }
+        : { json: [{ login: "a" }], headers: { link: `<${sim.url}/orgs/${req.params.org}/members?page=2>; rel="next"` } },
+    );
+    const client = createClient({ baseUrl: sim.url });
+    const logins: string[] = [];
+    for await (const m of client.paginate("/orgs/:org/members", { params: { org: "acme" }, strategy: linkHeader<{ login: string }>() })) logins.push(m.login);
+    expect(logins).toEqual(["a", "b"]);
+    expect(sim.requests.map((r) => r.url)).toEqual(["/orgs/acme/members", "/orgs/acme/members?page=2"]);
+    await client.close();
+  });
+});
