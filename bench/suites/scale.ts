@@ -16,12 +16,13 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { postgresInbox } from "../../src/webhooks/index.js";
 import { startRedisCluster } from "../../test/support/redis-cluster.js";
+import { cpuSplit, describeSplit, sampleCpu } from "../scale/cpu-by-command.js";
 import { runWrk, writeRequests, wrkVersion } from "../webhooks/wrk-load.js";
 
 export const title = "Scaling out: limiter acquires/s by process count (Redis, Redis Cluster); PostgreSQL inbox acks/s and processed/s by process count";
@@ -51,7 +52,13 @@ function freePort(): Promise<number> {
 
 // --- limiter ---
 
-async function limiterRun(processes: number, env: Record<string, string>, sharedKey: boolean): Promise<number> {
+interface Measured {
+  perSec: number;
+  /** Cores used during the run by the store, the clients, and everything else. */
+  cpu: Record<string, number>;
+}
+
+async function limiterRun(processes: number, env: Record<string, string>, sharedKey: boolean): Promise<Measured> {
   const children = Array.from({ length: processes }, () =>
     fork(here("../scale/limiter-worker.ts"), [], {
       execArgv: ["--import", "tsx"],
@@ -67,16 +74,31 @@ async function limiterRun(processes: number, env: Record<string, string>, shared
     children.forEach((c, i) => {
       c.send({ until, key: sharedKey ? "shared" : `own-${i}` });
     });
+    // CPU is sampled over the measured span only (the loops start 200 ms after the send).
+    await new Promise((r) => setTimeout(r, until - LIMITER_MS - Date.now()));
+    const before = sampleCpu();
+    const from = Date.now();
     const counts = await Promise.all(answers);
-    return counts.reduce((sum, c) => sum + (c.acquires ?? 0), 0) / (LIMITER_MS / 1000);
+    const after = sampleCpu();
+    const clients = new Set(children.map((c) => c.pid));
+    const cpu = cpuSplit(before, after, Date.now() - from, {
+      redis: (_, comm) => comm === "redis-server",
+      clients: (pid) => clients.has(pid),
+    });
+    return { perSec: counts.reduce((sum, c) => sum + (c.acquires ?? 0), 0) / (LIMITER_MS / 1000), cpu };
   } finally {
     for (const c of children) c.kill("SIGKILL");
   }
 }
 
+/** "12.3k (1.80×)" */
+const cell = (perSec: number, one: number) => `${fmt(perSec)} (${(perSec / one).toFixed(2)}×)`;
+const cpuCell = (cpu: Record<string, number>) => describeSplit(cpu);
+
 async function limiterCurves(): Promise<string> {
   const cluster = await startRedisCluster();
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   try {
     const backends: Array<[string, Record<string, string>]> = [
       ["one Redis", { REDIS_URL, PREFIX: `ballast:bench-scale:${process.pid}:` }],
@@ -85,24 +107,33 @@ async function limiterCurves(): Promise<string> {
     for (const [name, env] of backends) {
       for (const shared of [true, false]) {
         const cells: string[] = [];
+        const cpus: string[] = [];
         let one = 0;
         for (const n of LIMITER_PROCESSES) {
-          const rate = await limiterRun(n, env, shared);
-          if (n === 1) one = rate;
-          cells.push(`${fmt(rate)} (${(rate / one).toFixed(2)}×)`);
+          const { perSec, cpu } = await limiterRun(n, env, shared);
+          if (n === 1) one = perSec;
+          cells.push(cell(perSec, one));
+          cpus.push(cpuCell(cpu));
         }
-        rows.push(`| ${name} | ${shared ? "one shared key" : "a key per process"} | ${cells.join(" | ")} |`);
+        const label = `| ${name} | ${shared ? "one shared key" : "a key per process"} |`;
+        rows.push(`${label} ${cells.join(" | ")} |`);
+        cpuRows.push(`${label} ${cpus.join(" | ")} |`);
       }
     }
   } finally {
     await cluster.close();
   }
+  const head = [`| store | keys | ${LIMITER_PROCESSES.map((n) => `${n} proc`).join(" | ")} |`, `|---|---|${LIMITER_PROCESSES.map(() => "--:").join("|")}|`];
   return [
     `Acquires per second summed over the processes (each: 16 concurrent loops, ${LIMITER_MS / 1000} s), and the ratio to one process.`,
     "",
-    `| store | keys | ${LIMITER_PROCESSES.map((n) => `${n} proc`).join(" | ")} |`,
-    `|---|---|${LIMITER_PROCESSES.map(() => "--:").join("|")}|`,
+    ...head,
     ...rows,
+    "",
+    "Where the CPU went in the same runs, in cores (1.00 = one core busy the whole run; the machine has 2): every redis-server process, the client processes, and everything else on the machine.",
+    "",
+    ...head,
+    ...cpuRows,
   ].join("\n");
 }
 
@@ -143,8 +174,25 @@ async function inboxCurves(): Promise<string> {
   };
   const count = async (schema: string, where = "true") =>
     Number((await pool.query(`SELECT count(*) AS n FROM ${schema}.ballast_webhook_inbox WHERE ${where}`)).rows[0].n);
+  /** WAL flushes (fsyncs) and commits so far, to tell per-event cost from fsync batching. */
+  const walSyncs = async () => {
+    const { rows } = await pool.query("SELECT (SELECT wal_sync FROM pg_stat_wal) AS syncs, (SELECT sum(xact_commit) FROM pg_stat_database) AS commits");
+    return { syncs: Number(rows[0].syncs), commits: Number(rows[0].commits) };
+  };
+  const pgGroups = (children: ChildProcess[]) => {
+    const pids = new Set(children.map((c) => c.pid));
+    return {
+      postgres: (_: number, comm: string) => comm.startsWith("postgres"),
+      ballast: (pid: number) => pids.has(pid),
+      wrk: (_: number, comm: string) => comm === "wrk",
+    };
+  };
   const acks: string[] = [];
   const drains: string[] = [];
+  const ackCpu: string[] = [];
+  const drainCpu: string[] = [];
+  const ackSyncs: string[] = [];
+  const drainSyncs: string[] = [];
   try {
     let one = 0;
     for (const n of INBOX_PROCESSES) {
@@ -159,7 +207,18 @@ async function inboxCurves(): Promise<string> {
           writeRequests(file, `127.0.0.1:${port}`, SECRET, Math.ceil((25_000 * ACK_S) / n), `s${n}_${i}`);
           return file;
         });
-        await Promise.all(ports.map((port, i) => runWrk(`http://127.0.0.1:${port}/hooks`, files[i] as string, Math.max(1, Math.floor(48 / n)), ACK_S)));
+        const cpuBefore = sampleCpu();
+        const walBefore = await walSyncs();
+        const from = Date.now();
+        const loads = Promise.all(ports.map((port, i) => runWrk(`http://127.0.0.1:${port}/hooks`, files[i] as string, Math.max(1, Math.floor(48 / n)), ACK_S)));
+        // Sampled while wrk still runs: a process that has exited has no /proc entry to read.
+        await new Promise((r) => setTimeout(r, ACK_S * 1000 - 150));
+        const cpuAfter = sampleCpu();
+        const walAfter = await walSyncs();
+        const wall = Date.now() - from;
+        await loads;
+        ackCpu.push(describeSplit(cpuSplit(cpuBefore, cpuAfter, wall, pgGroups(receivers))));
+        ackSyncs.push(`${fmt(((walAfter.syncs - walBefore.syncs) * 1000) / wall)} / ${fmt(((walAfter.commits - walBefore.commits) * 1000) / wall)}`);
         // Counted at the receivers: rows stored over the span between the first and the last (wrk's own clock includes loading its file).
         const { rows } = await pool.query(`SELECT count(*) AS n, min(received_at) AS first, max(received_at) AS last FROM ${schema}.ballast_webhook_inbox`);
         const perSec = Number(rows[0].n) / ((Number(rows[0].last) - Number(rows[0].first)) / 1000);
@@ -186,6 +245,8 @@ async function inboxCurves(): Promise<string> {
       const workers = await Promise.all(Array.from({ length: n }, () => startInboxProcess({ PORT: "0", SCHEMA: schema, SECRET, DATABASE_URL })));
       const doneBefore = await waitSettled(() => count(schema, "status = 'done'"));
       const total = DRAIN_EVENTS;
+      const cpuBefore = sampleCpu();
+      const walBefore = await walSyncs();
       const started = performance.now();
       try {
         await pool.query(
@@ -199,6 +260,10 @@ async function inboxCurves(): Promise<string> {
           if (Date.now() > deadline) throw new Error(`${n} workers did not drain ${total} events in 180 s`);
           await new Promise((r) => setTimeout(r, 50));
         }
+        const wall = performance.now() - started;
+        const walAfter = await walSyncs();
+        drainCpu.push(describeSplit(cpuSplit(cpuBefore, sampleCpu(), wall, pgGroups(workers))));
+        drainSyncs.push(`${fmt(((walAfter.syncs - walBefore.syncs) * 1000) / wall)} / ${fmt(((walAfter.commits - walBefore.commits) * 1000) / wall)}`);
       } finally {
         for (const w of workers) w.kill("SIGKILL");
       }
@@ -218,9 +283,26 @@ async function inboxCurves(): Promise<string> {
     `|---|${INBOX_PROCESSES.map(() => "--:").join("|")}|`,
     `| acknowledged/s (receivers) | ${acks.join(" | ")} |`,
     `| processed/s (workers) | ${drains.join(" | ")} |`,
+    "",
+    "Where the CPU went (cores; 2 on this machine): PostgreSQL's processes, the ballast processes (receivers or workers), wrk, everything else. And PostgreSQL's WAL fsyncs/s against its commits/s (`pg_stat_wal.wal_sync`, `pg_stat_database.xact_commit`, machine-wide): fewer fsyncs than commits means commits shared a flush.",
+    "",
+    `| run | ${INBOX_PROCESSES.map((n) => `${n} proc`).join(" | ")} |`,
+    `|---|${INBOX_PROCESSES.map(() => "--:").join("|")}|`,
+    `| acknowledging: CPU | ${ackCpu.join(" | ")} |`,
+    `| acknowledging: fsyncs/s / commits/s | ${ackSyncs.join(" | ")} |`,
+    `| processing: CPU | ${drainCpu.join(" | ")} |`,
+    `| processing: fsyncs/s / commits/s | ${drainSyncs.join(" | ")} |`,
   ].join("\n");
 }
 
 export async function run(): Promise<string> {
-  return [`### Limiter`, "", await limiterCurves(), "", "### PostgreSQL inbox", "", await inboxCurves()].join("\n");
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" / ");
+  const before = load();
+  const body = [`### Limiter`, "", await limiterCurves(), "", "### PostgreSQL inbox", "", await inboxCurves()];
+  return [`Load average (1/5/15 min) before: ${before}; after: ${load()} (2 cores; other work on the machine competes with every figure).`, "", ...body].join(
+    "\n",
+  );
 }
