@@ -15,6 +15,7 @@ import type { RateLimitRule } from "../../src/middleware/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { type FaultServer, freePort, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
 
 let api: http.Server;
 let baseUrl: string;
@@ -197,6 +198,35 @@ describeRedis("a Redis that stalls and comes back", () => {
     // within 5 s only because the late one is released, not by waiting out its TTL.
     const next = redisStore(redis, { prefix, timeout: "10s" });
     await expect.poll(async () => (await next.acquireLock("late-lock", 60_000)) !== undefined, { timeout: 5000 }).toBe(true);
+  });
+
+  it("queued requests wait on a stalled Redis no longer than their deadline, whatever the store's own timeout (StoreError, nothing sent)", async () => {
+    const key = "queued";
+    const client = createClient({
+      baseUrl,
+      store: redisStore(redis, { prefix, timeout: "60s" }),
+      rateLimit: { limits: [{ requests: 5, per: "1s" }], key },
+      timeout: { total: 800 },
+      retry: false,
+    });
+    const queued = () => (client.stats().policies.rateLimit as { keys: Record<string, { queued: number }> }).keys[key]?.queued ?? 0;
+    await client.get("/first");
+    const before = served;
+    // Slots 200, 400 and 600 ms away: all three fit their 800 ms and wait in the queue, which asks Redis for each in turn.
+    const calls = [1, 2, 3].map((i) => timed(() => client.get(`/queued-${i}`)));
+    await waitFor(() => queued() === 3, { what: "three requests queued" });
+    proxy.hold();
+    const outcomes = await Promise.all(calls);
+    proxy.release();
+    for (const { error, ms } of outcomes) {
+      expect(isStoreError(error) && error.timedOut, String(error)).toBe(true);
+      expect((error as StoreError).operation).toBe("acquireRate");
+      expect((error as StoreError).message).toContain("/queued-");
+      // Unbounded, they would wait for the store's 60 s timeout.
+      expect(ms).toBeLessThan(800 + 4000);
+    }
+    expect(served).toBe(before);
+    await client.close();
   });
 
   it("once Redis answers again the rate limiter works again", async () => {

@@ -53,6 +53,8 @@ interface KeyState {
   inStore: boolean;
   /** True when the last slot came from the store's fast path: `remaining` is then asked of it. */
   fast: boolean;
+  /** When (clock ms) the queue's store call went out. */
+  storeSentAt: number;
   remaining: number;
   delayed: number;
   rejected: number;
@@ -68,6 +70,9 @@ export interface Limiter {
 }
 
 type Described = AcquireOptions["request"];
+
+/** A request that waits: its options with the clock time its wait must end by (Infinity: never), fixed when it started waiting. */
+type Waiting = AcquireOptions & { until: number };
 
 function abortError(signal: AbortSignal | undefined, request: Described): unknown {
   const reason = signal?.reason;
@@ -118,6 +123,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         lastGrantAt: Number.NaN,
         inStore: false,
         fast: false,
+        storeSentAt: 0,
         remaining: 0,
         delayed: 0,
         rejected: 0,
@@ -153,7 +159,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
    * waits for its end and goes on the same slot; a longer pause sends it back
    * to the queue.
    */
-  function untilSlot(key: string, s: KeyState, wait: number, o: AcquireOptions): Promise<void> {
+  function untilSlot(key: string, s: KeyState, wait: number, o: Waiting): Promise<void> {
     const slotAt = clock.now() + wait;
     const afterSleep = (): Promise<void> | undefined => {
       const now = clock.now();
@@ -168,12 +174,18 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     return clock.sleep(wait, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal, o.request)));
   }
 
-  function queue(key: string, s: KeyState, o: AcquireOptions): Promise<void> {
+  /**
+   * Joins the queue. A request sent back here (its slot went stale, a pause
+   * came) keeps the time it started with: it may wait only what is left of it.
+   */
+  function queue(key: string, s: KeyState, o: Waiting): Promise<void> {
     const now = clock.now();
     const priority = o.priority ?? 0;
+    const maxWait = o.until - now;
+    if (maxWait <= 0) return Promise.reject(reject(key, s, Math.max(s.nextAt, now), o.request));
     if (s.waiters.length > 0) {
       const estimate = estimateSlot(s.nextAt, now, aheadOf(s.waiters, priority), s.spacing);
-      if (estimate - now > o.maxWait) return Promise.reject(reject(key, s, estimate, o.request));
+      if (estimate - now > maxWait) return Promise.reject(reject(key, s, estimate, o.request));
     }
     s.delayed++;
     return new Promise<void>((resolve, rejectWith) => {
@@ -192,7 +204,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       const w: Waiter = {
         priority,
         seq: seq++,
-        deadline: now + o.maxWait,
+        deadline: o.until,
         settled: false,
         grant(wait) {
           settle();
@@ -210,11 +222,13 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       };
       if (o.signal?.aborted) return rejectWith(abortError(o.signal, o.request));
       o.signal?.addEventListener("abort", onAbort, { once: true });
-      if (Number.isFinite(o.maxWait)) {
-        clock.sleep(o.maxWait, timer.signal).then(
+      if (Number.isFinite(maxWait)) {
+        clock.sleep(maxWait, timer.signal).then(
           () => {
             if (w.settled) return;
-            if (s.inStore && s.waiters[0] === w) {
+            // The store, not the limit, kept this request: it leads the queue, or the queue's store call has
+            // been out longer than the lookahead meant to hide a round trip (slots are being lost to the store).
+            if (s.inStore && (s.waiters[0] === w || clock.now() - s.storeSentAt > LOOKAHEAD_MS)) {
               w.error(new StoreError("acquireRate", "did not answer in the time the call may wait", { timedOut: true }));
             } else w.fail(estimateSlot(s.nextAt, clock.now(), s.waiters.indexOf(w), s.spacing));
           },
@@ -246,6 +260,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           const r = store.acquireRate(key, rules, Math.min(LOOKAHEAD_MS, budget));
           if (isPromise(r)) {
             s.inStore = true;
+            s.storeSentAt = now;
             d = await r;
           } else d = r;
         } catch (err) {
@@ -284,7 +299,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   return {
     acquire(key, o) {
       const s = state(key);
-      if (s.waiters.length > 0) return queue(key, s, o);
+      if (s.waiters.length > 0) return queue(key, s, { ...o, until: clock.now() + o.maxWait });
       if (fast?.takeNow(key)) {
         s.fast = true;
         return undefined;
@@ -296,8 +311,9 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         return Promise.reject(toStoreError("acquireRate", err, described(o.request)));
       }
       if (!isPromise(r)) return decided(key, s, r, o);
-      const bound = { clock, signal: o.signal, request: described(o.request), deadline: Number.isFinite(o.maxWait) ? clock.now() + o.maxWait : undefined };
-      return awaitStore("acquireRate", () => r as Promise<RateDecision>, bound).then((d) => decided(key, s, d, o));
+      const until = clock.now() + o.maxWait;
+      const bound = { clock, signal: o.signal, request: described(o.request), deadline: Number.isFinite(until) ? until : undefined };
+      return awaitStore("acquireRate", () => r as Promise<RateDecision>, bound).then((d) => decided(key, s, d, { ...o, until }));
     },
     async pause(key, ms) {
       const s = state(key);
@@ -322,7 +338,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     },
   };
 
-  function decided(key: string, s: KeyState, d: RateDecision, o: AcquireOptions): Promise<void> | undefined {
+  function decided(key: string, s: KeyState, d: RateDecision, o: AcquireOptions | Waiting): Promise<void> | undefined {
     // The common case first, without reading the clock: granted now, not paused.
     if (d.granted && d.wait <= 0 && d.pausedFor <= 0) {
       s.fast = false;
@@ -331,11 +347,12 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     }
     const now = clock.now();
     note(s, d, now);
+    const waiting: Waiting = "until" in o ? o : { ...o, until: now + o.maxWait };
     if (d.granted) {
       s.delayed++;
-      return untilSlot(key, s, d.wait, o);
+      return untilSlot(key, s, d.wait, waiting);
     }
-    if (d.wait > o.maxWait) return Promise.reject(reject(key, s, now + d.wait, o.request));
-    return queue(key, s, o);
+    if (d.wait > waiting.until - now) return Promise.reject(reject(key, s, now + d.wait, o.request));
+    return queue(key, s, waiting);
   }
 }
