@@ -61,10 +61,9 @@ export {
   healthRoute,
   type InboxThresholds,
 } from "./health/index.js";
-export { type ApiKeyOptions, type AuthMiddleware, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth.js";
-export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/backoff.js";
-export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache.js";
-export type { CacheStore } from "./middleware/cache-store.js";
+export { type ApiKeyOptions, type AuthMiddleware, apiKey, type BasicOptions, basic, bearer, type Secret } from "./middleware/auth/auth.js";
+export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache/cache.js";
+export type { CacheStore } from "./middleware/cache/store.js";
 export {
   type CircuitBreakerOptions,
   type CircuitKeyStats,
@@ -72,11 +71,11 @@ export {
   circuitBreaker,
   isServerFailure,
   type Outcome,
-} from "./middleware/circuit-breaker.js";
-export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency.js";
-export { type DedupeOptions, type DedupeStats, dedupe } from "./middleware/dedupe.js";
-export { logEvents } from "./middleware/log-events.js";
-export { type Logger, type LoggingOptions, logging } from "./middleware/logging.js";
+} from "./middleware/circuit-breaker/circuit-breaker.js";
+export { type ConcurrencyKeyStats, type ConcurrencyOptions, concurrency } from "./middleware/concurrency/concurrency.js";
+export { type DedupeOptions, type DedupeStats, dedupe } from "./middleware/dedupe/dedupe.js";
+export { logEvents } from "./middleware/logging/events.js";
+export { type Logger, type LoggingOptions, logging } from "./middleware/logging/logging.js";
 export type { Policy } from "./middleware/policy.js";
 // --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---
 export {
@@ -89,11 +88,12 @@ export {
   rateLimit,
   type ServerQuota,
   serverPauseMs,
-} from "./middleware/rate-limit.js";
-export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry.js";
-export { retryAfterMs } from "./middleware/retry-after.js";
-export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry-budget.js";
-export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout.js";
+} from "./middleware/rate-limit/rate-limit.js";
+export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/retry/backoff.js";
+export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry/budget.js";
+export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry/retry.js";
+export { retryAfterMs } from "./middleware/retry/retry-after.js";
+export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout/timeout.js";
 export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./pagination/client-methods.js";
 export type {
   CursorOptions,

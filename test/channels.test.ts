@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CHANNELS, type ChannelMessages, type ChannelName, subscribeChannel } from "../src/channels.js";
 import { createClient } from "../src/client/create-client.js";
-import { constantBackoff } from "../src/middleware/backoff.js";
-import { logEvents } from "../src/middleware/log-events.js";
+import { logEvents } from "../src/middleware/logging/events.js";
+import { constantBackoff } from "../src/middleware/retry/backoff.js";
 import { TokenManager } from "../src/oauth/index.js";
 import { memoryTokenStore } from "../src/oauth/token-stores/memory.js";
 import { cursor } from "../src/pagination/cursor.js";

@@ -27,7 +27,7 @@ import {
   TimeoutError,
   ValidationError,
 } from "../src/errors.js";
-import { apiKey, basic, bearer } from "../src/middleware/auth.js";
+import { apiKey, basic, bearer } from "../src/middleware/auth/auth.js";
 import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
 import { redactUrl } from "../src/util/redact.js";
 

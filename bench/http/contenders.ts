@@ -47,7 +47,7 @@ const ballast: Contender = {
   async open(baseUrl, ballastSrc) {
     // Typed from the TypeScript source; loaded from ballastSrc (usually the compiled copy).
     const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
-    const { bearer }: typeof import("../../src/middleware/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth.js")).href);
+    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
     const client = createClient({ baseUrl, auth: bearer(TOKEN) });
     return {
       get: () => client.get(ITEM_PATH),
@@ -69,7 +69,7 @@ const ballastProduction: Contender = {
   peer: false,
   async open(baseUrl, ballastSrc) {
     const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
-    const { bearer }: typeof import("../../src/middleware/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth.js")).href);
+    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
     const client = createClient({
       baseUrl,
       auth: bearer(TOKEN),

@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { compose } from "../../src/compose.js";
-import { bearer } from "../../src/middleware/auth.js";
+import { bearer } from "../../src/middleware/auth/auth.js";
 import { generateEncryptionKey, memoryTokenStore, redisTokenStore, TokenManager, type TokenSet, tokenAuth } from "../../src/oauth/index.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiRequest, Next } from "../../src/types.js";

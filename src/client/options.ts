@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import type { Logger, LoggingOptions } from "../middleware/logging.js";
-import type { RetryOptions } from "../middleware/retry.js";
-import type { TimeoutOverride } from "../middleware/timeout.js";
+import type { Logger, LoggingOptions } from "../middleware/logging/logging.js";
+import type { RetryOptions } from "../middleware/retry/retry.js";
+import type { TimeoutOverride } from "../middleware/timeout/timeout.js";
 import { DEFAULT_REQUEST_ID_HEADERS } from "../response/http-error.js";
 import type { Schema } from "../schema/validate.js";
 import type { Store } from "../stores/types.js";

@@ -1,11 +1,11 @@
 import type { Clock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { type CacheOptions, cache } from "../middleware/cache.js";
-import { type CircuitBreakerOptions, circuitBreaker } from "../middleware/circuit-breaker.js";
-import { type ConcurrencyOptions, concurrency } from "../middleware/concurrency.js";
-import { type DedupeOptions, dedupe } from "../middleware/dedupe.js";
+import { type CacheOptions, cache } from "../middleware/cache/cache.js";
+import { type CircuitBreakerOptions, circuitBreaker } from "../middleware/circuit-breaker/circuit-breaker.js";
+import { type ConcurrencyOptions, concurrency } from "../middleware/concurrency/concurrency.js";
+import { type DedupeOptions, dedupe } from "../middleware/dedupe/dedupe.js";
 import type { Policy } from "../middleware/policy.js";
-import { type RateLimitOptions, rateLimit } from "../middleware/rate-limit.js";
+import { type RateLimitOptions, rateLimit } from "../middleware/rate-limit/rate-limit.js";
 import type { Store } from "../stores/types.js";
 import type { ApiRequest } from "../types.js";
 import type { CredentialKey } from "../util/fingerprint.js";

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { type AuthMiddleware, withCredential } from "../middleware/auth.js";
+import { type AuthMiddleware, withCredential } from "../middleware/auth/auth.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
 import { type Duration, toMillis } from "../util/duration.js";

@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import { retryAfterMs } from "../middleware/retry-after.js";
+import { retryAfterMs } from "../middleware/retry/retry-after.js";
 import type { ResponseHeaders } from "../types.js";
 
 /** Statuses a token endpoint sends when it is briefly unable to answer (it did not issue anything). */

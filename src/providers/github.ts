@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { bearer } from "../middleware/auth.js";
+import { bearer } from "../middleware/auth/auth.js";
 import { linkHeader } from "../pagination/link-header.js";
 import type { Middleware } from "../types.js";
 import { type ProviderClient, providerClient } from "./client.js";

@@ -1,7 +1,7 @@
 import type { ClientOptions } from "../client/options.js";
 import type { ArrayFormat } from "../client/params.js";
-import type { RateLimitOptions } from "../middleware/rate-limit.js";
-import type { RetryOptions } from "../middleware/retry.js";
+import type { RateLimitOptions } from "../middleware/rate-limit/rate-limit.js";
+import type { RetryOptions } from "../middleware/retry/retry.js";
 import type { PaginationStrategy } from "../pagination/types.js";
 import type { ApiErrorReader, Middleware } from "../types.js";
 import type { SchemeName } from "../webhooks/schemes/index.js";

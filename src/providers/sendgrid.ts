@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { bearer } from "../middleware/auth.js";
+import { bearer } from "../middleware/auth/auth.js";
 import { nextUrl } from "../pagination/next-url.js";
 import type { ApiRequest } from "../types.js";
 import { fingerprint } from "../util/fingerprint.js";

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { defaultRateLimitKey } from "../middleware/rate-limit/key.js";
-import { rateLimit } from "../middleware/rate-limit.js";
+import { rateLimit } from "../middleware/rate-limit/rate-limit.js";
 import type { Store } from "../stores/types.js";
 import type { ApiRequest, Middleware } from "../types.js";
 

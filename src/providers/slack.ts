@@ -1,4 +1,4 @@
-import { bearer } from "../middleware/auth.js";
+import { bearer } from "../middleware/auth/auth.js";
 import { cursor } from "../pagination/cursor.js";
 import { type ProviderClient, providerClient } from "./client.js";
 import { credential, envOf } from "./credentials.js";

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { bearer } from "../middleware/auth.js";
+import { bearer } from "../middleware/auth/auth.js";
 import { cursor } from "../pagination/cursor.js";
 import { type ProviderClient, providerClient } from "./client.js";
 import { credential, envOf } from "./credentials.js";

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { basic } from "../middleware/auth.js";
+import { basic } from "../middleware/auth/auth.js";
 import { nextUrl } from "../pagination/next-url.js";
 import { type ProviderClient, providerClient } from "./client.js";
 import { credential, envOf } from "./credentials.js";

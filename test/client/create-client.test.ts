@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ConfigError, type HttpError, isConfigError, isHttpError, isParseError, isResponseTooLargeError, type ParseError } from "../../src/errors.js";
-import { bearer } from "../../src/middleware/auth.js";
+import { bearer } from "../../src/middleware/auth/auth.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import type { Middleware } from "../../src/types.js";
 

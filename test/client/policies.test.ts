@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isCircuitOpenError, isConfigError, isRateLimitError } from "../../src/errors.js";
-import { constantBackoff } from "../../src/middleware/backoff.js";
+import { constantBackoff } from "../../src/middleware/retry/backoff.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 
 let sim: ApiSimulator;
@@ -46,7 +46,7 @@ describe("policies wired by createClient", () => {
   it("keys the rate limit by the auth credential's fingerprint, never the credential itself", async () => {
     sim.route("GET", "/r", { json: {} });
     const { memoryStore } = await import("../../src/stores/memory.js");
-    const { bearer } = await import("../../src/middleware/auth.js");
+    const { bearer } = await import("../../src/middleware/auth/auth.js");
     const store = memoryStore();
     const limits = { limits: [{ requests: 1, per: "1h" as const, burst: 1 }], maxWait: 0 };
     const a = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });

@@ -2,7 +2,7 @@ import type http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { type HttpError, isHttpError } from "../../src/errors.js";
-import { bearer } from "../../src/middleware/auth.js";
+import { bearer } from "../../src/middleware/auth/auth.js";
 import { bodyOf, startServer, type TestServer } from "../support/http-server.js";
 
 interface Seen {

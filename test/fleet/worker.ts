@@ -28,9 +28,9 @@
 import { Redis } from "ioredis";
 import { createClient } from "../../src/client/create-client.js";
 import { compose } from "../../src/compose.js";
-import { circuitBreaker } from "../../src/middleware/circuit-breaker.js";
-import { concurrency } from "../../src/middleware/concurrency.js";
-import { rateLimit } from "../../src/middleware/rate-limit.js";
+import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-breaker.js";
+import { concurrency } from "../../src/middleware/concurrency/concurrency.js";
+import { rateLimit } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiResponse, Next } from "../../src/types.js";

@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { checkHealth, healthCheck, healthRoute } from "../../src/health/index.js";
-import { circuitBreaker } from "../../src/middleware/circuit-breaker.js";
+import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-breaker.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";

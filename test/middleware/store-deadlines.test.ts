@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isAbortError, isStoreError, type StoreError } from "../../src/errors.js";
-import type { RateLimitRule } from "../../src/middleware/rate-limit.js";
+import type { RateLimitRule } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { type FaultServer, freePort, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";

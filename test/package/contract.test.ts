@@ -55,7 +55,7 @@ const CONTRACT: Record<string, { src: string; names: string[] }> = {
   "./graphql": { src: "../../src/graphql/index.ts", names: ["graphql", "GraphQLError"] },
   "./providers": { src: "../../src/providers/index.ts", names: ["stripe", "twilio", "sendgrid"] },
   "./testing": { src: "../../src/testing/index.ts", names: ["createApiSimulator", "createFakeClock"] },
-  "./telemetry": { src: "../../src/middleware/telemetry.ts", names: ["telemetry"] },
+  "./telemetry": { src: "../../src/middleware/telemetry/telemetry.ts", names: ["telemetry"] },
 };
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ApiError, isConfigError } from "../../src/errors.js";
-import { apiKey, bearer } from "../../src/middleware/auth.js";
+import { apiKey, bearer } from "../../src/middleware/auth/auth.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 
 let sim: ApiSimulator;

@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Client, createClient } from "../../src/client/create-client.js";
-import { apiKey, basic, bearer } from "../../src/middleware/auth.js";
-import type { CacheStore } from "../../src/middleware/cache-store.js";
+import { apiKey, basic, bearer } from "../../src/middleware/auth/auth.js";
+import type { CacheStore } from "../../src/middleware/cache/store.js";
 import { oauth2 } from "../../src/oauth/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isNetworkError, isTimeoutError } from "../../src/errors.js";
-import { bearer } from "../../src/middleware/auth.js";
-import { constantBackoff } from "../../src/middleware/backoff.js";
+import { bearer } from "../../src/middleware/auth/auth.js";
+import { constantBackoff } from "../../src/middleware/retry/backoff.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
 

@@ -8,7 +8,7 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isNetworkError } from "../../src/errors.js";
-import { bearer } from "../../src/middleware/auth.js";
+import { bearer } from "../../src/middleware/auth/auth.js";
 
 /** A throwaway self-signed certificate for 127.0.0.1, made with the openssl command line. */
 function selfSigned(): { key: string; cert: string } {

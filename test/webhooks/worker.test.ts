@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { constantBackoff } from "../../src/middleware/backoff.js";
+import { constantBackoff } from "../../src/middleware/retry/backoff.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { memoryInbox } from "../../src/webhooks/inbox/memory.js";
 import { postgresInbox } from "../../src/webhooks/inbox/postgres.js";

@@ -1,6 +1,6 @@
 import { createClient } from "../../client/create-client.js";
 import { isCircuitOpenError, isHttpError } from "../../errors.js";
-import { bearer } from "../../middleware/auth.js";
+import { bearer } from "../../middleware/auth/auth.js";
 import type { ApiSimulator } from "../../testing/index.js";
 import { countRateLimitWaits } from "../request/client.js";
 import type { Tally } from "./tally.js";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { createClient } from "../../client/create-client.js";
-import { bearer } from "../../middleware/auth.js";
+import { bearer } from "../../middleware/auth/auth.js";
 import { cursor } from "../../pagination/cursor.js";
 import type { ApiSimulator } from "../../testing/index.js";
 import type { Output } from "../output.js";

@@ -1,8 +1,8 @@
 import { CHANNELS, subscribeChannel } from "../../channels.js";
 import { type Client, createClient } from "../../client/create-client.js";
-import { apiKey, bearer } from "../../middleware/auth.js";
-import type { RateLimitOptions } from "../../middleware/rate-limit.js";
-import type { RetryOptions } from "../../middleware/retry.js";
+import { apiKey, bearer } from "../../middleware/auth/auth.js";
+import type { RateLimitOptions } from "../../middleware/rate-limit/rate-limit.js";
+import type { RetryOptions } from "../../middleware/retry/retry.js";
 import type { Middleware } from "../../types.js";
 import { usageError } from "../exit.js";
 import { secretFromEnv } from "../options.js";

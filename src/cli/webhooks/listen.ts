@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exponentialBackoff } from "../../middleware/backoff.js";
+import { exponentialBackoff } from "../../middleware/retry/backoff.js";
 import { slowClientLimits } from "../../util/server-timeouts.js";
 import { nodeHeaders, nodeUrl, readNodeBody, sendNode, unreadBodyReply } from "../../webhooks/adapters/node.js";
 import type { InboxEvent, InboxEventInput, WebhookInbox } from "../../webhooks/inbox/types.js";

@@ -1,5 +1,5 @@
 import type { ResponseHeaders } from "../../types.js";
-import { retryAfterMs } from "../retry-after.js";
+import { retryAfterMs } from "../retry/retry-after.js";
 import { coarseReset, first, number, resetIn } from "./header-values.js";
 import { joinQuota, type PacedWithin, readIetfFields, type ServerQuota, spentFor } from "./ietf-quota.js";
 

@@ -1,0 +1,109 @@
+import { CHANNELS, channel } from "../../channels.js";
+import { type Clock, systemClock } from "../../clock.js";
+import { describeRequest } from "../../errors.js";
+import { awaitStore } from "../../stores/bounded.js";
+import { memoryStore } from "../../stores/memory.js";
+import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
+import { toMillis } from "../../util/duration.js";
+import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./ietf-quota.js";
+import { defaultRateLimitKey } from "./key.js";
+import { createLimiter, type RateLimitKeyStats } from "./limiter.js";
+import { type RateLimitOptions, resolveRateLimitOptions } from "./options.js";
+import { serverPauseMs } from "./server-signals.js";
+
+export type { ServerQuota } from "./ietf-quota.js";
+export { defaultRateLimitKey } from "./key.js";
+export type { RateLimitKeyStats } from "./limiter.js";
+export type { RateLimitOptions, RateLimitPauseEvent, RateLimitRule } from "./options.js";
+export { serverPauseMs } from "./server-signals.js";
+
+export interface RateLimitStats {
+  limits: ReadonlyArray<{ requests: number; per: number; burst: number }>;
+  /**
+   * Per key: remaining capacity, pause, queue, and `server`: the quota
+   * policies the server advertised (IETF `RateLimit-Policy`) with what it
+   * last said is left of each (`RateLimit`), as this process heard them.
+   */
+  keys: Record<string, RateLimitKeyStats & { server: ReadonlyArray<ServerQuota> }>;
+}
+
+const waitChannel = channel(CHANNELS.rateLimitWait);
+
+/** What a key's server last said: its policies (kept until it sends new ones) and its limits. */
+interface Heard {
+  policies: ReadonlyArray<QuotaPolicy>;
+  limits: ReadonlyArray<ServiceLimit>;
+}
+
+/**
+ * Client-side rate limiting with GCRA, exact across every process sharing the
+ * store. Each request waits for its slot (FIFO within `req.context.priority`,
+ * lower first), fails fast with `RateLimitError` when the wait would pass
+ * `maxWait` or the request's deadline, and stops when its signal aborts.
+ * Responses that say the quota is spent pause the key for every process; the
+ * response itself is returned unchanged (retry decides what to do with it).
+ */
+export function rateLimit(options: RateLimitOptions): Middleware & { stats(): RateLimitStats } {
+  const o = resolveRateLimitOptions(options);
+  const clock: Clock = options.clock ?? systemClock;
+  const limiter = createLimiter(options.store ?? memoryStore({ clock }), o.rules, clock);
+  const fixed = o.fixedKey;
+  const keyOf = o.keyOf ?? (fixed === undefined ? defaultRateLimitKey : () => fixed);
+  const onPause = options.onPause;
+  const limits = options.limits.map((l) => ({ requests: l.requests, per: toMillis(l.per, "rateLimit.per"), burst: l.burst ?? 1 }));
+
+  const heard = new Map<string, Heard>();
+
+  /** True when one of our limits keeps to a server quota of `quota` (per `windowMs`, when known): no faster, no larger burst. */
+  const paced = (quota: number | undefined, windowMs: number | undefined): boolean =>
+    quota !== undefined && limits.some((l) => l.requests <= quota && l.burst <= quota && (windowMs === undefined || l.per / l.requests >= windowMs / quota));
+
+  /** Remembers the IETF fields of a response; returns its limits with the policies heard so far, for the pause. */
+  function hear(key: string, fields: IetfFields): ServerQuota[] {
+    if (fields.policies === undefined && fields.limits === undefined) return [];
+    const before = heard.get(key);
+    const policies = fields.policies ?? before?.policies ?? [];
+    heard.set(key, { policies, limits: fields.limits ?? before?.limits ?? [] });
+    return joinQuota(policies, fields.limits ?? []);
+  }
+
+  async function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> {
+    const now = clock.now();
+    const quota = hear(key, readIetfFields(res.headers, now));
+    const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota, paced);
+    if (pause === undefined) return;
+    const ms = Math.min(pause, o.maxPause);
+    onPause?.({ key, pauseMs: ms, status: res.status });
+    // The pause holds in this process at once; sharing it waits on the store no longer than the call may.
+    await awaitStore("pauseRate", () => limiter.pause(key, ms), { clock, deadline: req.deadline, signal: req.signal });
+  }
+
+  const rateLimitMiddleware: Middleware = async (req: ApiRequest, next) => {
+    const key = keyOf(req);
+    const maxWait = req.deadline === undefined ? o.maxWait : Math.min(o.maxWait, Math.max(0, req.deadline - clock.now()));
+    const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
+    if (waiting !== undefined) {
+      if (waitChannel.hasSubscribers) {
+        const started = clock.now();
+        await waiting;
+        const waitMs = clock.now() - started;
+        if (waitMs > 0) waitChannel.publish({ key, request: describeRequest(req), waitMs });
+      } else {
+        await waiting;
+      }
+    }
+    const res = await next(req);
+    // Failing to share a pause (store down) must not lose the response: the server's answer still reaches the caller.
+    if (o.learn !== false) await learn(key, req, res).catch(() => {});
+    return res;
+  };
+  function stats(): RateLimitStats {
+    const keys: RateLimitStats["keys"] = {};
+    for (const [key, s] of Object.entries(limiter.stats())) {
+      const h = heard.get(key);
+      keys[key] = { ...s, server: h === undefined ? [] : joinQuota(h.policies, h.limits) };
+    }
+    return { limits, keys };
+  }
+  return Object.assign(rateLimitMiddleware, { stats });
+}

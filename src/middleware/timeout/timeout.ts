@@ -1,0 +1,128 @@
+import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
+import { AbortError, ConfigError, describeRequest, isApiError, TimeoutError, type TimeoutKind } from "../../errors.js";
+import { whenBodyDone } from "../../response/buffered-body.js";
+import type { ApiRequest, ApiResponse, Middleware, Next } from "../../types.js";
+import { type Duration, toMillis } from "../../util/duration.js";
+
+export interface TimeoutOptions {
+  /** The limit in ms (or a duration such as "10s"). */
+  ms: Duration;
+  /**
+   * "attempt": each try, from sending until its body is read. "total": the
+   * whole call, retries and waits included; it also sets `req.deadline` so
+   * retry and rate limiting never plan a wait past it. Default "attempt".
+   */
+  limit?: TimeoutKind;
+  clock?: Clock;
+}
+
+/** Per-request override, read from `req.context.timeout` (set by the client's `timeout` request option). */
+export interface TimeoutOverride {
+  attempt?: number | false;
+  total?: number | false;
+}
+
+/**
+ * Bounds a request in time. On expiry the request's signal aborts with a
+ * `TimeoutError` naming the limit, which releases the socket; a caller's own
+ * abort passes through unchanged. The timer runs until the response body has
+ * been read (or discarded), so a slow body counts too.
+ */
+export function timeout(options: TimeoutOptions | Duration): Middleware {
+  const opts: TimeoutOptions = typeof options === "object" ? options : { ms: options };
+  const limit = opts.limit ?? "attempt";
+  if (limit !== "attempt" && limit !== "total") throw new ConfigError("timeout.limit", `must be "attempt" or "total"; got ${JSON.stringify(limit)}`);
+  const configured = toMillis(opts.ms, `timeout.${limit}`);
+  if (configured === 0) throw new ConfigError(`timeout.${limit}`, "must be > 0 (leave it out for no limit)");
+  const clock = opts.clock ?? systemClock;
+
+  const run = (req: ApiRequest, next: Next, ms: number): Promise<ApiResponse> => {
+    if (limit === "total") {
+      const deadline = clock.now() + ms;
+      if (req.deadline === undefined || deadline < req.deadline) req = { ...req, deadline };
+    }
+    return withTimer(req, next, ms, () => new TimeoutError(limit, ms, { request: describeRequest(req) }), clock);
+  };
+
+  const name = limit === "total" ? "totalTimeout" : "attemptTimeout";
+  const middleware: Middleware = (req, next) => {
+    const override = (req.context.timeout as TimeoutOverride | undefined)?.[limit];
+    if (override === false) return next(req);
+    return run(req, next, override ?? configured);
+  };
+  Object.defineProperty(middleware, "name", { value: name });
+  return middleware;
+}
+
+/**
+ * Runs `next` with a signal that aborts after `ms` with the error `expire()`
+ * makes, or when the request's own signal aborts. The timer lasts until the
+ * response body is read or discarded.
+ */
+function withTimer(req: ApiRequest, next: Next, ms: number, expire: () => TimeoutError, clock: Clock): Promise<ApiResponse> {
+  const parent = req.signal;
+  if (parent?.aborted) {
+    const r = parent.reason;
+    return Promise.reject(isApiError(r) ? r : new AbortError(r, { request: describeRequest(req) }));
+  }
+  const controller = new AbortController();
+  const onParentAbort = parent && (() => controller.abort(parent.reason));
+  if (onParentAbort) parent.addEventListener("abort", onParentAbort, { once: true });
+  const cancel = clock.schedule(ms, () => controller.abort(expire()));
+  const done = () => {
+    cancel();
+    if (onParentAbort) parent.removeEventListener("abort", onParentAbort);
+  };
+  return next({ ...req, signal: controller.signal }).then(
+    (res) => {
+      whenBodyDone(res.body, done);
+      return res;
+    },
+    (err) => {
+      done();
+      throw err;
+    },
+  );
+}
+
+/**
+ * The client's total limit, outside retry: it only sets `req.deadline`. No
+ * timer runs here: each attempt's timer (below) stops at the deadline, and
+ * retry, the rate limiter and the other waits never plan past it — one timer
+ * per attempt instead of two.
+ */
+export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
+  return trusted(function totalTimeout(req, next) {
+    const override = (req.context.timeout as TimeoutOverride | undefined)?.total;
+    const total = override === false ? undefined : (override ?? ms);
+    if (total === undefined) return next(req);
+    const deadline = clock.now() + total;
+    return next(req.deadline !== undefined && req.deadline <= deadline ? req : { ...req, deadline });
+  });
+}
+
+/**
+ * The client's per-attempt timer, inside retry: it fires at the earlier of
+ * the attempt limit and the call's deadline, and the `TimeoutError` names
+ * whichever that was. It runs until the body is read, so a trickling body
+ * cannot outlast it. With a transport that enforces time limits itself
+ * (`native`: the undici transport, one timer and no AbortController per
+ * request) it only sets `req.timeout`; otherwise it runs its own timer.
+ */
+export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, native = false): Middleware {
+  return trusted(function attemptTimeout(req, next) {
+    const overrides = req.context.timeout as TimeoutOverride | undefined;
+    const attempt = overrides?.attempt === false ? undefined : (overrides?.attempt ?? attemptMs);
+    const total = overrides?.total === false ? undefined : (overrides?.total ?? totalMs);
+    const left = req.deadline === undefined ? undefined : req.deadline - clock.now();
+    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError("total", total ?? 0, { request: describeRequest(req), sent: false }));
+    if (attempt === undefined && left === undefined) return next(req);
+    const byTotal = left !== undefined && (attempt === undefined || left < attempt);
+    const ms = byTotal ? (left as number) : (attempt as number);
+    const expired = () =>
+      byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
+    if (native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired } });
+    return withTimer(req, next, ms, expired, clock);
+  });
+}

@@ -1,0 +1,79 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../../src/client/create-client.js";
+import { isConfigError } from "../../../src/errors.js";
+import { apiKey, basic, bearer } from "../../../src/middleware/auth/auth.js";
+import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
+import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+
+let sim: ApiSimulator;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+});
+afterAll(() => sim.close());
+afterEach(() => sim.reset());
+
+const headersOf = () =>
+  sim.route("GET", "/me", (req) => ({ json: { authorization: req.headers.authorization ?? null, key: req.headers["x-api-key"] ?? null, query: req.query } }));
+
+describe("auth", () => {
+  it("bearer sends Authorization: Bearer", async () => {
+    headersOf();
+    const c = createClient({ baseUrl: sim.url, auth: bearer("tok_1") });
+    expect(await c.get("/me")).toMatchObject({ authorization: "Bearer tok_1" });
+    await c.close();
+  });
+
+  it("a token function is called on every attempt, so a rotated key is picked up by the retry", async () => {
+    const route = sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
+    let n = 0;
+    const c = createClient({ baseUrl: sim.url, auth: bearer(async () => `tok_${++n}`), retry: { backoff: constantBackoff(1) } });
+    await c.get("/r");
+    expect(route.requests.map((r) => r.headers.authorization)).toEqual(["Bearer tok_1", "Bearer tok_2"]);
+    await c.close();
+  });
+
+  it("apiKey goes in the named header or query parameter", async () => {
+    headersOf();
+    const h = createClient({ baseUrl: sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
+    expect(await h.get("/me")).toMatchObject({ key: "k1" });
+    const q = createClient({ baseUrl: sim.url, auth: apiKey({ query: "api_key", value: () => "k 2" }) });
+    expect(await q.get("/me", { query: { a: 1 } })).toMatchObject({ query: { a: "1", api_key: "k 2" } });
+    await h.close();
+    await q.close();
+  });
+
+  it("basic encodes username:password", async () => {
+    headersOf();
+    const c = createClient({ baseUrl: sim.url, auth: basic({ username: "AC123", password: "pw" }) });
+    expect(await c.get("/me")).toMatchObject({ authorization: `Basic ${Buffer.from("AC123:pw").toString("base64")}` });
+    await c.close();
+  });
+
+  it("names its credential in `credential` by a fingerprint, never the secret", async () => {
+    const same = bearer("tok_1").credential;
+    expect(typeof same).toBe("string");
+    expect(same).not.toContain("tok_1");
+    expect(bearer("tok_1").credential).toBe(same);
+    expect(bearer("tok_2").credential).not.toBe(same);
+    const rotating = bearer(async () => "tok_1").credential;
+    expect(typeof rotating).toBe("function");
+    expect(await (rotating as (req: unknown) => Promise<string>)({})).toBe(same);
+  });
+
+  it("rejects invalid auth options at construction", () => {
+    for (const make of [
+      () => bearer(""),
+      () => apiKey({ value: "x" } as never),
+      () => apiKey({ header: "bad header", value: "x" }),
+      () => basic({ username: "a:b", password: "p" }),
+    ]) {
+      let caught: unknown;
+      try {
+        make();
+      } catch (e) {
+        caught = e;
+      }
+      expect(isConfigError(caught)).toBe(true);
+    }
+  });
+});

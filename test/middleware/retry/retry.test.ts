@@ -1,0 +1,263 @@
+import net from "node:net";
+import { Readable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../../src/client/create-client.js";
+import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../../src/errors.js";
+import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
+import { retryBudget } from "../../../src/middleware/retry/budget.js";
+import type { RetryEvent } from "../../../src/middleware/retry/retry.js";
+import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+
+let sim: ApiSimulator;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+});
+afterAll(() => sim.close());
+afterEach(() => sim.reset());
+
+/** Fast backoff so real-socket tests stay quick; the backoff math has its own tests. */
+const fast = { backoff: constantBackoff(1) };
+const client = (extra: Parameters<typeof createClient>[0] extends infer O ? Partial<O> : never = {}) =>
+  createClient({ baseUrl: sim.url, ...extra, retry: { ...fast, ...(extra.retry || {}) } });
+
+describe("which requests are retried", () => {
+  it.each([408, 429, 500, 502, 503, 504])("retries a GET answered %i, then succeeds", async (status) => {
+    const route = sim.route("GET", "/r", [{ status }, { status }, { json: { ok: true } }]);
+    const c = client();
+    expect(await c.get("/r")).toEqual({ ok: true });
+    expect(route.calls).toBe(3);
+    await c.close();
+  });
+
+  it.each([400, 401, 403, 404, 409, 422, 501])("does not retry %i", async (status) => {
+    const route = sim.route("GET", "/r", { status });
+    const c = client();
+    await expect(c.get("/r")).rejects.toMatchObject({ status, attempts: 1 });
+    expect(route.calls).toBe(1);
+    await c.close();
+  });
+
+  it("stops after `attempts` tries in all and reports them on the error", async () => {
+    const route = sim.route("GET", "/r", { status: 503 });
+    const c = client({ retry: { attempts: 3 } });
+    const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
+    expect(err).toMatchObject({ status: 503, attempts: 3, retryable: true });
+    expect(route.calls).toBe(3);
+    await c.close();
+  });
+
+  it("does not retry a POST without an idempotency key", async () => {
+    const route = sim.route("POST", "/charges", { status: 503 });
+    const c = client();
+    await expect(c.post("/charges", { json: { amount: 1 } })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    expect(route.calls).toBe(1);
+    await c.close();
+  });
+
+  it("retries a POST with an idempotency key, sending the same key every time, and creates one charge", async () => {
+    let n = 0;
+    const route = sim.route(
+      "POST",
+      "/charges",
+      (req) => {
+        n++;
+        // The first attempt is processed but its answer is lost: the client sees a reset.
+        return n === 1 ? { fault: "reset" } : { json: { id: `ch_${route.effects}`, amount: req.json<{ amount: number }>().amount } };
+      },
+      { idempotency: true },
+    );
+    const c = client();
+    const res = await c.post("/charges", { json: { amount: 100 }, idempotencyKey: true });
+    expect(res).toMatchObject({ amount: 100 });
+    const keys = route.requests.map((r) => r.headers["idempotency-key"]);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    await c.close();
+  });
+
+  it("replays the first result for a retried POST whose first answer was lost after processing", async () => {
+    const route = sim.route("POST", "/charges", (req) => ({ json: { id: `ch_${req.seq}` } }), { idempotency: true });
+    let first = true;
+    // A middleware that loses the first response after the server processed it.
+    const c = client({
+      use: [
+        async (req, next) => {
+          const res = await next(req);
+          if (first) {
+            first = false;
+            res.body?.resume();
+            return { ...res, status: 503, body: null };
+          }
+          return res;
+        },
+      ],
+    });
+    const res = await c.post<{ id: string }>("/charges", { json: { amount: 1 }, idempotencyKey: "order-7" });
+    expect(route.calls).toBe(2);
+    expect(route.effects).toBe(1); // one charge created
+    expect(res.id).toBe(`ch_${route.requests[0]?.seq}`);
+    await c.close();
+  });
+
+  it("honours a should-retry header that forbids or forces a retry", async () => {
+    const no = sim.route("GET", "/no", { status: 503, headers: { "stripe-should-retry": "false" } });
+    const yes = sim.route("POST", "/yes", [{ status: 409, headers: { "x-should-retry": "true" } }, { json: {} }]);
+    const c = client();
+    await expect(c.get("/no")).rejects.toMatchObject({ status: 503 });
+    expect(no.calls).toBe(1);
+    await c.post("/yes", { json: {} });
+    expect(yes.calls).toBe(2);
+    await c.close();
+  });
+
+  it("lets shouldRetry override the default rule", async () => {
+    const route = sim.route("GET", "/r", [{ status: 404 }, { json: { found: true } }]);
+    const c = client({ retry: { shouldRetry: ({ response }) => (response?.status === 404 ? true : undefined) } });
+    expect(await c.get("/r")).toEqual({ found: true });
+    expect(route.calls).toBe(2);
+    await c.close();
+  });
+
+  it("sends a one-shot stream body once and does not retry it", async () => {
+    const route = sim.route("PUT", "/upload", { status: 503 });
+    const c = client();
+    await expect(c.put("/upload", { body: Readable.from([Buffer.from("data")]) })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    expect(route.calls).toBe(1);
+    await c.close();
+  });
+
+  it("retries a streamed body given as a function, with a fresh stream each attempt", async () => {
+    const route = sim.route("PUT", "/upload", [{ status: 503 }, { json: {} }]);
+    const c = client();
+    await c.put("/upload", { body: () => Readable.from([Buffer.from("data")]) });
+    expect(route.requests.map((r) => r.text())).toEqual(["data", "data"]);
+    await c.close();
+  });
+});
+
+describe("network errors", () => {
+  it("retries a reset connection for GET", async () => {
+    const route = sim.route("GET", "/r", [{ fault: "reset" }, { json: { ok: 1 } }]);
+    const c = client();
+    expect(await c.get("/r")).toEqual({ ok: 1 });
+    expect(route.calls).toBe(2);
+    await c.close();
+  });
+
+  it("fails with NetworkError ECONNREFUSED after retrying, and retries even a POST that never left", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const events: RetryEvent[] = [];
+    const c = createClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { ...fast, attempts: 3, onRetry: (e) => events.push(e) } });
+    const err = (await c.post("/x", { json: {} }).catch((e: unknown) => e)) as NetworkError;
+    expect(isNetworkError(err)).toBe(true);
+    expect(err.errno).toBe("ECONNREFUSED");
+    expect(err.sent).toBe(false);
+    expect(events).toHaveLength(2);
+    await c.close();
+  });
+
+  it("does not retry a POST whose connection reset after it was sent", async () => {
+    const route = sim.route("POST", "/r", { fault: "reset" });
+    const c = client();
+    await expect(c.post("/r", { json: {} })).rejects.toSatisfy(isNetworkError);
+    expect(route.calls).toBe(1);
+    await c.close();
+  });
+});
+
+describe("how long to wait", () => {
+  it("waits what Retry-After says (seconds), reported to onRetry", async () => {
+    sim.route("GET", "/r", [{ status: 429, headers: { "retry-after": "0" } }, { status: 503, headers: { "retry-after-ms": "30" } }, { json: {} }]);
+    const events: RetryEvent[] = [];
+    const c = client({ retry: { onRetry: (e) => events.push(e) } });
+    await c.get("/r");
+    expect(events.map((e) => [e.attempt, e.status, e.delay])).toEqual([
+      [1, 429, 0],
+      [2, 503, 30],
+    ]);
+    await c.close();
+  });
+
+  it("fails at once, with when a retry is allowed, when Retry-After exceeds maxRetryAfter", async () => {
+    const when = new Date(Date.now() + 3_600_000).toUTCString();
+    const route = sim.route("GET", "/r", { status: 429, headers: { "retry-after": when } });
+    const c = client({ retry: { maxRetryAfter: "1m" } });
+    const started = Date.now();
+    const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
+    expect(isHttpError(err)).toBe(true);
+    expect(route.calls).toBe(1);
+    expect(err.retryAt).toBeGreaterThan(started + 3_500_000);
+    await c.close();
+  });
+
+  it("never plans a wait past the total deadline", async () => {
+    const route = sim.route("GET", "/r", { status: 503, headers: { "retry-after": "5" } });
+    const c = createClient({ baseUrl: sim.url, timeout: { total: 1000 } });
+    const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
+    expect(err.status).toBe(503);
+    expect(route.calls).toBe(1);
+    await c.close();
+  });
+
+  it("stops at once when the caller aborts during a backoff wait", async () => {
+    sim.route("GET", "/r", { status: 503 });
+    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(60_000) } });
+    const ac = new AbortController();
+    const p = c.get("/r", { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("user left")), 50);
+    const err = await p.catch((e: unknown) => e);
+    expect(isAbortError(err)).toBe(true);
+    expect((err as { reason: Error }).reason.message).toBe("user left");
+    await c.close();
+  });
+});
+
+describe("retry budget", () => {
+  it("stops retrying when a failing API has emptied the shared budget, and refills on success", async () => {
+    const failing = sim.route("GET", "/down", { status: 503 });
+    sim.route("GET", "/up", { json: {} });
+    const budget = retryBudget({ capacity: 10, retryCost: 5, successRefund: 5 });
+    const c = client({ retry: { budget } });
+    await c.get("/down").catch(() => {}); // 1 try + 2 retries (10 tokens)
+    await c.get("/down").catch(() => {}); // budget empty: 1 try, no retry
+    expect(failing.calls).toBe(4);
+    expect(budget.available).toBe(0);
+    await c.get("/up");
+    expect(budget.available).toBe(5);
+    expect(c.stats().policies.retry).toEqual({ budget: 5 });
+    await c.close();
+  });
+
+  it("is shared by a client and its extensions", async () => {
+    sim.route("GET", "/down", { status: 503 });
+    const c = client({ retry: { budget: { capacity: 5, retryCost: 5 } } });
+    const child = c.extend({ headers: { "x-child": "1" } });
+    await c.get("/down").catch(() => {});
+    const err = (await child.get("/down").catch((e: unknown) => e)) as HttpError;
+    expect(err.attempts).toBe(1);
+    await c.close();
+  });
+});
+
+describe("attempt timeouts", () => {
+  it("retries an attempt that timed out, then succeeds", async () => {
+    const route = sim.route("GET", "/slow", [{ delay: 2000, json: {} }, { json: { fast: true } }]);
+    const c = client({ timeout: { attempt: 100 } });
+    expect(await c.get("/slow")).toEqual({ fast: true });
+    expect(route.calls).toBe(2);
+    await c.close();
+  });
+
+  it("reports a TimeoutError naming the attempt limit when every try times out", async () => {
+    sim.route("GET", "/slow", { delay: 2000, json: {} });
+    const c = client({ timeout: { attempt: 50 }, retry: { attempts: 2 } });
+    const err = await c.get("/slow").catch((e: unknown) => e);
+    expect(isTimeoutError(err)).toBe(true);
+    expect(err).toMatchObject({ limit: "attempt", timeoutMs: 50 });
+    await c.close();
+  });
+});

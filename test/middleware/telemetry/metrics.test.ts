@@ -1,0 +1,222 @@
+import { propagation } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  AggregationTemporality,
+  DataPointType,
+  type HistogramMetricData,
+  InMemoryMetricExporter,
+  MeterProvider,
+  type MetricData,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createClient } from "../../../src/client/create-client.js";
+import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
+import { type Instrumentation, instrument } from "../../../src/middleware/telemetry/telemetry.js";
+import { TokenManager } from "../../../src/oauth/index.js";
+import { memoryTokenStore } from "../../../src/oauth/token-stores/memory.js";
+import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { createWebhookReceiver, memoryInbox, signWebhook } from "../../../src/webhooks/index.js";
+import { waitFor } from "../../support/wait.js";
+
+let sim: ApiSimulator;
+beforeAll(async () => {
+  sim = await createApiSimulator();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+});
+afterAll(async () => {
+  propagation.disable();
+  await sim.close();
+});
+
+let exporter: InMemoryMetricExporter;
+let reader: PeriodicExportingMetricReader;
+let provider: MeterProvider;
+let otel: Instrumentation;
+const spans = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+
+beforeEach(() => {
+  exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  provider = new MeterProvider({ readers: [reader] });
+  spans.reset();
+  otel = instrument({ meter: provider.getMeter("test"), tracer: tracerProvider.getTracer("test") });
+});
+afterEach(async () => {
+  otel.close();
+  await provider.shutdown();
+});
+
+/** Everything the in-memory exporter holds after a flush, by instrument name. */
+async function collect(): Promise<Map<string, MetricData>> {
+  await reader.forceFlush();
+  const out = new Map<string, MetricData>();
+  for (const rm of exporter.getMetrics()) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) out.set(m.descriptor.name, m);
+  return out;
+}
+
+const points = (m: MetricData | undefined) => (m?.dataPoints ?? []) as Array<{ attributes: Record<string, unknown>; value: unknown }>;
+const sumOf = (m: MetricData | undefined, match: Record<string, unknown> = {}) =>
+  points(m)
+    .filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))
+    .reduce((n, p) => n + (p.value as number), 0);
+
+describe("instrument(): metrics", () => {
+  it("records http.client.request.duration per attempt with semantic-convention attributes and the route template", async () => {
+    sim.route("GET", "/users/:id", [{ status: 503 }, { json: { id: 1 } }]);
+    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    await c.get("/users/:id", { params: { id: "12345" } });
+    await c.close();
+    const m = await collect();
+    const duration = m.get("http.client.request.duration") as HistogramMetricData;
+    expect(duration.descriptor.unit).toBe("s");
+    expect(duration.dataPointType).toBe(DataPointType.HISTOGRAM);
+    const port = Number(new URL(sim.url).port);
+    const byStatus = duration.dataPoints.map((p) => p.attributes);
+    expect(byStatus).toEqual(
+      expect.arrayContaining([
+        {
+          "http.request.method": "GET",
+          "server.address": "127.0.0.1",
+          "server.port": port,
+          "url.template": "/users/:id",
+          "http.response.status_code": 503,
+          "error.type": "503",
+        },
+        { "http.request.method": "GET", "server.address": "127.0.0.1", "server.port": port, "url.template": "/users/:id", "http.response.status_code": 200 },
+      ]),
+    );
+    expect(JSON.stringify(duration.dataPoints)).not.toContain("12345");
+    expect(duration.dataPoints.reduce((n, p) => n + p.value.count, 0)).toBe(2);
+    // Every attempt that started has ended.
+    expect(sumOf(m.get("http.client.active_requests"))).toBe(0);
+    expect(sumOf(m.get("ballast.client.retries"), { "error.type": "503" })).toBe(1);
+    expect((m.get("ballast.client.call.duration") as HistogramMetricData).dataPoints[0]?.attributes).toMatchObject({ "ballast.call.kind": "request" });
+  });
+
+  it("counts active requests while they are in flight", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    sim.route("GET", "/slow", async () => {
+      await gate;
+      return { json: {} };
+    });
+    const c = createClient({ baseUrl: sim.url, retry: false });
+    const pending = Promise.all([c.get("/slow"), c.get("/slow")]);
+    await waitFor(async () => sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" }) === 2, {
+      what: "two active requests",
+    });
+    release();
+    await pending;
+    expect(sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" })).toBe(0);
+    await c.close();
+  });
+
+  it("records rate-limit waits and their duration, breaker state changes, cache hits and token refreshes", async () => {
+    sim.route("GET", "/fresh", { headers: { "cache-control": "max-age=60" }, json: {} });
+    sim.route("GET", "/broken", { status: 500 });
+    const c = createClient({
+      baseUrl: sim.url,
+      retry: false,
+      cache: true,
+      rateLimit: { limits: [{ requests: 5, per: "1s" }] },
+      circuitBreaker: { consecutiveFailures: 2, minimumRequests: 100, halfOpenAfter: "1h" },
+    });
+    await c.get("/fresh");
+    await c.get("/fresh");
+    await Promise.all([c.get("/broken").catch(() => {}), c.get("/broken").catch(() => {})]);
+    await c.close();
+    const tokens = new TokenManager({
+      store: memoryTokenStore(),
+      renew: async () => ({ accessToken: "at", tokenType: "bearer", expiresAt: Date.now() + 3_600_000 }),
+    });
+    await tokens.set("c", { accessToken: "old", refreshToken: "rt", tokenType: "bearer", expiresAt: 0 });
+    await tokens.get("c");
+
+    const m = await collect();
+    expect(sumOf(m.get("ballast.cache.lookups"), { "ballast.cache.result": "hit", "url.template": "/fresh" })).toBe(1);
+    expect(sumOf(m.get("ballast.cache.lookups"), { "ballast.cache.result": "miss", "url.template": "/fresh" })).toBe(1);
+    expect(sumOf(m.get("ballast.rate_limit.waits"))).toBeGreaterThan(0);
+    const waited = m.get("ballast.rate_limit.wait.duration") as HistogramMetricData;
+    expect(waited.dataPoints[0]?.value.sum).toBeGreaterThan(0);
+    expect(sumOf(m.get("ballast.circuit.state_changes"), { "ballast.circuit.from": "closed", "ballast.circuit.to": "open" })).toBe(1);
+    expect(sumOf(m.get("ballast.oauth.token_refreshes"), { "ballast.outcome": "success" })).toBe(1);
+  });
+
+  it("records webhooks received, verified, rejected, processed and dead, and the inbox lag", async () => {
+    const secret = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
+    let processed = 0;
+    let dead = 0;
+    const receiver = createWebhookReceiver({
+      scheme: "stripe",
+      secret,
+      inbox: memoryInbox(),
+      worker: { maxAttempts: 1 },
+      onError: () => {
+        dead++;
+      },
+      handlers: {
+        "charge.succeeded": () => {
+          processed++;
+        },
+        "charge.failed": () => {
+          throw new Error("bug");
+        },
+      },
+    });
+    const post = (type: string, id: string, key = secret) => {
+      const body = JSON.stringify({ id, type, data: { object: {} } });
+      return receiver.fetch(
+        new Request("http://localhost/", {
+          method: "POST",
+          body,
+          headers: { ...signWebhook({ scheme: "stripe", payload: body, secret: key }), "content-type": "application/json" },
+        }),
+      );
+    };
+    await post("charge.succeeded", "evt_1");
+    await post("charge.failed", "evt_2");
+    await post("charge.succeeded", "evt_3", "whsec_b3RoZXI=");
+    await waitFor(() => processed >= 1 && dead >= 1, { what: "one event processed and one dead" });
+    await receiver.close();
+    const m = await collect();
+    expect(sumOf(m.get("ballast.webhook.received"), { "ballast.webhook.scheme": "stripe" })).toBe(3);
+    expect(sumOf(m.get("ballast.webhook.verified"))).toBe(2);
+    expect(sumOf(m.get("ballast.webhook.rejected"), { "ballast.webhook.reason": "signature_mismatch" })).toBe(1);
+    expect(sumOf(m.get("ballast.webhook.processed"), { "ballast.webhook.type": "charge.succeeded" })).toBe(1);
+    expect(sumOf(m.get("ballast.webhook.failed"))).toBe(1);
+    expect(sumOf(m.get("ballast.webhook.dead"), { "ballast.webhook.type": "charge.failed" })).toBe(1);
+    const lag = m.get("ballast.webhook.inbox.lag") as HistogramMetricData;
+    expect(lag.descriptor.unit).toBe("s");
+    expect(lag.dataPoints[0]?.value.count).toBe(1);
+  });
+});
+
+describe("instrument(): spans", () => {
+  it("makes one CLIENT span per attempt from the channels and sends its trace context", async () => {
+    const route = sim.route("GET", "/orders/:id", [{ status: 502 }, { json: {} }]);
+    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    await c.get("/orders/:id", { params: { id: "9" } });
+    await c.close();
+    const finished = spans.getFinishedSpans();
+    expect(finished.map((s) => s.name)).toEqual(["GET /orders/:id", "GET /orders/:id"]);
+    expect(finished[0]?.attributes).toMatchObject({ "http.response.status_code": 502, "error.type": "502", "url.template": "/orders/:id" });
+    expect(finished[1]?.attributes).toMatchObject({ "http.request.resend_count": 1 });
+    const sent = route.requests.map((r) => r.headers.traceparent);
+    expect(sent[1]).toBe(`00-${finished[1]?.spanContext().traceId}-${finished[1]?.spanContext().spanId}-01`);
+  });
+
+  it("stops recording after close()", async () => {
+    otel.close();
+    sim.route("GET", "/quiet", { json: {} });
+    const c = createClient({ baseUrl: sim.url });
+    await c.get("/quiet");
+    await c.close();
+    expect(spans.getFinishedSpans()).toHaveLength(0);
+    expect((await collect()).get("http.client.request.duration")).toBeUndefined();
+  });
+});
