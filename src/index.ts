@@ -39,10 +39,12 @@ export {
   type WithResponse,
 } from "./client/create-client.js";
 export type { BaseCallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
+export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./client/pagination-methods.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";
 export type { NeedsParams, NoPlaceholders, ParamsOption, PathParamNames, PathParams, PathParamsOf, PathValue } from "./client/path-params.js";
 export type { RouteStats } from "./client/stats.js";
+export type { ClientSseOptions, SseBase } from "./client/streaming-methods.js";
 export type { Clock } from "./clock.js";
 export { systemClock } from "./clock.js";
 export { compose } from "./compose.js";
@@ -94,7 +96,6 @@ export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middle
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry/retry.js";
 export { retryAfterMs } from "./middleware/retry/retry-after.js";
 export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout/timeout.js";
-export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./pagination/client-methods.js";
 export type {
   CursorOptions,
   Extractor,
@@ -132,7 +133,6 @@ export type {
   RateRule,
   Store,
 } from "./stores/types.js";
-export type { ClientSseOptions, SseBase } from "./streaming/client-methods.js";
 export { type NdjsonOptions, ndjson, type SseEvent, type SseOpener, type SseOptions, sse } from "./streaming/index.js";
 export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js";
 export { type UndiciTransportOptions, undiciTransport } from "./transport/undici.js";

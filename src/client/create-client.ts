@@ -10,22 +10,22 @@ import { redirects, withoutCrossOriginCredentials } from "../middleware/redirect
 import { type RetryBudget, retryBudget } from "../middleware/retry/budget.js";
 import { type RetryEvent, type RetryOptions, retry } from "../middleware/retry/retry.js";
 import { attemptDeadline, callDeadline } from "../middleware/timeout/timeout.js";
-import { type PaginationMethods, paginationMethods } from "../pagination/client-methods.js";
 import { finishResponse, readResponse } from "../response/finish.js";
 import { requestIdOf } from "../response/http-error.js";
 import { type InferOutput, type Schema, validateWithSchema } from "../schema/validate.js";
 import { memoryStore } from "../stores/memory.js";
 import type { Store } from "../stores/types.js";
-import { type StreamingMethods, streamingMethods } from "../streaming/client-methods.js";
 import { undiciTransport } from "../transport/undici.js";
 import type { ApiRequest, ApiResponse, HttpMethod, Middleware, Next, RequestContext, ResponseHeaders, ResponseReading, Transport } from "../types.js";
 import { credentialKeyOf, credentialOf } from "../util/fingerprint.js";
 import { encodeBody } from "./body.js";
 import { observeAttempts, observeCall } from "./observe.js";
 import { type BaseCallOptions, type CallRetryOptions, type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
+import { type PaginationMethods, paginationMethods } from "./pagination-methods.js";
 import type { NeedsParams, ParamsOption, PathParams } from "./path-params.js";
 import { attemptPolicies, callPolicies, concurrencyPolicy } from "./policies.js";
 import { type RouteStats, StatsRecorder } from "./stats.js";
+import { type StreamingMethods, streamingMethods } from "./streaming-methods.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
 
 /** Options of a call made through a verb method (`get`, `post`, ...): everything but method and path. */

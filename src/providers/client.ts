@@ -1,6 +1,6 @@
 import { type Client, createClient } from "../client/create-client.js";
 import type { ClientOptions } from "../client/options.js";
-import type { ClientPagesOptions, ClientPaginateOptions } from "../pagination/client-methods.js";
+import type { ClientPagesOptions, ClientPaginateOptions } from "../client/pagination-methods.js";
 import type { Page } from "../pagination/pages.js";
 import type { AnyBody, PaginationStrategy } from "../pagination/types.js";
 import type { SchemeName } from "../webhooks/schemes/index.js";

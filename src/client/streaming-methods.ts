@@ -1,7 +1,7 @@
-import type { ClientConfig, RequestOptions } from "../client/options.js";
-import type { NeedsParams, ParamsOption } from "../client/path-params.js";
+import { type SseEvent, type SseOptions, sse } from "../streaming/sse.js";
 import type { ApiResponse } from "../types.js";
-import { type SseEvent, type SseOptions, sse } from "./sse.js";
+import type { ClientConfig, RequestOptions } from "./options.js";
+import type { NeedsParams, ParamsOption } from "./path-params.js";
 
 /** `client.sse()` options: the stream's options plus request options (headers, query, params, context). */
 export type ClientSseOptions = SseOptions &

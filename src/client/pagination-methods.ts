@@ -1,11 +1,11 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import type { ClientConfig, RequestOptions } from "../client/options.js";
-import type { ParamObject } from "../client/params.js";
-import type { ParamsOption, PathParams } from "../client/path-params.js";
+import { type Page, pages } from "../pagination/pages.js";
+import { paginate } from "../pagination/paginate.js";
+import type { PageRequest, PageResponse, PageSender, PaginationStrategy } from "../pagination/types.js";
 import type { ApiResponse } from "../types.js";
-import { type Page, pages } from "./pages.js";
-import { paginate } from "./paginate.js";
-import type { PageRequest, PageResponse, PageSender, PaginationStrategy } from "./types.js";
+import type { ClientConfig, RequestOptions } from "./options.js";
+import type { ParamObject } from "./params.js";
+import type { ParamsOption, PathParams } from "./path-params.js";
 
 /** Request options a paginated call accepts: everything but method, body, schema and transform (those apply per item). */
 export type PageCallOptions = Omit<RequestOptions, "method" | "path" | "schema" | "transform" | "json" | "form" | "body" | "idempotencyKey" | "responseType">;
