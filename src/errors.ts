@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
+import { redactFields, redactHeaders, redactText, redactUrl } from "./redact.js";
 import type { ApiRequest, ResponseHeaders } from "./types.js";
-import { redactFields, redactHeaders, redactText, redactUrl } from "./util/redact.js";
 
 /** The method and redacted URL of the request an error belongs to. */
 export interface ErrorRequest {

@@ -116,6 +116,7 @@ export type {
 } from "./pagination/index.js";
 // --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
 export { cursor, isPaginationError, linkHeader, nextUrl, offset, PaginationError, page, pages, paginate, parseLinkHeader } from "./pagination/index.js";
+export { addSecretParams, redactHeaders, redactUrl } from "./redact.js";
 export { readApiError } from "./response/api-error.js";
 export type { ResponseType } from "./response/parse.js";
 export { type ShapeOptions, shape } from "./schema/shape.js";
@@ -154,4 +155,3 @@ export type {
   Transport,
 } from "./types.js";
 export type { Duration } from "./util/duration.js";
-export { addSecretParams, redactHeaders, redactUrl } from "./util/redact.js";

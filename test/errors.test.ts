@@ -28,8 +28,8 @@ import {
   ValidationError,
 } from "../src/errors.js";
 import { apiKey, basic, bearer } from "../src/middleware/auth/auth.js";
+import { redactUrl } from "../src/redact.js";
 import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
-import { redactUrl } from "../src/util/redact.js";
 
 let sim: ApiSimulator;
 beforeAll(async () => {

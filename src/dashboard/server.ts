@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { redactFields, redactHeaders, redactText } from "../util/redact.js";
+import { redactFields, redactHeaders, redactText } from "../redact.js";
 import { slowClientLimits } from "../util/server-timeouts.js";
 import { countEvents, type InboxCounts } from "../webhooks/inbox/counts.js";
 import type { InboxEvent, InboxStatus, WebhookInbox } from "../webhooks/inbox/types.js";

@@ -1,5 +1,5 @@
 import { ApiError, type ApiErrorOptions, isApiError } from "../errors.js";
-import { redactFields } from "../util/redact.js";
+import { redactFields } from "../redact.js";
 import type { GraphQLErrorEntry } from "./types.js";
 
 /**

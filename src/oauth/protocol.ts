@@ -2,7 +2,7 @@ import * as oauth from "oauth4webapi";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { exponentialBackoff } from "../middleware/retry/backoff.js";
-import { redactUrl } from "../util/redact.js";
+import { redactUrl } from "../redact.js";
 import { importSigningKey, type PrivateKeyInput, type SigningAlgorithm } from "./signing-key.js";
 import { transientFailure } from "./transient.js";
 import { toOAuthError } from "./wire-errors.js";

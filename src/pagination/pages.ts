@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.js";
+import { redactUrl } from "../redact.js";
 import type { ResponseHeaders } from "../types.js";
-import { redactUrl } from "../util/redact.js";
 import { PaginationError } from "./errors.js";
 import type { PageQuery, PageRequest, PageSender, PaginationStrategy } from "./types.js";
 

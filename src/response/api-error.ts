@@ -1,5 +1,5 @@
+import { redactFields } from "../redact.js";
 import type { ApiErrorInfo, ApiErrorReader, ResponseHeaders } from "../types.js";
-import { redactFields } from "../util/redact.js";
 import { excerpt } from "./parse.js";
 
 type Obj = Record<string, unknown>;

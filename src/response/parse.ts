@@ -1,6 +1,6 @@
 import { describeRequest, ParseError } from "../errors.js";
+import { redactFields, redactText } from "../redact.js";
 import type { ApiResponse, ResponseType } from "../types.js";
-import { redactFields, redactText } from "../util/redact.js";
 
 export type { ResponseType } from "../types.js";
 

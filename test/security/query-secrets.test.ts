@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isNetworkError, isParseError } from "../../src/errors.js";
 import { apiKey } from "../../src/middleware/auth/auth.js";
+import { addSecretParams, redactUrl } from "../../src/redact.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
-import { addSecretParams, redactUrl } from "../../src/util/redact.js";
 import { captureLogger, expectNoSecret } from "../support/secrets.js";
 
 let sim: ApiSimulator;

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
-import { redactFields } from "../../src/util/redact.js";
+import { redactFields } from "../../src/redact.js";
 import { createWebhookReceiver, memoryInbox, signWebhook, verifyWebhook, type WebhookInbox } from "../../src/webhooks/index.js";
 
 function thrown(run: () => unknown): unknown {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { startDashboard } from "../../dashboard/index.js";
-import { redactHeaders } from "../../util/redact.js";
+import { redactHeaders } from "../../redact.js";
 import type { InboxEvent, InboxStatus } from "../../webhooks/inbox/types.js";
 import type { SchemeName } from "../../webhooks/schemes/index.js";
 import { CliError, usageError } from "../exit.js";

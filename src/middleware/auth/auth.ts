@@ -1,8 +1,8 @@
 import { trusted } from "../../compose.js";
 import { ConfigError } from "../../errors.js";
+import { addSecretParams } from "../../redact.js";
 import type { Middleware } from "../../types.js";
 import { type CredentialKey, fingerprint } from "../../util/fingerprint.js";
-import { addSecretParams } from "../../util/redact.js";
 
 /** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
 export type Secret = string | (() => string | Promise<string>);

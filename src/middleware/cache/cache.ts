@@ -2,11 +2,11 @@ import CachePolicy from "http-cache-semantics";
 import { type CacheLookupEvent, CHANNELS, channel } from "../../channels.js";
 import { type Clock, systemClock } from "../../clock.js";
 import { ConfigError, describeRequest } from "../../errors.js";
+import { isSecretHeader } from "../../redact.js";
 import { awaitStore } from "../../stores/bounded.js";
 import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { type CredentialKey, fingerprint } from "../../util/fingerprint.js";
-import { isSecretHeader } from "../../util/redact.js";
 import { bodyFrom, bufferUpTo } from "./body.js";
 import { type CacheStore, lruCacheStore } from "./store.js";
 

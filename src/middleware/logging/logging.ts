@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../../clock.js";
 import { ConfigError, isApiError } from "../../errors.js";
+import { redactFields, redactHeaders, redactUrl } from "../../redact.js";
 import type { ApiRequest, Middleware } from "../../types.js";
-import { redactFields, redactHeaders, redactUrl } from "../../util/redact.js";
 import type { RetryEvent } from "../retry/retry.js";
 
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;

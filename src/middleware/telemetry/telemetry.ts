@@ -14,8 +14,8 @@
 import { type Attributes, type Meter, metrics, type Span, type Tracer, trace } from "@opentelemetry/api";
 import { type AttemptStartEvent, CHANNELS, subscribeChannel } from "../../channels.js";
 import { trusted } from "../../compose.js";
+import { redactUrl } from "../../redact.js";
 import type { Middleware, RequestHeaders } from "../../types.js";
-import { redactUrl } from "../../util/redact.js";
 import { attemptAttributes } from "./attributes.js";
 import { recordMetrics } from "./metrics.js";
 import { endAttemptSpan, startAttemptSpan } from "./spans.js";
