@@ -14,8 +14,12 @@ export interface DeliverWebhookOptions {
   id?: string;
   /** Event type for schemes that send one in a header. */
   type?: string;
-  /** Signing time (ms). Set it in the past to test replay windows. */
-  timestamp?: number;
+  /**
+   * Signing time: a `Date`, or milliseconds since the epoch — never seconds, even for schemes that sign
+   * seconds (Stripe's `t=`): `new Date(Date.now() - 10 * 60_000)` is ten minutes ago for every scheme.
+   * Set it in the past to test replay windows. Default: the clock's now.
+   */
+  timestamp?: number | Date;
   /** Extra headers, applied after the signature headers (so they can override them). */
   headers?: Record<string, string>;
   /** Changes one byte of the body after signing: a forged delivery. */
@@ -24,15 +28,21 @@ export interface DeliverWebhookOptions {
   signal?: AbortSignal;
 }
 
+/** The receiver's answer to a delivery. */
 export interface WebhookDeliveryResult {
+  /** The HTTP status: 2xx acknowledged (stored), 400/401 refused, 5xx not stored. */
   status: number;
+  /** Response headers, lower-case names. */
   headers: Record<string, string>;
+  /** The response body as text. */
   body: string;
 }
 
 /**
  * Signs a webhook the way the provider would and POSTs it over a real socket:
  * for testing receivers (duplicates, stale or forged signatures included).
+ * Resolves with the receiver's answer whatever its status; rejects only when
+ * the request itself fails (connection refused, `signal` aborted).
  */
 export async function deliverWebhook(options: DeliverWebhookOptions): Promise<WebhookDeliveryResult> {
   const p = options.payload;

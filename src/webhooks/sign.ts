@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
+import { ConfigError } from "../errors.js";
 import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
 import { type RawPayload, secretList } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
@@ -14,8 +15,12 @@ export interface SignWebhookOptions {
   id?: string;
   /** Event type for schemes that send one in a header (GitHub `X-GitHub-Event`, Shopify `X-Shopify-Topic`). */
   type?: string;
-  /** Signing time in ms. Default: the clock's now. */
-  timestamp?: number;
+  /**
+   * Signing time: a `Date`, or milliseconds since the epoch (`Date.now() - 600_000`). Schemes that sign
+   * seconds (Stripe's `t=`, Slack, Standard Webhooks) round it down. A number that looks like seconds is a
+   * `ConfigError`. Default: the clock's now.
+   */
+  timestamp?: number | Date;
   /** The URL the webhook is sent to (Twilio signs it). */
   url?: string;
   clock?: Clock;
@@ -35,7 +40,28 @@ export function signWebhook(options: SignWebhookOptions): Record<string, string>
     secret: scheme.key ? scheme.key(secret) : secret,
     id,
     type: options.type,
-    timestamp: options.timestamp ?? (options.clock ?? systemClock).now(),
+    timestamp: signingTime(options.timestamp, options.clock ?? systemClock),
     url: options.url,
   });
+}
+
+/** Milliseconds before 1973-03-03: a unix time in seconds (about 1.7e9 today) always falls here. */
+const SECONDS_LOOKALIKE = 1e11;
+
+/** The signing time in ms: from a `Date`, from ms, or now; a time given in seconds by mistake is refused. */
+export function signingTime(timestamp: number | Date | undefined, clock: Clock): number {
+  if (timestamp === undefined) return clock.now();
+  if (timestamp instanceof Date) {
+    const ms = timestamp.getTime();
+    if (Number.isNaN(ms)) throw new ConfigError("timestamp", "is an invalid Date");
+    return ms;
+  }
+  if (typeof timestamp !== "number" || !Number.isFinite(timestamp))
+    throw new ConfigError("timestamp", `must be a Date or milliseconds since the epoch; got ${String(timestamp)}`);
+  if (timestamp < SECONDS_LOOKALIKE)
+    throw new ConfigError(
+      "timestamp",
+      `is milliseconds since the epoch (or a Date); ${timestamp} looks like seconds: pass ${timestamp} * 1000 or new Date(${timestamp} * 1000)`,
+    );
+  return timestamp;
 }

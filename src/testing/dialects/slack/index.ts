@@ -43,8 +43,8 @@ export interface SlackWebhookOptions {
   eventId?: string;
   /** The challenge of a `url_verification` (default random). */
   challenge?: string;
-  /** Signing time (ms): set it in the past to test the replay window. */
-  timestamp?: number;
+  /** Signing time: a `Date` or milliseconds (not Slack's seconds); set it in the past to test the replay window. */
+  timestamp?: number | Date;
   tamper?: boolean;
   headers?: Record<string, string>;
 }
