@@ -21,8 +21,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Slack for a loaded machine (the bound is max(1 %, 100 ms); measured here it is a few ms). */
-const SLACK_MS = 400;
+/**
+ * The latest a call may end: its limit plus max(1 %, 100 ms). A correctness
+ * bound (the call measured from its own start), not a benchmark: the timer
+ * fires at the limit and the rejection follows within a few ms, so 100 ms
+ * covers a busy event loop on a loaded 2-core machine (held 10 runs in a row
+ * at load average 13).
+ */
+const wall = (limitMs: number) => limitMs + Math.max(limitMs / 100, 100);
 
 async function timed(run: () => Promise<unknown>): Promise<{ error: TimeoutError; ms: number }> {
   const t0 = performance.now();
@@ -48,7 +54,7 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
     expect(isTimeoutError(error)).toBe(true);
     expect(error.limit).toBe("total");
     expect(ms).toBeGreaterThanOrEqual(795);
-    expect(ms).toBeLessThan(800 + SLACK_MS);
+    expect(ms).toBeLessThan(wall(800));
     await client.close();
     // (fetch's sockets belong to the global dispatcher, which the client does not own)
     if (transport === undefined) await until(() => server.openSockets === 0, 5000, "the trickling sockets to be closed");
@@ -59,7 +65,7 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
     const client = createClient({ baseUrl: server.url, timeout: 500, ...(transport && { transport }) });
     const { error, ms } = await timed(() => client.get("/trickle"));
     expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 500 });
-    expect(ms).toBeLessThan(500 + SLACK_MS);
+    expect(ms).toBeLessThan(wall(500));
     await client.close();
   });
 });
@@ -70,7 +76,7 @@ describe("limits of 5 s and more (once handed to undici's per-chunk body timer)"
     const { error, ms } = await timed(() => client.get("/trickle"));
     expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "attempt", timeoutMs: 5_000 });
     expect(ms).toBeGreaterThanOrEqual(4_995);
-    expect(ms).toBeLessThan(5_000 + SLACK_MS);
+    expect(ms).toBeLessThan(wall(5_000));
     await client.close();
   }, 15_000);
 
@@ -87,7 +93,7 @@ describe("limits of 5 s and more (once handed to undici's per-chunk body timer)"
       error = e;
     }
     expect(isTimeoutError(error)).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(400 + SLACK_MS);
+    expect(performance.now() - t0).toBeLessThan(wall(400));
     await client.close();
   });
 });
