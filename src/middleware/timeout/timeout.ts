@@ -36,23 +36,75 @@ export function timeout(options: TimeoutOptions | Duration): Middleware {
   const configured = toMillis(opts.ms, `timeout.${limit}`);
   if (configured === 0) throw new ConfigError(`timeout.${limit}`, "must be > 0 (leave it out for no limit)");
   const clock = opts.clock ?? systemClock;
+  // Standalone, nothing inside may be watching the deadline: the total limit runs a timer of its own.
+  return limit === "total" ? totalLimit(configured, clock, true) : attemptLimit(configured, undefined, clock, { deadline: false, native: false });
+}
 
-  const run = (req: ApiRequest, next: Next, ms: number): Promise<ApiResponse> => {
-    if (limit === "total") {
-      const deadline = clock.now() + ms;
-      if (req.deadline === undefined || deadline < req.deadline) req = { ...req, deadline };
-    }
-    return withTimer(req, next, ms, () => new TimeoutError(limit, ms, { request: describeRequest(req) }), clock);
-  };
+/**
+ * The client's total limit, outside retry: it only sets `req.deadline`. No
+ * timer runs here: each attempt's timer (below) stops at the deadline, and
+ * retry, the rate limiter and the other waits never plan past it — one timer
+ * per attempt instead of two.
+ */
+export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
+  return trusted(totalLimit(ms, clock, false));
+}
 
-  const name = limit === "total" ? "totalTimeout" : "attemptTimeout";
-  const middleware: Middleware = (req, next) => {
-    const override = (req.context.timeout as TimeoutOverride | undefined)?.[limit];
-    if (override === false) return next(req);
-    return run(req, next, override ?? configured);
+/**
+ * The client's per-attempt timer, inside retry: it fires at the earlier of
+ * the attempt limit and the call's deadline, and the `TimeoutError` names
+ * whichever that was. It runs until the body is read, so a trickling body
+ * cannot outlast it. With a transport that enforces time limits itself
+ * (`native`: the undici transport, one timer and no AbortController per
+ * request) it only sets `req.timeout`; otherwise it runs its own timer.
+ */
+export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, native = false): Middleware {
+  return trusted(attemptLimit(attemptMs, totalMs, clock, { deadline: true, native }));
+}
+
+/** This call's limit: its `timeout` request option (`false` switches it off), else the configured one. */
+function limitOf(req: ApiRequest, limit: TimeoutKind, configured: number | undefined): number | undefined {
+  const override = (req.context.timeout as TimeoutOverride | undefined)?.[limit];
+  return override === false ? undefined : (override ?? configured);
+}
+
+/**
+ * The total limit: sets `req.deadline` (the earlier one wins), which retry,
+ * the rate limiter and the other waits never plan past. With `ownTimer` it
+ * also aborts the call at the deadline; without, an attempt limit inside
+ * watching the deadline does.
+ */
+function totalLimit(ms: number | undefined, clock: Clock, ownTimer: boolean): Middleware {
+  return function totalTimeout(req, next) {
+    const total = limitOf(req, "total", ms);
+    if (total === undefined) return next(req);
+    const deadline = clock.now() + total;
+    const bounded = req.deadline !== undefined && req.deadline <= deadline ? req : { ...req, deadline };
+    if (!ownTimer) return next(bounded);
+    return withTimer(bounded, next, total, () => new TimeoutError("total", total, { request: describeRequest(bounded) }), clock);
   };
-  Object.defineProperty(middleware, "name", { value: name });
-  return middleware;
+}
+
+/**
+ * The attempt limit: a timer from sending until the body is read. With
+ * `deadline` it also stops at the call's deadline (the `TimeoutError` then
+ * names the total limit), and an attempt that starts past it is refused
+ * unsent. With `native` the transport runs the timer (`req.timeout`).
+ */
+function attemptLimit(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, watch: { deadline: boolean; native: boolean }): Middleware {
+  return function attemptTimeout(req, next) {
+    const attempt = limitOf(req, "attempt", attemptMs);
+    const total = limitOf(req, "total", totalMs);
+    const left = !watch.deadline || req.deadline === undefined ? undefined : req.deadline - clock.now();
+    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError("total", total ?? 0, { request: describeRequest(req), sent: false }));
+    if (attempt === undefined && left === undefined) return next(req);
+    const byTotal = left !== undefined && (attempt === undefined || left < attempt);
+    const ms = byTotal ? (left as number) : (attempt as number);
+    const expired = () =>
+      byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
+    if (watch.native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired } });
+    return withTimer(req, next, ms, expired, clock);
+  };
 }
 
 /**
@@ -84,45 +136,4 @@ function withTimer(req: ApiRequest, next: Next, ms: number, expire: () => Timeou
       throw err;
     },
   );
-}
-
-/**
- * The client's total limit, outside retry: it only sets `req.deadline`. No
- * timer runs here: each attempt's timer (below) stops at the deadline, and
- * retry, the rate limiter and the other waits never plan past it — one timer
- * per attempt instead of two.
- */
-export function callDeadline(ms: number | undefined, clock: Clock): Middleware {
-  return trusted(function totalTimeout(req, next) {
-    const override = (req.context.timeout as TimeoutOverride | undefined)?.total;
-    const total = override === false ? undefined : (override ?? ms);
-    if (total === undefined) return next(req);
-    const deadline = clock.now() + total;
-    return next(req.deadline !== undefined && req.deadline <= deadline ? req : { ...req, deadline });
-  });
-}
-
-/**
- * The client's per-attempt timer, inside retry: it fires at the earlier of
- * the attempt limit and the call's deadline, and the `TimeoutError` names
- * whichever that was. It runs until the body is read, so a trickling body
- * cannot outlast it. With a transport that enforces time limits itself
- * (`native`: the undici transport, one timer and no AbortController per
- * request) it only sets `req.timeout`; otherwise it runs its own timer.
- */
-export function attemptDeadline(attemptMs: number | undefined, totalMs: number | undefined, clock: Clock, native = false): Middleware {
-  return trusted(function attemptTimeout(req, next) {
-    const overrides = req.context.timeout as TimeoutOverride | undefined;
-    const attempt = overrides?.attempt === false ? undefined : (overrides?.attempt ?? attemptMs);
-    const total = overrides?.total === false ? undefined : (overrides?.total ?? totalMs);
-    const left = req.deadline === undefined ? undefined : req.deadline - clock.now();
-    if (left !== undefined && left <= 0) return Promise.reject(new TimeoutError("total", total ?? 0, { request: describeRequest(req), sent: false }));
-    if (attempt === undefined && left === undefined) return next(req);
-    const byTotal = left !== undefined && (attempt === undefined || left < attempt);
-    const ms = byTotal ? (left as number) : (attempt as number);
-    const expired = () =>
-      byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
-    if (native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired } });
-    return withTimer(req, next, ms, expired, clock);
-  });
 }
