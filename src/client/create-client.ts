@@ -155,7 +155,7 @@ function buildPipeline(options: ClientOptions, config: ClientConfig, shared: Sha
   const steps: Middleware[] = [trusted(shared.stats.middleware)];
   const policies: Record<string, Policy> = {};
   const log = options.logger ? toLoggingOptions(options.logger, clock) : undefined;
-  if (log) steps.push(trusted(logging(log)));
+  if (log) steps.push(logging(log));
   for (const [name, p] of callPolicies(options, ctx)) {
     steps.push(p);
     policies[name] = p;

@@ -1,3 +1,4 @@
+import { trusted } from "../compose.js";
 import type { ApiRequest, Middleware, ResponseHeaders } from "../types.js";
 import { authorizationHeader, type TokenSet } from "./token-set.js";
 
@@ -31,7 +32,7 @@ export function tokenWasRefused(headers: ResponseHeaders): boolean {
  */
 export function tokenAuth(getToken: TokenSource): Middleware {
   const withToken = (req: ApiRequest, tokens: TokenSet): ApiRequest => ({ ...req, headers: { ...req.headers, authorization: authorizationHeader(tokens) } });
-  return async function oauthAuth(req, next) {
+  return trusted(async function oauthAuth(req, next) {
     const first = await getToken(undefined, req.signal);
     const res = await next(withToken(req, first));
     if (res.status !== 401 || !req.replayable || !tokenWasRefused(res.headers)) return res;
@@ -46,5 +47,5 @@ export function tokenAuth(getToken: TokenSource): Middleware {
     if (fresh.accessToken === first.accessToken) return res;
     res.body?.resume();
     return next(withToken(req, fresh));
-  };
+  });
 }

@@ -1,3 +1,4 @@
+import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import { apiKey } from "../middleware/auth/auth.js";
 import { linkHeader } from "../pagination/link-header.js";
@@ -51,13 +52,13 @@ export function shopifyList() {
 
 /** `/admin/api/products.json` → `/admin/api/<version>/products.json`; a path that names its version is left as is. */
 function versionedPaths(version: string): Middleware {
-  return function shopifyApiVersion(req, next) {
+  return trusted(function shopifyApiVersion(req, next) {
     if (!req.path.startsWith(ADMIN)) return next(req);
     const rest = req.path.slice(ADMIN.length);
     const first = rest.split(/[/?]/, 1)[0] ?? "";
     if (VERSION.test(first)) return next(req);
     return next({ ...req, path: `${ADMIN}${version}/${rest}` });
-  };
+  });
 }
 
 /**
@@ -66,7 +67,7 @@ function versionedPaths(version: string): Middleware {
  * instead of being refused. Responses that already carry `RateLimit` are left alone.
  */
 export function shopifyCallLimit(leakPerSecond = 2): Middleware {
-  return async function shopifyCallLimit(req, next) {
+  return trusted(async function shopifyCallLimit(req, next) {
     const res = await next(req);
     const value = res.headers["x-shopify-shop-api-call-limit"];
     const m = typeof value === "string" ? /^(\d+)\/(\d+)$/.exec(value.trim()) : null;
@@ -77,7 +78,7 @@ export function shopifyCallLimit(leakPerSecond = 2): Middleware {
     const policy = `"shopify-rest";q=${size};w=${Math.ceil(size / leakPerSecond)}`;
     const limit = `"shopify-rest";r=${remaining}${remaining === 0 ? `;t=${Math.ceil(1 / leakPerSecond)}` : ""}`;
     return { ...res, headers: { ...res.headers, ratelimit: limit, "ratelimit-policy": policy } };
-  };
+  });
 }
 
 function shopOrigin(shop: string): string {

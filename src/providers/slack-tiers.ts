@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { trusted } from "../compose.js";
 import { ConfigError } from "../errors.js";
 import { defaultRateLimitKey } from "../middleware/rate-limit/key.js";
 import { rateLimit } from "../middleware/rate-limit/rate-limit.js";
@@ -82,9 +83,9 @@ export function slackTiers(options: SlackTierOptions = {}): Middleware {
     limits: [{ requests: 1, per: "1s" }],
     key: (req) => `${defaultRateLimitKey(req)} slack chat.postMessage ${channelOf(req)}`,
   });
-  return function slackTierLimit(req, next) {
+  return trusted(function slackTierLimit(req, next) {
     const method = methodOf(req);
     const limiter = method === "chat.postMessage" ? postMessage : (byTier.get(tiers[method] ?? 3) as Middleware);
     return limiter(req, next);
-  };
+  });
 }

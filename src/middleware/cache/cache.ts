@@ -1,6 +1,7 @@
 import CachePolicy from "http-cache-semantics";
 import { type CacheLookupEvent, CHANNELS, channel } from "../../channels.js";
 import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
 import { ConfigError, describeRequest } from "../../errors.js";
 import { isSecretHeader } from "../../redact.js";
 import { awaitStore } from "../../stores/bounded.js";
@@ -314,7 +315,7 @@ export function cache(options: CacheOptions = {}): Middleware & { stats(): Cache
     return storeResponse(keys, httpReq, res);
   };
 
-  return Object.assign(cacheMiddleware, {
+  return Object.assign(trusted(cacheMiddleware), {
     stats(): CacheStats {
       return lru === undefined ? { ...counts } : { ...counts, size: lru.size() };
     },

@@ -1,5 +1,6 @@
 import { CHANNELS, channel } from "../../channels.js";
 import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
 import { CircuitOpenError, describeRequest, isAbortError } from "../../errors.js";
 import { awaitStore, type StoreBound } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
@@ -155,7 +156,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     return res;
   };
 
-  return Object.assign(circuitBreakerMiddleware, {
+  return Object.assign(trusted(circuitBreakerMiddleware), {
     stats(): Record<string, CircuitKeyStats> {
       const out: Record<string, CircuitKeyStats> = {};
       for (const [k, { checkedAt: _, ...s }] of cache) out[k] = s;

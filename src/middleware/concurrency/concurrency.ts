@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
 import { AbortError, ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError } from "../../errors.js";
 import { holdsConnection } from "../../response/buffered-body.js";
 import { toStoreError } from "../../stores/bounded.js";
@@ -240,7 +241,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     return res;
   };
 
-  return Object.assign(concurrencyMiddleware, {
+  return Object.assign(trusted(concurrencyMiddleware), {
     stats(): Record<string, ConcurrencyKeyStats> {
       const out: Record<string, ConcurrencyKeyStats> = {};
       for (const [k, s] of semaphores) out[k] = { active: s.active, queued: s.waiters.length };

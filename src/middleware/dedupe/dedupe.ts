@@ -1,3 +1,4 @@
+import { trusted } from "../../compose.js";
 import { AbortError, ConfigError, describeRequest } from "../../errors.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../../types.js";
 import { tee } from "./tee.js";
@@ -138,7 +139,7 @@ export function dedupe(options: DedupeOptions = {}): Middleware & { stats(): Ded
     return join(flight, req);
   };
 
-  return Object.assign(dedupeMiddleware, {
+  return Object.assign(trusted(dedupeMiddleware), {
     stats: (): DedupeStats => ({ ...counts, inFlight: inFlight.size }),
   });
 }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
 import { ConfigError, isApiError } from "../../errors.js";
 import { redactFields, redactHeaders, redactUrl } from "../../redact.js";
 import type { ApiRequest, Middleware } from "../../types.js";
@@ -66,7 +67,7 @@ export function logging(options: LoggingOptions): Middleware {
   const redact = createLogRedactor(options);
   const debug = logger.debug?.bind(logger);
 
-  return async function loggingMiddleware(req, next) {
+  return trusted(async function loggingMiddleware(req, next) {
     const started = clock.now();
     const url = redact.url(req);
     if (debug) {
@@ -97,5 +98,5 @@ export function logging(options: LoggingOptions): Middleware {
       );
       throw err;
     }
-  };
+  });
 }

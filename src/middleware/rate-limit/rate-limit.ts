@@ -1,5 +1,6 @@
 import { CHANNELS, channel } from "../../channels.js";
 import { type Clock, systemClock } from "../../clock.js";
+import { trusted } from "../../compose.js";
 import { describeRequest } from "../../errors.js";
 import { awaitStore } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
@@ -105,5 +106,5 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     }
     return { limits, keys };
   }
-  return Object.assign(rateLimitMiddleware, { stats });
+  return Object.assign(trusted(rateLimitMiddleware), { stats });
 }

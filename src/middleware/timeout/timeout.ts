@@ -37,7 +37,7 @@ export function timeout(options: TimeoutOptions | Duration): Middleware {
   if (configured === 0) throw new ConfigError(`timeout.${limit}`, "must be > 0 (leave it out for no limit)");
   const clock = opts.clock ?? systemClock;
   // Standalone, nothing inside may be watching the deadline: the total limit runs a timer of its own.
-  return limit === "total" ? totalLimit(configured, clock, true) : attemptLimit(configured, undefined, clock, { deadline: false, native: false });
+  return trusted(limit === "total" ? totalLimit(configured, clock, true) : attemptLimit(configured, undefined, clock, { deadline: false, native: false }));
 }
 
 /**
