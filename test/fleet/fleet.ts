@@ -9,6 +9,8 @@ export interface FleetWorker {
   child: ChildProcess;
   /** Asks the worker to run a mode; `done` (or `failed`) follows. */
   run(m: Omit<RunMessage, "type">): void;
+  /** Ends a running `client-rate` run after each loop's current call (its `done` follows). */
+  stop(): void;
   /** Resolves with the first message of `type` from this worker. */
   next<T = Record<string, unknown>>(type: string): Promise<T>;
 }
@@ -31,6 +33,9 @@ export function spawnWorker(env: Record<string, string>): FleetWorker {
     child,
     run(m) {
       child.send({ type: "run", ...m });
+    },
+    stop() {
+      child.send({ type: "stop" });
     },
     next<T>(type: string): Promise<T> {
       const i = inbox.findIndex((m) => m.type === type || m.type === "failed");

@@ -19,8 +19,9 @@
  *   reports whether it failed fast (`open`) or reached the server.
  * - `client-rate`: `loops` loops of `client.get("/work")` through a whole
  *   client (rateLimit(`limit`/s) on the shared store, `timeout.total` 1 s, no
- *   retries) until `until`; counts outcomes by error code, the longest call,
- *   and when the last success came.
+ *   retries) until `until` or a `{ type: "stop" }` message; counts outcomes
+ *   by error code, the longest call and when the last success came, and sends
+ *   each call's [end, duration, outcome] as `timeline`.
  *
  * The store is Redis at REDIS_URL, or the cluster whose seed nodes are in
  * REDIS_CLUSTER_NODES (JSON `[{ host, port }]`).
@@ -53,6 +54,14 @@ const env = (name: string): string => {
 
 const clusterNodes = process.env.REDIS_CLUSTER_NODES;
 const redis = clusterNodes ? new Redis.Cluster(JSON.parse(clusterNodes) as Array<{ host: string; port: number }>) : new Redis(env("REDIS_URL"));
+if (process.env.FLEET_DEBUG && redis instanceof Redis.Cluster) {
+  for (const event of ["+node", "-node", "node error", "error", "close", "reconnecting", "ready", "refresh"])
+    redis.on(event, (x: unknown) =>
+      console.error(
+        `[worker ${process.env.WORKER}] ${Date.now() % 100_000} cluster ${event} ${x instanceof Error ? x.message : ((x as { options?: { port?: number } })?.options?.port ?? "")}`,
+      ),
+    );
+}
 const store = redisStore(redis, { prefix: env("PREFIX") });
 const transport = undiciTransport();
 const worker = env("WORKER");
@@ -111,6 +120,11 @@ async function leases(m: RunMessage): Promise<Record<string, number>> {
   return loop(compose([limited], transport.send), m.target, "/slow", m.loops ?? 2, m.until ?? 0);
 }
 
+/** Set by a `stop` message: the running `client-rate` loops end after their current call. */
+let stopRequested = false;
+/** Each call of the last `client-rate` run: [when it ended (ms since epoch), how long it took, outcome]. */
+let timeline: Array<[number, number, string]> = [];
+
 async function clientRate(m: RunMessage): Promise<Record<string, number>> {
   const client = createClient({
     baseUrl: m.target,
@@ -121,9 +135,11 @@ async function clientRate(m: RunMessage): Promise<Record<string, number>> {
   });
   const counts: Record<string, number> = { longestMs: 0, lastOkAt: 0 };
   const until = m.until ?? 0;
+  stopRequested = false;
+  timeline = [];
   await Promise.all(
     Array.from({ length: m.loops ?? 4 }, async () => {
-      while (Date.now() < until) {
+      while (Date.now() < until && !stopRequested) {
         const started = Date.now();
         let outcome = "ok";
         try {
@@ -131,13 +147,18 @@ async function clientRate(m: RunMessage): Promise<Record<string, number>> {
           counts.lastOkAt = Date.now();
         } catch (e) {
           outcome = (e as { code?: string }).code ?? "uncoded";
-          // A refused call comes back at once: do not spin on it.
-          await new Promise((r) => setTimeout(r, 20));
+          if (process.env.FLEET_DEBUG)
+            console.error(`[worker ${worker}] ${Date.now() % 100_000} ${outcome} after ${Date.now() - started} ms: ${(e as Error).message}`);
         }
-        const took = Date.now() - started - (outcome === "ok" ? 0 : 20);
+        // Measured before the pause below: a late timer there is not the call's time.
+        const ended = Date.now();
+        const took = ended - started;
+        timeline.push([ended, took, outcome]);
         counts.longestMs = Math.max(counts.longestMs as number, took);
         counts[`longest ${outcome}`] = Math.max(counts[`longest ${outcome}`] ?? 0, took);
         counts[outcome] = (counts[outcome] ?? 0) + 1;
+        // A refused call comes back at once: do not spin on it.
+        if (outcome !== "ok") await new Promise((r) => setTimeout(r, 20));
       }
     }),
   );
@@ -188,10 +209,11 @@ function run(m: RunMessage): Promise<Record<string, number>> {
   }
 }
 
-process.on("message", (m: RunMessage) => {
+process.on("message", (m: RunMessage | { type: "stop" }) => {
+  if (m.type === "stop") stopRequested = true;
   if (m.type !== "run") return;
   run(m).then(
-    (counts) => reply({ type: "done", counts }),
+    (counts) => reply({ type: "done", counts, ...(m.mode === "client-rate" && { timeline }) }),
     (error: unknown) => reply({ type: "failed", error: String(error) }),
   );
 });

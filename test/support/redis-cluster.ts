@@ -72,7 +72,11 @@ export interface LocalRedisCluster {
   kill(port: number): void;
   /** Starts the server on `port` again (it rejoins as a replica after a failover). */
   restart(port: number): Promise<void>;
-  /** Waits until every live node reports `cluster_state:ok` and `key`'s slot has a reachable master. */
+  /**
+   * Waits until every live node reports `cluster_state:ok` and every replica
+   * has synced with its master: only a synced replica can be promoted when
+   * its master dies.
+   */
   waitHealthy(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -108,6 +112,20 @@ async function info(port: number, section: string): Promise<string | undefined> 
   }
 }
 
+/** True when the node is a master, or a replica whose link to its master is up (it has synced). */
+async function replicaSynced(port: number): Promise<boolean> {
+  const r = probe(port);
+  try {
+    await r.connect();
+    const replication = await r.info("replication");
+    return replication.includes("role:master") || replication.includes("master_link_status:up");
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
 /** Starts 6 nodes and forms a cluster with one replica per master. `nodeTimeoutMs` bounds the failover. */
 export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<LocalRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), "ballast-cluster-"));
@@ -129,6 +147,10 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
         join(dir, `nodes-${port}.conf`),
         "--cluster-node-timeout",
         String(nodeTimeout),
+        // A replica that has never finished its first sync is never promoted (its data counts as "down since
+        // ever"); Redis 7 waits 5 s before a diskless sync by default. Sync at once.
+        "--repl-diskless-sync-delay",
+        "0",
         "--save",
         "",
         "--appendonly",
@@ -167,6 +189,8 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
   /** Runs `fn` on a connection to a live node. */
   async function withSeed<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
     const r = new Redis({ port: ports.find(live) ?? ports[0]!, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+    // A node just killed may still look live: its errors reach the caller through `fn`'s rejection.
+    r.on("error", () => {});
     try {
       return await fn(r);
     } finally {
@@ -197,9 +221,10 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       await waitFor(
         async () => {
           const states = await Promise.all(ports.filter(live).map((p) => info(p, "INFO")));
-          return states.every((s) => s?.includes("cluster_state:ok"));
+          if (!states.every((s) => s?.includes("cluster_state:ok"))) return false;
+          return (await Promise.all(ports.filter(live).map(replicaSynced))).every(Boolean);
         },
-        { timeout: timeoutMs, what: "every live cluster node to report cluster_state:ok" },
+        { timeout: timeoutMs, what: "every live cluster node to report cluster_state:ok and every replica to have synced" },
       );
     },
     async close() {
