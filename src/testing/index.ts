@@ -1,5 +1,6 @@
 // Public API of `ballast/testing`: the API simulator and a fake clock.
 
+export { CHAOS_FAULTS, type ChaosFault, type ChaosOptions, type ChaosStats } from "./chaos.js";
 export type {
   GithubAppCredentials,
   GithubControls,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "../clock.js";
 import type { ProblemDetails } from "../errors.js";
+import { Chaos, type ChaosOptions, type ChaosStats } from "./chaos.js";
 import { type DialectOptions, type DialectSimulator, type ProviderName, startDialect } from "./dialects/index.js";
 import { problem } from "./fixtures.js";
 import { IdempotencyStore, runIdempotently } from "./idempotency.js";
@@ -34,6 +35,12 @@ export interface ApiSimulatorOptions {
    * rejection — in the API's own error shape (default: an empty body, `{ error: "rate_limited" }` for limits).
    */
   errorReply?: (status: number) => Reply;
+  /**
+   * Random faults for a share of requests, to soak an integration without scripting each reply:
+   * `{ rate: 0.1, faults: ["reset", "500", "429", "stall", "truncate"], seed: 42 }`. Explicit `inject()`
+   * replies and hooks come first. See docs/testing.md.
+   */
+  chaos?: ChaosOptions;
 }
 
 /** Runs before routing and rate limits; returning a reply answers the request with it (e.g. an auth check). */
@@ -68,6 +75,8 @@ export interface ApiSimulator {
   readonly connections: number;
   /** Connections open now (kept-alive idle ones included). */
   readonly openConnections: number;
+  /** What chaos mode has done (its seed, requests seen, faults by kind); undefined without `chaos`. */
+  readonly chaos: ChaosStats | undefined;
   route(method: string, path: string, reply: RouteReply, options?: RouteOptions): SimRoute;
   rateLimit(options: SimRateLimitOptions): SimRateLimit;
   collection(path: string, items: readonly unknown[], options: CollectionOptions): SimRoute;
@@ -81,13 +90,19 @@ export interface ApiSimulator {
    * `sim.inject(503, { times: 2 })`, `sim.inject({ fault: "reset" }, { method: "POST", when: "after" })`.
    */
   inject(reply: number | Reply, options?: InjectOptions): Injection;
-  /** Clears counters, logs, scripts' positions, idempotency keys and rate-limit state. Routes and limits stay. */
+  /** Clears counters, logs, scripts' positions, idempotency keys and rate-limit state, and restarts chaos from its seed. Routes and limits stay. */
   reset(): void;
   /** Closes the server and destroys every connection, stalled ones included. */
   close(): Promise<void>;
 }
 
 const NOT_FOUND = { error: "not_found" };
+
+/** A reply to send, and headers to add to it (rate-limit state). */
+interface Answer {
+  reply: EncodedReply;
+  extra?: OutgoingHttpHeaders | undefined;
+}
 const KEEP_ALIVE_MS = 60_000;
 
 /**
@@ -111,6 +126,7 @@ async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulato
   const idempotency = new IdempotencyStore();
   const injections = new Injections();
   const { responseHeaders, notFound, errorReply } = options;
+  const chaos = options.chaos === undefined ? undefined : new Chaos(options.chaos, errorReply);
   const waiter = createWaiter();
   const requests: SimRequest[] = [];
   const errors: unknown[] = [];
@@ -120,15 +136,23 @@ async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulato
   const connectionIds = new WeakMap<Socket, number>();
   let rejected = 0;
 
-  /** Decides the reply; `extra` holds rate-limit headers to add. */
-  async function dispatch(req: ReceivedRequest): Promise<{ reply: EncodedReply; extra?: OutgoingHttpHeaders | undefined }> {
+  /** Decides the reply: hooks, injected replies, chaos, then rate limits and the route. */
+  async function dispatch(req: ReceivedRequest): Promise<Answer> {
     for (const hook of hooks) {
       const answer = await hook(req);
       if (answer) return { reply: encodeReply(answer) };
     }
     const injected = injections.take(req, "before");
     if (injected) return { reply: injected };
+    const chaotic = chaos?.decide(req);
+    if (chaotic?.stage === "before") return { reply: chaotic.reply };
+    const answer = await limitAndRoute(req);
+    // A truncated answer still "happened": the route ran and its effect stands.
+    return chaotic ? { ...answer, reply: { ...answer.reply, fault: chaotic.fault } } : answer;
+  }
 
+  /** The answer of the rate limits, or else of the route; `extra` holds rate-limit headers to add. */
+  async function limitAndRoute(req: ReceivedRequest): Promise<Answer> {
     let extra: OutgoingHttpHeaders | undefined;
     if (limiters.length > 0) {
       const outcome = applyRateLimits(limiters, req, req.receivedAt);
@@ -175,7 +199,7 @@ async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulato
       clock.now(),
     );
     if (log) requests.push(req);
-    let answer: Awaited<ReturnType<typeof dispatch>>;
+    let answer: Answer;
     try {
       answer = await dispatch(req);
     } catch (error) {
@@ -233,6 +257,7 @@ async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulato
     get openConnections() {
       return openConnections;
     },
+    chaos,
 
     route(method, path, reply, routeOptions = {}) {
       const route = new SimRoute(method, path, reply, routeOptions, log, (r) => router.remove(r));
@@ -282,6 +307,7 @@ async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulato
       for (const limiter of limiters) limiter.reset();
       idempotency.clear();
       injections.clear();
+      chaos?.reset();
       requests.length = 0;
       errors.length = 0;
       rejected = 0;
