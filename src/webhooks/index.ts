@@ -17,7 +17,7 @@ export { memoryInbox } from "./inbox/memory.js";
 export { type PostgresInboxOptions, postgresInbox } from "./inbox/postgres.js";
 export { type SqliteInboxOptions, sqliteInbox } from "./inbox/sqlite.js";
 export type { AtomicEffect, ClaimOptions, InboxEvent, InboxEventInput, InboxStatus, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
-export type { RawPayload } from "./raw.js";
+export type { RawPayload } from "./payload.js";
 export type { IncomingWebhook, WebhookReply } from "./receive.js";
 export { createWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from "./receiver.js";
 export { type HmacSchemeOptions, hmacScheme } from "./schemes/hmac.js";

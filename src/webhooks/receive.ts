@@ -56,26 +56,33 @@ export function reply(status: number, body: Record<string, unknown>, headers: Re
  */
 export async function receive(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
   if (receivedChannel.hasSubscribers) receivedChannel.publish({ scheme: deps.scheme, bytes: req.body.length });
-  const answer = await verifyAndStore(req, deps);
-  if (answer.status >= 400 && rejectedChannel.hasSubscribers) {
-    rejectedChannel.publish({ scheme: deps.scheme, reason: (JSON.parse(answer.body) as { error: string }).error, status: answer.status });
-  }
+  const { answer, refused } = await verifyAndStore(req, deps);
+  if (refused !== undefined && rejectedChannel.hasSubscribers) rejectedChannel.publish({ scheme: deps.scheme, reason: refused, status: answer.status });
   return answer;
 }
 
-async function verifyAndStore(req: IncomingWebhook, deps: ReceiveDeps): Promise<WebhookReply> {
-  if (req.method !== "POST") return reply(405, { error: "method_not_allowed" }, { allow: "POST" });
-  if (!acceptsContentType(deps.contentTypes, req.headers["content-type"])) return reply(415, { error: "unsupported_media_type" });
+/** The reply, and the error code it carries when the delivery was refused (published without reading the reply back). */
+interface Outcome {
+  answer: WebhookReply;
+  refused?: string;
+}
+
+const refuse = (status: number, error: string, headers?: Record<string, string>): Outcome => ({ answer: reply(status, { error }, headers), refused: error });
+const accept = (body: Record<string, unknown>): Outcome => ({ answer: reply(200, body) });
+
+async function verifyAndStore(req: IncomingWebhook, deps: ReceiveDeps): Promise<Outcome> {
+  if (req.method !== "POST") return refuse(405, "method_not_allowed", { allow: "POST" });
+  if (!acceptsContentType(deps.contentTypes, req.headers["content-type"])) return refuse(415, "unsupported_media_type");
   let verified: VerifiedWebhook;
   try {
     verified = deps.verify(req.body, req.headers, req.url);
   } catch (error) {
-    if (isWebhookVerificationError(error)) return reply(error.status, { error: error.reason });
+    if (isWebhookVerificationError(error)) return refuse(error.status, error.reason);
     deps.onError?.(error);
-    return reply(500, { error: isConfigError(error) ? "receiver_misconfigured" : "internal_error" });
+    return refuse(500, isConfigError(error) ? "receiver_misconfigured" : "internal_error");
   }
   const answer = deps.handshake?.(verified.event);
-  if (answer !== undefined) return reply(200, answer);
+  if (answer !== undefined) return accept(answer);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (!UNSTORED.has(k)) headers[k] = v;
   const event: InboxEventInput = {
@@ -94,11 +101,11 @@ async function verifyAndStore(req: IncomingWebhook, deps: ReceiveDeps): Promise<
   } catch (error) {
     // Not stored: a 5xx makes the provider deliver it again later.
     deps.onError?.(error);
-    return reply(503, { error: "storage_unavailable" }, { "retry-after": "5" });
+    return refuse(503, "storage_unavailable", { "retry-after": "5" });
   }
   if (verifiedChannel.hasSubscribers) verifiedChannel.publish({ scheme: deps.scheme, id: event.id, type: event.type, duplicate: outcome === "duplicate" });
   if (outcome === "stored") deps.stored();
-  return reply(200, outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
+  return accept(outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
 }
 
 /** A missing content type is let through (the body still has to parse); a wrong one is refused. */

@@ -83,15 +83,15 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const bodyTimeoutMs = toMillis(options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS, "bodyTimeout");
   if (bodyTimeoutMs <= 0) throw new ConfigError("bodyTimeout", "must be a positive duration");
-  const verify = createVerifier({ ...options, clock, parse: true });
   const scheme = resolveScheme(options.scheme);
+  const verify = createVerifier({ ...options, scheme, clock, parse: true });
   const worker =
     options.worker === false
       ? undefined
       : createWebhookWorker<Tx>({
           ...options.worker,
           inbox: options.inbox,
-          scheme: options.scheme,
+          scheme,
           clock,
           ...(options.handlers && { handlers: options.handlers }),
           ...(options.fallback && { fallback: options.fallback }),

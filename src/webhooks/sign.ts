@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
-import { type RawPayload, secretList } from "./raw.js";
+import type { RawPayload } from "./payload.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
+import { secretList } from "./secrets.js";
 import type { WebhookScheme, WebhookSecret } from "./types.js";
 
 export interface SignWebhookOptions {

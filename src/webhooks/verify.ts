@@ -2,8 +2,11 @@ import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Duration } from "../util/duration.js";
 import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
-import { headerReader, type RawPayload, rawBytes, replayWindow, secretList } from "./raw.js";
+import { headerReader } from "./headers.js";
+import { type RawPayload, rawBytes } from "./payload.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
+import { secretList } from "./secrets.js";
+import { replayWindow } from "./timestamps.js";
 import type { SchemeKey, WebhookHeaders, WebhookScheme, WebhookSecret, WebhookSecrets } from "./types.js";
 
 /** Default size limit: larger payloads are refused before hashing. */

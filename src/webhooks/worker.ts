@@ -7,8 +7,8 @@ import { type Backoff, exponentialBackoff } from "../middleware/retry/backoff.js
 import { type Duration, toMillis } from "../util/duration.js";
 import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
+import { headerReader } from "./headers.js";
 import type { AtomicEffect, InboxEvent, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
-import { headerReader } from "./raw.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme } from "./types.js";
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { hmac, safeEqual } from "../digest.js";
 import { WebhookVerificationError } from "../errors.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { field, isForm, parseForm, parseJson, utf8 } from "../parse.js";
-import { hmac, malformedHeader, mismatch, missingHeader, safeEqual } from "../raw.js";
 import type { WebhookScheme } from "../types.js";
 
 const HEADER = "x-hub-signature-256";

@@ -1,8 +1,10 @@
 import { getHashes } from "node:crypto";
 import { ConfigError } from "../../errors.js";
 import type { Duration } from "../../util/duration.js";
+import { hmac, safeEqual } from "../digest.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { field, parseBody } from "../parse.js";
-import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, replayWindow, safeEqual } from "../raw.js";
+import { checkTimestamp, replayWindow } from "../timestamps.js";
 import type { WebhookScheme } from "../types.js";
 
 export interface HmacSchemeOptions {

@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, KeyObject, sign, verify } from "node:crypto";
 import { ConfigError } from "../../errors.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { parseJson } from "../parse.js";
-import { checkTimestamp, malformedHeader, mismatch, missingHeader, parseSeconds } from "../raw.js";
+import { checkTimestamp, parseSeconds } from "../timestamps.js";
 import type { SchemeKey, WebhookScheme, WebhookSecret } from "../types.js";
 
 const SIGNATURE = "x-twilio-email-event-webhook-signature";

@@ -1,5 +1,6 @@
+import { hmac, safeEqual } from "../digest.js";
+import { mismatch, missingHeader } from "../failures.js";
 import { field, parseJson } from "../parse.js";
-import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
 import type { WebhookScheme } from "../types.js";
 
 const HEADER = "x-shopify-hmac-sha256";

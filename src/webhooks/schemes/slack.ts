@@ -1,5 +1,7 @@
+import { hmac, safeEqual } from "../digest.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { field, isForm, parseForm, parseJson, utf8 } from "../parse.js";
-import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, parseSeconds, safeEqual } from "../raw.js";
+import { checkTimestamp, parseSeconds } from "../timestamps.js";
 import type { WebhookScheme } from "../types.js";
 
 const SIGNATURE = "x-slack-signature";

@@ -1,7 +1,9 @@
 import { sign as signBytes, verify as verifyBytes } from "node:crypto";
 import { ConfigError } from "../../errors.js";
+import { hmac, safeEqual } from "../digest.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { field, parseJson } from "../parse.js";
-import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, parseSeconds, safeEqual } from "../raw.js";
+import { checkTimestamp, parseSeconds } from "../timestamps.js";
 import type { HeaderReader, SchemeKey, WebhookScheme } from "../types.js";
 import { isAsymmetric, standardKey } from "./standard-keys.js";
 

@@ -1,5 +1,7 @@
+import { hmac, safeEqual } from "../digest.js";
+import { malformedHeader, mismatch, missingHeader } from "../failures.js";
 import { field, parseJson } from "../parse.js";
-import { checkTimestamp, hmac, malformedHeader, mismatch, missingHeader, parseSeconds, safeEqual } from "../raw.js";
+import { checkTimestamp, parseSeconds } from "../timestamps.js";
 import type { WebhookScheme } from "../types.js";
 
 const HEADER = "stripe-signature";

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { ConfigError } from "../../errors.js";
+import { hmac, safeEqual } from "../digest.js";
 import { WebhookVerificationError } from "../errors.js";
+import { mismatch, missingHeader } from "../failures.js";
 import { field, formPairs, parseForm, parseJson, utf8 } from "../parse.js";
-import { hmac, mismatch, missingHeader, safeEqual } from "../raw.js";
 import type { SchemeKey, WebhookScheme } from "../types.js";
 
 const HEADER = "x-twilio-signature";
