@@ -25,20 +25,17 @@ export {
 } from "./channels.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
 // --- client (issue 2) ---
+export type { CallPromise, ResponseInfo, WithResponse } from "./client/call.js";
 export {
-  type CallOptions,
   type CallOptionsFor,
-  type CallPromise,
   type Client,
   type ClientStats,
   createClient,
   type RequestOptionsFor,
-  type ResponseInfo,
   type Result,
   type VerbCall,
-  type WithResponse,
 } from "./client/create-client.js";
-export type { BaseCallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
+export type { BaseCallOptions, CallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./client/pagination-methods.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
 export { encodeParams } from "./client/params.js";

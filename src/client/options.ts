@@ -113,6 +113,9 @@ export interface BaseCallOptions extends BodyOptions {
   maxResponseBytes?: number;
 }
 
+/** Options of a call made through a verb method (`get`, `post`, ...): everything but method and path. */
+export type CallOptions = BaseCallOptions & { params?: PathParams };
+
 /** Options of one call. */
 export interface RequestOptions extends BaseCallOptions {
   method?: HttpMethod;

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { type CallPromise, createClient, type ResponseInfo } from "../../src/client/create-client.js";
+import type { CallPromise, ResponseInfo } from "../../src/client/call.js";
+import { createClient } from "../../src/client/create-client.js";
 import { type HttpError, isHttpError, isValidationError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";

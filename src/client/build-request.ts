@@ -1,0 +1,119 @@
+import { randomUUID } from "node:crypto";
+import { ConfigError } from "../errors.js";
+import type { ApiRequest, RequestContext, ResponseReading } from "../types.js";
+import { encodeBody } from "./body.js";
+import type { CallOptions, CallRetryOptions, ClientConfig, RequestOptions } from "./options.js";
+import type { PathParams } from "./path-params.js";
+import { fillPath, joinPath, withQuery } from "./url.js";
+
+/** Builds one call's request. Verb methods pass method and path apart, so no options object is copied per call. */
+export type RequestBuilder = (o: CallOptions, verbMethod?: string, verbPath?: string) => ApiRequest;
+
+const AUTO_KEY_METHODS = new Set(["POST", "PATCH"]);
+
+/** The request builder of a client: URL, query, body, headers, idempotency key, per-call limits and how to read the response. */
+export function requestBuilder(config: ClientConfig): RequestBuilder {
+  const baseHeaders = config.headers;
+  const defaultRead: ResponseReading = {
+    type: "auto",
+    maxBytes: config.maxResponseBytes,
+    errorBytes: Math.min(config.maxResponseBytes, 1 << 20),
+    redirect: config.redirect,
+    requestIdHeaders: config.requestIdHeaders,
+    apiError: config.apiError,
+  };
+
+  /** How this call's response is read: the client's default unless the call changes type, limit or redirect mode. */
+  function readingOf(o: CallOptions): ResponseReading {
+    if (o.responseType === undefined && o.maxResponseBytes === undefined && o.redirect === undefined) return defaultRead;
+    const maxBytes = o.maxResponseBytes ?? config.maxResponseBytes;
+    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxBytes}`);
+    const redirect = o.redirect ?? config.redirect;
+    if (redirect !== "follow" && redirect !== "error" && redirect !== "manual")
+      throw new ConfigError("redirect", `must be "follow", "error" or "manual"; got ${redirect}`);
+    return { ...defaultRead, type: o.responseType ?? "auto", maxBytes, errorBytes: Math.min(maxBytes, 1 << 20), redirect };
+  }
+
+  return function buildRequest(o, verbMethod, verbPath) {
+    if (o === null || typeof o !== "object") throw new ConfigError("options", "must be an object");
+    const target = verbPath ?? (o as RequestOptions).path;
+    if (typeof target !== "string") throw new ConfigError("path", "is required and must be a string");
+    const method = verbMethod ?? ((o as RequestOptions).method ?? "GET").toUpperCase();
+    let origin = config.origin;
+    let path: string;
+    let route = target;
+    if (/^https?:\/\//i.test(target)) {
+      const url = new URL(target);
+      if (!config.allowedOrigins.has(url.origin))
+        throw new ConfigError("path", `points at ${url.origin}, which is not the baseUrl origin nor in allowedOrigins`);
+      if (o.params !== undefined) refuseParams(o.params, target);
+      origin = url.origin;
+      path = url.pathname + url.search;
+      route = url.pathname;
+    } else {
+      path = joinPath(config.prefix, fillPath(target, o.params));
+      const q = route.indexOf("?");
+      if (q !== -1) route = route.slice(0, q);
+    }
+    path = withQuery(path, o.query, config.arrayFormat);
+    const enc = encodeBody(o, config.formArrayFormat);
+
+    let headers = baseHeaders;
+    let idempotencyKey: string | undefined;
+    let key = o.idempotencyKey;
+    if (key === undefined && config.autoIdempotencyKey && AUTO_KEY_METHODS.has(method)) key = true;
+    if (o.headers !== undefined || enc.contentType !== undefined || (key !== undefined && key !== false)) {
+      headers = { ...baseHeaders };
+      if (enc.contentType !== undefined) headers["content-type"] = enc.contentType;
+      if (o.headers !== undefined) {
+        for (const name in o.headers) {
+          const v = o.headers[name];
+          const key = name.toLowerCase();
+          if (v === undefined) delete headers[key];
+          else if (typeof v !== "string" || /[\r\n]/.test(v)) throw new ConfigError(`headers.${name}`, "must be a string without CR or LF");
+          else headers[key] = v;
+        }
+      }
+      if (key !== undefined && key !== false) {
+        idempotencyKey = key === true ? randomUUID() : key;
+        if (typeof idempotencyKey !== "string" || idempotencyKey === "") throw new ConfigError("idempotencyKey", "must be true, false or a non-empty string");
+        headers[config.idempotencyHeader] = idempotencyKey;
+      }
+    }
+    const context: RequestContext = { ...o.context };
+    if (o.timeout !== undefined) context.timeout = o.timeout === false ? { attempt: false, total: false } : o.timeout;
+    if (o.retry !== undefined) context.retry = checkCallRetry(o.retry);
+    const read = readingOf(o);
+    if (read.redirect !== config.redirect) context.redirect = read.redirect;
+    return {
+      method,
+      origin,
+      path,
+      route,
+      headers,
+      body: enc.body,
+      replayable: enc.replayable,
+      signal: o.signal,
+      idempotencyKey,
+      attempt: 1,
+      deadline: undefined,
+      context,
+      read,
+    };
+  };
+}
+
+/** An absolute URL is sent as it is: a `params` value for it would be dropped. */
+function refuseParams(params: PathParams, url: string): void {
+  for (const key in params)
+    if (params[key] !== undefined) throw new ConfigError(`params.${key}`, `has no placeholder to fill: "${url}" is an absolute URL, sent as it is`);
+}
+
+function checkCallRetry(r: unknown): CallRetryOptions | false {
+  if (r === false) return false;
+  if (typeof r !== "object" || r === null) throw new ConfigError("retry", "must be false or { attempts }");
+  const attempts = (r as CallRetryOptions).attempts;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1))
+    throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
+  return r as CallRetryOptions;
+}
