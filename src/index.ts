@@ -1,5 +1,6 @@
-// Public API of the core package `ballast`. Subpaths (ballast/redis, /oauth,
-// /webhooks, /graphql, /testing) have their own entry files.
+// `ballast`: what a user calls and the types they annotate with. Each subpath
+// (ballast/redis, /oauth, /webhooks, /graphql, /providers, /testing,
+// /telemetry) has its own entry file; test/package/exports.test.ts lists them all.
 
 export { BatchError, type Batcher, type BatchOptions, type BatchResult, type BatchStats, batch, isBatchError } from "./batch/index.js";
 export {
@@ -24,7 +25,6 @@ export {
   type WebhookVerifiedEvent,
 } from "./channels.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
-// --- client (issue 2) ---
 export type { CallPromise, ResponseInfo, WithResponse } from "./client/call.js";
 export {
   type CallOptionsFor,
@@ -33,15 +33,13 @@ export {
   createClient,
   type RequestOptionsFor,
   type Result,
-  type VerbCall,
 } from "./client/create-client.js";
 export type { BaseCallOptions, CallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
-export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions, PagesBase, PaginateBase } from "./client/pagination-methods.js";
+export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./client/pagination-methods.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";
-export { encodeParams } from "./client/params.js";
-export type { NeedsParams, NoPlaceholders, ParamsOption, PathParamNames, PathParams, PathParamsOf, PathValue } from "./client/path-params.js";
+export type { ParamsOption, PathParamNames, PathParams, PathParamsOf } from "./client/path-params.js";
 export type { RouteStats } from "./client/stats.js";
-export type { ClientSseOptions, SseBase } from "./client/streaming-methods.js";
+export type { ClientSseOptions } from "./client/streaming-methods.js";
 export type { Clock } from "./clock.js";
 export { systemClock } from "./clock.js";
 export { compose } from "./compose.js";
@@ -76,7 +74,6 @@ export { type DedupeOptions, type DedupeStats, dedupe } from "./middleware/dedup
 export { logEvents } from "./middleware/logging/events.js";
 export { type Logger, type LoggingOptions, logging } from "./middleware/logging/logging.js";
 export type { Policy } from "./middleware/policy.js";
-// --- rate limit, concurrency, circuit breaker, memory store (issue 3) ---
 export {
   defaultRateLimitKey,
   type RateLimitKeyStats,
@@ -86,12 +83,10 @@ export {
   type RateLimitStats,
   rateLimit,
   type ServerQuota,
-  serverPauseMs,
 } from "./middleware/rate-limit/rate-limit.js";
 export { type Backoff, constantBackoff, type ExponentialBackoffOptions, exponentialBackoff } from "./middleware/retry/backoff.js";
 export { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./middleware/retry/budget.js";
 export { DEFAULT_RETRY_METHODS, DEFAULT_RETRY_STATUSES, type RetryDecisionInput, type RetryEvent, type RetryOptions, retry } from "./middleware/retry/retry.js";
-export { retryAfterMs } from "./middleware/retry/retry-after.js";
 export { type TimeoutOptions, type TimeoutOverride, timeout } from "./middleware/timeout/timeout.js";
 export type {
   CursorOptions,
@@ -111,13 +106,12 @@ export type {
   PaginationErrorReason,
   PaginationStrategy,
 } from "./pagination/index.js";
-// --- pagination, schema, cache, dedupe, batch, streaming (issue 6) ---
 export { cursor, isPaginationError, linkHeader, nextUrl, offset, PaginationError, page, pages, paginate, parseLinkHeader } from "./pagination/index.js";
 export { addSecretParams, redactHeaders, redactUrl } from "./redact.js";
 export { readApiError } from "./response/api-error.js";
 export type { ResponseType } from "./response/parse.js";
 export { type ShapeOptions, shape } from "./schema/shape.js";
-export { type InferOutput, type Schema, validateWithSchema } from "./schema/validate.js";
+export type { InferOutput, Schema } from "./schema/validate.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export type {
   BreakerConfig,
@@ -134,7 +128,6 @@ export type {
 export { type NdjsonOptions, ndjson, type SseEvent, type SseOpener, type SseOptions, sse } from "./streaming/index.js";
 export { type FetchTransportOptions, fetchTransport } from "./transport/fetch.js";
 export { type UndiciTransportOptions, undiciTransport } from "./transport/undici.js";
-// --- core: types, composition, errors ---
 export type {
   ApiErrorInfo,
   ApiErrorReader,

@@ -19,7 +19,7 @@ export {
 } from "./errors.js";
 export { type JwtAssertion, type JwtAssertionOptions, jwtAssertion } from "./jwt-assertion.js";
 export type { LoopbackLoginOptions } from "./loopback.js";
-export { type TokenSource, tokenAuth, tokenWasRefused } from "./middleware.js";
+export { type TokenSource, tokenAuth } from "./middleware.js";
 export {
   type ClientCredentialsOptions,
   clientCredentialsConnectionId,
@@ -44,7 +44,7 @@ export {
 export type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
 export { type EncryptedTokenStore, encryptedTokenStore, type ReencryptReport } from "./token-stores/encrypted.js";
 export { type MemoryTokenStoreOptions, memoryTokenStore } from "./token-stores/memory.js";
-export { namespacedTokenStore, registrationNamespace, type TokenMigrationOptions, type TokenMigrationReport } from "./token-stores/namespaced.js";
+export type { TokenMigrationOptions, TokenMigrationReport } from "./token-stores/namespaced.js";
 export { type RedisTokenStoreOptions, redisTokenStore } from "./token-stores/redis.js";
 export { type SqlDatabase, type SqlTokenStoreOptions, sqlTokenStore } from "./token-stores/sql.js";
 export type { CiphertextBackend, TokenStore, VersionedRecord } from "./token-stores/types.js";

@@ -24,7 +24,7 @@ export interface ServerSentEvent {
 }
 
 /** A `text/event-stream` reply sending each event as its own chunk, `delay` ms apart. */
-export function sse(events: readonly (ServerSentEvent | string)[], options: { delay?: number } = {}): Reply {
+export function sseReply(events: readonly (ServerSentEvent | string)[], options: { delay?: number } = {}): Reply {
   const chunks = events.map((e) => {
     const ev = typeof e === "string" ? { data: e } : e;
     let out = "";

@@ -1,4 +1,4 @@
-// Public API of `ballast/testing`: the API simulator and a fake clock.
+// `ballast/testing`: the API simulator (plain or a provider's dialect), its reply helpers, a fake clock and signed webhook delivery.
 
 export { CHAOS_FAULTS, type ChaosFault, type ChaosOptions, type ChaosStats } from "./chaos.js";
 export type {
@@ -44,19 +44,13 @@ export type { Customer, PaymentIntent, StripeEvent, StripeSimulator, StripeSimul
 export type { Message, MessageStatus, StoredMessage, TwilioSimulator, TwilioSimulatorOptions, TwilioStatusCallbackOptions } from "./dialects/twilio/index.js";
 export type { ProviderSimulator } from "./dialects/types.js";
 export { createFakeClock, type FakeClock } from "./fake-clock.js";
-export { echo, problem, type ServerSentEvent, sse } from "./fixtures.js";
-export type { IdempotencyDecision } from "./idempotency.js";
-export { IdempotencyStore } from "./idempotency.js";
+export { echo, problem, type ServerSentEvent, sseReply } from "./fixtures.js";
 export type { Injection, InjectOptions } from "./inject.js";
-export { type CollectionOptions, collectionHandler, type PaginationStyle } from "./pagination.js";
-export { compilePathTemplate, type PathMatcher } from "./path-template.js";
-export { applyRateLimits, type RateLimitHeaderStyle, SimLimiter, type SimRateLimitOptions } from "./rate-limit.js";
+export type { CollectionOptions, PaginationStyle } from "./pagination.js";
+export type { RateLimitHeaderStyle, SimRateLimitOptions } from "./rate-limit.js";
 export type { RateLimitAlgorithm } from "./rate-limit-algorithms.js";
-export { type EncodedReply, encodeReply } from "./reply.js";
-export { SimRoute } from "./route.js";
-export { sendReply, type Wait } from "./send-reply.js";
+export type { SimRoute } from "./route.js";
 export { type ApiSimulator, type ApiSimulatorOptions, createApiSimulator, type SimRateLimit, type SimulatorHook } from "./simulator.js";
 export type { Fault, Reply, ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";
 
-// --- signed webhook delivery (src/testing/webhook-delivery.ts, owned by the webhooks engineer) ---
 export { type DeliverWebhookOptions, deliverWebhook, type WebhookDeliveryResult } from "./webhook-delivery.js";

@@ -4,7 +4,8 @@ import { Readable } from "node:stream";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compose } from "../../src/compose.js";
-import { oauth2, type TokenSet, tokenAuth, tokenWasRefused } from "../../src/oauth/index.js";
+import { oauth2, type TokenSet, tokenAuth } from "../../src/oauth/index.js";
+import { tokenWasRefused } from "../../src/oauth/middleware.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiRequest } from "../../src/types.js";
 

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphql } from "../../src/graphql/index.js";
 import { isConfigError, isHttpError } from "../../src/index.js";
-import { shopify, shopifyApiError } from "../../src/providers/index.js";
+import { shopify } from "../../src/providers/index.js";
+import { shopifyApiError } from "../../src/providers/shopify.js";
 import { createApiSimulator, createFakeClock, type ShopifySimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
 import { httpFailure } from "./support.js";

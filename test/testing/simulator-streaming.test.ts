@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
-import { sse } from "../../src/testing/index.js";
+import { sseReply } from "../../src/testing/index.js";
 import { useSimulator } from "./support.js";
 
 const env = useSimulator();
@@ -49,8 +49,8 @@ describe("chunked replies", () => {
     expect(seen.join("")).toBe("one,two,");
   });
 
-  it("sse() builds a text/event-stream of events", async () => {
-    env.sim.route("GET", "/events", sse([{ event: "greeting", id: "1", data: "hello" }, "plain", { data: "multi\nline", retry: 500 }], { delay: 10 }));
+  it("sseReply() builds a text/event-stream of events", async () => {
+    env.sim.route("GET", "/events", sseReply([{ event: "greeting", id: "1", data: "hello" }, "plain", { data: "multi\nline", retry: 500 }], { delay: 10 }));
     const res = await readChunks("/events");
     expect(res.headers["content-type"]).toBe("text/event-stream");
     expect(res.text).toBe("event: greeting\nid: 1\ndata: hello\n\ndata: plain\n\nretry: 500\ndata: multi\ndata: line\n\n");
