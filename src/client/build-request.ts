@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.js";
+import type { TimeoutOverride } from "../middleware/timeout/timeout.js";
 import type { ApiRequest, RequestContext, ResponseReading } from "../types.js";
 import { encodeBody } from "./body.js";
+import { checkCallRetryKeys, checkRequestKeys, checkTimeoutKeys, checkVerbKeys } from "./option-keys.js";
 import type { CallOptions, CallRetryOptions, ClientConfig, RequestOptions } from "./options.js";
 import type { PathParams } from "./path-params.js";
 import { fillPath, joinPath, withQuery } from "./url.js";
@@ -11,8 +13,12 @@ export type RequestBuilder = (o: CallOptions, verbMethod?: string, verbPath?: st
 
 const AUTO_KEY_METHODS = new Set(["POST", "PATCH"]);
 
-/** The request builder of a client: URL, query, body, headers, idempotency key, per-call limits and how to read the response. */
-export function requestBuilder(config: ClientConfig): RequestBuilder {
+/**
+ * The request builder of a client: URL, query, body, headers, idempotency key,
+ * per-call limits and how to read the response. `onTimeout` sees each per-call
+ * `timeout` (the client warns about one that looks like seconds).
+ */
+export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unknown) => void): RequestBuilder {
   const baseHeaders = config.headers;
   const defaultRead: ResponseReading = {
     type: "auto",
@@ -36,6 +42,7 @@ export function requestBuilder(config: ClientConfig): RequestBuilder {
 
   return function buildRequest(o, verbMethod, verbPath) {
     if (o === null || typeof o !== "object") throw new ConfigError("options", "must be an object");
+    (verbMethod === undefined ? checkRequestKeys : checkVerbKeys)(o);
     const target = verbPath ?? (o as RequestOptions).path;
     if (typeof target !== "string") throw new ConfigError("path", "is required and must be a string");
     const method = verbMethod ?? ((o as RequestOptions).method ?? "GET").toUpperCase();
@@ -81,7 +88,10 @@ export function requestBuilder(config: ClientConfig): RequestBuilder {
       }
     }
     const context: RequestContext = { ...o.context };
-    if (o.timeout !== undefined) context.timeout = o.timeout === false ? { attempt: false, total: false } : o.timeout;
+    if (o.timeout !== undefined) {
+      context.timeout = callTimeout(o.timeout);
+      onTimeout?.(o.timeout);
+    }
     if (o.retry !== undefined) context.retry = checkCallRetry(o.retry);
     const read = readingOf(o);
     if (read.redirect !== config.redirect) context.redirect = read.redirect;
@@ -109,11 +119,28 @@ function refuseParams(params: PathParams, url: string): void {
     if (params[key] !== undefined) throw new ConfigError(`params.${key}`, `has no placeholder to fill: "${url}" is an absolute URL, sent as it is`);
 }
 
+/** A per-call `retry`: false, a number of tries in all, or `{ attempts }`. */
 function checkCallRetry(r: unknown): CallRetryOptions | false {
   if (r === false) return false;
-  if (typeof r !== "object" || r === null) throw new ConfigError("retry", "must be false or { attempts }");
+  if (typeof r === "number") r = { attempts: r };
+  else if (typeof r !== "object" || r === null) throw new ConfigError("retry", "must be false, a number of tries in all or { attempts }");
+  else checkCallRetryKeys(r);
   const attempts = (r as CallRetryOptions).attempts;
   if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1))
     throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
   return r as CallRetryOptions;
+}
+
+const NO_TIME_LIMITS: TimeoutOverride = Object.freeze({ attempt: false, total: false });
+
+/** A per-call `timeout` as the timeout middleware reads it: a number bounds the whole call. */
+function callTimeout(t: unknown): TimeoutOverride {
+  if (t === false) return NO_TIME_LIMITS;
+  if (typeof t === "number") {
+    if (!(Number.isFinite(t) && t > 0)) throw new ConfigError("timeout", `must be a positive number of ms, { attempt, total } or false; got ${t}`);
+    return { total: t };
+  }
+  if (typeof t !== "object" || t === null) throw new ConfigError("timeout", `must be a number of ms, { attempt, total } or false; got ${String(t)}`);
+  checkTimeoutKeys(t);
+  return t as TimeoutOverride;
 }

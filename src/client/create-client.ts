@@ -6,13 +6,22 @@ import type { ApiResponse, HttpMethod, Next, ResponseReading } from "../types.js
 import { requestBuilder } from "./build-request.js";
 import { type CallPromise, callPromise, type Finished, shape } from "./call.js";
 import { observeCall } from "./observe.js";
-import { type BaseCallOptions, type CallOptions, type ClientConfig, type ClientOptions, type RequestOptions, resolveConfig } from "./options.js";
+import {
+  type BaseCallOptions,
+  type CallOptions,
+  type ClientConfig,
+  type ClientOptions,
+  type RequestOptions,
+  resolveConfig,
+  withRetryObject,
+} from "./options.js";
 import { type PaginationMethods, paginationMethods } from "./pagination-methods.js";
 import type { NeedsParams, ParamsOption } from "./path-params.js";
 import { buildPipeline } from "./pipeline.js";
 import { closeShared, openShared, type Shared } from "./shared.js";
 import type { RouteStats } from "./stats.js";
 import { type StreamingMethods, streamingMethods } from "./streaming-methods.js";
+import { warnTimeoutUnits } from "./timeout-units.js";
 
 /** Options of a call to the path template `P`: `params` holds exactly its placeholders (see docs/client.md). */
 export type CallOptionsFor<P extends string> = BaseCallOptions & ParamsOption<P>;
@@ -80,7 +89,10 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
 function buildClient(options: ClientOptions, shared: Shared): Client {
   const config = resolveConfig(options);
   const { send, policies } = buildPipeline(options, config, shared);
-  const buildRequest = requestBuilder(config);
+  let warned = false; // about a per-call timeout in seconds: once per client
+  const buildRequest = requestBuilder(config, (t) => {
+    if (!warned) warned = warnTimeoutUnits(t, options.logger, "a call's");
+  });
 
   /** Sends one call and finishes its response (status check, body, parse): the one path of verbs, pagination and streams. */
   function run(o: CallOptions, kind: CallKind, verbMethod?: string, verbPath?: string): Promise<Finished> {
@@ -112,7 +124,11 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
     delete: verb("DELETE"),
     head: verb("HEAD"),
     raw: async (o) => observeCall("raw", { ...buildRequest(o as RequestOptions), read: undefined }, shared.clock, send, (res) => res),
-    extend: (more) => buildClient(mergeOptions(options, more), shared),
+    extend: (more) => {
+      const child = buildClient(withRetryObject(mergeOptions(options, more)), shared);
+      warnTimeoutUnits(more.timeout, more.logger ?? options.logger, "extend()'s");
+      return child;
+    },
     stats() {
       const out: Record<string, unknown> = {};
       for (const [name, p] of Object.entries(policies)) if (p.stats) out[name] = p.stats();
@@ -144,6 +160,8 @@ function mergeOptions(base: ClientOptions, more: Partial<ClientOptions>): Client
  */
 export function createClient(options: ClientOptions): Client {
   resolveConfig(options); // fail on bad options before opening anything
+  options = withRetryObject(options);
+  warnTimeoutUnits(options.timeout, options.logger, "the client's");
   return buildClient(options, openShared(options));
 }
 

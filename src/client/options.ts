@@ -11,6 +11,7 @@ import type { ApiErrorReader, HttpMethod, Middleware, RedirectMode, RequestConte
 import { type Duration, toMillis } from "../util/duration.js";
 import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
+import { checkClientKeys, checkRetryKeys, checkTimeoutKeys } from "./option-keys.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
 import type { PathParams } from "./path-params.js";
 // issue 3/6: policy option types
@@ -29,8 +30,8 @@ export interface ClientOptions extends PolicyOptions {
    * total "2m"); a single value sets `total`; false disables both.
    */
   timeout?: Duration | { attempt?: Duration | false; total?: Duration | false } | false;
-  /** Retry policy (default: 4 tries in all, see docs/retries.md); false disables. */
-  retry?: RetryOptions | false;
+  /** Retry policy (default: 4 tries in all, see docs/retries.md); a number is `{ attempts }` (tries in all, the first included); false disables. */
+  retry?: number | RetryOptions | false;
   /** Shared state for rate limits, breakers, locks, caches (default: a memoryStore of this client). */
   store?: Store;
   /** Time source for every policy (default: the system clock). */
@@ -99,14 +100,14 @@ export interface BaseCallOptions extends BodyOptions {
   transform?: (data: never) => unknown;
   /** `true` generates a UUID; a string is used as is; `false` sends none (even with the client's "auto"). The same key is sent on every attempt. */
   idempotencyKey?: string | boolean;
-  /** This call's retries: false for none, or `{ attempts }` (tries in all) in place of the client's. */
-  retry?: CallRetryOptions | false;
+  /** This call's retries, in place of the client's: false for none, or a number of tries in all (`{ attempts }`, the first included). */
+  retry?: number | CallRetryOptions | false;
   /** This call's 3xx handling, in place of the client's `redirect`. */
   redirect?: RedirectMode;
   /** How to decode the body (default "auto": JSON by content-type, text for text/*, else bytes). */
   responseType?: ResponseType;
-  /** Per-call time limits in ms, or false to disable them for this call (e.g. a long stream). */
-  timeout?: TimeoutOverride | false;
+  /** Per-call time limits in ms: a number bounds the whole call (`{ total }`); `{ attempt, total }`; false disables them (e.g. a long stream). */
+  timeout?: number | TimeoutOverride | false;
   /** Values for policies, e.g. `{ priority: 1 }` for the rate limiter. */
   context?: RequestContext;
   /** Overrides the client's maxResponseBytes for this call. */
@@ -181,6 +182,7 @@ function checkArrayFormat(format: ArrayFormat, option: string): ArrayFormat {
 
 export function resolveConfig(o: ClientOptions): ClientConfig {
   if (o === null || typeof o !== "object") throw new ConfigError("options", "must be an object");
+  checkClientKeys(o);
   let base: URL;
   try {
     base = new URL(o.baseUrl);
@@ -196,7 +198,12 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
   o.use?.forEach((m, i) => {
     if (typeof m !== "function") throw new ConfigError(`use[${i}]`, `must be a middleware function (req, next) => Promise<ApiResponse>; got ${typeof m}`);
   });
+  const r = o.retry as unknown;
+  if (typeof r === "number" ? !(Number.isInteger(r) && r >= 1) : r !== undefined && r !== false && typeof r !== "object")
+    throw new ConfigError("retry", `must be false, a number of tries in all (>= 1) or { attempts, ... }; got ${String(r)}`);
+  if (typeof r === "object" && r !== null) checkRetryKeys(r);
   const t = o.timeout;
+  if (typeof t === "object" && t !== null) checkTimeoutKeys(t);
   let attempt: number | undefined = 30_000;
   let total: number | undefined = 120_000;
   if (t === false) attempt = total = undefined;
@@ -257,4 +264,9 @@ function checkHealthEndpoint(h: HealthEndpoint | undefined): Required<HealthEndp
   const method = h.method ?? "GET";
   if (method !== "GET" && method !== "HEAD") throw new ConfigError("health.method", `must be "GET" or "HEAD"; got ${JSON.stringify(h.method)}`);
   return { path: h.path, method };
+}
+
+/** `retry: 3` is `retry: { attempts: 3 }`: the options the pipeline is built from hold an object (or false). */
+export function withRetryObject(o: ClientOptions): ClientOptions {
+  return typeof o.retry === "number" ? { ...o, retry: { attempts: o.retry } } : o;
 }

@@ -3,6 +3,7 @@ import { type Page, pages } from "../pagination/pages.js";
 import { paginate } from "../pagination/paginate.js";
 import type { PageRequest, PageResponse, PageSender, PaginationStrategy } from "../pagination/types.js";
 import type { ApiResponse } from "../types.js";
+import { callKeyChecker } from "./option-keys.js";
 import type { ClientConfig, RequestOptions } from "./options.js";
 import type { ParamObject } from "./params.js";
 import type { ParamsOption, PathParams } from "./path-params.js";
@@ -88,15 +89,21 @@ function split<O extends PagesBase<unknown>>(options: O) {
   return { paging: { strategy, from, maxPages, maxItems }, shaping: { schema, transform }, request: request as PageCallOptions };
 }
 
+const PAGE_REQUEST_KEYS = ["params", "query", "headers", "signal", "retry", "redirect", "timeout", "context", "maxResponseBytes", "multipart"] as const;
+const checkPaginateKeys = callKeyChecker("client.paginate()", PAGE_REQUEST_KEYS, ["strategy", "from", "maxPages", "maxItems", "schema", "transform"]);
+const checkPagesKeys = callKeyChecker("client.pages()", PAGE_REQUEST_KEYS, ["strategy", "from", "maxPages", "maxItems"]);
+
 /** `client.paginate()` and `client.pages()`, bound to one client. */
 export function paginationMethods(client: ClientParts): PaginationMethods {
   const allowOrigin = (origin: string) => client.config.allowedOrigins.has(origin);
   return {
     paginate(path, options) {
+      if (typeof options === "object" && options !== null) checkPaginateKeys(options);
       const { paging, shaping, request } = split(options);
       return paginate(sender(client, request, "paginate"), path, { ...paging, ...shaping, allowOrigin } as never);
     },
     pages(path, options) {
+      if (typeof options === "object" && options !== null) checkPagesKeys(options);
       const { paging, request } = split(options);
       return pages(sender(client, request, "pages"), path, { ...paging, allowOrigin } as never);
     },

@@ -3,7 +3,7 @@ import { compose, trusted } from "../compose.js";
 import { type Logger, type LoggingOptions, logging } from "../middleware/logging/logging.js";
 import type { Policy } from "../middleware/policy.js";
 import { redirects, withoutCrossOriginCredentials } from "../middleware/redirect/redirect.js";
-import { retry } from "../middleware/retry/retry.js";
+import { type RetryOptions, retry } from "../middleware/retry/retry.js";
 import { attemptDeadline, callDeadline } from "../middleware/timeout/timeout.js";
 import { readResponse } from "../response/finish.js";
 import type { Middleware, Next } from "../types.js";
@@ -32,7 +32,7 @@ export function buildPipeline(options: ClientOptions, config: ClientConfig, shar
   // A fake clock must drive every timer, so the transport's own (real-time) timers are only used with the system clock.
   const transportTimers = transport.enforcesTimeouts === true && clock === systemClock;
   const retryStep = (): Step => {
-    const r = retry({ clock, ...retryWithLogging(options.retry, log), budget: shared.budget ?? false });
+    const r = retry({ clock, ...retryWithLogging(options.retry as RetryOptions | false | undefined, log), budget: shared.budget ?? false });
     return options.retry === false ? r : ["retry", r];
   };
   return assemble(

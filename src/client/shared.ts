@@ -25,7 +25,7 @@ export function openShared(options: ClientOptions): Shared {
   const clock = options.clock ?? systemClock;
   const { transport, owns } = resolveTransport(options.transport);
   const store = options.store ?? memoryStore({ clock });
-  const budget = sharedBudget(options.retry);
+  const budget = sharedBudget(options.retry as RetryOptions | false | undefined); // a number was made { attempts } (withRetryObject)
   return { transport, ownsTransport: owns, store, ownsStore: options.store === undefined, clock, budget, stats: new StatsRecorder(clock) };
 }
 

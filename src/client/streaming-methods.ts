@@ -1,5 +1,6 @@
 import { type SseEvent, type SseOptions, sse } from "../streaming/sse.js";
 import type { ApiResponse } from "../types.js";
+import { callKeyChecker } from "./option-keys.js";
 import type { ClientConfig, RequestOptions } from "./options.js";
 import type { NeedsParams, ParamsOption } from "./path-params.js";
 
@@ -27,10 +28,17 @@ interface ClientParts {
   readonly config: Readonly<ClientConfig>;
 }
 
+const checkSseKeys = callKeyChecker(
+  "client.sse()",
+  ["params", "query", "headers", "idempotencyKey", "retry", "redirect", "timeout", "context", "maxResponseBytes", "multipart"],
+  ["lastEventId", "reconnect", "clock", "signal", "maxEventBytes"],
+);
+
 export function streamingMethods(client: ClientParts): StreamingMethods {
   return {
     sse(path, ...args) {
       const options: ClientSseOptions = (args[0] as ClientSseOptions | undefined) ?? {};
+      if (typeof options === "object" && options !== null) checkSseKeys(options);
       const { lastEventId, reconnect, clock, signal, maxEventBytes, ...request } = options;
       const open = async (headers: Record<string, string>, sig: AbortSignal | undefined) => {
         const { response } = await client.run(

@@ -1,6 +1,7 @@
 import { type Client, createClient } from "../client/create-client.js";
 import type { ClientOptions } from "../client/options.js";
 import type { ClientPagesOptions, ClientPaginateOptions } from "../client/pagination-methods.js";
+import type { RetryOptions } from "../middleware/retry/retry.js";
 import type { Page } from "../pagination/pages.js";
 import type { AnyBody, PaginationStrategy } from "../pagination/types.js";
 import type { SchemeName } from "../webhooks/schemes/index.js";
@@ -27,7 +28,8 @@ export function providerClientOptions(profile: ProviderProfile, options: Provide
   if (profile.headers || user.headers) merged.headers = { ...profile.headers, ...user.headers };
   if (profile.use || user.use) merged.use = [...(profile.use ?? []), ...(user.use ?? [])];
   if (user.retry === undefined && profile.retry) merged.retry = profile.retry;
-  else if (user.retry && profile.retry) merged.retry = { ...profile.retry, ...user.retry };
+  else if (typeof user.retry === "number" && profile.retry) merged.retry = { ...profile.retry, attempts: user.retry };
+  else if (user.retry && profile.retry) merged.retry = { ...profile.retry, ...(user.retry as RetryOptions) };
   if (user.rateLimit === undefined && profile.rateLimit) merged.rateLimit = profile.rateLimit;
   if (user.apiError === undefined && profile.apiError) merged.apiError = profile.apiError;
   if (user.idempotencyKey === undefined && profile.idempotencyKey) merged.idempotencyKey = profile.idempotencyKey;

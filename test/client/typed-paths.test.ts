@@ -1,36 +1,7 @@
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { linkHeader } from "../../src/pagination/index.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
-import { ROOT, typecheck } from "../support/typecheck.js";
-
-const CHECKS = join(ROOT, "test/client/types/path-params.check.ts");
-const SNIPPET = join(ROOT, "test/client/types/snippet-params-in-query.ts");
-
-describe("path templates at compile time", () => {
-  let diagnostics: string[];
-  beforeAll(() => {
-    diagnostics = typecheck([CHECKS], {
-      [SNIPPET]: `import { createClient } from "ballast";
-const client = createClient({ baseUrl: "https://api.example.com" });
-client.get("/echo", { params: { limit: 10 } });
-client.get("/users/:id", { params: { ib: "42" } });
-`,
-    });
-  }, 240_000);
-
-  it("accepts every call in path-params.check.ts and refuses each line marked @ts-expect-error", () => {
-    expect(diagnostics.filter((d) => d.startsWith("test/client/types/path-params"))).toEqual([]);
-  });
-
-  it("says why: a key without a placeholder belongs in query, a typo is not the template's name", () => {
-    const snippet = diagnostics.filter((d) => d.startsWith("test/client/types/snippet"));
-    expect(snippet).toHaveLength(2);
-    expect(snippet[0]).toMatch(/snippet-params-in-query\.ts:3: .*query parameters go in `query`/s);
-    expect(snippet[1]).toMatch(/snippet-params-in-query\.ts:4: .*'ib' does not exist in type 'PathParamsOf<"\/users\/:id">'/s);
-  });
-});
 
 describe("path templates at run time", () => {
   let sim: ApiSimulator;

@@ -5,7 +5,7 @@ import { createClient } from "../../../src/client/create-client.js";
 import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../../src/errors.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { retryBudget } from "../../../src/middleware/retry/budget.js";
-import type { RetryEvent } from "../../../src/middleware/retry/retry.js";
+import type { RetryEvent, RetryOptions } from "../../../src/middleware/retry/retry.js";
 import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
 
 let sim: ApiSimulator;
@@ -18,7 +18,7 @@ afterEach(() => sim.reset());
 /** Fast backoff so real-socket tests stay quick; the backoff math has its own tests. */
 const fast = { backoff: constantBackoff(1) };
 const client = (extra: Parameters<typeof createClient>[0] extends infer O ? Partial<O> : never = {}) =>
-  createClient({ baseUrl: sim.url, ...extra, retry: { ...fast, ...(extra.retry || {}) } });
+  createClient({ baseUrl: sim.url, ...extra, retry: { ...fast, ...(extra.retry as RetryOptions | undefined) } });
 
 describe("which requests are retried", () => {
   it.each([408, 429, 500, 502, 503, 504])("retries a GET answered %i, then succeeds", async (status) => {
