@@ -33,8 +33,8 @@ export interface ReceiveDeps {
   inbox: WebhookInbox<unknown>;
   clock: Clock;
   orderingKey: ((event: VerifiedWebhook) => string | undefined) | undefined;
-  /** Called after an event is committed (wakes the worker). */
-  stored(): void;
+  /** Called after an event is committed, with its id and parsed event (wakes the worker). */
+  stored(id: string, event: unknown): void;
   onError: ((error: unknown) => void) | undefined;
 }
 
@@ -104,7 +104,7 @@ async function verifyAndStore(req: IncomingWebhook, deps: ReceiveDeps): Promise<
     return refuse(503, "storage_unavailable", { "retry-after": "5" });
   }
   if (verifiedChannel.hasSubscribers) verifiedChannel.publish({ scheme: deps.scheme, id: event.id, type: event.type, duplicate: outcome === "duplicate" });
-  if (outcome === "stored") deps.stored();
+  if (outcome === "stored") deps.stored(event.id, verified.event);
   return accept(outcome === "duplicate" ? { received: true, duplicate: true } : { received: true });
 }
 

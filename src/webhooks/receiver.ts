@@ -8,11 +8,12 @@ import { nodeAdapter } from "./adapters/node.js";
 import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlers } from "./handlers.js";
 import type { WebhookInbox } from "./inbox/types.js";
+import { ParsedEvents } from "./parsed-events.js";
 import { type IncomingWebhook, receive, type WebhookReply } from "./receive.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme } from "./types.js";
 import { createVerifier, DEFAULT_MAX_BYTES, type VerifiedWebhook, type VerifierOptions } from "./verify.js";
-import { createWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from "./worker.js";
+import { receiverWorker, type WebhookWorker, type WebhookWorkerOptions } from "./worker.js";
 
 export interface WebhookReceiverOptions<Tx = unknown, S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>
   extends Omit<VerifierOptions, "parse" | "clock" | "scheme"> {
@@ -85,18 +86,23 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
   if (bodyTimeoutMs <= 0) throw new ConfigError("bodyTimeout", "must be a positive duration");
   const scheme = resolveScheme(options.scheme);
   const verify = createVerifier({ ...options, scheme, clock, parse: true });
+  // The worker takes each event this receiver parsed instead of parsing its payload again.
+  const parsed = new ParsedEvents();
   const worker =
     options.worker === false
       ? undefined
-      : createWebhookWorker<Tx>({
-          ...options.worker,
-          inbox: options.inbox,
-          scheme,
-          clock,
-          ...(options.handlers && { handlers: options.handlers }),
-          ...(options.fallback && { fallback: options.fallback }),
-          ...(options.onError && { onError: (e: unknown) => options.onError?.(e) }),
-        });
+      : receiverWorker<Tx>(
+          {
+            ...options.worker,
+            inbox: options.inbox,
+            scheme,
+            clock,
+            ...(options.handlers && { handlers: options.handlers }),
+            ...(options.fallback && { fallback: options.fallback }),
+            ...(options.onError && { onError: (e: unknown) => options.onError?.(e) }),
+          },
+          parsed,
+        );
   const deps = {
     scheme: scheme.name,
     verify,
@@ -106,8 +112,9 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
     clock,
     orderingKey: options.orderingKey,
     onError: options.onError,
-    stored() {
+    stored(id: string, event: unknown) {
       if (!worker) return;
+      parsed.put(id, event);
       worker.start();
       worker.notify();
     },

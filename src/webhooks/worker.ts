@@ -9,6 +9,7 @@ import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
 import { headerReader } from "./headers.js";
 import type { AtomicEffect, InboxEvent, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
+import type { ParsedEvents } from "./parsed-events.js";
 import { resolveScheme, type SchemeName } from "./schemes/index.js";
 import type { WebhookScheme } from "./types.js";
 
@@ -88,6 +89,18 @@ class HandlerTimeout extends Error {
 export function createWebhookWorker<Tx = unknown, const S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>(
   options: WebhookWorkerOptions<Tx, S>,
 ): WebhookWorker {
+  return startWorker(options, undefined);
+}
+
+/** A receiver's own worker: for an event's first attempt it takes the event the receiver parsed. */
+export function receiverWorker<Tx = unknown, const S extends SchemeName | WebhookScheme = SchemeName | WebhookScheme>(
+  options: WebhookWorkerOptions<Tx, S>,
+  parsed: ParsedEvents,
+): WebhookWorker {
+  return startWorker(options, parsed);
+}
+
+function startWorker<Tx, S extends SchemeName | WebhookScheme>(options: WebhookWorkerOptions<Tx, S>, parsed: ParsedEvents | undefined): WebhookWorker {
   const { inbox } = options;
   if (!inbox || typeof inbox.claim !== "function")
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
@@ -139,7 +152,8 @@ export function createWebhookWorker<Tx = unknown, const S extends SchemeName | W
     }
     let event: unknown;
     try {
-      event = schemeFor(record).parse(record.payload, headerReader(record.headers));
+      const handed = parsed?.take(record.id);
+      event = handed !== undefined ? handed.event : schemeFor(record).parse(record.payload, headerReader(record.headers));
     } catch (error) {
       // A payload that cannot be parsed never will be: no retries.
       await bury(record, lease, message(error));

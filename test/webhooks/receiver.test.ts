@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import express from "express";
 import { Hono } from "hono";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createWebhookReceiver, signWebhook, sqliteInbox, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { createWebhookReceiver, memoryInbox, schemes, signWebhook, sqliteInbox, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 
 const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
 const dir = mkdtempSync(join(tmpdir(), "ballast-receiver-"));
@@ -287,6 +288,61 @@ describe("ordering keys", () => {
     await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
     expect((await inbox.get(d.id))?.orderingKey).toBe("in_1");
     await receiver.close();
+  });
+});
+
+describe("one parse per delivery", () => {
+  /** The Stripe scheme, counting its parses. */
+  function countingStripe() {
+    const counted = { parses: 0, scheme: { ...schemes.stripe } };
+    counted.scheme.parse = (payload, header) => {
+      counted.parses++;
+      return schemes.stripe.parse(payload, header);
+    };
+    return counted;
+  }
+
+  it("the receiver's worker handles the event the receiver parsed, without parsing the payload again", async () => {
+    const stripe = countingStripe();
+    const seen: unknown[] = [];
+    const receiver = createWebhookReceiver({
+      scheme: stripe.scheme,
+      secret: SECRET,
+      inbox: memoryInbox(),
+      handlers: { "invoice.paid": (event) => void seen.push(event) },
+    });
+    onTestFinished(() => receiver.close());
+    const d = stripeDelivery();
+    const r = await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
+    expect(r.status).toBe(200);
+    await waitFor(() => seen.length === 1, { what: "the handler to run" });
+    expect(seen[0]).toMatchObject({ id: d.id, type: "invoice.paid" });
+    expect(stripe.parses).toBe(1);
+  });
+
+  it("a retry parses the stored payload afresh: a failed attempt's changes to the event do not carry over", async () => {
+    const stripe = countingStripe();
+    const attempts: Array<{ touched: unknown }> = [];
+    const receiver = createWebhookReceiver({
+      scheme: stripe.scheme,
+      secret: SECRET,
+      inbox: memoryInbox(),
+      worker: { backoff: () => 10 },
+      handlers: {
+        "invoice.paid": (event) => {
+          const e = event as unknown as { touched?: boolean };
+          attempts.push({ touched: e.touched });
+          e.touched = true;
+          if (attempts.length === 1) throw new Error("first attempt fails");
+        },
+      },
+    });
+    onTestFinished(() => receiver.close());
+    const d = stripeDelivery();
+    await receiver.handle({ method: "POST", url: "http://x/hooks", headers: d.headers, body: Buffer.from(d.body) });
+    await waitFor(() => attempts.length === 2, { what: "the retry" });
+    expect(attempts).toEqual([{ touched: undefined }, { touched: undefined }]);
+    expect(stripe.parses).toBe(2);
   });
 });
 
