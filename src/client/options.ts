@@ -14,7 +14,6 @@ import type { BodyOptions } from "./body.js";
 import { checkClientKeys, checkRetryKeys, checkTimeoutKeys } from "./option-keys.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
 import type { PathParams } from "./path-params.js";
-// issue 3/6: policy option types
 import type { PolicyOptions } from "./policies.js";
 
 /** Options of `createClient`. Every one is checked when the client is built. */

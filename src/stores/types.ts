@@ -5,8 +5,8 @@
  * that must be atomic is atomic in each implementation (one Lua script, one
  * round trip, in Redis). Keys are given without the store's prefix.
  *
- * The rate-limit, breaker and semaphore operations are added by the
- * rate-limiting work; the generic ones below are what OAuth, cache and dedupe use.
+ * The key-value and lock operations below serve OAuth, the cache and dedupe;
+ * `PolicyStore` holds those of the rate limiter, breaker and semaphore.
  */
 export interface Store extends PolicyStore {
   readonly kind: "memory" | "redis" | (string & {});
@@ -43,7 +43,6 @@ export interface Lock {
   release(): Promise<boolean>;
 }
 
-// --- rate limit, circuit breaker, semaphore (issue 3) ---
 // Times crossing this interface are *relative* (milliseconds from the store's
 // now), never absolute: a Redis store reads the Redis server's clock, so the
 // processes of a fleet agree on time even when their own clocks drift.
