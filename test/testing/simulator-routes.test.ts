@@ -1,6 +1,7 @@
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { createApiSimulator, createFakeClock, echo } from "../../src/testing/index.js";
+import { waitFor } from "../support/wait.js";
 import { useSimulator } from "./support.js";
 
 const env = useSimulator();
@@ -315,7 +316,7 @@ describe("helpers", () => {
       expect(open).toBeGreaterThanOrEqual(2);
       await first.close();
       await second.close();
-      while (env.sim.openConnections > open - 2) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(() => env.sim.openConnections <= open - 2, { what: "both agents' connections to close" });
     } finally {
       await first.destroy();
       await second.destroy();

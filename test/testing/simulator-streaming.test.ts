@@ -1,4 +1,4 @@
-import { request } from "undici";
+import { errors, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { sseReply } from "../../src/testing/index.js";
 import { useSimulator } from "./support.js";
@@ -45,7 +45,8 @@ describe("chunked replies", () => {
       (async () => {
         for await (const chunk of res.body) seen.push(Buffer.from(chunk as Buffer).toString());
       })(),
-    ).rejects.toBeTruthy();
+      // undici reports the cut as an unfinished chunked body, or as the closed socket when that lands first
+    ).rejects.toSatisfy((e) => e instanceof errors.HTTPParserError || e instanceof errors.SocketError);
     expect(seen.join("")).toBe("one,two,");
   });
 
