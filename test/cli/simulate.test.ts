@@ -29,7 +29,7 @@ describe("ballast simulate", () => {
     const stopped = await cli.stop("SIGINT");
     expect(stopped).toEqual({ code: 0, signal: null });
     expect(cli.stderr()).toMatch(/SIGINT: stopped after \d+ requests, 0 faults injected/);
-    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    await expect(fetch(`${url}/health`)).rejects.toMatchObject({ cause: { code: "ECONNREFUSED" } });
   });
 
   it("--fault-rate injects faults (printed one per line) that ballast request rides out with retries", async () => {

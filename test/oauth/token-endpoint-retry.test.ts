@@ -64,7 +64,10 @@ describe("client credentials through a flaky token endpoint", () => {
 
   it("retry: false surfaces the first 503", async () => {
     proxy.failNext("503");
-    await expect(serviceClient({ retry: false }).clientCredentials()).rejects.toThrow();
+    await expect(serviceClient({ retry: false }).clientCredentials()).rejects.toMatchObject({
+      code: "BALLAST_OAUTH",
+      error: "ballast_response_is_not_conform",
+    });
     expect(proxy.received).toBe(1);
   });
 

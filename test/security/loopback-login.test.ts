@@ -111,6 +111,6 @@ describe("loopbackLogin ignores callbacks it did not ask for", () => {
       })
       .catch((e: unknown) => e);
     expect((err as Error).message).toBe("no browser");
-    await expect(fetch(redirect)).rejects.toThrow();
+    await expect(fetch(redirect)).rejects.toMatchObject({ cause: { code: "ECONNREFUSED" } });
   });
 });

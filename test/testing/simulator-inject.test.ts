@@ -43,7 +43,7 @@ describe("sim.inject", () => {
   it('when: "after" runs the route (its effect and idempotency key stay), then sends the fault', async () => {
     const before = counter;
     sim.inject({ fault: "reset" }, { method: "POST", when: "after" });
-    await expect(post("k-1")).rejects.toThrow();
+    await expect(post("k-1")).rejects.toMatchObject({ cause: { code: "ECONNRESET" } });
     expect(counter).toBe(before + 1);
     const replay = await post("k-1");
     expect(replay.headers.get("idempotent-replayed")).toBe("true");

@@ -73,7 +73,7 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
     expect(error.code).toBe(500);
     expect(error.response.body).toEqual({ errors: [{ field: null, message: "internal server error" }] });
     sim.inject({ fault: "reset" });
-    await expect(client.request({ method: "POST", url: "/v3/mail/send", body: mail })).rejects.toThrow();
+    await expect(client.request({ method: "POST", url: "/v3/mail/send", body: mail })).rejects.toMatchObject({ code: "ECONNRESET" });
     expect(sim.state.mail).toHaveLength(0);
   });
 
