@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
-import { AbortError, type ErrorRequest, isApiError, isStoreError, StoreError } from "../errors.js";
+import { type ErrorRequest, isStoreError, StoreError } from "../errors.js";
+import { abortError } from "../util/abort.js";
 
 /** A store's failure as a `StoreError` (kept as it is when it already is one). */
 export function toStoreError(operation: string, err: unknown, request?: ErrorRequest): StoreError {
@@ -22,11 +23,6 @@ export interface StoreBound {
   request?: ErrorRequest | undefined;
 }
 
-function aborted(signal: AbortSignal, request: ErrorRequest | undefined): unknown {
-  const reason = signal.reason;
-  return isApiError(reason) ? reason : new AbortError(reason, { request });
-}
-
 /**
  * Waits for one store call, but never past the call's deadline or its signal:
  * the store's failure becomes a `StoreError`, a deadline that passes first a
@@ -36,7 +32,7 @@ function aborted(signal: AbortSignal, request: ErrorRequest | undefined): unknow
  */
 export function awaitStore<T>(operation: string, call: () => Promise<T>, bound: StoreBound, onLate?: (value: T) => void): Promise<T> {
   const { clock, deadline, signal, request } = bound;
-  if (signal?.aborted) return Promise.reject(aborted(signal, request));
+  if (signal?.aborted) return Promise.reject(abortError(signal.reason, request));
   let work: Promise<T>;
   try {
     work = call();
@@ -54,7 +50,7 @@ export function awaitStore<T>(operation: string, call: () => Promise<T>, bound: 
     const onAbort = () => {
       if (settled) return;
       finish();
-      reject(aborted(signal as AbortSignal, request));
+      reject(abortError((signal as AbortSignal).reason, request));
     };
     const cancel =
       deadline === undefined

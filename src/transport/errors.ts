@@ -1,5 +1,6 @@
-import { AbortError, type ApiError, ConfigError, describeRequest, isApiError, NetworkError } from "../errors.js";
+import { type ApiError, ConfigError, describeRequest, isApiError, NetworkError } from "../errors.js";
 import type { ApiRequest } from "../types.js";
+import { abortError } from "../util/abort.js";
 
 /** System and undici error codes raised before any byte of the request could reach the server. */
 const NOT_SENT = new Set([
@@ -53,8 +54,7 @@ export function toTransportError(err: unknown, req: ApiRequest): ApiError {
     return isApiError(expired) ? expired : new NetworkError(String(expired), { request: describeRequest(req), cause: err });
   }
   if (req.signal?.aborted) {
-    const reason = req.signal.reason;
-    return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req), cause: err });
+    return abortError(req.signal.reason, req, err);
   }
   if (isApiError(err)) return err;
   const errno = errnoOf(err);

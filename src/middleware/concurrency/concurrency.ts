@@ -1,11 +1,12 @@
 import { type Clock, systemClock } from "../../clock.js";
 import { trusted } from "../../compose.js";
-import { AbortError, ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError } from "../../errors.js";
+import { ConfigError, describeRequest, isApiError, isTimeoutError, TimeoutError } from "../../errors.js";
 import { holdsConnection } from "../../response/buffered-body.js";
 import { toStoreError } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
 import type { Permit, Store } from "../../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
+import { abortError } from "../../util/abort.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { checkClock, checkStore } from "../../util/injected.js";
 
@@ -104,7 +105,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   /** Why a waiter left the queue; a timeout that fired here says `sent: false`: the request never left. */
   function aborted(req: ApiRequest): unknown {
     const reason = req.signal?.reason;
-    return isApiError(reason) ? unsent(reason) : new AbortError(reason, { request: describeRequest(req) });
+    return isApiError(reason) ? unsent(reason) : abortError(reason, req);
   }
 
   /** Sleeps until a local release kicks, or (shared store) until the next poll for permits freed elsewhere. */

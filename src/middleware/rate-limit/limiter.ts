@@ -1,8 +1,9 @@
 import type { Clock } from "../../clock.js";
-import { AbortError, describeRequest, isApiError, RateLimitError, StoreError } from "../../errors.js";
+import { describeRequest, RateLimitError, StoreError } from "../../errors.js";
 import { awaitStore, toStoreError } from "../../stores/bounded.js";
 import type { RateDecision, RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
+import { abortError } from "../../util/abort.js";
 import { estimateSlot, firstBindingInterval } from "./wait-estimate.js";
 import { aheadOf, enqueue, remove, type Waiter } from "./wait-queue.js";
 
@@ -73,11 +74,6 @@ type Described = AcquireOptions["request"];
 
 /** A request that waits: its options with the clock time its wait must end by (Infinity: never), fixed when it started waiting. */
 type Waiting = AcquireOptions & { until: number };
-
-function abortError(signal: AbortSignal | undefined, request: Described): unknown {
-  const reason = signal?.reason;
-  return isApiError(reason) ? reason : new AbortError(reason, { request: request && describeRequest(request) });
-}
 
 function described(request: Described) {
   return request && describeRequest(request);
@@ -165,13 +161,13 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       const now = clock.now();
       if (s.pausedUntil > now) {
         if (s.pausedUntil - slotAt > lateness) return queue(key, s, o);
-        return clock.sleep(s.pausedUntil - now, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal, o.request)));
+        return clock.sleep(s.pausedUntil - now, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal?.reason, o.request)));
       }
       if (now - slotAt <= lateness) return undefined;
       s.stale++;
       return queue(key, s, o);
     };
-    return clock.sleep(wait, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal, o.request)));
+    return clock.sleep(wait, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal?.reason, o.request)));
   }
 
   /**
@@ -193,7 +189,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       const onAbort = () => {
         if (w.settled) return;
         settle();
-        rejectWith(abortError(o.signal, o.request));
+        rejectWith(abortError(o.signal?.reason, o.request));
       };
       const settle = () => {
         w.settled = true;
@@ -220,7 +216,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           rejectWith(toStoreError("acquireRate", err, described(o.request)));
         },
       };
-      if (o.signal?.aborted) return rejectWith(abortError(o.signal, o.request));
+      if (o.signal?.aborted) return rejectWith(abortError(o.signal?.reason, o.request));
       o.signal?.addEventListener("abort", onAbort, { once: true });
       if (Number.isFinite(maxWait)) {
         clock.sleep(maxWait, timer.signal).then(

@@ -1,10 +1,11 @@
 import { CHANNELS, channel } from "../../channels.js";
 import { type Clock, systemClock } from "../../clock.js";
 import { trusted } from "../../compose.js";
-import { AbortError, ConfigError, describeRequest, type ErrorRequest, isApiError, isNetworkError, isTimeoutError } from "../../errors.js";
+import { ConfigError, describeRequest, type ErrorRequest, isNetworkError, isTimeoutError } from "../../errors.js";
 import { discardBody } from "../../response/read-body.js";
 import { isPermanentNetworkError } from "../../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
+import { abortError } from "../../util/abort.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import type { Policy } from "../policy.js";
 import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
@@ -56,11 +57,6 @@ export interface RetryOptions {
 }
 
 const retryChannel = channel(CHANNELS.requestRetry);
-
-function abortReason(req: ApiRequest): unknown {
-  const reason = req.signal?.reason;
-  return isApiError(reason) ? reason : new AbortError(reason, { request: describeRequest(req) });
-}
 
 /**
  * Retries failed attempts the way HTTP allows: idempotent methods (or any
@@ -166,11 +162,11 @@ export function retry(options: RetryOptions = {}): Policy {
       onRetry?.(event);
       if (retryChannel.hasSubscribers) retryChannel.publish(event);
 
-      if (req.signal?.aborted) throw abortReason(req);
+      if (req.signal?.aborted) throw abortError(req.signal?.reason, req);
       try {
         await clock.sleep(delay, req.signal);
       } catch (err) {
-        if (req.signal?.aborted) throw abortReason(req);
+        if (req.signal?.aborted) throw abortError(req.signal?.reason, req);
         throw err;
       }
     }

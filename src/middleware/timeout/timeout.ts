@@ -1,8 +1,9 @@
 import { type Clock, systemClock } from "../../clock.js";
 import { trusted } from "../../compose.js";
-import { AbortError, ConfigError, describeRequest, isApiError, TimeoutError, type TimeoutKind } from "../../errors.js";
+import { ConfigError, describeRequest, TimeoutError, type TimeoutKind } from "../../errors.js";
 import { whenBodyDone } from "../../response/buffered-body.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../../types.js";
+import { abortError } from "../../util/abort.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 
 export interface TimeoutOptions {
@@ -115,8 +116,7 @@ function attemptLimit(attemptMs: number | undefined, totalMs: number | undefined
 function withTimer(req: ApiRequest, next: Next, ms: number, expire: () => TimeoutError, clock: Clock): Promise<ApiResponse> {
   const parent = req.signal;
   if (parent?.aborted) {
-    const r = parent.reason;
-    return Promise.reject(isApiError(r) ? r : new AbortError(r, { request: describeRequest(req) }));
+    return Promise.reject(abortError(parent.reason, req));
   }
   const controller = new AbortController();
   const onParentAbort = parent && (() => controller.abort(parent.reason));

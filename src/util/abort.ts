@@ -1,0 +1,15 @@
+import { AbortError, type ApiError, describeRequest, type ErrorRequest, isApiError } from "../errors.js";
+import type { ApiRequest } from "../types.js";
+
+type Described = Pick<ApiRequest, "method" | "origin" | "path"> | ErrorRequest | undefined;
+
+/**
+ * The error a call ends with when its signal aborted: the reason itself when
+ * it is a ballast error (a deadline's `TimeoutError`), else an `AbortError`
+ * carrying it, naming the request (redacted).
+ */
+export function abortError(reason: unknown, request?: Described, cause?: unknown): ApiError {
+  if (isApiError(reason)) return reason;
+  const described = request === undefined ? undefined : "url" in request ? request : describeRequest(request);
+  return new AbortError(reason, { request: described, ...(cause !== undefined && { cause }) });
+}
