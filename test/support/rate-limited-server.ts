@@ -82,10 +82,11 @@ export function fixedWindowServer(limit: number, windowMs: number): Promise<Rate
 
 /**
  * At most `limit` requests in any window of `windowMs` (a sliding log, the
- * strictest count), advertising in `X-RateLimit-Reset` the delta seconds,
- * to the millisecond, until the oldest request in the window leaves it.
+ * strictest count), advertising in `X-RateLimit-Reset` the delta seconds
+ * until the oldest request in the window leaves it: to the millisecond, or
+ * (`wholeSeconds`) rounded up, as most servers send it.
  */
-export function slidingWindowServer(limit: number, windowMs: number): Promise<RateLimitedServer> {
+export function slidingWindowServer(limit: number, windowMs: number, wholeSeconds = false): Promise<RateLimitedServer> {
   const log: number[] = [];
   return serve((now) => {
     while (log.length > 0 && (log[0] as number) <= now - windowMs) log.shift();
@@ -96,7 +97,7 @@ export function slidingWindowServer(limit: number, windowMs: number): Promise<Ra
     const headers: Record<string, string> = {
       "x-ratelimit-limit": String(limit),
       "x-ratelimit-remaining": String(limit - log.length),
-      "x-ratelimit-reset": (resetMs / 1000).toFixed(3),
+      "x-ratelimit-reset": wholeSeconds ? String(Math.ceil(resetMs / 1000)) : (resetMs / 1000).toFixed(3),
     };
     if (!ok) headers["retry-after"] = String(Math.max(1, Math.ceil(resetMs / 1000)));
     return { ok, headers };

@@ -5,7 +5,9 @@ import { describeRequest } from "../../errors.js";
 import { awaitStore } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
+import { abortError } from "../../util/abort.js";
 import { toMillis } from "../../util/duration.js";
+import { fullWindowGuard } from "./full-window.js";
 import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./ietf-quota.js";
 import { defaultRateLimitKey } from "./key.js";
 import { createLimiter, type RateLimitKeyStats } from "./limiter.js";
@@ -54,6 +56,9 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   const limits = options.limits.map((l) => ({ requests: l.requests, per: toMillis(l.per, "rateLimit.per"), burst: l.burst ?? 1 }));
 
   const heard = new Map<string, Heard>();
+  // The window of our limit that is exactly the server's quota: then a full window's oldest request is ours.
+  const fullWindow =
+    o.learn === true ? fullWindowGuard((quota) => limits.find((l) => l.requests === quota)?.per, Math.max(...limits.map((l) => l.requests))) : undefined;
 
   /** True when one of our limits keeps to a server quota of `quota` (per `windowMs`, when known): no faster, no larger burst. */
   const paced = (quota: number | undefined, windowMs: number | undefined): boolean =>
@@ -93,11 +98,31 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
         await waiting;
       }
     }
+    if (fullWindow !== undefined) return guarded(fullWindow, key, req, next);
     const res = await next(req);
     // Failing to share a pause (store down) must not lose the response: the server's answer still reaches the caller.
     if (o.learn !== false) await learn(key, req, res).catch(() => {});
     return res;
   };
+  /** Sends after the full-window hold, noting when the answer came back. */
+  async function guarded(guard: NonNullable<typeof fullWindow>, key: string, req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
+    // Counted from the hold on, so that a request behind it measures from the right receipt.
+    const hold = guard.holdMs(key, clock.now());
+    guard.sent(key);
+    let res: ApiResponse | undefined;
+    try {
+      if (hold > 0) {
+        const ms = req.deadline === undefined ? hold : Math.min(hold, Math.max(0, req.deadline - clock.now()));
+        await clock.sleep(ms, req.signal).catch(() => Promise.reject(abortError(req.signal?.reason, req)));
+      }
+      res = await next(req);
+      return res;
+    } finally {
+      guard.settled(key, res !== undefined && res.status < 400, res?.headers, clock.now());
+      if (res !== undefined) await learn(key, req, res).catch(() => {});
+    }
+  }
+
   function stats(): RateLimitStats {
     const keys: RateLimitStats["keys"] = {};
     for (const [key, s] of Object.entries(limiter.stats())) {

@@ -38,6 +38,7 @@ async function run(server: RateLimitedServer, store?: Store) {
 const servers: Array<[string, () => Promise<RateLimitedServer>]> = [
   ["a fixed-window server (epoch-second reset, as GitHub)", () => fixedWindowServer(RATE, 1000)],
   ["a sliding-window server (reset to the millisecond)", () => slidingWindowServer(RATE, 1000)],
+  ["a sliding-window server (reset in whole seconds, rounded up, as most send it)", () => slidingWindowServer(RATE, 1000, true)],
 ];
 
 describe.each(servers)("at the limit of %s", (_name, start) => {

@@ -1,0 +1,88 @@
+import type { ResponseHeaders } from "../../types.js";
+import { coarseReset, first, number } from "./header-values.js";
+
+/** Most receipts kept per key (a window of more requests is not guarded). */
+const MAX_KEPT = 1000;
+
+interface KeyWindow {
+  /** The server's quota and our window for it, once the server said its window was full. */
+  full: { quota: number; windowMs: number } | undefined;
+  /** When the responses to accepted requests arrived, oldest first (the last `keep`). */
+  receipts: number[];
+  inFlight: number;
+}
+
+/**
+ * Arrival spacing for a server whose window is full at our pace.
+ *
+ * A server counting exactly `quota` requests per window admits a request only
+ * a window after the arrival of the one `quota` requests before it. Our slots
+ * are spaced by send time, and requests do not arrive as they leave: one that
+ * left on time but arrived late (a new connection, a busy event loop) makes the
+ * one a window later arrive early, and it is refused. A precise reset
+ * (`X-RateLimit-Reset: 0.042`) covers that; a reset in whole seconds cannot.
+ * What this process knows is when each response came back, and a request
+ * arrived before its response did: once the server said `Remaining: 0` with a
+ * limit equal to one of ours and a reset in whole seconds, a request is held until a window after the
+ * response to the request `quota` before it. That costs at most one round
+ * trip per request and does not change the pace. Requests of other processes
+ * are not seen, so in a fleet this narrows the gap rather than closing it.
+ * `keep` is the largest quota guarded (our largest `requests`).
+ */
+export function fullWindowGuard(windowOf: (quota: number) => number | undefined, keep: number) {
+  const keys = new Map<string, KeyWindow>();
+  const size = Math.min(keep, MAX_KEPT);
+  const state = (key: string) => {
+    const known = keys.get(key);
+    if (known !== undefined) return known;
+    const k: KeyWindow = { full: undefined, receipts: [], inFlight: 0 };
+    keys.set(key, k);
+    return k;
+  };
+  return {
+    /** How long to hold a request of `key` that is about to be sent (0: send now). */
+    holdMs(key: string, now: number): number {
+      const k = keys.get(key);
+      if (k?.full === undefined) return 0;
+      // Of the last `quota` requests before this one, those in flight are the newest; the oldest has a receipt.
+      const back = k.full.quota - k.inFlight;
+      if (back <= 0 || k.receipts.length < back) return 0;
+      // +1: clocks read whole ms and a timer may fire up to 1 ms early against them.
+      const hold = (k.receipts[k.receipts.length - back] as number) + k.full.windowMs - now;
+      return hold >= 0 ? hold + 1 : 0;
+    },
+    sent(key: string): void {
+      state(key).inFlight++;
+    },
+    /** Notes the end of a request sent with `sent` (`accepted`: counted by the server, with its headers). */
+    settled(key: string, accepted: boolean, headers: ResponseHeaders | undefined, now: number): void {
+      const k = state(key);
+      k.inFlight = Math.max(0, k.inFlight - 1);
+      if (!accepted || headers === undefined) return;
+      k.receipts.push(now);
+      if (k.receipts.length > size) k.receipts.splice(0, k.receipts.length - size);
+      if (k.full === undefined) {
+        const quota = fullQuota(headers);
+        const windowMs = quota === undefined || quota > size ? undefined : windowOf(quota);
+        if (quota !== undefined && windowMs !== undefined) k.full = { quota, windowMs };
+      }
+    },
+  };
+}
+
+/**
+ * The quota of a window the response says is full (`X-RateLimit-Remaining: 0`
+ * with its limit) with a reset in whole seconds, else undefined. A precise
+ * reset is left to the pause it causes, which costs no round trip.
+ */
+function fullQuota(headers: ResponseHeaders): number | undefined {
+  for (const prefix of ["x-ratelimit-", "x-rate-limit-"]) {
+    if (number(first(headers, `${prefix}remaining`)) !== 0) continue;
+    const resetText = first(headers, `${prefix}reset`);
+    const reset = number(resetText);
+    if (reset === undefined || !coarseReset(resetText, reset)) continue;
+    const quota = number(first(headers, `${prefix}limit`));
+    if (quota !== undefined && Number.isInteger(quota) && quota >= 1) return quota;
+  }
+  return undefined;
+}
