@@ -69,6 +69,61 @@ function unitEdges(): Edge[] {
   return edges;
 }
 
+/** The files `file` loads when it runs: its relative imports and re-exports, less those that only bring types. */
+function runtimeImports(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  for (const st of source.statements) {
+    let specifier: ts.Expression | undefined;
+    let typesOnly = false;
+    if (ts.isImportDeclaration(st)) {
+      specifier = st.moduleSpecifier;
+      const clause = st.importClause;
+      const named = clause?.namedBindings;
+      typesOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((e) => e.isTypeOnly)));
+    } else if (ts.isExportDeclaration(st)) {
+      specifier = st.moduleSpecifier;
+      const named = st.exportClause;
+      typesOnly = st.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
+    }
+    if (specifier === undefined || !ts.isStringLiteral(specifier) || !specifier.text.startsWith(".") || typesOnly) continue;
+    out.push(normalize(join(dirname(file), specifier.text)).replace(/\.js$/, ".ts"));
+  }
+  return out;
+}
+
+/** Every chain of run-time imports that comes back to where it started, as the files it passes. */
+function importCycles(): string[][] {
+  const files = readdirSync(src, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join(src, f));
+  const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    const at = path.indexOf(file);
+    if (at !== -1) {
+      cycles.push(path.slice(at).map((f) => relative(root, f)));
+      return;
+    }
+    if (done.has(file) || !graph.has(file)) return;
+    path.push(file);
+    for (const next of graph.get(file) ?? []) visit(next);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of files) visit(file);
+  return cycles;
+}
+
 const layerOf = new Map(LAYERS.flatMap((units, layer) => units.map((unit) => [unit, layer] as const)));
 const edges = unitEdges();
 const show = (e: Edge) => `${e.from} -> ${e.to} (${e.file} imports "${e.specifier}")`;
@@ -87,6 +142,10 @@ describe("imports point down the layers of docs/architecture.md", () => {
   it("no folder imports from a layer above its own", () => {
     const upward = edges.filter((e) => (layerOf.get(e.to) ?? Number.POSITIVE_INFINITY) > (layerOf.get(e.from) ?? -1));
     expect(upward.map(show)).toEqual([]);
+  });
+
+  it("no file imports itself at run time through other files (type-only imports aside)", () => {
+    expect(importCycles()).toEqual([]);
   });
 
   it("no two folders import each other", () => {
