@@ -2,9 +2,8 @@
  * Separate Node processes sharing one redisStore against one simulated API.
  * Real time, real sockets, real Redis: assertions are counts with margins.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it, onTestFinished } from "vitest";
 import { compose } from "../../src/compose.js";
 import { isCircuitOpenError } from "../../src/errors.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-breaker.js";
@@ -12,8 +11,9 @@ import { concurrency } from "../../src/middleware/concurrency/concurrency.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import { undiciTransport } from "../../src/transport/undici.js";
-import type { ApiRequest } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
 import { type FleetWorker, killAll, spawnWorker, timedRateRun } from "./fleet.js";
 
 const RUN_MS = 5000;
@@ -120,25 +120,25 @@ describeRedis("fleet: 4 processes share one quota through redisStore", () => {
     await holder.next("ready");
     holder.run({ mode: "hold-permits", target: api.url });
     await holder.next("holding");
-    while (api.requests.length < 3) await sleep(10);
+    await waitFor(() => api.requests.length === 3, { what: "the holder's three stalled requests" });
     const store = redisStore(redis, { prefix });
     const transport = undiciTransport();
     const limited = concurrency({ limit: 3, store, key: "held", lease: "1s", pollInterval: "20ms" });
     const pipeline = compose([limited], transport.send);
-    const req: ApiRequest = { method: "GET", origin: api.url, path: "/quick", route: "/quick", headers: {}, replayable: true, attempt: 1, context: {} };
+    onTestFinished(() => transport.close());
+    const req = apiRequest(`${api.url}/quick`);
 
     holder.child.kill("SIGKILL");
     const killedAt = Date.now();
     const pending = pipeline(req);
-    await sleep(300);
-    expect(limited.stats().held).toEqual({ active: 0, queued: 1 }); // the dead process's permits still count
+    // the dead process's permits still count: the request queues
+    await waitFor(() => limited.stats().held?.queued === 1, { what: "the request to queue behind the dead process's permits" });
+    expect(limited.stats().held).toEqual({ active: 0, queued: 1 });
     const res = await pending;
     const waited = Date.now() - killedAt;
     res.body?.resume();
     expect(res.status).toBe(200);
-    expect(waited).toBeGreaterThan(300);
     expect(waited).toBeLessThan(3000); // lease 1 s (+ renewals before the kill) + polling
-    await transport.close();
   });
 
   it("a breaker tripped by one process fails fast in another, which never touches the server", async () => {
@@ -155,11 +155,11 @@ describeRedis("fleet: 4 processes share one quota through redisStore", () => {
     const transport = undiciTransport();
     const breaker = circuitBreaker({ failureRate: 0, consecutiveFailures: 3, halfOpenAfter: "30s", store });
     const pipeline = compose([breaker], transport.send);
-    const req: ApiRequest = { method: "GET", origin: api.url, path: "/broken", route: "/broken", headers: {}, replayable: true, attempt: 1, context: {} };
+    onTestFinished(() => transport.close());
+    const req = apiRequest(`${api.url}/broken`);
     const err = await pipeline(req).catch((e: unknown) => e);
     expect(isCircuitOpenError(err)).toBe(true);
     expect(api.requests).toHaveLength(3);
     expect(breaker.stats()[api.url]?.state).toBe("open");
-    await transport.close();
   });
 });

@@ -7,6 +7,7 @@ import { isConfigError } from "../../src/errors.js";
 import { isDeviceAuthorizationError, isOAuthError, jwtAssertion, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
+import { waitFor } from "../support/wait.js";
 import type { TestApi } from "./support/api.js";
 import { authorizeInBrowser, confirmDeviceCode, type TestProvider } from "./support/provider.js";
 import { useOAuthServers, webClientOptions } from "./support/servers.js";
@@ -20,12 +21,6 @@ beforeAll(() => {
 });
 
 const grants = (type: string) => op.tokenRequests.get(type) ?? 0;
-
-/** Waits (real time, bounded) for something the server does asynchronously. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}
 
 describe("client credentials", () => {
   it("gets a token, caches it until shortly before expiry, then gets a new one", async () => {
@@ -168,12 +163,12 @@ describe("device authorization grant (RFC 8628)", () => {
       settled = true;
     });
     // Before the user confirms, a poll gets authorization_pending and waiting goes on.
-    await until(() => clock.pending() > 0);
+    await waitFor(() => clock.pending() > 0, { what: "the next poll to be scheduled" });
     await clock.advance(5_000);
-    await until(() => polls() > before);
+    await waitFor(() => polls() > before, { what: "another poll of the token endpoint" });
     expect(settled).toBe(false);
     await confirmDeviceCode(device.verificationUri, device.userCode, { user: "bob" });
-    await until(() => clock.pending() > 0);
+    await waitFor(() => clock.pending() > 0, { what: "the next poll to be scheduled" });
     await clock.advance(5_000);
     const tokens = await pending;
     expect(tokens.accessToken).toBeTruthy();

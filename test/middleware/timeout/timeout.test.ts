@@ -5,6 +5,7 @@ import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { attemptDeadline } from "../../../src/middleware/timeout/timeout.js";
 import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../../src/testing/index.js";
 import { apiRequest } from "../../support/request.js";
+import { waitFor } from "../../support/wait.js";
 
 let sim: ApiSimulator;
 let sockets = 0;
@@ -17,10 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 afterEach(() => sim.reset());
-
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-};
 
 describe("timeouts", () => {
   it("a total timeout bounds the whole call, retries and waits included", async () => {
@@ -83,8 +80,7 @@ describe("timeouts", () => {
     sim.route("GET", "/stall", { fault: "stall" });
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 100 }, retry: false });
     await expect(c.get("/stall")).rejects.toSatisfy(isTimeoutError);
-    await until(() => sockets === 0);
-    expect(sockets).toBe(0);
+    await waitFor(() => sockets === 0, { what: "every socket to close" });
     await c.close();
   });
 });
@@ -115,8 +111,7 @@ describe("limits enforced by the undici transport itself", () => {
     const err = (await c.get("/stall").catch((e: unknown) => e)) as TimeoutError;
     expect(isTimeoutError(err)).toBe(true);
     expect(err).toMatchObject({ limit: "attempt", timeoutMs: 5_000, sent: true });
-    await until(() => sockets === 0);
-    expect(sockets).toBe(0);
+    await waitFor(() => sockets === 0, { what: "every socket to close" });
     await c.close();
   }, 15_000);
 });
@@ -141,13 +136,12 @@ describe("cancellation", () => {
     const c = createClient({ baseUrl: sim.url });
     const ac = new AbortController();
     const p = c.get("/stall", { signal: ac.signal });
-    await until(() => sim.requests.length === 1);
+    await waitFor(() => sim.requests.length === 1, { what: "the request to arrive" });
     ac.abort("navigated away");
     const err = await p.catch((e: unknown) => e);
     expect(isAbortError(err)).toBe(true);
     expect((err as { reason: unknown }).reason).toBe("navigated away");
-    await until(() => sockets === 0);
-    expect(sockets).toBe(0);
+    await waitFor(() => sockets === 0, { what: "every socket to close" });
     await c.close();
   });
 
