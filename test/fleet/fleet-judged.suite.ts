@@ -4,12 +4,21 @@
  * judged by nginx (`limit_req`, `limit_conn`), a limiter no one here wrote.
  * Real time, real sockets: assertions are counts with stated margins.
  *
- * NOT YET IN THE SUITE (the name does not match test/**\/*.test.ts): on the
- * development machine, loaded by other work at load average 20-40, the fleet
- * reached 11-27 % of the limit, which says nothing about a quiet machine. Run
- * it alone with `npx vitest run --dir test/fleet fleet-judged.suite.ts
- * --config <a config including it>` on a quiet machine, check the figures,
- * and rename it to .test.ts.
+ * NOT YET IN THE SUITE (the name does not match test/**\/*.test.ts). What
+ * was found (h-scale, 2026-12-02, machine load 13-30 from other work on 2
+ * cores): the fleet's limiter reserves ~100 % of the slots (passed + stale ≈
+ * 2000 in 10 s), but each process reaches about half of its reserved slots
+ * more than one interval (5 ms at 200/s) late — event-loop lag p50 ~1 ms,
+ * p99 50-80 ms — and drops them as stale, so utilisation was 46-51 %. With
+ * `arrivalMargin: 20ms` (a late slot is used up to the margin) stale fell to
+ * ~440 and utilisation rose to 74 %; nginx itself, starved too, then refused
+ * 10-20 requests that arrived bunched. The store is not the bottleneck
+ * (~700 acquire calls/s for the fleet). In CI vitest runs one file at a time
+ * on 2 cores (maxWorkers = cores - 1), so this file would run without the
+ * load seen here: run it alone on a quiet machine (`cp` it to a .test.ts
+ * name, `npx vitest run test/fleet/fleet-judged.test.ts`) 3 times, and keep
+ * it in the suite if it passes; it prints stale slots, store calls, CPU and
+ * event-loop lag per run.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +38,8 @@ const RUN_MS = 10_000;
  * arrival jitter of 16 processes sharing 2 cores with the judge and the test.
  */
 const JITTER_BURST = 10;
+/** The limiter's arrivalMargin: 16 processes on 2 cores reach their slots late; within this they still use them. */
+const ARRIVAL_MARGIN_MS = 20;
 
 /** The API behind the judge: counts what reaches it, holds /slow for 50 ms, fails /broken, and can answer one 429 at a chosen time. */
 function upstream() {
@@ -125,12 +136,17 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
       const { start, until, done } = await timedRateRun(fleet, judge.url, uniqueName("steady"), RUN_MS, undefined, {
         limit: LIMIT,
         loops: 4,
+        arrivalMargin: ARRIVAL_MARGIN_MS,
         warmTarget: api.url,
       });
       for (const d of done) expect(d.type).toBe("done");
       const { refused, passed } = work(start, until);
       const utilisation = passed.length / ((LIMIT * RUN_MS) / 1000);
-      console.log(`${name}: ${passed.length} passed, ${refused.length} refused by nginx, utilisation ${(utilisation * 100).toFixed(1)}%`);
+      const sum = (k: string) => done.reduce((n, d) => n + (d.counts[k] ?? 0), 0);
+      const max = (k: string) => Math.max(...done.map((d) => d.counts[k] ?? 0));
+      console.log(
+        `${name}: ${passed.length} passed, ${refused.length} refused by nginx, utilisation ${(utilisation * 100).toFixed(1)}%; delayed ${sum("delayed")}, stale ${sum("stale")}, store calls ${sum("storeCalls")}, cpu ${sum("cpuMs")} ms, loop lag p50 ${JSON.stringify(done.map((d) => d.counts.lagP50))} p99 ${JSON.stringify(done.map((d) => d.counts.lagP99))} max ${max("lagMax")}`,
+      );
       expect(refused).toHaveLength(0);
       expect(utilisation).toBeGreaterThanOrEqual(0.95);
       expect(utilisation).toBeLessThanOrEqual(1 + JITTER_BURST / LIMIT / (RUN_MS / 1000) + 0.01);
@@ -142,6 +158,7 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
       const { start, until, done } = await timedRateRun(fleet, judge.url, uniqueName("paused"), RUN_MS / 2, (s) => api.injectOnceAt(s + 2000), {
         limit: LIMIT,
         loops: 4,
+        arrivalMargin: ARRIVAL_MARGIN_MS,
         warmTarget: api.url,
       });
       for (const d of done) expect(d.type).toBe("done");

@@ -66,7 +66,7 @@ export async function timedRateRun(
   key: string,
   runMs: number,
   atStart?: (start: number) => void,
-  run: { mode?: "rate" | "leases"; limit?: number; loops?: number; warmTarget?: string } = {},
+  run: { mode?: "rate" | "leases"; limit?: number; loops?: number; arrivalMargin?: number; warmTarget?: string } = {},
 ): Promise<TimedRun> {
   for (const w of workers) w.run({ mode: "warm", target: run.warmTarget ?? target });
   await Promise.all(workers.map((w) => w.next("done")));
@@ -74,7 +74,15 @@ export async function timedRateRun(
   const until = start + runMs;
   atStart?.(start);
   for (const w of workers)
-    w.run({ mode: run.mode ?? "rate", target, key, until, ...(run.limit ? { limit: run.limit } : {}), ...(run.loops ? { loops: run.loops } : {}) });
+    w.run({
+      mode: run.mode ?? "rate",
+      target,
+      key,
+      until,
+      ...(run.limit ? { limit: run.limit } : {}),
+      ...(run.loops ? { loops: run.loops } : {}),
+      ...(run.arrivalMargin !== undefined ? { arrivalMargin: run.arrivalMargin } : {}),
+    });
   const done = await Promise.all(workers.map((w) => w.next<TimedRun["done"][number]>("done")));
   return { start, until, done };
 }

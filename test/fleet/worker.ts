@@ -26,6 +26,7 @@
  * The store is Redis at REDIS_URL, or the cluster whose seed nodes are in
  * REDIS_CLUSTER_NODES (JSON `[{ host, port }]`).
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { createClient } from "../../src/client/create-client.js";
 import { compose } from "../../src/compose.js";
@@ -44,6 +45,8 @@ export interface RunMessage {
   until?: number;
   limit?: number;
   loops?: number;
+  /** rate: the limiter's `arrivalMargin` in ms. */
+  arrivalMargin?: number;
 }
 
 const env = (name: string): string => {
@@ -109,10 +112,37 @@ async function loop(pipeline: Next, target: string, path: string, loops: number,
 
 async function rate(m: RunMessage): Promise<Record<string, number>> {
   const key = m.key ?? "fleet-api";
-  const limiter = rateLimit({ limits: [{ requests: m.limit ?? 50, per: "1s" }], store, key });
+  let storeCalls = 0;
+  const counted = {
+    ...store,
+    acquireRate: (...a: Parameters<typeof store.acquireRate>) => {
+      storeCalls++;
+      return store.acquireRate(...a);
+    },
+  };
+  const limiter = rateLimit({
+    limits: [{ requests: m.limit ?? 50, per: "1s" }],
+    store: counted,
+    key,
+    ...(m.arrivalMargin !== undefined && { arrivalMargin: m.arrivalMargin }),
+  });
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
+  const cpu = process.cpuUsage();
   const counts = await loop(compose([limiter], transport.send), m.target, "/work", m.loops ?? 8, m.until ?? 0);
+  lag.disable();
+  const used = process.cpuUsage(cpu);
   const k = limiter.stats().keys[key];
-  return { ...counts, delayed: k?.delayed ?? 0, stale: k?.stale ?? 0 };
+  return {
+    ...counts,
+    delayed: k?.delayed ?? 0,
+    stale: k?.stale ?? 0,
+    storeCalls,
+    cpuMs: Math.round((used.user + used.system) / 1000),
+    lagP50: Math.round(lag.percentile(50) / 1e6),
+    lagP99: Math.round(lag.percentile(99) / 1e6),
+    lagMax: Math.round(lag.max / 1e6),
+  };
 }
 
 async function leases(m: RunMessage): Promise<Record<string, number>> {

@@ -88,16 +88,18 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
  * in this process, in front of the store's GCRA. With nobody waiting, an
  * acquire is a single store call (synchronous for the memory store).
  */
-export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, clock: Clock): Limiter {
+export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, clock: Clock, arrivalMargin = 0): Limiter {
   const keys = new Map<string, KeyState>();
   const tightest = Math.min(...rules.map((r) => r.interval));
   const initialSpacing = firstBindingInterval(rules);
   /**
    * How late a reserved slot may still be used: one interval of the tightest
-   * limit (at least 5 ms, what timers can keep). A request sent up to one
-   * interval late can put at most one extra request in a server's window.
+   * limit (at least 5 ms, what timers can keep), or the `arrivalMargin` when
+   * longer. A request sent up to one interval late can put at most one extra
+   * request in a server's window; one sent up to the margin late, none: the
+   * limiter spaced requests for a window that much longer than the server's.
    */
-  const lateness = Math.max(tightest, 5);
+  const lateness = Math.max(tightest, 5, arrivalMargin);
   /** The store's synchronous common case (no decision object, no promise), when it has one. */
   const fast = store.rateFastPath?.(rules);
   let seq = 0;

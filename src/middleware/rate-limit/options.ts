@@ -52,7 +52,9 @@ export interface RateLimitOptions {
    * 20/s leave 51 ms apart), so a server counting exactly the same limit with
    * no tolerance (a sliding log, nginx `limit_req` without `burst`) sees no
    * more than it allows while requests arrive up to this much out of step.
-   * Default 0: exactly `per / requests` apart.
+   * A reserved slot is also still used when this process reaches it up to
+   * the margin late (a busy machine), instead of being dropped after one
+   * interval. Default 0: exactly `per / requests` apart.
    */
   arrivalMargin?: Duration;
   /** Where the limiter state lives (default: a new `memoryStore`); `redisStore` shares it across processes. */
@@ -62,6 +64,8 @@ export interface RateLimitOptions {
 
 export interface ResolvedRateLimit {
   rules: ReadonlyArray<RateRule>;
+  /** `arrivalMargin` in ms (0 without it). */
+  arrivalMargin: number;
   keyOf: ((req: ApiRequest) => string) | undefined;
   fixedKey: string | undefined;
   maxWait: number;
@@ -109,6 +113,7 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   checkClock(options.clock, "rateLimit.clock");
   return {
     rules,
+    arrivalMargin: margin,
     keyOf: typeof key === "function" ? key : undefined,
     fixedKey: typeof key === "string" ? key : undefined,
     maxWait: options.maxWait === undefined ? Number.POSITIVE_INFINITY : toMillis(options.maxWait, "rateLimit.maxWait"),

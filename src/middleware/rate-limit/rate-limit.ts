@@ -49,7 +49,7 @@ interface Heard {
 export function rateLimit(options: RateLimitOptions): Middleware & { stats(): RateLimitStats } {
   const o = resolveRateLimitOptions(options);
   const clock: Clock = options.clock ?? systemClock;
-  const limiter = createLimiter(options.store ?? memoryStore({ clock }), o.rules, clock);
+  const limiter = createLimiter(options.store ?? memoryStore({ clock }), o.rules, clock, o.arrivalMargin);
   const fixed = o.fixedKey;
   const keyOf = o.keyOf ?? (fixed === undefined ? defaultRateLimitKey : () => fixed);
   const onPause = options.onPause;

@@ -1,13 +1,16 @@
 /**
  * The rate limiter's waiting side: a request's wait ends by the time it
- * started with, however often it goes back to the queue.
+ * started with, however often it goes back to the queue; a slot reached late
+ * is used only as late as the limit can take.
  */
 import { describe, expect, it } from "vitest";
+import type { Clock } from "../../../src/clock.js";
 import { isRateLimitError } from "../../../src/errors.js";
 import { createLimiter } from "../../../src/middleware/rate-limit/limiter.js";
 import { resolveRateLimitOptions } from "../../../src/middleware/rate-limit/options.js";
 import { memoryStore } from "../../../src/stores/memory.js";
-import { createFakeClock } from "../../../src/testing/fake-clock.js";
+import { createFakeClock, type FakeClock } from "../../../src/testing/fake-clock.js";
+import type { Duration } from "../../../src/util/duration.js";
 
 describe("createLimiter: a waiter's time", () => {
   it("a request a pause sends back to the queue keeps the deadline it started with (not a fresh maxWait)", async () => {
@@ -38,5 +41,40 @@ describe("createLimiter: a waiter's time", () => {
     expect(outcome.at).toBeLessThanOrEqual(300);
     // The key is paused past its deadline: refused at once, saying when to come back.
     expect(isRateLimitError(outcome.error)).toBe(true);
+  });
+});
+
+/** The fake clock seen by a process whose timers all fire `ms` late (a starved process). */
+function lateBy(clock: FakeClock, ms: number): Clock {
+  return { now: () => clock.now(), sleep: (d, signal) => clock.sleep(d + ms, signal), schedule: (d, fn) => clock.schedule(d + ms, fn) };
+}
+
+/** 150 requests at once through 100/s on a process whose timers fire 15 ms late (more than the 10 ms interval). */
+async function lateProcess(arrivalMargin?: Duration) {
+  const clock = createFakeClock();
+  const t0 = clock.now();
+  const o = resolveRateLimitOptions({ limits: [{ requests: 100, per: "1s" }], ...(arrivalMargin && { arrivalMargin }) });
+  const limiter = createLimiter(memoryStore({ clock }), o.rules, lateBy(clock, 15), o.arrivalMargin);
+  const sent: number[] = [];
+  for (let i = 0; i < 150; i++) {
+    const waiting = limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY });
+    if (waiting === undefined) sent.push(0);
+    else void waiting.then(() => sent.push(clock.now() - t0));
+  }
+  await clock.advance(5000);
+  return { sent, stale: limiter.stats().k?.stale ?? 0 };
+}
+
+describe("createLimiter: slots a late timer reaches", () => {
+  it("a slot reached more than one interval late is dropped, not sent late", async () => {
+    const { stale } = await lateProcess();
+    expect(stale).toBeGreaterThan(0);
+  });
+
+  it("with arrivalMargin, a slot reached up to the margin late is still used, and no window holds more than the limit", async () => {
+    const { sent, stale } = await lateProcess("20ms");
+    expect(stale).toBe(0);
+    expect(sent).toHaveLength(150);
+    for (const t of sent) expect(sent.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(100);
   });
 });
