@@ -34,6 +34,7 @@ export {
   type RequestOptionsFor,
   type Result,
 } from "./client/create-client.js";
+export type { OperationOf, PathsWithMethod, ResponseData } from "./client/openapi.js";
 export type { BaseCallOptions, CallOptions, CallRetryOptions, ClientConfig, ClientOptions, HealthEndpoint, RequestOptions } from "./client/options.js";
 export type { ClientPagesOptions, ClientPaginateOptions, PageCallOptions } from "./client/pagination-methods.js";
 export type { ArrayFormat, ParamObject, ParamValue } from "./client/params.js";

@@ -38,6 +38,9 @@ export function typecheck(files: string[], sources: Record<string, string> = {})
   };
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) in sources || fileExists(name);
+  const dirs = new Set(Object.keys(sources).map((f) => dirname(f)));
+  const directoryExists = host.directoryExists?.bind(host);
+  host.directoryExists = (name) => dirs.has(resolve(name)) || (directoryExists ? directoryExists(name) : ts.sys.directoryExists(name));
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => sources[resolve(name)] ?? readFile(name);
   const program = ts.createProgram([...files, ...Object.keys(sources)], options, host);

@@ -1,0 +1,137 @@
+/**
+ * Types for a client typed by an OpenAPI document: `createClient<paths>()`,
+ * where `paths` is what openapi-typescript generates. Paths are the
+ * document's own (`/pets/{petId}`); each operation types ballast's options:
+ * `params` (path parameters), `query`, `json` / `form` (the request body) and
+ * what the call resolves to (the body of its 2xx response). Types only: the
+ * client underneath is the same.
+ */
+import type { Page } from "../pagination/pages.js";
+import type { InferOutput, Schema } from "../schema/validate.js";
+import type { SseEvent } from "../streaming/sse.js";
+import type { BodyOptions } from "./body.js";
+import type { CallPromise } from "./call.js";
+import type { BaseCallOptions } from "./options.js";
+import type { PagesBase, PaginateBase } from "./pagination-methods.js";
+import type { ParamsOption } from "./path-params.js";
+import type { SseBase } from "./streaming-methods.js";
+
+/** The methods of an OpenAPI path item, lower case as openapi-typescript writes them. */
+export type OpenApiMethod = "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace";
+
+/** The paths of `Paths` that have an operation for method `M`. */
+export type PathsWithMethod<Paths, M extends OpenApiMethod> = {
+  [P in keyof Paths]-?: Paths[P] extends { [K in M]: infer Op } ? ([Op] extends [undefined] ? never : P) : never;
+}[keyof Paths] &
+  string;
+
+/** The operation object of `M` on path `P`. */
+export type OperationOf<Paths, P extends keyof Paths, M extends OpenApiMethod> = Paths[P] extends { [K in M]: infer Op } ? Op : never;
+
+/** Property `K` of `T` without `undefined`, or never when `T` has none. */
+type Field<T, K extends string> = K extends keyof T ? Exclude<T[K], undefined> : never;
+/** Whether `T` requires `K`. */
+type Requires<T, K extends string> = K extends keyof T ? ({} extends Pick<T, K> ? false : true) : false;
+
+type OpParameters<Op> = Field<Op, "parameters">;
+
+/** `params`: the operation's path parameters (the template's, when the document declares none). */
+type PathOption<Op, P extends string> = [Field<OpParameters<Op>, "path">] extends [never] ? ParamsOption<P> : { params: Field<OpParameters<Op>, "path"> };
+
+/** `query`: the operation's query parameters, required when one of them is; none when it declares none. */
+type QueryOption<Op> = [Field<OpParameters<Op>, "query">] extends [never]
+  ? { query?: never }
+  : Requires<OpParameters<Op>, "query"> extends true
+    ? { query: Field<OpParameters<Op>, "query"> }
+    : { query?: Field<OpParameters<Op>, "query"> };
+
+type JsonMedia<C> = Extract<keyof C, `${string}json${string}`>;
+type FormMedia = "application/x-www-form-urlencoded";
+type MultipartMedia = `multipart/${string}`;
+
+/** The body options of a request body with media types `C`: `json` required when the body is and JSON is its only form. */
+type BodyFor<C, Required extends boolean> = ([JsonMedia<C>] extends [never]
+  ? { json?: never }
+  : Required extends true
+    ? [Exclude<keyof C, JsonMedia<C>>] extends [never]
+      ? { json: C[JsonMedia<C>] }
+      : { json?: C[JsonMedia<C>] }
+    : { json?: C[JsonMedia<C>] }) &
+  (FormMedia extends keyof C ? { form?: C[FormMedia] } : { form?: never }) &
+  ([Extract<keyof C, MultipartMedia>] extends [never] ? { multipart?: never } : { multipart?: BodyOptions["multipart"] }) & {
+    /** A raw body, for the other media types (XML, bytes, ...). */
+    body?: BodyOptions["body"];
+  };
+
+/** The body options of an operation: none when it takes no request body. */
+type BodyOption<Op> = [Field<Op, "requestBody">] extends [never]
+  ? { json?: never; form?: never; multipart?: never; body?: never }
+  : BodyFor<Field<Field<Op, "requestBody">, "content">, Requires<Op, "requestBody">>;
+
+/** Statuses whose body a call resolves to; the others are an `HttpError`. */
+type OkStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | "2XX";
+
+/** What ballast's default decoding gives for a response with media types `C`: JSON parsed, text as a string, else bytes. */
+type Decoded<C> = [JsonMedia<C>] extends [never]
+  ? [Extract<keyof C, `text/${string}` | `${string}xml${string}`>] extends [never]
+    ? Uint8Array
+    : string
+  : C[JsonMedia<C>];
+
+/** The decoded body of one response object; `undefined` when it has no content (204). */
+type BodyOf<Response> = Response extends unknown ? ([Field<Response, "content">] extends [never] ? undefined : Decoded<Field<Response, "content">>) : never;
+
+type Responses<Op> = Field<Op, "responses">;
+
+/** What a call to the operation resolves to: the body of its 2xx responses (of `default` when it declares no 2xx). */
+export type ResponseData<Op> = [Extract<keyof Responses<Op>, OkStatus>] extends [never]
+  ? "default" extends keyof Responses<Op>
+    ? BodyOf<Responses<Op>["default"]>
+    : unknown
+  : BodyOf<Responses<Op>[Extract<keyof Responses<Op>, OkStatus>]>;
+
+/** The options of a call to operation `Op` on path `P`. */
+export type OperationOptions<Op, P extends string> = Omit<BaseCallOptions, "query" | "json" | "form" | "multipart" | "body"> &
+  PathOption<Op, P> &
+  QueryOption<Op> &
+  BodyOption<Op>;
+
+type OperationArgs<Op, P extends string> = {} extends OperationOptions<Op, P> ? [options?: OperationOptions<Op, P>] : [options: OperationOptions<Op, P>];
+
+/** A verb method of an OpenAPI-typed client: `client.get("/pets/{petId}", { params: { petId } })` resolves to the 2xx body. */
+export interface OpenApiVerb<Paths, M extends OpenApiMethod> {
+  <P extends PathsWithMethod<Paths, M>, S extends Schema, R>(
+    path: P,
+    options: OperationOptions<OperationOf<Paths, P, M>, P> & { schema: S; transform: (data: InferOutput<S>) => R },
+  ): CallPromise<Awaited<R>>;
+  <P extends PathsWithMethod<Paths, M>, S extends Schema>(
+    path: P,
+    options: OperationOptions<OperationOf<Paths, P, M>, P> & { schema: S },
+  ): CallPromise<InferOutput<S>>;
+  <P extends PathsWithMethod<Paths, M>, R>(
+    path: P,
+    options: OperationOptions<OperationOf<Paths, P, M>, P> & { transform: (data: ResponseData<OperationOf<Paths, P, M>>) => R },
+  ): CallPromise<Awaited<R>>;
+  <P extends PathsWithMethod<Paths, M>>(path: P, ...options: OperationArgs<OperationOf<Paths, P, M>, P>): CallPromise<ResponseData<OperationOf<Paths, P, M>>>;
+}
+
+/** Options of paginate/pages/sse on a GET operation: its path and query parameters. */
+type GetParams<Paths, P extends PathsWithMethod<Paths, "get">> = PathOption<OperationOf<Paths, P, "get">, P> & QueryOption<OperationOf<Paths, P, "get">>;
+
+/** `paginate`, `pages` and `sse` of an OpenAPI-typed client: GET paths of the document, their params and query typed. */
+export interface OpenApiStreams<Paths> {
+  paginate<Raw, Out = Raw, T = Out, P extends PathsWithMethod<Paths, "get"> = PathsWithMethod<Paths, "get">>(
+    path: P,
+    options: Omit<PaginateBase<Raw, Out, T>, "query"> & GetParams<Paths, P>,
+  ): AsyncGenerator<T, void, undefined>;
+  pages<Item, P extends PathsWithMethod<Paths, "get"> = PathsWithMethod<Paths, "get">>(
+    path: P,
+    options: Omit<PagesBase<Item>, "query"> & GetParams<Paths, P>,
+  ): AsyncGenerator<Page<Item>, void, undefined>;
+  sse<P extends PathsWithMethod<Paths, "get">>(
+    path: P,
+    ...options: {} extends Omit<SseBase, "query"> & GetParams<Paths, P>
+      ? [options?: Omit<SseBase, "query"> & GetParams<Paths, P>]
+      : [options: Omit<SseBase, "query"> & GetParams<Paths, P>]
+  ): AsyncGenerator<SseEvent, void, undefined>;
+}
