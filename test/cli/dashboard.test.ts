@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook, sqliteInbox } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 import { buildCli, runCli, startCli } from "./support/built-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-dashboard-"));
@@ -99,12 +100,8 @@ describe("ballast dashboard (the built CLI)", () => {
 });
 
 /** Polls `read()` until `pattern` matches (bounded; fails loudly with what was read). */
-async function waitForText(read: () => string, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const m = read().match(pattern);
-    if (m) return m;
-    if (Date.now() > until) throw new Error(`no match for ${pattern} in:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function waitForText(read: () => string, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+  return waitFor(() => read().match(pattern), { timeout: ms, interval: 25, what: `${pattern}` }).catch((e: Error) => {
+    throw new Error(`${e.message}; read:\n${read()}`);
+  });
 }

@@ -8,7 +8,8 @@ import { createClient } from "../../src/client/create-client.js";
 import { isTimeoutError, type TimeoutError } from "../../src/errors.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
 import type { Transport } from "../../src/types.js";
-import { startServer, type TestServer, until } from "../support/http-server.js";
+import { startServer, type TestServer } from "../support/http-server.js";
+import { waitFor } from "../support/wait.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -57,7 +58,7 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
     expect(ms).toBeLessThan(wall(800));
     await client.close();
     // (fetch's sockets belong to the global dispatcher, which the client does not own)
-    if (transport === undefined) await until(() => server.openSockets === 0, 5000, "the trickling sockets to be closed");
+    if (transport === undefined) await waitFor(() => server.openSockets === 0, { what: "the trickling sockets to be closed" });
   });
 
   it("timeout.total alone is a wall too", async () => {

@@ -3,18 +3,10 @@ import { isConfigError, isHttpError } from "../../src/index.js";
 import { slack } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type SlackSimulator } from "../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox } from "../../src/webhooks/index.js";
+import { waitFor } from "../support/wait.js";
 import { failureOf, httpFailure } from "./support.js";
 
 const TOKEN = "xoxb-1111-2222-abcdefghijklmnop";
-
-/** Waits (real time, bounded) until `condition` holds; fails loudly naming what it waited for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("slack() against the Slack dialect", () => {
   let sim: SlackSimulator;
@@ -121,7 +113,7 @@ describe("slack() against the Slack dialect", () => {
       // conversations.list is tier 2: 20 a minute, one every 3 s.
       const calls = Array.from({ length: 4 }, () => client.get("/api/conversations.list"));
       for (let sent = 1; sent <= 4; sent++) {
-        await until(() => tiered.requests.length >= sent, `request ${sent} to arrive`);
+        await waitFor(() => tiered.requests.length >= sent, { what: `request ${sent} to arrive` });
         if (sent < 4) await clock.waitForPending();
         expect(tiered.requests.length).toBe(sent);
         if (sent < 4) await clock.advance(3000);

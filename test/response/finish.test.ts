@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isResponseTooLargeError, isTimeoutError } from "../../src/errors.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
-import { bodyOf, startServer, type TestServer, until } from "../support/http-server.js";
+import { bodyOf, startServer, type TestServer } from "../support/http-server.js";
+import { waitFor } from "../support/wait.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -112,9 +113,9 @@ describe("the concurrency permit covers the body", () => {
     const active = () => Object.values(client.stats().policies.concurrency as Record<string, { active: number; queued: number }>)[0];
 
     const slow = client.get<string>("/slow");
-    await until(() => release !== undefined, 5000, "the slow body to start");
+    await waitFor(() => release !== undefined, { what: "the slow body to start" });
     const quick = client.get<string>("/quick");
-    await until(() => active()?.queued === 1, 5000, "the second call to queue behind the body being read");
+    await waitFor(() => active()?.queued === 1, { what: "the second call to queue behind the body being read" });
     release?.();
     expect(await slow).toBe("first chunk;rest");
     expect(await quick).toBe("first chunk;");
@@ -122,10 +123,10 @@ describe("the concurrency permit covers the body", () => {
     const res = await client.raw({ path: "/quick" });
     expect(active()).toMatchObject({ active: 1 });
     const again = client.get<string>("/quick");
-    await until(() => active()?.queued === 1, 5000, "a call to wait for the open raw() stream");
+    await waitFor(() => active()?.queued === 1, { what: "a call to wait for the open raw() stream" });
     res.body?.destroy(); // cancelled by the caller
     expect(await again).toBe("first chunk;");
-    await until(() => active()?.active === 0, 5000, "the permit to come back");
+    await waitFor(() => active()?.active === 0, { what: "the permit to come back" });
     await client.close();
   });
 });

@@ -45,12 +45,3 @@ export function bodyOf(req: http.IncomingMessage): Promise<string> {
     req.on("error", reject);
   });
 }
-
-/** Waits until `condition` holds, failing loudly after `ms`. */
-export async function until(condition: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
