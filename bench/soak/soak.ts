@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { seededRandom as prng } from "../../src/cli/simulate/faults.js";
 import { createClient } from "../../src/client/create-client.js";
+import { seededRandom as prng } from "../../src/testing/chaos.js";
 
 type Fault = "reset" | "lost" | "cut" | "500" | "503" | "429" | "429ms" | "stall" | "none";
 

@@ -10,6 +10,8 @@ export type ChaosFault =
   | "reset"
   /** A 500 in the API's error shape (`errorReply`); the route does not run. */
   | "500"
+  /** A 503 in the API's error shape; the route does not run. Not among the default faults. */
+  | "503"
   /** A 429 with `Retry-After`; the route does not run. */
   | "429"
   /** The request is accepted and never answered (until `sim.close()`); the route does not run. */
@@ -17,12 +19,15 @@ export type ChaosFault =
   /** The route runs (its effect happens), then its answer is cut off mid-body. */
   | "truncate";
 
-export const CHAOS_FAULTS: readonly ChaosFault[] = ["reset", "500", "429", "stall", "truncate"];
+/** Every fault chaos mode knows. */
+export const CHAOS_FAULTS: readonly ChaosFault[] = ["reset", "500", "503", "429", "stall", "truncate"];
+/** The faults drawn from when `faults` is not given. */
+const DEFAULT_FAULTS: readonly ChaosFault[] = ["reset", "500", "429", "stall", "truncate"];
 
 export interface ChaosOptions {
   /** The share of requests that get a fault, from 0 to 1 (`0.1`: one in ten). */
   rate: number;
-  /** The faults to draw from, each equally likely. Default: all of them. */
+  /** The faults to draw from, each equally likely. Default: `reset`, `500`, `429`, `stall`, `truncate`. */
   faults?: readonly ChaosFault[];
   /**
    * The same seed and the same order of arrival give the same faults. Default: a random seed, readable as
@@ -35,6 +40,8 @@ export interface ChaosOptions {
   method?: string;
   /** Only requests whose path matches this template (default: any). */
   path?: string;
+  /** Called for each fault given, as it is decided (to log it). Errors thrown here are ignored. */
+  onFault?: (fault: ChaosFault, req: SimRequest) => void;
 }
 
 /** What chaos mode has done so far. */
@@ -58,6 +65,7 @@ export class Chaos implements ChaosStats {
   readonly #method: string | undefined;
   readonly #path: PathMatcher | undefined;
   readonly #replies: ReadonlyMap<ChaosFault, EncodedReply>;
+  readonly #onFault: ChaosOptions["onFault"];
   #random: () => number;
   #seen = 0;
   readonly #counts: Record<ChaosFault, number> = zeroCounts();
@@ -66,12 +74,13 @@ export class Chaos implements ChaosStats {
     if (options === null || typeof options !== "object") throw new ConfigError("chaos", "must be an object: { rate, faults?, seed? }");
     const { rate } = options;
     if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new ConfigError("chaos.rate", `must be a number from 0 to 1; got ${String(rate)}`);
-    const faults = options.faults ?? CHAOS_FAULTS;
+    const faults = options.faults ?? DEFAULT_FAULTS;
     if (!Array.isArray(faults) || faults.length === 0) throw new ConfigError("chaos.faults", `must be a non-empty list of ${CHAOS_FAULTS.join(", ")}`);
     for (const fault of faults) {
       if (!CHAOS_FAULTS.includes(fault)) throw new ConfigError("chaos.faults", `must hold only ${CHAOS_FAULTS.join(", ")}; got ${JSON.stringify(fault)}`);
     }
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    if (options.onFault !== undefined && typeof options.onFault !== "function") throw new ConfigError("chaos.onFault", "must be a function");
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new ConfigError("chaos.seed", `must be an integer from 0 to 2^32 - 1; got ${seed}`);
     const retryAfter = options.retryAfter ?? 1;
     if (typeof retryAfter !== "number" || !Number.isInteger(retryAfter) || retryAfter < 0)
@@ -81,12 +90,14 @@ export class Chaos implements ChaosStats {
     this.#faults = [...new Set(faults)];
     this.#method = options.method?.toUpperCase();
     this.#path = options.path === undefined ? undefined : compilePathTemplate(options.path);
-    this.#random = generator(seed);
+    this.#random = seededRandom(seed);
+    this.#onFault = options.onFault;
     const tooMany = injectedReply(429, errorReply);
     this.#replies = new Map<ChaosFault, EncodedReply>([
       ["reset", injectedReply({ fault: "reset" }, undefined)],
       ["stall", injectedReply({ fault: "stall" }, undefined)],
       ["500", injectedReply(500, errorReply)],
+      ["503", injectedReply(503, errorReply)],
       ["429", { ...tooMany, headers: { ...tooMany.headers, "retry-after": String(retryAfter) } }],
     ]);
   }
@@ -107,6 +118,9 @@ export class Chaos implements ChaosStats {
     if (this.#random() >= this.#rate) return undefined;
     const fault = this.#faults[Math.floor(this.#random() * this.#faults.length)]!;
     this.#counts[fault]++;
+    try {
+      this.#onFault?.(fault, req);
+    } catch {}
     if (fault === "truncate") return { stage: "after", fault };
     return { stage: "before", reply: this.#replies.get(fault)! };
   }
@@ -115,16 +129,16 @@ export class Chaos implements ChaosStats {
   reset(): void {
     this.#seen = 0;
     Object.assign(this.#counts, zeroCounts());
-    this.#random = generator(this.seed);
+    this.#random = seededRandom(this.seed);
   }
 }
 
 function zeroCounts(): Record<ChaosFault, number> {
-  return { reset: 0, "500": 0, "429": 0, stall: 0, truncate: 0 };
+  return { reset: 0, "500": 0, "503": 0, "429": 0, stall: 0, truncate: 0 };
 }
 
-/** mulberry32: a small, fast 32-bit generator; good enough to spread faults, not for secrets. */
-function generator(seed: number): () => number {
+/** mulberry32: a small, fast seeded 32-bit generator of numbers in [0, 1); good enough to spread faults, not for secrets. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

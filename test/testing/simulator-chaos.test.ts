@@ -68,6 +68,7 @@ describe("chaos: options", () => {
       [{ rate: 0.1, seed: -1 }, "chaos.seed"],
       [{ rate: 0.1, seed: 1.5 }, "chaos.seed"],
       [{ rate: 0.1, retryAfter: -1 }, "chaos.retryAfter"],
+      [{ rate: 0.1, onFault: "log" }, "chaos.onFault"],
     ];
     for (const [chaos, option] of cases) {
       await expect(createApiSimulator({ chaos: chaos as ChaosOptions })).rejects.toMatchObject({ code: "BALLAST_CONFIG", option });
@@ -79,6 +80,17 @@ describe("chaos: options", () => {
     expect(new Set(await sequence(calm, 50))).toEqual(new Set(["ok"]));
     const wild = await simulator({ rate: 1, faults: ["500"], seed: 1 });
     expect(new Set(await sequence(wild, 50))).toEqual(new Set(["500"]));
+  });
+});
+
+describe("chaos: 503 and onFault", () => {
+  it("503 is a fault to ask for, and onFault hears each fault with its request", async () => {
+    const heard: string[] = [];
+    const sim = await simulator({ rate: 1, faults: ["503"], seed: 9, onFault: (fault, req) => heard.push(`${fault} ${req.method} ${req.path}`) });
+    const res = await request(`${sim.url}/items/1`, { dispatcher: agent() });
+    await res.body.dump();
+    expect(res.statusCode).toBe(503);
+    expect(heard).toEqual(["503 GET /items/1"]);
   });
 });
 
@@ -98,7 +110,7 @@ describe("chaos: determinism", () => {
     const sim = await simulator({ rate: 0.3, faults: noStall, seed: 99 });
     const first = await sequence(sim, 60);
     sim.reset();
-    expect(sim.chaos).toMatchObject({ seen: 0, faults: { reset: 0, "500": 0, "429": 0, stall: 0, truncate: 0 } });
+    expect(sim.chaos).toMatchObject({ seen: 0, faults: { reset: 0, "500": 0, "503": 0, "429": 0, stall: 0, truncate: 0 } });
     expect(await sequence(sim, 60)).toEqual(first);
   });
 
@@ -138,7 +150,7 @@ describe("chaos: faults over real sockets", () => {
     const n = 1000;
     const sim = await simulator({ rate, seed: 2026 });
     const dispatcher = agent();
-    const seen: Record<Outcome, number> = { ok: 0, reset: 0, "500": 0, "429": 0, stall: 0, truncate: 0 };
+    const seen: Record<Outcome, number> = { ok: 0, reset: 0, "500": 0, "503": 0, "429": 0, stall: 0, truncate: 0 };
     const pending: Array<Promise<void>> = [];
     let settled = 0;
     // Batches of 50 at once; a stalled request never settles, so each batch waits for all but the stalled ones.
