@@ -196,6 +196,18 @@ export const client = createClient({ baseUrl: "https://api.example.com", retry: 
 export const guard: (e: unknown) => boolean = isHttpError;
 export const inbox = memoryInbox();
 export const factories = [postgresInbox, sqliteInbox, verifyWebhook, oauth2, redisTokenStore, sqlTokenStore];
+// The shipped declarations carry the path-template and OpenAPI typing.
+export const user = client.get("/users/:id", { params: { id: "42" } });
+// @ts-expect-error: "ib" is not a placeholder of the path
+client.get("/users/:id", { params: { ib: "42" } });
+// @ts-expect-error: axios's name for the body
+client.post("/users", { data: {} });
+interface paths {
+  "/pets/{petId}": { get: { parameters: { path: { petId: number } }; responses: { 200: { content: { "application/json": { name: string } } } } } };
+}
+export const name: Promise<string> = createClient<paths>({ baseUrl: "https://api.example.com" })
+  .get("/pets/{petId}", { params: { petId: 1 } })
+  .then((pet) => pet.name);
 `,
     );
     writeFileSync(
