@@ -36,6 +36,7 @@ import { rateLimit } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiResponse, Next } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 
 export interface RunMessage {
   type: "run";
@@ -71,7 +72,7 @@ const worker = env("WORKER");
 const reply = (msg: unknown) => process.send?.(msg);
 
 function get(pipeline: Next, origin: string, path: string, signal?: AbortSignal): Promise<ApiResponse> {
-  return pipeline({ method: "GET", origin, path, route: path, headers: { "x-worker": worker }, replayable: true, attempt: 1, context: {}, signal });
+  return pipeline(apiRequest(origin + path, { route: path, headers: { "x-worker": worker }, signal }));
 }
 
 async function warm(target: string): Promise<Record<string, number>> {

@@ -6,6 +6,7 @@
 import { compose } from "../../src/compose.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
 import type { ApiRequest, ApiResponse, Middleware, ResponseHeaders } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 
 export interface Sent {
   path: string;
@@ -16,7 +17,7 @@ export interface Sent {
 export type Answer = { status?: number; headers?: ResponseHeaders; error?: Error; delay?: number };
 
 export function request(path: string, over: Partial<ApiRequest> = {}): ApiRequest {
-  return { method: "GET", origin: "https://api.example.com", path, route: path, headers: {}, replayable: true, attempt: 1, context: {}, ...over };
+  return apiRequest(`https://api.example.com${path}`, { route: path, ...over });
 }
 
 export function harness(build: (clock: FakeClock) => Middleware[]) {

@@ -7,6 +7,7 @@ import { isConfigError } from "../../src/errors.js";
 import { isDeviceAuthorizationError, isOAuthError, jwtAssertion, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
+import { apiRequest } from "../support/request.js";
 import { waitFor } from "../support/wait.js";
 import type { TestApi } from "./support/api.js";
 import { authorizeInBrowser, confirmDeviceCode, type TestProvider } from "./support/provider.js";
@@ -58,7 +59,7 @@ describe("client credentials", () => {
       allowInsecureRequests: true,
     });
     const send = compose([oauth.clientCredentialsAuth({ scopes: ["api:read"] })], transport.send);
-    const res = await send({ method: "GET", origin: api.origin, path: "/x", route: "/x", headers: {}, replayable: true, attempt: 1, context: {} });
+    const res = await send(apiRequest(`${api.origin}/x`));
     expect(res.status).toBe(200);
     res.body?.resume();
   });
@@ -246,7 +247,7 @@ describe("JWTs: jwtAssertion() and the JWT bearer grant (RFC 7523)", () => {
       seen.push(req.headers.authorization as string);
       return { status: 200, headers: {}, body: null, request: req, attempts: 1 };
     });
-    const req = { method: "GET", origin: "http://x", path: "/", route: "/", headers: {}, replayable: true, attempt: 1, context: {} };
+    const req = apiRequest("http://x/");
     await send(req);
     await send(req);
     await clock.advance(241_000);

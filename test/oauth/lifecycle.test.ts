@@ -5,7 +5,8 @@ import { compose } from "../../src/compose.js";
 import { isReauthorizationRequiredError, type OAuth2, oauth2, type ReauthorizationEvent } from "../../src/oauth/index.js";
 import { createFakeClock, type FakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
-import type { ApiRequest, Next } from "../../src/types.js";
+import type { Next } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 import type { TestApi } from "./support/api.js";
 import { authorizeInBrowser, type TestProvider } from "./support/provider.js";
 import { useOAuthServers, webClientOptions } from "./support/servers.js";
@@ -21,7 +22,7 @@ beforeAll(() => {
 const refreshRequests = () => op.tokenRequests.get("refresh_token") ?? 0;
 
 function get(send: Next): Promise<{ status: number; body: string }> {
-  const req: ApiRequest = { method: "GET", origin: api.origin, path: "/me", route: "/me", headers: {}, replayable: true, attempt: 1, context: {} };
+  const req = apiRequest(`${api.origin}/me`);
   return send(req).then(async (res) => {
     let body = "";
     for await (const chunk of res.body ?? []) body += chunk;

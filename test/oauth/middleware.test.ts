@@ -8,6 +8,7 @@ import { oauth2, type TokenSet, tokenAuth } from "../../src/oauth/index.js";
 import { tokenWasRefused } from "../../src/oauth/middleware.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiRequest } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 
 /** An API that accepts only `Bearer good-<n>` for n >= `minimum`, and says how it refuses. */
 let minimum = 1;
@@ -45,17 +46,7 @@ function source() {
   return { get, calls };
 }
 
-const request = (extra: Partial<ApiRequest> = {}): ApiRequest => ({
-  method: "GET",
-  origin,
-  path: "/",
-  route: "/",
-  headers: {},
-  replayable: true,
-  attempt: 1,
-  context: {},
-  ...extra,
-});
+const request = (extra: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${origin}/`, extra);
 
 describe("auth middleware", () => {
   it("sets the authorization header on every attempt without touching the caller's request", async () => {

@@ -5,6 +5,7 @@ import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isParseError } from "../../src/errors.js";
 import { sse } from "../../src/streaming/index.js";
 import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { apiRequest } from "../support/request.js";
 
 let sim: ApiSimulator;
 let client: ReturnType<typeof createClient>;
@@ -153,7 +154,7 @@ describe("sse() on a live stream", () => {
         status: 200,
         headers: SSE,
         body: (await import("node:stream")).Readable.from(["data: x\n", "\n"]),
-        request: { method: "GET", origin: "http://x", path: "/", route: "/", headers: {}, replayable: true, attempt: 1, context: {} },
+        request: apiRequest("http://x/"),
         attempts: 1,
       }),
       { reconnect: false, clock },

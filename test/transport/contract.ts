@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAbortError, isNetworkError } from "../../src/errors.js";
 import type { ApiRequest, Transport } from "../../src/types.js";
+import { apiRequest } from "../support/request.js";
 
 interface Seen {
   method: string;
@@ -47,17 +48,7 @@ export function transportContract(name: string, make: () => Transport): void {
       res.writeHead(path === "/created" ? 201 : 200, { "content-type": "application/json" }).end(JSON.stringify({ path }));
     });
 
-    const request = (over: Partial<ApiRequest> = {}): ApiRequest => ({
-      method: "GET",
-      origin,
-      path: "/",
-      route: "/",
-      headers: {},
-      replayable: true,
-      attempt: 1,
-      context: {},
-      ...over,
-    });
+    const request = (over: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${origin}/`, over);
     const text = async (body: Readable | null) => {
       if (body === null) return "";
       const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { compose } from "../../../src/compose.js";
 import { undiciTransport } from "../../../src/transport/undici.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../../src/types.js";
+import { apiRequest } from "../../support/request.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -43,7 +44,7 @@ export function pipeline(middleware: Middleware[]) {
 }
 
 export function request(origin: string, path: string, init: Partial<ApiRequest> = {}): ApiRequest {
-  return { method: "GET", origin, path, route: path, headers: {}, replayable: true, attempt: 1, context: {}, ...init };
+  return apiRequest(origin + path, { route: path, ...init });
 }
 
 export async function text(res: ApiResponse): Promise<string> {

@@ -5,7 +5,7 @@ import { isRateLimitError, type RateLimitError } from "../../../src/errors.js";
 import { type RateLimitOptions, rateLimit } from "../../../src/middleware/rate-limit/rate-limit.js";
 import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
 import { undiciTransport } from "../../../src/transport/undici.js";
-import type { ApiRequest } from "../../../src/types.js";
+import { apiRequest } from "../../support/request.js";
 
 describe("rateLimit against the simulator", () => {
   let sim: ApiSimulator;
@@ -20,7 +20,7 @@ describe("rateLimit against the simulator", () => {
     return {
       policy,
       async get(path: string) {
-        const req: ApiRequest = { method: "GET", origin: sim.url, path, route: path, headers: {}, replayable: true, attempt: 1, context: {} };
+        const req = apiRequest(sim.url + path);
         const res = await send(req);
         res.body?.resume();
         return res;

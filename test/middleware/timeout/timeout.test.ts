@@ -52,9 +52,7 @@ describe("timeouts", () => {
     const t = undiciTransport();
     const send = compose([timeout({ ms: 80, limit: "total" })], (r) => t.send(r));
     const origin = sim.url;
-    const err = await send({ method: "GET", origin, path: "/slow", route: "/slow", headers: {}, replayable: true, attempt: 1, context: {} }).catch(
-      (e: unknown) => e,
-    );
+    const err = await send(apiRequest(`${origin}/slow`)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 80 });
     await t.close();
   });

@@ -9,6 +9,7 @@ import { compose } from "../../../src/compose.js";
 import { isReauthorizationRequiredError, oauth2, redisTokenStore } from "../../../src/oauth/index.js";
 import { redisStore } from "../../../src/stores/redis.js";
 import { undiciTransport } from "../../../src/transport/undici.js";
+import { apiRequest } from "../../support/request.js";
 
 interface WorkerConfig {
   issuer: string;
@@ -43,7 +44,7 @@ const send = compose([oauth.auth(config.connectionId)], transport.send);
 async function round(): Promise<void> {
   const outcomes = await Promise.allSettled(
     Array.from({ length: config.requests }, async () => {
-      const res = await send({ method: "GET", origin: config.api, path: "/me", route: "/me", headers: {}, replayable: true, attempt: 1, context: {} });
+      const res = await send(apiRequest(`${config.api}/me`));
       res.body?.resume();
       return res.status;
     }),
