@@ -43,6 +43,8 @@ gh.delete("/repos/{owner}/{repo}/issues/{issue_number}", { params: { ...repo, is
 const issues = gh.paginate("/repos/{owner}/{repo}/issues", { params: repo, query: { state: "all" }, strategy: linkHeader<Issue>() });
 expectTypeOf(issues).toEqualTypeOf<AsyncGenerator<Issue, void, undefined>>();
 gh.pages("/repos/{owner}/{repo}/issues", { params: repo, strategy: linkHeader<Issue>() });
+// @ts-expect-error: the issues list has no `sort_by` query parameter
+gh.paginate("/repos/{owner}/{repo}/issues", { params: repo, query: { sort_by: "created" }, strategy: linkHeader<Issue>() });
 // @ts-expect-error: paginate needs the path's params
 gh.paginate("/repos/{owner}/{repo}/issues", { strategy: linkHeader<Issue>() });
 // @ts-expect-error: not a GET path
