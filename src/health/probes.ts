@@ -1,4 +1,4 @@
-import type { InboxCounts } from "../webhooks/inbox/counts.js";
+import type { InboxCounts } from "../webhooks/inbox/types.js";
 import type { CheckResult, CustomCheck, CustomCheckResult, HealthStatus } from "./types.js";
 
 /** A probe measures nothing itself: `checkHealth` times it and bounds it. */

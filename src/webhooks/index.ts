@@ -12,11 +12,20 @@ export type {
   WebhookEventOf,
 } from "./events.js";
 export type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
-export type { InboxCounts } from "./inbox/counts.js";
 export { memoryInbox } from "./inbox/memory.js";
 export { type PostgresInboxOptions, postgresInbox } from "./inbox/postgres.js";
 export { type SqliteInboxOptions, sqliteInbox } from "./inbox/sqlite.js";
-export type { AtomicEffect, ClaimOptions, InboxEvent, InboxEventInput, InboxStatus, ListOptions, PurgeOptions, WebhookInbox } from "./inbox/types.js";
+export type {
+  AtomicEffect,
+  ClaimOptions,
+  InboxCounts,
+  InboxEvent,
+  InboxEventInput,
+  InboxStatus,
+  ListOptions,
+  PurgeOptions,
+  WebhookInbox,
+} from "./inbox/types.js";
 export type { RawPayload } from "./payload.js";
 export type { IncomingWebhook, WebhookReply } from "./receive.js";
 export { createWebhookReceiver, type WebhookReceiver, type WebhookReceiverOptions } from "./receiver.js";

@@ -1,16 +1,4 @@
-import type { InboxEvent, InboxStatus } from "./types.js";
-
-/** How many events an inbox holds in each state, and how far behind it is. */
-export interface InboxCounts {
-  pending: number;
-  processing: number;
-  done: number;
-  dead: number;
-  /** Unfinished events whose handler failed at least once (waiting for their retry, or retrying now). */
-  failing: number;
-  /** `receivedAt` (clock ms) of the oldest unfinished event; undefined when none is. */
-  oldestPendingAt: number | undefined;
-}
+import type { InboxCounts, InboxEvent, InboxStatus } from "./types.js";
 
 /** Two queries both SQL inboxes run: events by status (index-only), then the unfinished ones (partial index). */
 export function countsSql(table: string): { byStatus: string; open: string } {

@@ -1,5 +1,3 @@
-import type { InboxCounts } from "./counts.js";
-
 /** Where an event is in its life. */
 export type InboxStatus = "pending" | "processing" | "done" | "dead";
 
@@ -93,4 +91,16 @@ export interface WebhookInbox<Tx = unknown> {
   /** Events by state, failing events and the oldest unfinished one (for health checks and dashboards). Built-in inboxes have it. */
   counts?(): Promise<InboxCounts>;
   close(): Promise<void>;
+}
+
+/** How many events an inbox holds in each state, and how far behind it is. */
+export interface InboxCounts {
+  pending: number;
+  processing: number;
+  done: number;
+  dead: number;
+  /** Unfinished events whose handler failed at least once (waiting for their retry, or retrying now). */
+  failing: number;
+  /** `receivedAt` (clock ms) of the oldest unfinished event; undefined when none is. */
+  oldestPendingAt: number | undefined;
 }
