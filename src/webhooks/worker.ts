@@ -268,12 +268,16 @@ function startWorker<Tx, S extends SchemeName | WebhookScheme>(options: WebhookW
     while (running) {
       woken = false;
       const free = concurrency - inFlight.size;
+      // Without a successful claim (slots busy: a finished handler wakes the loop; the inbox failing: back
+      // off), a due retry must not shorten the wait, or the loop would spin.
+      let wait = pollMs;
       // Claim in batches: with most slots busy, wait for more to free up (one claim per event costs a commit each).
       if (free >= lowWater || inFlight.size === 0) {
         const claimedAt = clock.now();
         try {
           await claimRound(free);
           forgetDue(claimedAt);
+          wait = idleWait();
         } catch (error) {
           report(error, undefined);
         }
@@ -284,7 +288,7 @@ function startWorker<Tx, S extends SchemeName | WebhookScheme>(options: WebhookW
       // spin on a half-empty inbox.
       if (!woken) {
         wake = new AbortController();
-        await clock.sleep(idleWait(), wake.signal).catch(() => {});
+        await clock.sleep(wait, wake.signal).catch(() => {});
         wake = undefined;
       }
     }
