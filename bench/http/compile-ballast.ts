@@ -1,6 +1,6 @@
 /**
  * Compiles ballast's src/ to plain JavaScript (TypeScript's transpiler, as the
- * published package would be) under node_modules/.cache, so the benchmark
+ * published package would be) under .scratch/ of this checkout, so the benchmark
  * measures the code users run. Running src/ through tsx instead adds an
  * esbuild `__name()` call for every function created per request, a cost the
  * built package does not have.
@@ -12,8 +12,9 @@ import ts from "typescript";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const srcDir = join(repoRoot, "src");
-// Inside node_modules so that imports of undici etc. resolve from the repo's node_modules.
-const outRoot = join(repoRoot, "node_modules", ".cache", "ballast-bench");
+// Inside the checkout so that imports of undici etc. resolve from its node_modules; not in node_modules itself,
+// which worktrees may share (one checkout's compile would replace another's mid-run).
+const outRoot = join(repoRoot, ".scratch", "ballast-bench");
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

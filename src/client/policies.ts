@@ -65,10 +65,23 @@ export function attemptPolicies(o: PolicyOptions, { store, clock, credential }: 
   const rl = object<RateLimitOptions>(o.rateLimit, "rateLimit");
   if (rl) {
     // A quota belongs to the credential: key by origin + its fingerprint when auth's credential is static.
-    const key = rl.key ?? (credential === undefined ? undefined : (req: ApiRequest) => `${req.origin}#${credential}`);
+    const key = rl.key ?? (credential === undefined ? undefined : credentialKey(credential));
     out.push(["rateLimit", rateLimit({ store, clock, ...rl, ...(key !== undefined && { key }) })]);
   }
   return out;
+}
+
+/** Keys a quota by origin + credential fingerprint; the last origin's key is kept (one string per origin, not per request). */
+function credentialKey(credential: string): (req: ApiRequest) => string {
+  let origin: string | undefined;
+  let key = "";
+  return (req) => {
+    if (req.origin !== origin) {
+      origin = req.origin;
+      key = `${origin}#${credential}`;
+    }
+    return key;
+  };
 }
 
 /** The concurrency limit: inside the attempt timer, so waiting for a permit counts against the attempt and the deadline. */

@@ -2,11 +2,17 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import { type BreakerData, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
 import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateRemaining, rateStateIdle } from "./gcra.js";
-import type { BreakerConfig, BreakerSnapshot, Lock, Permit, RateDecision, RateFastPath, RateRule, Store } from "./types.js";
+import type { BreakerConfig, BreakerFastPath, BreakerSnapshot, Lock, Permit, PermitFastPath, RateDecision, RateFastPath, RateRule, Store } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** The clock TTLs, GCRA and breakers run on (default: the system clock). Pass the client's clock in tests. */
   clock?: Clock;
+}
+
+/** The permits of one key: lease end per permit id, and the earliest of them (no scan for expired leases before it). */
+interface Permits {
+  leases: Map<string, number>;
+  firstExpiry: number;
 }
 
 /** Expired entries are swept once per this many writes (no timers: the store owns none). */
@@ -23,7 +29,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const fences = new Map<string, number>();
   const rates = new Map<string, RateState>();
   const breakers = new Map<string, BreakerData>();
-  const permits = new Map<string, Map<string, number>>();
+  const permits = new Map<string, Permits>();
+  let permitSeq = 0;
   let writes = 0;
   // The last rate key used, to skip a map lookup when one key is hot (forgotten when swept).
   let lastRateKey: string | undefined;
@@ -37,8 +44,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     lastRateKey = undefined;
     lastRate = undefined;
     for (const [k, held] of permits) {
-      for (const [id, until] of held) if (until <= now) held.delete(id);
-      if (held.size === 0) permits.delete(k);
+      for (const [id, until] of held.leases) if (until <= now) held.leases.delete(id);
+      if (held.leases.size === 0) permits.delete(k);
     }
   }
 
@@ -59,15 +66,59 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     return d;
   }
 
-  function heldPermits(key: string, now: number): Map<string, number> {
+  /** Permits of `key`, expired leases dropped (a scan only when a lease can have ended: not with the endless leases of one process). */
+  function heldPermits(key: string, now: number): Permits {
     let held = permits.get(key);
     if (held === undefined) {
-      held = new Map();
+      held = { leases: new Map(), firstExpiry: Number.POSITIVE_INFINITY };
       permits.set(key, held);
     }
-    for (const [id, until] of held) if (until <= now) held.delete(id);
+    if (held.firstExpiry <= now) {
+      let first = Number.POSITIVE_INFINITY;
+      for (const [id, until] of held.leases) {
+        if (until <= now) held.leases.delete(id);
+        else if (until < first) first = until;
+      }
+      held.firstExpiry = first;
+    }
     return held;
   }
+
+  function lease(held: Permits, id: string, until: number): void {
+    held.leases.set(id, until);
+    if (until < held.firstExpiry) held.firstExpiry = until;
+  }
+
+  function breakerState(key: string, config: BreakerConfig): BreakerSnapshot {
+    const now = clock.now();
+    const d = breaker(key);
+    settle(d, config, now);
+    return snapshot(d, config, now);
+  }
+
+  const breakerNow: BreakerFastPath = {
+    record(key, config, outcome) {
+      const now = clock.now();
+      const d = breaker(key);
+      recordOutcome(d, config, now, outcome.success, outcome.probe);
+      return snapshot(d, config, now);
+    },
+  };
+
+  const permitNow: PermitFastPath = {
+    takeNow(key, limit, leaseMs) {
+      const now = clock.now();
+      const held = heldPermits(key, now);
+      if (held.leases.size >= limit) return undefined;
+      // Unique within this store, which is all a permit id has to be (no other process sees it).
+      const id = String(++permitSeq);
+      lease(held, id, now + leaseMs);
+      return { key, id };
+    },
+    release(permit) {
+      permits.get(permit.key)?.leases.delete(permit.id);
+    },
+  };
 
   function lockHandle(key: string, token: string, fence: number): Lock {
     return {
@@ -159,17 +210,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async breakerState(key: string, config: BreakerConfig): Promise<BreakerSnapshot> {
-      const now = clock.now();
-      const d = breaker(key);
-      settle(d, config, now);
-      return snapshot(d, config, now);
+      return breakerState(key, config);
     },
     async breakerRecord(key, config, outcome) {
-      const now = clock.now();
-      const d = breaker(key);
-      recordOutcome(d, config, now, outcome.success, outcome.probe);
-      return snapshot(d, config, now);
+      return breakerNow.record(key, config, outcome);
     },
+    breakerFastPath: () => breakerNow,
     async breakerProbe(key, config) {
       const now = clock.now();
       const d = breaker(key);
@@ -184,23 +230,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {
-      const now = clock.now();
-      const held = heldPermits(key, now);
-      if (held.size >= limit) return undefined;
-      const id = randomUUID();
-      held.set(id, now + leaseMs);
-      return { key, id };
+      return permitNow.takeNow(key, limit, leaseMs);
     },
     async renewPermit(permit, leaseMs) {
       const now = clock.now();
       const held = heldPermits(permit.key, now);
-      if (!held.has(permit.id)) return false;
-      held.set(permit.id, now + leaseMs);
+      if (!held.leases.has(permit.id)) return false;
+      lease(held, permit.id, now + leaseMs);
       return true;
     },
     async releasePermit(permit) {
-      permits.get(permit.key)?.delete(permit.id);
+      permitNow.release(permit);
     },
+    permitFastPath: () => permitNow,
 
     async ping() {},
 

@@ -84,6 +84,18 @@ export interface RateFastPath {
   remaining(key: string): number;
 }
 
+/** A store's synchronous breaker step (`PolicyStore.breakerFastPath`): `breakerRecord` without its promise. */
+export interface BreakerFastPath {
+  record(key: string, config: BreakerConfig, outcome: { readonly success: boolean; readonly probe: boolean }): BreakerSnapshot;
+}
+
+/** A store's synchronous permits (`PolicyStore.permitFastPath`): `acquirePermit` and `releasePermit` without their promise. */
+export interface PermitFastPath {
+  /** A permit of `key` when fewer than `limit` are held, else undefined (nothing changes). */
+  takeNow(key: string, limit: number, leaseMs: number): Permit | undefined;
+  release(permit: Permit): void;
+}
+
 /** Breaker settings the store needs to run the state machine atomically. */
 export interface BreakerConfig {
   /** Count-based window: the last N outcomes; time-based: outcomes of the last `windowMs`. */
@@ -139,6 +151,14 @@ export interface PolicyStore {
    * Without it every acquire goes through `acquireRate`.
    */
   rateFastPath?(rules: ReadonlyArray<RateRule>): RateFastPath;
+  /**
+   * Optional, for a store whose state lives in this process (the memory
+   * store): `breakerRecord` answered synchronously, so a closed breaker costs
+   * no promise and no timer per request.
+   */
+  breakerFastPath?(): BreakerFastPath;
+  /** Optional, as `breakerFastPath`: permits taken and given back synchronously while nobody waits for one. */
+  permitFastPath?(): PermitFastPath;
   /** Pauses `key` for `ms` from now (only ever extends a pause). */
   pauseRate(key: string, ms: number): Promise<void>;
 

@@ -50,22 +50,24 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   const key = options.key ?? "origin";
   const keyOf = typeof key === "function" ? key : key === "route" ? (req: ApiRequest) => `${req.origin} ${req.route}` : (req: ApiRequest) => req.origin;
   const cache = new Map<string, Cached>();
+  // The in-process store's breaker without a promise: a closed circuit then costs no promise and no timer per request.
+  const direct = store.breakerFastPath?.();
 
-  /** Takes the store's answer as this process's copy, announcing a state change. */
+  /** Takes the store's answer as this process's copy (updated in place), announcing a state change. */
   function update(k: string, snap: BreakerSnapshot): Cached {
     const now = clock.now();
-    const prev = cache.get(k);
-    const next: Cached = {
-      state: snap.state,
-      retryAt: snap.state === "open" ? now + snap.retryIn : undefined,
-      total: snap.total,
-      failures: snap.failures,
-      consecutive: snap.consecutive,
-      rejected: prev?.rejected ?? 0,
-      checkedAt: now,
-    };
-    cache.set(k, next);
-    const from = prev?.state ?? "closed";
+    let next = cache.get(k);
+    const from = next?.state ?? "closed";
+    if (next === undefined) {
+      next = { state: snap.state, retryAt: undefined, total: 0, failures: 0, consecutive: 0, rejected: 0, checkedAt: now };
+      cache.set(k, next);
+    }
+    next.state = snap.state;
+    next.retryAt = snap.state === "open" ? now + snap.retryIn : undefined;
+    next.total = snap.total;
+    next.failures = snap.failures;
+    next.consecutive = snap.consecutive;
+    next.checkedAt = now;
     if (from !== next.state) {
       const change: CircuitStateChange = { key: k, from, to: next.state, retryAt: next.retryAt };
       if (stateChannel.hasSubscribers) stateChannel.publish(change);
@@ -130,7 +132,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     }
   }
 
-  const circuitBreakerMiddleware: Middleware = async (req, next) => {
+  const throughStore = async (req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> => {
     const k = keyOf(req);
     const now = clock.now();
     let c = cache.get(k);
@@ -154,6 +156,37 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     }
     await record(k, { response: res }, probe, req);
     return res;
+  };
+
+  /** An outcome recorded in the in-process store at once; a failing `isFailure` or `onStateChange` leaves it uncounted, as `record` does. */
+  function recordNow(k: string, outcome: Outcome): void {
+    try {
+      update(k, (direct as NonNullable<typeof direct>).record(k, config, { success: !isFailure(outcome), probe: false }));
+    } catch {}
+  }
+
+  const circuitBreakerMiddleware: Middleware = (req, next) => {
+    if (direct === undefined) return throughStore(req, next);
+    let k: string;
+    try {
+      k = keyOf(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const c = cache.get(k);
+    // The common case with the memory store: closed, this process's copy fresh. Anything else (open, half-open,
+    // a copy to refresh) takes the full path.
+    if (c === undefined || c.state !== "closed" || clock.now() - c.checkedAt >= syncMs) return throughStore(req, next);
+    return next(req).then(
+      (response) => {
+        recordNow(k, { response });
+        return response;
+      },
+      (error: unknown) => {
+        if (!isLocalError(error)) recordNow(k, { error });
+        throw error;
+      },
+    );
   };
 
   return Object.assign(trusted(circuitBreakerMiddleware), {

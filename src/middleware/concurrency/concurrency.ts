@@ -92,13 +92,21 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   const fixed = typeof o.key === "string" ? o.key : undefined;
   const keyOf = typeof o.key === "function" ? o.key : (req: ApiRequest) => fixed ?? req.origin;
   const semaphores = new Map<string, Semaphore>();
+  // The in-process store's permits without a promise: a request that finds one free takes it at once.
+  const direct = shared ? undefined : store.permitFastPath?.();
+  // Most clients see one key (their origin): remembering the last one saves a map lookup per request.
+  let lastKey: string | undefined;
+  let last: Semaphore | undefined;
 
   function semaphore(k: string): Semaphore {
+    if (k === lastKey) return last as Semaphore;
     let s = semaphores.get(k);
     if (s === undefined) {
       s = { active: 0, waiters: [], pumping: false, kick: undefined, releases: 0 };
       semaphores.set(k, s);
     }
+    lastKey = k;
+    last = s;
     return s;
   }
 
@@ -214,9 +222,38 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     return stop;
   }
 
-  const concurrencyMiddleware: Middleware = async (req, next) => {
-    const k = keyOf(req);
-    const s = semaphore(k);
+  /** Gives a permit back and wakes the pump. */
+  function released(s: Semaphore): void {
+    s.releases++;
+    s.kick?.();
+  }
+
+  /**
+   * The request holding an in-process permit taken at once: no wait, no lease,
+   * the permit given back synchronously when the response (or its streamed
+   * body) is done. Two reactions, no promise of its own.
+   */
+  function runHolding(s: Semaphore, permit: Permit, req: ApiRequest, next: Parameters<Middleware>[1], sync: NonNullable<typeof direct>): Promise<ApiResponse> {
+    s.active++;
+    const free = () => {
+      s.active--;
+      sync.release(permit);
+      released(s);
+    };
+    return next(req).then(
+      (res) => {
+        if (holdsConnection(res.body)) res.body.on("error", ignore).once("close", free);
+        else free();
+        return res;
+      },
+      (err: unknown) => {
+        free();
+        throw err;
+      },
+    );
+  }
+
+  async function waitAndRun(k: string, s: Semaphore, req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
     const since = req.timeout === undefined ? 0 : clock.now();
     const permit = await take(k, s, req, since);
     s.active++;
@@ -225,8 +262,7 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
       s.active--;
       renewal?.abort();
       await store.releasePermit(permit).catch(() => {});
-      s.releases++;
-      s.kick?.();
+      released(s);
     };
     let res: ApiResponse;
     try {
@@ -240,6 +276,22 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
     if (holdsConnection(res.body)) res.body.on("error", ignore).once("close", () => void free());
     else await free();
     return res;
+  }
+
+  const concurrencyMiddleware: Middleware = (req, next) => {
+    let k: string;
+    try {
+      k = keyOf(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const s = semaphore(k);
+    // Nobody ahead and a permit free: go now (the queue is FIFO, so only when it is empty).
+    if (direct !== undefined && s.waiters.length === 0 && !req.signal?.aborted) {
+      const permit = direct.takeNow(k, limit, leaseMs);
+      if (permit !== undefined) return runHolding(s, permit, req, next, direct);
+    }
+    return waitAndRun(k, s, req, next);
   };
 
   return Object.assign(trusted(concurrencyMiddleware), {

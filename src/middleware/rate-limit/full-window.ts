@@ -1,5 +1,5 @@
 import type { ResponseHeaders } from "../../types.js";
-import { coarseReset, first, number } from "./header-values.js";
+import { coarseReset, first, LEGACY_FIELDS, number } from "./header-values.js";
 
 /** Most receipts kept per key (a window of more requests is not guarded). */
 const MAX_KEPT = 1000;
@@ -7,8 +7,10 @@ const MAX_KEPT = 1000;
 interface KeyWindow {
   /** The server's quota and our window for it, once the server said its window was full. */
   full: { quota: number; windowMs: number } | undefined;
-  /** When the responses to accepted requests arrived, oldest first (the last `keep`). */
-  receipts: number[];
+  /** When the responses to accepted requests arrived: a ring of the last `size` (written at `next`, `count` of them filled). */
+  receipts: Float64Array;
+  next: number;
+  count: number;
   inFlight: number;
 }
 
@@ -35,7 +37,7 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
   const state = (key: string) => {
     const known = keys.get(key);
     if (known !== undefined) return known;
-    const k: KeyWindow = { full: undefined, receipts: [], inFlight: 0 };
+    const k: KeyWindow = { full: undefined, receipts: new Float64Array(size), next: 0, count: 0, inFlight: 0 };
     keys.set(key, k);
     return k;
   };
@@ -46,9 +48,9 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
       if (k?.full === undefined) return 0;
       // Of the last `quota` requests before this one, those in flight are the newest; the oldest has a receipt.
       const back = k.full.quota - k.inFlight;
-      if (back <= 0 || k.receipts.length < back) return 0;
+      if (back <= 0 || k.count < back) return 0;
       // +1: clocks read whole ms and a timer may fire up to 1 ms early against them.
-      const hold = (k.receipts[k.receipts.length - back] as number) + k.full.windowMs - now;
+      const hold = (k.receipts[(k.next - back + size) % size] as number) + k.full.windowMs - now;
       return hold >= 0 ? hold + 1 : 0;
     },
     sent(key: string): void {
@@ -59,8 +61,10 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
       const k = state(key);
       k.inFlight = Math.max(0, k.inFlight - 1);
       if (!accepted || headers === undefined) return;
-      k.receipts.push(now);
-      if (k.receipts.length > size) k.receipts.splice(0, k.receipts.length - size);
+      // A ring, not a shifted array: this runs on every accepted response.
+      k.receipts[k.next] = now;
+      k.next = (k.next + 1) % size;
+      if (k.count < size) k.count++;
       if (k.full === undefined) {
         const quota = fullQuota(headers);
         const windowMs = quota === undefined || quota > size ? undefined : windowOf(quota);
@@ -76,12 +80,12 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
  * reset is left to the pause it causes, which costs no round trip.
  */
 function fullQuota(headers: ResponseHeaders): number | undefined {
-  for (const prefix of ["x-ratelimit-", "x-rate-limit-"]) {
-    if (number(first(headers, `${prefix}remaining`)) !== 0) continue;
-    const resetText = first(headers, `${prefix}reset`);
+  for (const names of LEGACY_FIELDS) {
+    if (number(first(headers, names.remaining)) !== 0) continue;
+    const resetText = first(headers, names.reset);
     const reset = number(resetText);
     if (reset === undefined || !coarseReset(resetText, reset)) continue;
-    const quota = number(first(headers, `${prefix}limit`));
+    const quota = number(first(headers, names.limit));
     if (quota !== undefined && Number.isInteger(quota) && quota >= 1) return quota;
   }
   return undefined;

@@ -1,5 +1,12 @@
 import type { ResponseHeaders } from "../../types.js";
 
+/** The `X-RateLimit-*` fields under both spellings (names built once: they are read on every response). */
+export const LEGACY_FIELDS: ReadonlyArray<{ remaining: string; reset: string; limit: string }> = ["x-ratelimit-", "x-rate-limit-"].map((p) => ({
+  remaining: `${p}remaining`,
+  reset: `${p}reset`,
+  limit: `${p}limit`,
+}));
+
 /** The first value of a response header. */
 export function first(headers: ResponseHeaders, name: string): string | undefined {
   const v = headers[name];

@@ -63,6 +63,8 @@ interface KeyState {
 }
 
 export interface Limiter {
+  /** Takes a slot for `key` when one is free right now with nobody waiting (stores with `rateFastPath`); false: call `acquire`. */
+  tryNow(key: string): boolean;
   /** Resolves (or returns undefined at once) when the request may go; rejects with RateLimitError or the abort reason. */
   acquire(key: string, options: AcquireOptions): Promise<void> | undefined;
   /** Pauses `key` for every process sharing the store. */
@@ -295,6 +297,13 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
   }
 
   return {
+    tryNow(key) {
+      if (fast === undefined) return false;
+      const s = state(key);
+      if (s.waiters.length > 0 || !fast.takeNow(key)) return false;
+      s.fast = true;
+      return true;
+    },
     acquire(key, o) {
       const s = state(key);
       if (s.waiters.length > 0) return queue(key, s, { ...o, until: clock.now() + o.maxWait });

@@ -73,6 +73,9 @@ export interface ResolvedRateLimit {
   maxPause: number;
 }
 
+/** The finest time step the clock and timers keep. */
+const CLOCK_RESOLUTION_MS = 1;
+
 function positiveInteger(value: unknown, option: string): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw new ConfigError(option, `must be a positive integer; got ${String(value)}`);
   return value;
@@ -100,7 +103,10 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
     if (burst > requests) throw new ConfigError(`${at}.burst`, `must not exceed requests (${requests})`);
     // Spaced for a window a little longer than `per`, so requests still keep to the limit where they arrive.
     const interval = (per + margin) / requests;
-    return { id: `${requests}/${per}/${burst}`, interval, tolerance: (burst - 1) * interval };
+    // Clocks and timers count whole milliseconds: a limit faster than one per ms lets its per-ms share go at once
+    // (without this, every request after the first in a millisecond would wait on a timer for a sub-ms slot).
+    const tolerance = Math.max((burst - 1) * interval, CLOCK_RESOLUTION_MS - interval);
+    return { id: `${requests}/${per}/${burst}`, interval, tolerance };
   });
   const { key } = options;
   if (key !== undefined && typeof key !== "string" && typeof key !== "function")

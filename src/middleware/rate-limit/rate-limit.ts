@@ -4,7 +4,7 @@ import { trusted } from "../../compose.js";
 import { describeRequest } from "../../errors.js";
 import { awaitStore } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
-import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
+import type { ApiRequest, ApiResponse, Middleware, Next } from "../../types.js";
 import { abortError } from "../../util/abort.js";
 import { toMillis } from "../../util/duration.js";
 import { fullWindowGuard } from "./full-window.js";
@@ -73,54 +73,88 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     return joinQuota(policies, fields.limits ?? []);
   }
 
-  async function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> {
+  /** Takes what a response says about the quota; a promise only when it paused the key (sharing the pause). */
+  function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> | undefined {
     const now = clock.now();
     const quota = hear(key, readIetfFields(res.headers, now));
     const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota, paced);
-    if (pause === undefined) return;
+    if (pause === undefined) return undefined;
     const ms = Math.min(pause, o.maxPause);
     onPause?.({ key, pauseMs: ms, status: res.status });
     // The pause holds in this process at once; sharing it waits on the store no longer than the call may.
-    await awaitStore("pauseRate", () => limiter.pause(key, ms), { clock, deadline: req.deadline, signal: req.signal });
+    return awaitStore("pauseRate", () => limiter.pause(key, ms), { clock, deadline: req.deadline, signal: req.signal });
   }
 
-  const rateLimitMiddleware: Middleware = async (req: ApiRequest, next) => {
-    const key = keyOf(req);
-    const maxWait = req.deadline === undefined ? o.maxWait : Math.min(o.maxWait, Math.max(0, req.deadline - clock.now()));
-    const waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
-    if (waiting !== undefined) {
-      if (waitChannel.hasSubscribers) {
-        const started = clock.now();
-        await waiting;
-        const waitMs = clock.now() - started;
-        if (waitMs > 0) waitChannel.publish({ key, request: describeRequest(req), waitMs });
-      } else {
-        await waiting;
-      }
+  /** The response, once learned from. Failing to learn or share a pause (store down) must not lose it: the server's answer still reaches the caller. */
+  function learned(key: string, req: ApiRequest, res: ApiResponse): ApiResponse | Promise<ApiResponse> {
+    let sharing: Promise<void> | undefined;
+    try {
+      sharing = learn(key, req, res);
+    } catch {
+      return res;
     }
+    return sharing === undefined
+      ? res
+      : sharing.then(
+          () => res,
+          () => res,
+        );
+  }
+
+  function send(key: string, req: ApiRequest, next: Next): Promise<ApiResponse> {
+    if (o.learn === false) return next(req);
     if (fullWindow !== undefined) return guarded(fullWindow, key, req, next);
-    const res = await next(req);
-    // Failing to share a pause (store down) must not lose the response: the server's answer still reaches the caller.
-    if (o.learn !== false) await learn(key, req, res).catch(() => {});
-    return res;
+    return next(req).then((res) => learned(key, req, res));
+  }
+
+  async function waitThenSend(key: string, waiting: Promise<void>, req: ApiRequest, next: Next): Promise<ApiResponse> {
+    if (waitChannel.hasSubscribers) {
+      const started = clock.now();
+      await waiting;
+      const waitMs = clock.now() - started;
+      if (waitMs > 0) waitChannel.publish({ key, request: describeRequest(req), waitMs });
+    } else {
+      await waiting;
+    }
+    return send(key, req, next);
+  }
+
+  const rateLimitMiddleware: Middleware = (req: ApiRequest, next) => {
+    let key: string;
+    let waiting: Promise<void> | undefined;
+    try {
+      key = keyOf(req);
+      // A slot free now with nobody waiting (the in-process store): no options object, no clock read, no promise.
+      if (limiter.tryNow(key)) return send(key, req, next);
+      const maxWait = req.deadline === undefined ? o.maxWait : Math.min(o.maxWait, Math.max(0, req.deadline - clock.now()));
+      waiting = limiter.acquire(key, { priority: req.context.priority, signal: req.signal, maxWait, request: req });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return waiting === undefined ? send(key, req, next) : waitThenSend(key, waiting, req, next);
   };
   /** Sends after the full-window hold, noting when the answer came back. */
-  async function guarded(guard: NonNullable<typeof fullWindow>, key: string, req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
+  function guarded(guard: NonNullable<typeof fullWindow>, key: string, req: ApiRequest, next: Next): Promise<ApiResponse> {
     // Counted from the hold on, so that a request behind it measures from the right receipt.
     const hold = guard.holdMs(key, clock.now());
     guard.sent(key);
-    let res: ApiResponse | undefined;
-    try {
-      if (hold > 0) {
-        const ms = req.deadline === undefined ? hold : Math.min(hold, Math.max(0, req.deadline - clock.now()));
-        await clock.sleep(ms, req.signal).catch(() => Promise.reject(abortError(req.signal?.reason, req)));
-      }
-      res = await next(req);
-      return res;
-    } finally {
-      guard.settled(key, res !== undefined && res.status < 400, res?.headers, clock.now());
-      if (res !== undefined) await learn(key, req, res).catch(() => {});
-    }
+    const sent = hold > 0 ? heldThenSent(hold, req, next) : next(req);
+    return sent.then(
+      (res) => {
+        guard.settled(key, res.status < 400, res.headers, clock.now());
+        return learned(key, req, res);
+      },
+      (err: unknown) => {
+        guard.settled(key, false, undefined, clock.now());
+        throw err;
+      },
+    );
+  }
+
+  async function heldThenSent(hold: number, req: ApiRequest, next: Next): Promise<ApiResponse> {
+    const ms = req.deadline === undefined ? hold : Math.min(hold, Math.max(0, req.deadline - clock.now()));
+    await clock.sleep(ms, req.signal).catch(() => Promise.reject(abortError(req.signal?.reason, req)));
+    return next(req);
   }
 
   function stats(): RateLimitStats {

@@ -1,6 +1,6 @@
 import type { ResponseHeaders } from "../../types.js";
 import { retryAfterMs } from "../retry/retry-after.js";
-import { coarseReset, first, number, resetIn } from "./header-values.js";
+import { coarseReset, first, LEGACY_FIELDS, number, resetIn } from "./header-values.js";
 import { joinQuota, type PacedWithin, readIetfFields, type ServerQuota, spentFor } from "./ietf-quota.js";
 
 /** The IETF rate-limit fields of one response, each limit with its policy. */
@@ -48,13 +48,13 @@ export function serverPauseMs(
   if (status === 429 || status === 503 || status === 403) take(retryAfterMs(headers, now));
   if (rejectionsOnly) return pause;
   const accepted = status < 400;
-  for (const prefix of ["x-ratelimit-", "x-rate-limit-"]) {
-    if (number(first(headers, `${prefix}remaining`)) !== 0) continue;
-    const text = first(headers, `${prefix}reset`);
+  for (const names of LEGACY_FIELDS) {
+    if (number(first(headers, names.remaining)) !== 0) continue;
+    const text = first(headers, names.reset);
     const reset = number(text);
     if (reset === undefined) continue;
     const ms = resetIn(reset, headers, now);
-    const limit = number(first(headers, `${prefix}limit`));
+    const limit = number(first(headers, names.limit));
     take(accepted && coarseReset(text, reset) && paced(limit, undefined) ? ms - 1000 : ms);
   }
   take(spentFor(quota, now, accepted ? paced : notPaced));

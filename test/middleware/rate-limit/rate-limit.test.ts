@@ -71,6 +71,28 @@ describe("rateLimit: spacing and bursts (GCRA)", () => {
     await h.clock.advance(30_000);
     expect(h.sent.map((s) => s.at)).toEqual([0, 0, 250, 500, 750, 1000, 10_000, 20_000]);
   });
+
+  it("a limit faster than one per ms has a burst of at least its per-ms share (clocks and timers count whole ms): 4000/s sends 4 at once, then one every 0.25 ms", async () => {
+    const h = limited({ limits: [{ requests: 4000, per: "1s" }] });
+    for (let i = 0; i < 8; i++) h.start(`/${i}`);
+    await h.clock.advance(0);
+    expect(h.sent.map((s) => s.at)).toEqual([0, 0, 0, 0]);
+    await h.clock.advance(10);
+    expect(h.sent.map((s) => s.at)).toEqual([0, 0, 0, 0, 0.25, 0.5, 0.75, 1]);
+  });
+
+  it("a limit far above the traffic never makes a request wait (1,000,000/s and 10⁹/h: 200 calls in one ms all go at once)", async () => {
+    const h = limited({
+      limits: [
+        { requests: 1_000_000, per: "1s" },
+        { requests: 1_000_000_000, per: "1h" },
+      ],
+    });
+    const calls = Array.from({ length: 200 }, (_, i) => h.start(`/${i}`));
+    await Promise.all(calls.map((c) => c.settled));
+    expect(h.sent).toHaveLength(200);
+    expect(h.sent.every((s) => s.at === 0)).toBe(true);
+  });
 });
 
 describe("rateLimit: waiting", () => {
