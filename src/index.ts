@@ -116,10 +116,12 @@ export type { InferOutput, Schema } from "./schema/validate.js";
 export { type MemoryStoreOptions, memoryStore } from "./stores/memory.js";
 export type {
   BreakerConfig,
+  BreakerFastPath,
   BreakerSnapshot,
   BreakerStateName,
   Lock,
   Permit,
+  PermitFastPath,
   PolicyStore,
   RateDecision,
   RateFastPath,
