@@ -193,7 +193,14 @@ describe("chaos: faults over real sockets", () => {
     const charges = sim.route("POST", "/charges", (req) => ({ status: 201, json: { id: `ch_${++next}`, amount: req.json<{ amount: number }>().amount } }), {
       idempotency: true,
     });
-    const client = createClient({ baseUrl: sim.url, retry: { attempts: 10 }, timeout: { attempt: 1_000, total: 60_000 } });
+    // No retry budget: this is about every call getting through, not about stopping a storm; stalls end at
+    // the attempt timeout, generous for a loaded machine.
+    const client = createClient({
+      baseUrl: sim.url,
+      retry: { attempts: 10, budget: false },
+      timeout: { attempt: 3_000, total: 120_000 },
+      concurrency: 20,
+    });
     opened.push(client);
 
     const calls = 200;
