@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { CHANNELS, type ChannelMessages, type ChannelName, subscribeChannel } from "../src/channels.js";
 import { createClient } from "../src/client/create-client.js";
 import { logEvents } from "../src/middleware/logging/events.js";
@@ -57,6 +57,7 @@ describe("the channel registry", () => {
     sim.route("GET", "/gone", { status: 404 });
     recorder = recordAll();
     const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    onTestFinished(() => c.close());
     await c.get("/things/:id", { params: { id: "7" }, query: { api_key: "SECRET_Q" } });
     await c.get("/gone").catch(() => {});
     const [start] = recorder.of(CHANNELS.requestStart);
@@ -76,7 +77,6 @@ describe("the channel registry", () => {
       ["/gone", 1, 404],
     ]);
     expect(recorder.of(CHANNELS.attemptStart)).toEqual(attempts.map((a) => a.start));
-    await c.close();
   });
 
   it("lets an attempt:start subscriber add headers to the request that is sent", async () => {
@@ -104,6 +104,7 @@ describe("the channel registry", () => {
     sim.route("GET", "/stream", { headers: { "content-type": "text/event-stream" }, body: "data: one\n\n" });
     recorder = recordAll();
     const c = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => c.close());
     const res = await c.raw({ method: "GET", path: "/raw" });
     await res.body?.resume();
     const strategy = cursor();
@@ -116,7 +117,6 @@ describe("the channel registry", () => {
     const kinds = recorder.of(CHANNELS.requestEnd).map((e) => `${e.kind} ${e.route}`);
     expect(kinds).toEqual(["raw /raw", "paginate /list", "paginate /list", "paginate /list", "pages /list", "pages /list", "pages /list", "sse /stream"]);
     expect(recorder.of(CHANNELS.requestStart)).toHaveLength(8);
-    await c.close();
   });
 
   it("publishes rate-limit waits, breaker state changes and cache lookups", async () => {
@@ -134,6 +134,7 @@ describe("the channel registry", () => {
       rateLimit: { limits: [{ requests: 5, per: "1s" }] },
       circuitBreaker: { consecutiveFailures: 2, minimumRequests: 100, halfOpenAfter: "1h" },
     });
+    onTestFinished(() => c.close());
     await c.get("/cached");
     await c.get("/cached");
     expect(recorder.of(CHANNELS.cacheLookup).map((e) => e.result)).toEqual(["miss", "hit"]);
@@ -144,7 +145,6 @@ describe("the channel registry", () => {
     expect(waits.length).toBeGreaterThan(0);
     expect(waits[0]?.waitMs).toBeGreaterThan(0);
     expect(recorder.of(CHANNELS.circuitState)).toEqual([expect.objectContaining({ from: "closed", to: "open", key: sim.url })]);
-    await c.close();
   });
 
   it("publishes token refreshes, successful and failed", async () => {

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../src/client/create-client.js";
 import {
   AbortError,
@@ -54,19 +54,19 @@ describe("no secret in any error output", () => {
   ])("%s: HttpError message, stack, toJSON and inspect carry no credential", async (_name, extra) => {
     sim.route("GET", "/denied", { status: 401, json: { error: "unauthorized" }, headers: { "set-cookie": `s=${SECRET}` } });
     const client = createClient({ baseUrl: sim.url, ...extra });
+    onTestFinished(() => client.close());
     const err = await client.get("/denied", { query: { token: SECRET } }).catch((e: unknown) => e);
     expect(isHttpError(err)).toBe(true);
     expect(isUnauthorized(err)).toBe(true);
     expect(everythingPrinted(err)).not.toContain(SECRET);
-    await client.close();
   });
 
   it("a network error carries no credential either", async () => {
     const client = createClient({ baseUrl: "http://127.0.0.1:1", auth: apiKey({ query: "key", value: SECRET }), retry: false });
+    onTestFinished(() => client.close());
     const err = await client.get("/x").catch((e: unknown) => e);
     expect(isNetworkError(err)).toBe(true);
     expect(everythingPrinted(err)).not.toContain(SECRET);
-    await client.close();
   });
 
   it("URL redaction removes userinfo and credential-like query values, for any value", () => {

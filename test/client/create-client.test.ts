@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ConfigError, type HttpError, isConfigError, isHttpError, isParseError, isResponseTooLargeError, type ParseError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
@@ -58,33 +58,34 @@ describe("requests", () => {
   it("fills path templates, URL-encoding each value, under the baseUrl prefix", async () => {
     const route = sim.route("GET", "/v1/users/:id/files/:name", (req) => ({ json: req.params }));
     const client = createClient({ baseUrl: `${sim.url}/v1/` });
+    onTestFinished(() => client.close());
     const body = await client.get("/users/:id/files/:name", { params: { id: 42, name: "a b/c?.txt" } });
     expect(body).toEqual({ id: "42", name: "a b/c?.txt" });
     expect(route.requests[0]?.path).toBe("/v1/users/42/files/a%20b%2Fc%3F.txt");
-    await client.close();
   });
 
   it("refuses a template whose parameter is missing", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     // @ts-expect-error: the compiler refuses it too; this checks the run-time guard
     await expect(client.get("/users/:id")).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "params.id" });
     expect(sim.requests).toHaveLength(0);
-    await client.close();
   });
 
   it("serialises query arrays and nested objects in bracket style and drops undefined", async () => {
     echo();
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const res = await client.get<{ url: string }>("/echo", {
       query: { limit: 10, expand: ["customer", "invoice"], metadata: { plan: "pro" }, missing: undefined, empty: null, on: true },
     });
     expect(decodeURIComponent(res.url)).toBe("/echo?limit=10&expand[]=customer&expand[]=invoice&metadata[plan]=pro&empty=&on=true");
-    await client.close();
   });
 
   it("sends json, form, multipart and raw bodies with the right content type", async () => {
     echo();
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     type Echo = { body: string; headers: Record<string, string> };
     const json = await client.post<Echo>("/echo", { json: { amount: 100, currency: "usd" } });
     expect(json.headers["content-type"]).toBe("application/json");
@@ -106,32 +107,31 @@ describe("requests", () => {
 
     const streamed = await client.put<Echo>("/echo", { body: Readable.from([Buffer.from("st"), Buffer.from("ream")]) });
     expect(streamed.body).toBe("stream");
-    await client.close();
   });
 
   it("refuses two bodies at once", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     await expect(client.post("/echo", { json: {}, form: {} })).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "body" });
-    await client.close();
   });
 
   it("merges client and call headers case-insensitively; undefined removes a default", async () => {
     echo();
     const client = createClient({ baseUrl: sim.url, headers: { "X-Team": "core", "X-Drop": "1" } });
+    onTestFinished(() => client.close());
     const res = await client.get<{ headers: Record<string, string> }>("/echo", { headers: { "x-call": "yes", "X-Drop": undefined } });
     expect(res.headers["x-team"]).toBe("core");
     expect(res.headers["x-call"]).toBe("yes");
     expect(res.headers["x-drop"]).toBeUndefined();
     expect(res.headers["user-agent"]).toMatch(/^ballast\//);
-    await client.close();
   });
 
   it("refuses absolute URLs on other origins unless allowed, so credentials never leak", async () => {
     const client = createClient({ baseUrl: sim.url, auth: bearer("sk_test_abc") });
+    onTestFinished(() => client.close());
     await expect(client.get("https://evil.example/steal")).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "path" });
     sim.route("GET", "/abs", { json: { ok: 1 } });
     expect(await client.get(`${sim.url}/abs`)).toEqual({ ok: 1 });
-    await client.close();
   });
 });
 
@@ -141,6 +141,7 @@ describe("responses", () => {
     sim.route("GET", "/text", { body: "plain", headers: { "content-type": "text/plain" } });
     sim.route("GET", "/bin", { body: new Uint8Array([1, 2, 3]), headers: { "content-type": "application/octet-stream" } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     expect(await client.get("/json")).toEqual({ a: 1 });
     expect(await client.get("/text")).toBe("plain");
     expect(await client.get("/bin")).toEqual(new Uint8Array([1, 2, 3]));
@@ -150,68 +151,67 @@ describe("responses", () => {
     let s = "";
     for await (const c of stream) s += c;
     expect(JSON.parse(s)).toEqual({ a: 1 });
-    await client.close();
   });
 
   it("resolves 204 and HEAD to undefined", async () => {
     sim.route("DELETE", "/things/1", { status: 204 });
     sim.route("HEAD", "/things/1", { headers: { "x-count": "3" } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     expect(await client.delete("/things/1")).toBeUndefined();
     expect(await client.head("/things/1")).toBeUndefined();
-    await client.close();
   });
 
   it("gives ParseError with a short redacted excerpt when JSON is not JSON", async () => {
     sim.route("GET", "/broken", { body: `{"access_token":"tok_secret_value", "x": ${"9".repeat(500)}`, headers: { "content-type": "application/json" } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = (await client.get("/broken").catch((e: unknown) => e)) as ParseError;
     expect(isParseError(err)).toBe(true);
     expect(err.status).toBe(200);
     expect(err.excerpt.length).toBeLessThanOrEqual(201);
     expect(err.excerpt).not.toContain("tok_secret_value");
     expect(JSON.stringify(err)).not.toContain("tok_secret_value");
-    await client.close();
   });
 
   it("enforces maxResponseBytes while reading, by declared length or by counting", async () => {
     sim.route("GET", "/big", { body: "x".repeat(10_000), headers: { "content-type": "text/plain" } });
     const client = createClient({ baseUrl: sim.url, maxResponseBytes: 1000 });
+    onTestFinished(() => client.close());
     await expect(client.get("/big")).rejects.toSatisfy(isResponseTooLargeError);
     expect(await client.get("/big", { maxResponseBytes: 20_000 })).toHaveLength(10_000);
-    await client.close();
   });
 
   it("turns a final non-2xx into HttpError with status, parsed body, headers, request id and attempts", async () => {
     sim.route("POST", "/charges", { status: 402, json: { error: { code: "card_declined" } }, headers: { "request-id": "req_123" } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = (await client.post("/charges", { json: { amount: 1 } }).catch((e: unknown) => e)) as HttpError;
     expect(isHttpError(err)).toBe(true);
     expect(err).toMatchObject({ status: 402, body: { error: { code: "card_declined" } }, requestId: "req_123", attempts: 1, retryable: false });
     expect(err).toMatchObject({ apiCode: "card_declined", apiMessage: undefined });
     expect(err.message).toBe(`HTTP 402 card_declined (POST ${sim.url}/charges)`);
-    await client.close();
   });
 
   it("parses RFC 9457 problem details into fields", async () => {
     sim.route("GET", "/problem", sim.problem(409, { title: "Out of credit", detail: "Your balance is 30", type: "https://example.com/probs/credit" }));
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = (await client.get("/problem").catch((e: unknown) => e)) as HttpError;
     expect(err.problem).toMatchObject({ title: "Out of credit", detail: "Your balance is 30", status: 409 });
     expect(err.message).toContain("Out of credit");
-    await client.close();
   });
 
   it("raw() returns status, headers and a streaming body for any status", async () => {
     sim.route("GET", "/raw", { status: 404, body: "nope", headers: { "x-a": "1" } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const res = await client.raw({ path: "/raw" });
     expect(res.status).toBe(404);
     expect(res.headers["x-a"]).toBe("1");
     let s = "";
     for await (const c of res.body ?? []) s += c;
     expect(s).toBe("nope");
-    await client.close();
   });
 });
 
@@ -247,6 +247,7 @@ describe("composition", () => {
     sim.route("GET", "/users/:id", { json: {} });
     sim.route("GET", "/fail", { status: 500 });
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     await client.get("/users/:id", { params: { id: 1 } });
     await client.get("/users/:id", { params: { id: 2 } });
     await client.get("/fail").catch(() => {});
@@ -254,6 +255,5 @@ describe("composition", () => {
     expect(stats.routes["GET /users/:id"]).toMatchObject({ requests: 2, errors: 0, outcomes: { "2xx": 2 } });
     expect(stats.routes["GET /fail"]).toMatchObject({ requests: 1, errors: 1, errorRate: 1, outcomes: { "5xx": 1 } });
     expect(stats.routes["GET /fail"]?.latency.p50).toBeGreaterThanOrEqual(0);
-    await client.close();
   });
 });

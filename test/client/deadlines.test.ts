@@ -3,7 +3,7 @@
  * alive past `timeout.attempt` or `timeout.total`, with the undici transport
  * (its own exact timer per request) and the fetch transport (ours).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isTimeoutError, type TimeoutError } from "../../src/errors.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
@@ -64,25 +64,26 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
   it("timeout.total alone is a wall too", async () => {
     const transport = make();
     const client = createClient({ baseUrl: server.url, timeout: 500, ...(transport && { transport }) });
+    onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/trickle"));
     expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 500 });
     expect(ms).toBeLessThan(wall(500));
-    await client.close();
   });
 });
 
 describe("limits of 5 s and more (once handed to undici's per-chunk body timer)", () => {
   it("a 5 s attempt limit ends a trickle at 5 s, not when the trickle stops", async () => {
     const client = createClient({ baseUrl: server.url, timeout: { attempt: 5_000, total: 60_000 }, retry: false });
+    onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/trickle"));
     expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "attempt", timeoutMs: 5_000 });
     expect(ms).toBeGreaterThanOrEqual(4_995);
     expect(ms).toBeLessThan(wall(5_000));
-    await client.close();
   }, 15_000);
 
   it("a raw() stream stays bounded by the attempt limit while the caller reads it", async () => {
     const client = createClient({ baseUrl: server.url, timeout: { attempt: 400 }, retry: false });
+    onTestFinished(() => client.close());
     const t0 = performance.now();
     const res = await client.raw({ path: "/trickle" });
     let error: unknown;
@@ -95,6 +96,5 @@ describe("limits of 5 s and more (once handed to undici's per-chunk body timer)"
     }
     expect(isTimeoutError(error)).toBe(true);
     expect(performance.now() - t0).toBeLessThan(wall(400));
-    await client.close();
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { type ConfigError, isConfigError, isHttpError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
@@ -57,9 +57,9 @@ describe("createClient refuses option names from other clients, and says what to
 
   it("checks extend() the same way", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = await configError(() => client.extend(loose({ baseURL: "https://y.test" })));
     expect(err.option).toBe("baseURL");
-    await client.close();
   });
 
   it("lets through a known option whose value is undefined and an unknown one that is undefined", () => {
@@ -83,22 +83,22 @@ describe("calls refuse option names from other clients before sending", () => {
     ["timeout", { timeout: "5s" }, /a number of ms/],
   ])("%s", async (option, extra, hint) => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = await configError(() => client.get("/x", loose(extra)));
     expect(err.option).toBe(option);
     expect(err.message).toMatch(hint);
     expect(sim.requests).toHaveLength(0);
-    await client.close();
   });
 
   it("checks request(), paginate(), pages() and sse() too", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     expect((await configError(() => client.request(loose({ path: "/x", data: 1 })))).option).toBe("data");
     const strategy = linkHeader();
     expect((await configError(() => client.paginate("/x", loose({ strategy, json: {} })).next())).message).toMatch(/is not taken by client\.paginate\(\)/);
     expect((await configError(() => client.pages("/x", loose({ strategy, perPage: 10 })).next())).option).toBe("perPage");
     expect((await configError(() => client.sse("/x", loose({ data: 1 })).next())).message).toMatch(/json: .*form:/);
     expect(sim.requests).toHaveLength(0);
-    await client.close();
   });
 });
 
@@ -106,26 +106,26 @@ describe("retry as a number", () => {
   it("retry: 3 on the client is three tries in all", async () => {
     const route = sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { status: 503 }, { json: { ok: true } }]);
     const client = createClient({ baseUrl: sim.url, retry: 3 });
+    onTestFinished(() => client.close());
     const err = await client.get("/flaky").catch((e: unknown) => e);
     expect(isHttpError(err) && err.attempts).toBe(3);
     expect(route.requests).toHaveLength(3);
-    await client.close();
   });
 
   it("retry: 2 on a call replaces the client's attempts", async () => {
     const route = sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { json: { ok: true } }]);
     const client = createClient({ baseUrl: sim.url, retry: { attempts: 5, backoff: constantBackoff(1) } });
+    onTestFinished(() => client.close());
     await expect(client.get("/flaky", { retry: 2 })).rejects.toMatchObject({ status: 503, attempts: 2 });
     expect(route.requests).toHaveLength(2);
-    await client.close();
   });
 
   it("retry: 2 on extend() keeps the rest of the parent's retry policy out, as any replaced option", async () => {
     const route = sim.route("GET", "/flaky", [{ status: 503 }, { json: { ok: true } }]);
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     expect(await client.extend({ retry: 2 }).get("/flaky")).toEqual({ ok: true });
     expect(route.requests).toHaveLength(2);
-    await client.close();
   });
 });
 
@@ -141,10 +141,10 @@ describe("a timeout under 100 is in milliseconds: a warning says so", () => {
 
   it("warns once at construction, as a BallastWarning", async () => {
     const client = createClient({ baseUrl: sim.url, timeout: 5 });
+    onTestFinished(() => client.close());
     await waitFor(() => ours().length === 1, { what: "the warning" });
     expect(ours()[0]?.name).toBe("BallastWarning");
     expect(ours()[0]?.message).toContain('timeout of 5 is in milliseconds; for 5 seconds write "5s" or 5000');
-    await client.close();
   });
 
   it("goes to the client's logger when it has one, not to the process", async () => {
@@ -163,11 +163,11 @@ describe("a timeout under 100 is in milliseconds: a warning says so", () => {
   it("warns once per client for calls, and a number on a call bounds the whole call", async () => {
     sim.route("GET", "/slow", { json: {}, delay: 2000 });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     await expect(client.get("/slow", { timeout: 50 })).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
     await expect(client.get("/slow", { timeout: 60 })).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
     await waitFor(() => ours().length >= 1, { what: "the warning" });
     expect(ours().map((w) => w.message)).toEqual([expect.stringContaining("a call's timeout of 50 is in milliseconds")]);
-    await client.close();
   });
 
   it("stays quiet for limits in milliseconds or duration strings", async () => {

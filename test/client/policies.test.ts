@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isCircuitOpenError, isConfigError, isRateLimitError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
@@ -19,13 +19,13 @@ describe("policies wired by createClient", () => {
       retry: { attempts: 10, backoff: constantBackoff(1) },
       circuitBreaker: { consecutiveFailures: 3, halfOpenAfter: "10s" },
     });
+    onTestFinished(() => c.close());
     const err = await c.get("/down").catch((e: unknown) => e);
     expect(isCircuitOpenError(err)).toBe(true);
     expect(route.calls).toBe(3);
     await expect(c.get("/down")).rejects.toSatisfy(isCircuitOpenError);
     expect(route.calls).toBe(3);
     expect(c.stats().policies.circuitBreaker).toBeDefined();
-    await c.close();
   });
 
   it("every attempt passes the rate limiter, and stats() shows it", async () => {
@@ -35,12 +35,12 @@ describe("policies wired by createClient", () => {
       retry: { backoff: constantBackoff(1) },
       rateLimit: { limits: [{ requests: 3, per: "1h", burst: 3 }], maxWait: 0 },
     });
+    onTestFinished(() => c.close());
     await c.get("/r"); // two attempts, two units of quota
     const stats = c.stats().policies.rateLimit as { keys: Record<string, { remaining: number }> };
     expect(Object.values(stats.keys)[0]?.remaining).toBe(1);
     await c.get("/r");
     await expect(c.get("/r")).rejects.toSatisfy(isRateLimitError);
-    await c.close();
   });
 
   it("keys the rate limit by the auth credential's fingerprint, never the credential itself", async () => {
@@ -73,19 +73,19 @@ describe("policies wired by createClient", () => {
       return { json: {} };
     });
     const c = createClient({ baseUrl: sim.url, concurrency: 3 });
+    onTestFinished(() => c.close());
     await Promise.all(Array.from({ length: 12 }, () => c.get("/slow")));
     expect(peak).toBe(3);
-    await c.close();
   });
 
   it("cache and dedupe are switched on by option", async () => {
     const route = sim.route("GET", "/cached", { json: { v: 1 }, headers: { "cache-control": "max-age=60" } });
     const c = createClient({ baseUrl: sim.url, cache: true, dedupe: true });
+    onTestFinished(() => c.close());
     await Promise.all([c.get("/cached"), c.get("/cached"), c.get("/cached")]);
     expect(await c.get("/cached")).toEqual({ v: 1 });
     expect(route.calls).toBe(1);
     expect(Object.keys(c.stats().policies)).toEqual(expect.arrayContaining(["cache", "dedupe", "retry"]));
-    await c.close();
   });
 
   it("rejects a malformed policy option naming it", () => {

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { type HttpError, isHttpError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
@@ -43,6 +43,7 @@ describe('redirect: "follow" (the default)', () => {
       "/new": (s) => [200, {}, JSON.stringify({ method: s.method, body: s.body, type: s.headers["content-type"] ?? null })],
     });
     const client = createClient({ baseUrl: api.url });
+    onTestFinished(() => client.close());
     for (const [path, method] of [
       ["/old", "GET"],
       ["/found", "GET"],
@@ -55,7 +56,6 @@ describe('redirect: "follow" (the default)', () => {
 
     const { response } = await client.get("/old").withResponse();
     expect(response.url).toBe(`${api.url}/new`);
-    await client.close();
   });
 
   it("drops Authorization, Cookie, Proxy-Authorization and the auth middleware's credential when the origin changes", async () => {
@@ -68,29 +68,29 @@ describe('redirect: "follow" (the default)', () => {
       "/echo": (s) => [200, {}, JSON.stringify({ authorization: s.headers.authorization ?? null, cookie: s.headers.cookie ?? null })],
     });
     const client = createClient({ baseUrl: api.url, auth: bearer("sk_live_secret_token"), headers: { cookie: "session=1" } });
+    onTestFinished(() => client.close());
     expect(await client.get("/same")).toEqual({ authorization: "Bearer sk_live_secret_token", cookie: "session=1" });
     expect(await client.get("/away", { headers: { "proxy-authorization": "Basic eA==" } })).toEqual({ authorization: null, cookie: null });
     expect(other.seen[0]?.headers["proxy-authorization"]).toBeUndefined();
-    await client.close();
   });
 
   it("stops after 5 hops with an HttpError carrying the status and location", async () => {
     const api = await serve({ "/loop": (s) => [302, { location: `/loop?n=${Number(new URL(s.url, "http://x").searchParams.get("n") ?? 0) + 1}` }] });
     const client = createClient({ baseUrl: api.url });
+    onTestFinished(() => client.close());
     const err = (await client.get("/loop").catch((e: unknown) => e)) as HttpError;
     expect(isHttpError(err)).toBe(true);
     expect(err).toMatchObject({ status: 302, location: "/loop?n=6" });
     expect(api.seen).toHaveLength(6);
-    await client.close();
   });
 
   it("does not resend a one-shot stream body on a 307: the 307 fails the call", async () => {
     const api = await serve({ "/upload": () => [307, { location: "/elsewhere" }], "/elsewhere": () => [200, {}, "{}"] });
     const client = createClient({ baseUrl: api.url });
+    onTestFinished(() => client.close());
     const { Readable } = await import("node:stream");
     await expect(client.post("/upload", { body: Readable.from([Buffer.from("data")]) })).rejects.toMatchObject({ status: 307 });
     expect(api.seen.map((s) => s.url)).toEqual(["/upload"]);
-    await client.close();
   });
 });
 
@@ -98,6 +98,7 @@ describe('redirect: "error" and "manual"', () => {
   it('"error" rejects with HttpError(status, location); "manual" returns the 3xx as is; per call overrides the client', async () => {
     const api = await serve({ "/moved": () => [301, { location: "/there" }, JSON.stringify({ moved: true })], "/there": () => [200, {}, "{}"] });
     const strict = createClient({ baseUrl: api.url, redirect: "error" });
+    onTestFinished(() => strict.close());
     const err = (await strict.get("/moved").catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 301, location: "/there" });
     expect(err.message).toContain("redirect not followed");
@@ -112,7 +113,6 @@ describe('redirect: "error" and "manual"', () => {
     expect(raw.status).toBe(301);
     raw.body?.resume();
     expect(api.seen.map((s) => s.url)).toEqual(["/moved", "/moved", "/moved", "/there", "/moved"]);
-    await strict.close();
   });
 
   it("refuses an unknown mode, naming the option", () => {

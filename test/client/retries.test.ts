@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { type HttpError, isConfigError } from "../../src/errors.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
@@ -18,6 +18,7 @@ describe('idempotencyKey: "auto"', () => {
     sim.route("PATCH", "/charges/1", { json: {} });
     sim.route("PUT", "/charges/1", { json: {} });
     const client = createClient({ baseUrl: sim.url, idempotencyKey: "auto", idempotencyHeader: "X-Idem", retry: fast });
+    onTestFinished(() => client.close());
     expect(await client.post("/charges", { json: { amount: 1 } })).toEqual({ ok: true });
     const keys = route.requests.map((r) => r.headers["x-idem"]);
     expect(keys).toHaveLength(3);
@@ -31,18 +32,17 @@ describe('idempotencyKey: "auto"', () => {
     const [patch, put] = sim.requests.slice(-2);
     expect(patch?.headers["x-idem"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(put?.headers["x-idem"]).toBeUndefined();
-    await client.close();
   });
 
   it("a call's own key wins, and idempotencyKey: false sends none (and so is not retried after sending)", async () => {
     const route = sim.route("POST", "/send", { status: 503 });
     const client = createClient({ baseUrl: sim.url, idempotencyKey: "auto", retry: fast });
+    onTestFinished(() => client.close());
     await client.post("/send", { json: {}, idempotencyKey: "mine" }).catch(() => {});
     expect(route.requests.map((r) => r.headers["idempotency-key"])).toEqual(["mine", "mine", "mine", "mine"]);
     await client.post("/send", { json: {}, idempotencyKey: false }).catch(() => {});
     expect(route.requests).toHaveLength(5);
     expect(route.requests[4]?.headers["idempotency-key"]).toBeUndefined();
-    await client.close();
   });
 
   it('refuses any client value but "auto"', () => {
@@ -54,26 +54,26 @@ describe("per-call retry", () => {
   it("{ retry: false } and { retry: { attempts } } replace the client's policy for one call", async () => {
     const route = sim.route("GET", "/flaky", { status: 503 });
     const client = createClient({ baseUrl: sim.url, retry: { attempts: 4, ...fast } });
+    onTestFinished(() => client.close());
     await expect(client.get("/flaky", { retry: false })).rejects.toMatchObject({ status: 503, attempts: 1 });
     await expect(client.get("/flaky", { retry: { attempts: 2 } })).rejects.toMatchObject({ status: 503, attempts: 2 });
     await expect(client.get("/flaky")).rejects.toMatchObject({ attempts: 4 });
     expect(route.requests).toHaveLength(7);
-    await client.close();
   });
 
   it("a client built with retry: false retries the calls that ask for it", async () => {
     const route = sim.route("GET", "/once", [{ status: 502 }, { json: { ok: 1 } }]);
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     expect(await client.get("/once", { retry: { attempts: 2 } })).toEqual({ ok: 1 });
     expect(route.requests).toHaveLength(2);
-    await client.close();
   });
 
   it("refuses a bad per-call value, naming the option", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = await client.get("/x", { retry: { attempts: 0 } }).catch((e: unknown) => e);
     expect(isConfigError(err) && err.option).toBe("retry.attempts");
-    await client.close();
   });
 });
 
@@ -82,11 +82,11 @@ describe("requests the server refused are retried whatever their method", () => 
     const limited = sim.route("POST", "/messages", [{ status: 429, headers: { "retry-after": "0" } }, { json: { sent: true } }]);
     const failing = sim.route("POST", "/other", { status: 503 });
     const client = createClient({ baseUrl: sim.url, retry: fast });
+    onTestFinished(() => client.close());
     expect(await client.post("/messages", { json: { text: "hi" } })).toEqual({ sent: true });
     expect(limited.requests).toHaveLength(2);
     await expect(client.post("/other", { json: {} })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(failing.requests).toHaveLength(1);
-    await client.close();
   });
 
   it("GitHub's secondary limit — a 403 with Retry-After, or x-ratelimit-remaining: 0 with a reset — is retried after that time", async () => {
@@ -103,6 +103,7 @@ describe("requests the server refused are retried whatever their method", () => 
     });
     const forbidden = sim.route("GET", "/private", { status: 403, json: { message: "Resource not accessible by integration" } });
     const client = createClient({ baseUrl: sim.url, retry: fast });
+    onTestFinished(() => client.close());
     const t0 = Date.now();
     expect(await client.post("/repos/o/r/issues", { json: { title: "x" } })).toEqual({ number: 1 });
     expect(a.requests[1]?.receivedAt).toBeGreaterThanOrEqual((a.requests[0]?.receivedAt ?? 0) + 990);
@@ -112,7 +113,6 @@ describe("requests the server refused are retried whatever their method", () => 
     const err = (await client.get("/private").catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 403, attempts: 1, retryable: false });
     expect(forbidden.requests).toHaveLength(1);
-    await client.close();
   });
 
   it("garbage Retry-After falls back to the backoff, never a zero-delay retry", async () => {
@@ -127,9 +127,9 @@ describe("requests the server refused are retried whatever their method", () => 
       baseUrl: sim.url,
       retry: { backoff: { base: 100, cap: 100, jitter: "none" }, onRetry: (e) => delays.push(e.delay) },
     });
+    onTestFinished(() => client.close());
     await client.get("/busy");
     expect(delays).toEqual([100, 100, 100]);
     expect(route.requests).toHaveLength(4);
-    await client.close();
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { linkHeader } from "../../src/pagination/index.js";
 import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
@@ -13,6 +13,7 @@ describe("path templates at run time", () => {
 
   it("refuses params the template has no placeholder for, naming query, before sending", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const path: string = "/echo"; // the compiler refuses the literal (see above): the run-time check is for paths it cannot see
     const err = await client.get(path, { params: { limit: 10 } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BALLAST_CONFIG", option: "params.limit" });
@@ -23,33 +24,32 @@ describe("path templates at run time", () => {
     expect((typo as Error).message).toContain('"/users/:id" (it has :id)');
     await expect(client.get<{ id: string }>("/users/:id", { params: { id: "1", extra: "x" } })).rejects.toMatchObject({ option: "params.extra" });
     expect(sim.requests).toHaveLength(0);
-    await client.close();
   });
 
   it("ignores a params key whose value is undefined", async () => {
     sim.route("GET", "/users/:id", (req) => ({ json: req.params }));
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const params = { id: "7", org: undefined } as unknown as Record<string, string>;
     expect(await client.get("/users/:id", { params: params as { id: string } })).toEqual({ id: "7" });
-    await client.close();
   });
 
   it("fills OpenAPI-style {name} placeholders, and keeps the template as the route", async () => {
     const route = sim.route("GET", "/repos/:owner/:repo/issues/:number", (req) => ({ json: req.params }));
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const body = await client.get("/repos/{owner}/{repo}/issues/:number", { params: { owner: "octo cat", repo: "hello", number: 3 } });
     expect(body).toEqual({ owner: "octo cat", repo: "hello", number: "3" });
     expect(route.requests[0]?.path).toBe("/repos/octo%20cat/hello/issues/3");
     expect(Object.keys(client.stats().routes)).toEqual(["GET /repos/{owner}/{repo}/issues/:number"]);
-    await client.close();
   });
 
   it("refuses params with an absolute URL, which is sent as it is", async () => {
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const url: string = `${sim.url}/users/1`;
     await expect(client.get(url, { params: { id: "1" } })).rejects.toMatchObject({ option: "params.id" });
     expect(sim.requests).toHaveLength(0);
-    await client.close();
   });
 
   it("paginates a template: params fill the first page, next links are followed as they are", async () => {
@@ -59,10 +59,10 @@ describe("path templates at run time", () => {
         : { json: [{ login: "a" }], headers: { link: `<${sim.url}/orgs/${req.params.org}/members?page=2>; rel="next"` } },
     );
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const logins: string[] = [];
     for await (const m of client.paginate("/orgs/:org/members", { params: { org: "acme" }, strategy: linkHeader<{ login: string }>() })) logins.push(m.login);
     expect(logins).toEqual(["a", "b"]);
     expect(sim.requests.map((r) => r.url)).toEqual(["/orgs/acme/members", "/orgs/acme/members?page=2"]);
-    await client.close();
   });
 });

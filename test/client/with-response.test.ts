@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, onTestFinished } from "vitest";
 import type { CallPromise, ResponseInfo } from "../../src/client/call.js";
 import { createClient } from "../../src/client/create-client.js";
 import { type HttpError, isHttpError, isValidationError } from "../../src/errors.js";
@@ -27,6 +27,7 @@ describe(".withResponse(): the data and the response's metadata from one call", 
     sim.route("POST", "/v3/mail/send", { status: 202, headers: { "x-message-id": "msg_1", etag: '"v1"' } });
     sim.route("GET", "/users/:id", (req) => ({ json: { id: req.params.id }, headers: { "request-id": "req_42" } }));
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
 
     const { data, response } = await client.get<{ id: string }>("/users/:id", { params: { id: "7" } }).withResponse();
     expect(data).toEqual({ id: "7" });
@@ -38,13 +39,13 @@ describe(".withResponse(): the data and the response's metadata from one call", 
     expect(sent.response).toMatchObject({ status: 202, requestId: "msg_1" });
     expect(sent.response.headers.etag).toBe('"v1"');
     expect(sim.requests).toHaveLength(2); // one request per call, withResponse or not
-    await client.close();
   });
 
   it("still validates with the schema and applies the transform, and is typed by them", async () => {
     sim.route("GET", "/good", { json: { id: "u1" } });
     sim.route("GET", "/bad", { json: { id: 1 } });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const p = client.get("/good", { schema: userSchema, transform: (u) => u.id.toUpperCase() });
     expectTypeOf(p).toEqualTypeOf<CallPromise<string>>();
     const r = await p.withResponse();
@@ -52,7 +53,6 @@ describe(".withResponse(): the data and the response's metadata from one call", 
     expectTypeOf(r.response).toEqualTypeOf<ResponseInfo>();
     expect(r.data).toBe("U1");
     await expect(client.get("/bad", { schema: userSchema }).withResponse()).rejects.toSatisfy(isValidationError);
-    await client.close();
   });
 
   it("rejects with the same HttpError as the plain promise, and no unhandled rejection is left behind", async () => {
@@ -85,6 +85,7 @@ describe("HttpError says what the API said", () => {
       headers: { "request-id": "req_9" },
     }));
     const client = createClient({ baseUrl: sim.url, auth: bearer("sk_test_abcdefghijklmnopqrstu") });
+    onTestFinished(() => client.close());
     const err = (await client.get("/v1/customers/:id", { params: { id: "cus_x" } }).catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({
       status: 404,
@@ -95,7 +96,6 @@ describe("HttpError says what the API said", () => {
     });
     expect(err.message).toBe(`HTTP 404 resource_missing: No such customer: 'cus_x' (GET ${sim.url}/v1/customers/cus_x)`);
     expect(JSON.stringify(err)).not.toContain("sk_test_abcdefghijklmnopqrstu");
-    await client.close();
   });
 
   it("the client's apiError reader fills apiCode, apiMessage and apiDetails", async () => {
@@ -107,6 +107,7 @@ describe("HttpError says what the API said", () => {
         return f ? { code: f.id, message: `${f.text} (HTTP ${response.status}, ${response.headers["content-type"]})`, details: { field: f.field } } : undefined;
       },
     });
+    onTestFinished(() => client.close());
     const err = (await client.post("/orders", { json: { qty: -1 } }).catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({
       apiCode: "E_QTY",
@@ -114,7 +115,6 @@ describe("HttpError says what the API said", () => {
       apiDetails: { field: "qty" },
     });
     expect(err.message).toContain("HTTP 422 E_QTY: quantity must be positive");
-    await client.close();
   });
 
   it("an API message that echoes a secret is redacted in message, apiMessage and apiDetails", async () => {
@@ -123,33 +123,33 @@ describe("HttpError says what the API said", () => {
       json: { error: { message: "Invalid API Key provided: sk_live_0123456789abcdefghij", code: "invalid_api_key", token: "tok_secret_value" } },
     });
     const client = createClient({ baseUrl: sim.url });
+    onTestFinished(() => client.close());
     const err = (await client.get("/me").catch((e: unknown) => e)) as HttpError;
     expect(err.message).not.toContain("sk_live_0123456789abcdefghij");
     expect(err.apiMessage).toBe("Invalid API Key provided: [REDACTED]");
     expect(JSON.stringify(err.apiDetails)).not.toContain("tok_secret_value");
-    await client.close();
   });
 
   it("retryable agrees with the retry rules: stripe-should-retry: false on a 500 is not retryable, and was not retried", async () => {
     sim.route("POST", "/charges", { status: 500, headers: { "stripe-should-retry": "false" }, json: { error: { message: "declined for good" } } });
     sim.route("GET", "/flaky", { status: 503, json: { message: "try again" } });
     const client = createClient({ baseUrl: sim.url, retry: { attempts: 2, backoff: { base: 1 } } });
+    onTestFinished(() => client.close());
     const no = (await client.post("/charges", { json: {}, idempotencyKey: "k1" }).catch((e: unknown) => e)) as HttpError;
     expect(no).toMatchObject({ status: 500, retryable: false, attempts: 1 });
     const yes = (await client.get("/flaky").catch((e: unknown) => e)) as HttpError;
     expect(yes).toMatchObject({ status: 503, retryable: true, attempts: 2 });
-    await client.close();
   });
 
   it("a 429 asking for a wait beyond maxRetryAfter says so and carries retryAt", async () => {
     sim.route("GET", "/limited", { status: 429, headers: { "retry-after": "120" }, json: { message: "slow down" } });
     const client = createClient({ baseUrl: sim.url, retry: { maxRetryAfter: "10s" } });
+    onTestFinished(() => client.close());
     const before = Date.now();
     const err = (await client.get("/limited").catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 429, retryable: true, attempts: 1 });
     expect(err.retryAt).toBeGreaterThanOrEqual(before + 119_000);
     expect(err.message).toContain("slow down");
     expect(err.message).toContain("not retried: the server asked to wait 120 s, longer than retry.maxRetryAfter (10000 ms)");
-    await client.close();
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { checkHealth, healthCheck, healthRoute } from "../../src/health/index.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-breaker.js";
@@ -74,6 +74,7 @@ describe("checkHealth: clients", () => {
   it("is healthy when the client's health endpoint answers 2xx, with latency and the endpoint's status", async () => {
     const route = sim.route("GET", "/health", { json: { ok: true } });
     const client = createClient({ baseUrl: sim.url, health: { path: "/health" }, headers: { authorization: "Bearer T" } });
+    onTestFinished(() => client.close());
     const report = await checkHealth({ api: client });
     expect(report).toMatchObject({
       status: "healthy",
@@ -83,7 +84,6 @@ describe("checkHealth: clients", () => {
     expect(report.checks.api?.latencyMs).toBeGreaterThanOrEqual(0);
     // The probe goes through the pipeline: auth included.
     expect(route.requests[0]?.headers.authorization).toBe("Bearer T");
-    await client.close();
   });
 
   it("is down when the endpoint answers an error, and degraded when a breaker is open", async () => {
@@ -94,21 +94,21 @@ describe("checkHealth: clients", () => {
 
     sim.route("GET", "/flaky", { status: 500 });
     const tripped = createClient({ baseUrl: sim.url, retry: false, circuitBreaker: { consecutiveFailures: 1, halfOpenAfter: "1h" } });
+    onTestFinished(() => tripped.close());
     await tripped.get("/flaky").catch(() => {});
     const report = await checkHealth({ api: tripped });
     expect(report).toMatchObject({ status: "degraded", reasons: [`api: circuit open for ${sim.url}`] });
     expect(report.checks.api?.details).toEqual({ breakers: { [sim.url]: "open" } });
-    await tripped.close();
   });
 
   it("reports a standalone circuitBreaker()'s state", async () => {
     const breaker = circuitBreaker({ consecutiveFailures: 1, halfOpenAfter: "1h" });
     sim.route("GET", "/boom", { status: 502 });
     const client = createClient({ baseUrl: sim.url, retry: false, use: [breaker] });
+    onTestFinished(() => client.close());
     expect((await checkHealth({ breaker })).status).toBe("healthy");
     await client.get("/boom").catch(() => {});
     expect(await checkHealth({ breaker })).toMatchObject({ status: "degraded", checks: { breaker: { details: { breakers: { [sim.url]: "open" } } } } });
-    await client.close();
   });
 
   it("cuts a health endpoint that never answers at the timeout", async () => {

@@ -8,7 +8,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isAbortError, isStoreError, type StoreError } from "../../src/errors.js";
 import type { RateLimitRule } from "../../src/middleware/rate-limit/rate-limit.js";
@@ -79,6 +79,7 @@ describe.each(outages)("a store that is $name", ({ open }) => {
 
   it("rate limit fails closed by the call's total timeout with a StoreError; nothing is sent", async () => {
     const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, timeout: { total: 400 }, retry: false });
+    onTestFinished(() => client.close());
     const before = served;
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isStoreError(error)).toBe(true);
@@ -88,43 +89,42 @@ describe.each(outages)("a store that is $name", ({ open }) => {
     expect((error as StoreError).message).toContain("GET http://127.0.0.1");
     expect(ms).toBeLessThan(400 + 4000); // generous for a loaded machine; unbounded it took ~10 s (ioredis gives up) or forever (stalled)
     expect(served).toBe(before);
-    await client.close();
   });
 
   it("rate limit stops waiting when the caller's signal aborts (AbortError)", async () => {
     const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, retry: false });
+    onTestFinished(() => client.close());
     const signal = AbortSignal.timeout(200);
     const { error, ms } = await timed(() => client.get("/x", { signal }));
     expect(isAbortError(error)).toBe(true);
     expect(ms).toBeLessThan(200 + 4000); // generous for a loaded machine; unbounded it took ~10 s (ioredis gives up) or forever (stalled)
-    await client.close();
   });
 
   it("rate limit waits no longer than maxWait", async () => {
     const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits, maxWait: "200ms" }, retry: false });
+    onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isStoreError(error) && error.timedOut).toBe(true);
     expect(ms).toBeLessThan(200 + 4000); // generous for a loaded machine; unbounded it took ~10 s (ioredis gives up) or forever (stalled)
-    await client.close();
   });
 
   it("the store's own timeout bounds a call that has no deadline at all", async () => {
     const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), rateLimit: { limits }, retry: false });
+    onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isStoreError(error) && error.timedOut).toBe(true);
     expect(error).toMatchObject({ message: expect.stringContaining("did not answer within 300 ms") });
     expect(ms).toBeLessThan(300 + 4000); // generous for a loaded machine; unbounded it took ~10 s (ioredis gives up) or forever (stalled)
-    await client.close();
   });
 
   it("concurrency fails closed with a StoreError; nothing is sent", async () => {
     const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), concurrency: 4, retry: false });
+    onTestFinished(() => client.close());
     const before = served;
     const { error } = await timed(() => client.get("/x"));
     expect(isStoreError(error)).toBe(true);
     expect((error as StoreError).operation).toBe("acquirePermit");
     expect(served).toBe(before);
-    await client.close();
   });
 
   it("the circuit breaker fails open: the call goes through within its deadline", async () => {
@@ -135,16 +135,16 @@ describe.each(outages)("a store that is $name", ({ open }) => {
       timeout: { total: 5000 },
       retry: false,
     });
+    onTestFinished(() => client.close());
     expect(await client.get("/x")).toEqual({ ok: true });
     expect(await client.get("/y")).toEqual({ ok: true });
-    await client.close();
   });
 
   it("the cache fails open: a miss, the call goes through", async () => {
     const client = createClient({ baseUrl, cache: { store: redisStore(down.redis, { timeout: "200ms" }) }, timeout: { total: 5000 }, retry: false });
+    onTestFinished(() => client.close());
     expect(await client.get("/x")).toEqual({ ok: true });
     expect((client.stats().policies.cache as { storeErrors: number }).storeErrors).toBeGreaterThan(0);
-    await client.close();
   });
 });
 
@@ -209,6 +209,7 @@ describeRedis("a Redis that stalls and comes back", () => {
       timeout: { total: 800 },
       retry: false,
     });
+    onTestFinished(() => client.close());
     const queued = () => (client.stats().policies.rateLimit as { keys: Record<string, { queued: number }> }).keys[key]?.queued ?? 0;
     await client.get("/first");
     const before = served;
@@ -226,11 +227,11 @@ describeRedis("a Redis that stalls and comes back", () => {
       expect(ms).toBeLessThan(800 + 4000);
     }
     expect(served).toBe(before);
-    await client.close();
   });
 
   it("once Redis answers again the rate limiter works again", async () => {
     const client = createClient({ baseUrl, store: redisStore(redis, { prefix, timeout: "150ms" }), rateLimit: { limits }, retry: false });
+    onTestFinished(() => client.close());
     proxy.hold();
     await expect(client.get("/x")).rejects.toSatisfy(isStoreError);
     proxy.release();
@@ -244,6 +245,5 @@ describeRedis("a Redis that stalls and comes back", () => {
         { timeout: 5000 },
       )
       .toBe(true);
-    await client.close();
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError, isHttpError, isRateLimitError } from "../../src/index.js";
 import { github } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type GithubSimulator } from "../../src/testing/index.js";
@@ -18,12 +18,12 @@ describe("github() against the GitHub dialect", () => {
 
   it("reads GITHUB_TOKEN, sends it as bearer with the API version and GitHub's media type", async () => {
     const gh = github({ baseUrl: sim.url, env: { GITHUB_TOKEN: TOKEN } });
+    onTestFinished(() => gh.close());
     await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "first" } });
     const sent = sim.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(sent.headers["x-github-api-version"]).toBe("2022-11-28");
     expect(sent.headers.accept).toBe("application/vnd.github+json");
-    await gh.close();
   });
 
   it("a missing token is a ConfigError naming GITHUB_TOKEN; token and app together are refused", () => {
@@ -41,6 +41,7 @@ describe("github() against the GitHub dialect", () => {
 
   it("paginates every issue of a repository to the end by the Link header", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => gh.close());
     for (let i = 1; i <= 7; i++) await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: `issue ${i}` } });
     const numbers: number[] = [];
     for await (const issue of gh.paginate<Issue>("/repos/:owner/:repo/issues", {
@@ -55,11 +56,11 @@ describe("github() against the GitHub dialect", () => {
     expect(pages).toHaveLength(3);
     expect(pages[0]).toBe("/repos/acme/api/issues");
     expect(pages.slice(1)).toEqual([expect.stringMatching(/^\/repositories\/\d+\/issues$/), expect.stringMatching(/^\/repositories\/\d+\/issues$/)]);
-    await gh.close();
   });
 
   it("an unknown repository is an HttpError 404 with GitHub's message and documentation_url", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => gh.close());
     const error = await httpFailure(gh.get("/repos/:owner/:repo", { params: { owner: "acme", repo: "nothing" } }));
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(404);
@@ -67,7 +68,6 @@ describe("github() against the GitHub dialect", () => {
     expect(error.apiMessage).toBe("Not Found");
     expect(error.apiDetails).toMatchObject({ documentation_url: "https://docs.github.com/rest" });
     expect(error.requestId).toMatch(/^\w+:\w+:\w+$/);
-    await gh.close();
   });
 
   it("GitHub's error bodies become apiCode / apiMessage / apiDetails", async () => {
@@ -96,17 +96,18 @@ describe("github() against the GitHub dialect", () => {
     });
     expect(githubApiError("oops", { status: 502, headers: {} })).toBeUndefined();
     const gh = github({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => gh.close());
     const error = await httpFailure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { body: "no title" } }));
     expect(error.status).toBe(422);
     expect(error.apiCode).toBe("missing_field");
     expect(error.apiMessage).toBe("Validation Failed (title missing_field)");
     expect(error.apiDetails).toMatchObject({ documentation_url: "https://docs.github.com/rest", errors: [{ resource: "Issue", field: "title" }] });
     expect(error.message).toContain("Validation Failed");
-    await gh.close();
   });
 
   it("a 502 burst on a GET is retried; a POST without an idempotency key is not", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    onTestFinished(() => gh.close());
     await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "x" } });
     sim.inject(502, { times: 2, method: "GET" });
     const issues = await gh.get<Issue[]>("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" } });
@@ -117,7 +118,6 @@ describe("github() against the GitHub dialect", () => {
     expect(error.status).toBe(502);
     expect(error.body).toMatchObject({ message: "Bad Gateway" });
     expect(sim.issues("acme/api")).toHaveLength(1);
-    await gh.close();
   });
 
   it("x-ratelimit-remaining: 0 with its epoch-second reset pauses the limiter: the next call fails fast without reaching GitHub", async () => {
@@ -139,6 +139,7 @@ describe("github() against the GitHub dialect", () => {
 
   it("a secondary rate limit (403 + retry-after) pauses every call of the key until retry-after", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN, retry: false, rateLimit: { limits: [{ requests: 5000, per: "1h", burst: 5000 }], maxWait: "50ms" } });
+    onTestFinished(() => gh.close());
     sim.createRepository("acme/api");
     sim.secondaryRateLimit({ retryAfter: 30 });
     const first = await httpFailure(gh.get("/repos/acme/api"));
@@ -147,17 +148,16 @@ describe("github() against the GitHub dialect", () => {
     expect(first.body).toMatchObject({ message: expect.stringContaining("secondary rate limit") });
     expect(isRateLimitError(await failureOf(gh.get("/repos/acme/api")))).toBe(true);
     expect(sim.requests).toHaveLength(1);
-    await gh.close();
   });
 
   it("a write refused by a secondary rate limit is sent again after retry-after, and happens once", async () => {
     const gh = github({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => gh.close());
     sim.secondaryRateLimit({ retryAfter: 1 });
     const issue = await gh.post<Issue>("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "after the wait" } });
     expect(issue.title).toBe("after the wait");
     expect(sim.requests).toHaveLength(2);
     expect(sim.issues("acme/api")).toHaveLength(1);
-    await gh.close();
   });
 
   it("verifies the dialect's signed issues webhook with the github scheme", async () => {

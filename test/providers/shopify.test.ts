@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { graphql } from "../../src/graphql/index.js";
 import { isConfigError, isHttpError } from "../../src/index.js";
 import { shopify } from "../../src/providers/index.js";
@@ -20,6 +20,7 @@ describe("shopify() against the Shopify dialect", () => {
 
   it("reads SHOPIFY_ACCESS_TOKEN, sends X-Shopify-Access-Token and puts the API version in the path", async () => {
     const shop = shopify({ baseUrl: sim.url, env: { SHOPIFY_ACCESS_TOKEN: TOKEN }, apiVersion: "2025-10" });
+    onTestFinished(() => shop.close());
     const created = await shop.post<{ product: Product }>("/admin/api/products.json", { json: { product: { title: "Snowboard" } } });
     expect(created.product.title).toBe("Snowboard");
     const sent = sim.requests.at(-1)!;
@@ -28,7 +29,6 @@ describe("shopify() against the Shopify dialect", () => {
     // A path that names its version is sent as written.
     await shop.get("/admin/api/2026-01/products.json");
     expect(sim.requests.at(-1)!.path).toBe("/admin/api/2026-01/products.json");
-    await shop.close();
   });
 
   it("checks its options: token (naming SHOPIFY_ACCESS_TOKEN), shop, API version", () => {
@@ -49,11 +49,11 @@ describe("shopify() against the Shopify dialect", () => {
   it("paginates products through Link page_info to the last one", async () => {
     for (let i = 1; i <= 7; i++) sim.addProduct({ title: `Board ${i}` });
     const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
+    onTestFinished(() => shop.close());
     const titles: string[] = [];
     for await (const p of shop.paginate<Product>("/admin/api/products.json", { query: { limit: 3 } })) titles.push(p.title);
     expect(titles).toEqual(["Board 1", "Board 2", "Board 3", "Board 4", "Board 5", "Board 6", "Board 7"]);
     expect(sim.requests.map((r) => r.query.page_info === undefined)).toEqual([true, false, false]);
-    await shop.close();
   });
 
   it("Shopify's { errors } bodies: a 404, a 422 with field errors, a wrong token", async () => {
@@ -73,17 +73,17 @@ describe("shopify() against the Shopify dialect", () => {
     });
     expect(shopifyApiError(missing.body, { status: 404, headers: {} })).toEqual({ message: "Not Found", details: { errors: "Not Found" } });
     const wrong = shopify({ baseUrl: sim.url, accessToken: "shpat_wrong" });
+    onTestFinished(() => wrong.close());
     expect((await httpFailure(wrong.get("/admin/api/products.json"))).status).toBe(401);
     await shop.close();
-    await wrong.close();
   });
 
   it("a 503 burst is retried on reads", async () => {
     const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    onTestFinished(() => shop.close());
     sim.inject(503, { times: 2 });
     expect(await shop.get<{ products: unknown[] }>("/admin/api/products.json")).toEqual({ products: [] });
     expect(sim.requests).toHaveLength(3);
-    await shop.close();
   });
 
   it("a full call-limit bucket (X-Shopify-Shop-Api-Call-Limit n/n) makes the limiter wait for a call to leak instead of being refused", async () => {

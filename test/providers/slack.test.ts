@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError, isHttpError } from "../../src/index.js";
 import { slack } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock, type SlackSimulator } from "../../src/testing/index.js";
@@ -18,11 +18,11 @@ describe("slack() against the Slack dialect", () => {
 
   it("reads SLACK_BOT_TOKEN and posts a message", async () => {
     const client = slack({ baseUrl: sim.url, env: { SLACK_BOT_TOKEN: TOKEN } });
+    onTestFinished(() => client.close());
     const res = await client.post<{ ok: boolean; ts: string; channel: string }>("/api/chat.postMessage", { json: { channel: "#general", text: "hello" } });
     expect(res.ok).toBe(true);
     expect(sim.messages("general").map((m) => m.text)).toEqual(["hello"]);
     expect(sim.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    await client.close();
   });
 
   it("a missing token is a ConfigError naming SLACK_BOT_TOKEN", () => {
@@ -49,45 +49,46 @@ describe("slack() against the Slack dialect", () => {
     await bad.close();
 
     const client = slack({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => client.close());
     const missing = await httpFailure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }));
     expect(missing.apiCode).toBe("channel_not_found");
     sim.revoke(TOKEN);
     expect(((await failureOf(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
-    await client.close();
   });
 
   it("paginates conversations.list by next_cursor to the last channel", async () => {
     const client = slack({ baseUrl: sim.url, token: TOKEN, tiers: false });
+    onTestFinished(() => client.close());
     for (let i = 0; i < 4; i++) sim.addChannel(`project-${i}`);
     const names: string[] = [];
     for await (const channel of client.paginate<{ name: string }>("/api/conversations.list", { query: { limit: 3 } })) names.push(channel.name);
     expect(names).toEqual(sim.channels.map((c) => c.name));
     expect(names).toHaveLength(9);
     expect(sim.requests.map((r) => r.query.cursor ?? "")).toEqual(["", expect.any(String), expect.any(String)]);
-    await client.close();
   });
 
   it("a ratelimited 429 + Retry-After on a read is waited out and retried", async () => {
     const client = slack({ baseUrl: sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    onTestFinished(() => client.close());
     sim.ratelimit({ method: "conversations.list", retryAfter: 1 });
     const res = await client.get<{ channels: unknown[] }>("/api/conversations.list");
     expect(res.channels.length).toBeGreaterThan(0);
     expect(sim.requests).toHaveLength(2);
-    await client.close();
   });
 
   it("a ratelimited 429 on chat.postMessage (a write) is sent again after Retry-After: the message is posted once", async () => {
     const client = slack({ baseUrl: sim.url, token: TOKEN });
+    onTestFinished(() => client.close());
     sim.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
     await client.post("/api/chat.postMessage", { json: { channel: "random", text: "once" } });
     expect(sim.requests).toHaveLength(2);
     expect(sim.messages("random").map((m) => m.text)).toEqual(["once"]);
-    await client.close();
   });
 
   it("a 429 pauses that method only (its own tier quota); other methods go on", async () => {
     const clock = createFakeClock();
     const client = slack({ baseUrl: sim.url, token: TOKEN, clock, retry: false, timeout: false });
+    onTestFinished(() => client.close());
     sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
     const limited = await httpFailure(client.get("/api/conversations.list"));
     expect(limited.status).toBe(429);
@@ -102,7 +103,6 @@ describe("slack() against the Slack dialect", () => {
     await clock.advance(30_000);
     await waiting;
     expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test", "/api/conversations.list"]);
-    await client.close();
   });
 
   it("the client spaces a method by its tier, so the dialect's tier windows never refuse it", async () => {

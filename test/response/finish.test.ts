@@ -1,5 +1,5 @@
 /** The body belongs to the attempt: read and parsed inside it, over real sockets with faults injected by a plain node:http server. */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isResponseTooLargeError, isTimeoutError } from "../../src/errors.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
@@ -40,12 +40,12 @@ describe("a body that fails mid-way fails the attempt, and is retried like any f
     const f = faultyServer(["cut", "reset", "stall", "ok"]);
     server = await f.start();
     const client = createClient({ baseUrl: server.url, retry: { attempts: 4, ...fast }, timeout: { attempt: 300 } });
+    onTestFinished(() => client.close());
     const { data, response } = await client.get<{ items: unknown[] }>("/list").withResponse();
     expect(data.items).toHaveLength(200);
     expect(response.attempts).toBe(4);
     expect(f.seen).toHaveLength(4);
     expect(client.stats().routes["GET /list"]).toMatchObject({ requests: 1, errors: 0 });
-    await client.close();
   });
 
   it("a keyed POST is retried with the same key; an un-keyed POST whose body broke after sending is not", async () => {
@@ -60,18 +60,18 @@ describe("a body that fails mid-way fails the attempt, and is retried like any f
     const unkeyed = faultyServer(["reset", "ok"]);
     server = await unkeyed.start();
     const c2 = createClient({ baseUrl: server.url, retry: fast });
+    onTestFinished(() => c2.close());
     await expect(c2.post("/charges", { json: { amount: 1 } })).rejects.toMatchObject({ code: "BALLAST_NETWORK" });
     expect(unkeyed.seen).toHaveLength(1);
-    await c2.close();
   });
 
   it("the same holds with the fetch transport (our own attempt timer)", async () => {
     const f = faultyServer(["stall", "cut", "ok"]);
     server = await f.start();
     const client = createClient({ baseUrl: server.url, transport: fetchTransport(), retry: { attempts: 3, ...fast }, timeout: { attempt: 300 } });
+    onTestFinished(() => client.close());
     expect(await client.get<{ items: unknown[] }>("/list")).toMatchObject({ items: expect.any(Array) });
     expect(f.seen).toHaveLength(3);
-    await client.close();
   });
 
   it("a stalled body counts as a failure for the breaker and in stats()", async () => {
@@ -83,20 +83,20 @@ describe("a body that fails mid-way fails the attempt, and is retried like any f
       timeout: { attempt: 150 },
       circuitBreaker: { consecutiveFailures: 2, failureRate: 1, minimumRequests: 100 },
     });
+    onTestFinished(() => client.close());
     for (let i = 0; i < 2; i++) await expect(client.get("/list")).rejects.toSatisfy(isTimeoutError);
     const stats = client.stats();
     expect(stats.routes["GET /list"]).toMatchObject({ requests: 2, errors: 2, outcomes: { BALLAST_TIMEOUT: 2 } });
     expect(Object.values(stats.policies.circuitBreaker as Record<string, { state: string }>)[0]?.state).toBe("open");
-    await client.close();
   });
 
   it("maxResponseBytes is enforced inside the attempt and is not retried", async () => {
     const f = faultyServer(["ok"]);
     server = await f.start();
     const client = createClient({ baseUrl: server.url, maxResponseBytes: 100 });
+    onTestFinished(() => client.close());
     await expect(client.get("/list")).rejects.toSatisfy(isResponseTooLargeError);
     expect(f.seen).toHaveLength(1);
-    await client.close();
   });
 });
 
@@ -110,6 +110,7 @@ describe("the concurrency permit covers the body", () => {
       else res.end();
     });
     const client = createClient({ baseUrl: server.url, concurrency: 1, retry: false });
+    onTestFinished(() => client.close());
     const active = () => Object.values(client.stats().policies.concurrency as Record<string, { active: number; queued: number }>)[0];
 
     const slow = client.get<string>("/slow");
@@ -127,6 +128,5 @@ describe("the concurrency permit covers the body", () => {
     res.body?.destroy(); // cancelled by the caller
     expect(await again).toBe("first chunk;");
     await waitFor(() => active()?.active === 0, { what: "the permit to come back" });
-    await client.close();
   });
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import {
   type EncryptedTokenStore,
@@ -101,6 +101,7 @@ function registrationsSuite(kind: string, open: () => EncryptedTokenStore | Prom
       const B = registration(b, tokens, store);
       const apiA = createClient({ baseUrl: a.issuer, auth: A.clientCredentialsAuth(), retry: false });
       const apiB = createClient({ baseUrl: b.issuer, auth: B.clientCredentialsAuth(), retry: false });
+      onTestFinished(() => apiB.close());
       a.apiSaw.length = 0;
       b.apiSaw.length = 0;
       await apiA.get("/api");
@@ -109,7 +110,6 @@ function registrationsSuite(kind: string, open: () => EncryptedTokenStore | Prom
       expect(b.apiSaw.every((h) => h.startsWith("Bearer B-tok-"))).toBe(true);
       expect(b.apiSaw).toHaveLength(1);
       await apiA.close();
-      await apiB.close();
     });
 
     it("the same connection id under two providers holds two separate records", async () => {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError } from "../../src/errors.js";
 
@@ -36,24 +36,25 @@ describe("path params cannot move a request outside its template", () => {
   for (const value of ["..", ".", ""]) {
     it(`a param of ${JSON.stringify(value)} is a ConfigError and nothing is sent`, async () => {
       const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+      onTestFinished(() => c.close());
       const err = await outcome(() => c.get("/accounts/:id/charges", { params: { id: value } }));
       expect(isConfigError(err)).toBe(true);
       expect((err as { option: string }).option).toBe("params.id");
       expect(routed).toEqual([]);
-      await c.close();
     });
   }
 
   it("values that merely contain dots or slashes are encoded and stay inside their segment", async () => {
     const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    onTestFinished(() => c.close());
     for (const id of ["...", "../x", "a/../..", "%2e%2e", ".%2e", "..\\..", "..;"]) {
       expect(await c.get("/accounts/:id/charges", { params: { id } })).toEqual({ path: `/v1/accounts/${encodeURIComponent(id)}/charges` });
     }
-    await c.close();
   });
 
   it("property: whatever the values, the server routes inside the template's prefix with the template's segment count", async () => {
     const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    onTestFinished(() => c.close());
     const piece = fc.constantFrom(".", "..", "/", "\\", "%", "2e", "2E", "%2e", "?", "#", ";", "a", " ", "\u0000", "\u2024", "．");
     const value = fc.oneof(
       fc.array(piece, { maxLength: 6 }).map((xs) => xs.join("")),
@@ -73,6 +74,5 @@ describe("path params cannot move a request outside its template", () => {
       }),
       { numRuns: 300 },
     );
-    await c.close();
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isNetworkError, isParseError } from "../../src/errors.js";
 import { apiKey } from "../../src/middleware/auth/auth.js";
@@ -29,11 +29,11 @@ describe("an API key sent in the query string never shows in errors or logs", ()
       const secret = `sekret-${param}-0123456789`;
       const log = captureLogger();
       const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: param, value: secret }), retry: false, logger: log.logger });
+      onTestFinished(() => c.close());
       const err = await failure(() => c.get("/fail"));
       expect(isHttpError(err)).toBe(true);
       expectNoSecret(err, secret, { log: log.text() });
       expect((err as Error).message).toContain(`${param}=[REDACTED]`);
-      await c.close();
     });
   }
 
@@ -44,26 +44,26 @@ describe("an API key sent in the query string never shows in errors or logs", ()
     await gone.close();
     const log = captureLogger();
     const c = createClient({ baseUrl: url, auth: apiKey({ query: "weird_name", value: secret }), retry: false, logger: log.logger });
+    onTestFinished(() => c.close());
     const err = await failure(() => c.get("/x"));
     expect(isNetworkError(err)).toBe(true);
     expectNoSecret(err, secret, { log: log.text() });
-    await c.close();
   });
 
   it("a key function's value is redacted as well", async () => {
     const secret = "fn-secret-abcdef";
     const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: "zz_cred", value: async () => secret }), retry: false });
+    onTestFinished(() => c.close());
     expectNoSecret(await failure(() => c.get("/fail")), secret);
-    await c.close();
   });
 
   it("ParseError does not quote the body in its message (V8's JSON.parse message does)", async () => {
     const c = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => c.close());
     const err = await failure(() => c.get("/garbage"));
     expect(isParseError(err)).toBe(true);
     expect((err as Error).message).not.toContain("sk_live");
     expect((err as Error).stack).not.toContain("sk_live");
-    await c.close();
   });
 });
 
@@ -122,18 +122,18 @@ describe("HttpError body and headers are redacted when printed", () => {
       json: { error: "bad", access_token: "echoed-tok-123", nested: { password: "pw-echo-456", authorization: "Bearer echoed-tok-789" } },
     });
     const c = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => c.close());
     const err = await failure(() => c.post("/echo", { json: {} }));
     expect(isHttpError(err)).toBe(true);
     for (const s of ["echoed-tok-123", "pw-echo-456", "echoed-tok-789", "echoed-tok-999"]) expectNoSecret(err, s);
     expect((err as { body: { access_token: string } }).body.access_token).toBe("echoed-tok-123");
-    await c.close();
   });
 
   it("a text error body gets the excerpt's redaction", async () => {
     sim.route("POST", "/echo-text", { status: 400, headers: { "content-type": "text/plain" }, body: "error: access_token=echoed-text-tok&password=pw-text-1" });
     const c = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => c.close());
     const err = await failure(() => c.post("/echo-text", { json: {} }));
     for (const s of ["echoed-text-tok", "pw-text-1"]) expectNoSecret(err, s);
-    await c.close();
   });
 });

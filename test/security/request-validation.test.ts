@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ApiError, isConfigError } from "../../src/errors.js";
 import { apiKey, bearer } from "../../src/middleware/auth/auth.js";
@@ -61,11 +61,11 @@ describe("per-call maxResponseBytes is validated like the client option", () => 
   for (const bad of [Number.NaN, -1, 0, 1.5, Number.POSITIVE_INFINITY]) {
     it(`${bad} is a ConfigError before sending`, async () => {
       const c = createClient({ baseUrl: sim.url, retry: false });
+      onTestFinished(() => c.close());
       const err = await failure(() => c.get("/x", { maxResponseBytes: bad }));
       expect(isConfigError(err)).toBe(true);
       expect((err as { option: string }).option).toBe("maxResponseBytes");
       expect(hits).toBe(0);
-      await c.close();
     });
   }
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isResponseTooLargeError } from "../../src/errors.js";
 import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
@@ -42,6 +42,7 @@ afterAll(() => {
 describe("SSE: an event larger than the limit is refused", () => {
   it("a 150 MiB event stops at maxResponseBytes with ResponseTooLargeError; earlier events still arrive", async () => {
     const client = createClient({ baseUrl: endlessOrigin, retry: false, maxResponseBytes: 2 ** 20 });
+    onTestFinished(() => client.close());
     const got: string[] = [];
     const err = await (async () => {
       for await (const e of client.sse("/stream", { reconnect: false })) got.push(e.data);
@@ -50,13 +51,13 @@ describe("SSE: an event larger than the limit is refused", () => {
     expect(isResponseTooLargeError(err)).toBe(true);
     expect((err as { limit: number }).limit).toBe(2 ** 20);
     expect(written).toBeLessThan(150 * 2 ** 20);
-    await client.close();
   });
 
   it("maxEventBytes sets the limit per stream; many small events and keep-alive comments add up to nothing", async () => {
     const body = `${": keep-alive\n\n".repeat(2000)}${"data: 0123456789\n\n".repeat(2000)}`;
     sim.route("GET", "/many", { headers: SSE, body });
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     let n = 0;
     for await (const _ of client.sse("/many", { reconnect: false, maxEventBytes: 1024 })) n++;
     expect(n).toBe(2000);
@@ -67,7 +68,6 @@ describe("SSE: an event larger than the limit is refused", () => {
     })().catch((e: unknown) => e);
     expect(isResponseTooLargeError(err)).toBe(true);
     expect(() => client.sse("/big", { maxEventBytes: 0 })).toThrow();
-    await client.close();
   });
 });
 
@@ -80,6 +80,7 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
     });
     const clock = createFakeClock(Date.now());
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     const it = client.sse("/storm", { clock, reconnect: { maxDelay: "4s" } });
     const waits: number[] = [];
     expect((await it.next()).value).toMatchObject({ id: "1" });
@@ -93,7 +94,6 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
     expect(waits).toEqual([500, 1000, 2000, 4000, 4000]);
     expect(connections).toBe(6);
     await it.return();
-    await client.close();
   });
 
   it("maxReconnects ends the stream with an error after that many reconnects", async () => {
@@ -103,6 +103,7 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
       return { headers: SSE, body: `data: ${connections}\n\n` };
     });
     const client = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => client.close());
     const got: string[] = [];
     const err = await (async () => {
       for await (const e of client.sse("/capped", { reconnect: { maxReconnects: 2, minDelay: "1ms", delay: "1ms" } })) got.push(e.data);
@@ -110,7 +111,6 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
     expect(got).toEqual(["1", "2", "3"]);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/2 reconnects/);
-    await client.close();
   });
 
   it("bad reconnect options are ConfigErrors", () => {

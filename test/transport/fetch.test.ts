@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isNetworkError, isTimeoutError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
@@ -18,6 +18,7 @@ describe("fetchTransport", () => {
     sim.route("GET", "/reset", { fault: "reset" });
     sim.route("GET", "/slow", { delay: 1000, json: {} });
     const c = createClient({ baseUrl: sim.url, transport: fetchTransport(), auth: bearer("tok"), retry: { backoff: constantBackoff(1) } });
+    onTestFinished(() => c.close());
     expect(await c.post("/items", { json: { a: 1 }, idempotencyKey: "k1" })).toEqual({ created: true });
     expect(flaky.requests.map((r) => [r.headers.authorization, r.text()])).toEqual([
       ["Bearer tok", '{"a":1}'],
@@ -25,6 +26,5 @@ describe("fetchTransport", () => {
     ]);
     await expect(c.get("/reset", { context: {} })).rejects.toSatisfy(isNetworkError);
     await expect(c.get("/slow", { timeout: { attempt: 50 } })).rejects.toSatisfy(isTimeoutError);
-    await c.close();
   });
 });

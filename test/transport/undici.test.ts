@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isNetworkError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
@@ -63,25 +63,25 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe("undici transport over TLS", () => {
   it("speaks HTTP/2 when allowH2 is set and the server offers it, trusting a given CA", async () => {
     const c = createClient({ baseUrl: url, auth: bearer("tok"), transport: { allowH2: true, tls: { ca: cert } } });
+    onTestFinished(() => c.close());
     expect(await c.get("/")).toEqual({ httpVersion: "2.0" });
     expect(seen.at(-1)).toBe("2.0 Bearer tok");
-    await c.close();
   });
 
   it("stays on HTTP/1.1 by default", async () => {
     const c = createClient({ baseUrl: url, transport: { tls: { ca: cert } } });
+    onTestFinished(() => c.close());
     expect(await c.get("/")).toEqual({ httpVersion: "1.1" });
-    await c.close();
   });
 
   it("refuses an untrusted certificate with a NetworkError that is not retried", async () => {
     let retries = 0;
     const c = createClient({ baseUrl: url, retry: { onRetry: () => retries++ } });
+    onTestFinished(() => c.close());
     const err = await c.get("/").catch((e: unknown) => e);
     expect(isNetworkError(err)).toBe(true);
     expect(retries).toBe(0);
     expect((err as { errno?: string }).errno).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/);
-    await c.close();
   });
 
   it("tls.ca replaces the default roots (fails closed): a CA it does not list is refused; add yours to tls.rootCertificates to keep both", async () => {
@@ -91,8 +91,8 @@ describe("undici transport over TLS", () => {
     expect(isNetworkError(err)).toBe(true);
     await pinned.close();
     const both = createClient({ baseUrl: url, retry: false, transport: { tls: { ca: [...tls.rootCertificates, cert] } } });
+    onTestFinished(() => both.close());
     expect(await both.get("/")).toEqual({ httpVersion: "1.1" });
-    await both.close();
   });
 
   it("rejects malformed transport options at construction", () => {

@@ -3,7 +3,7 @@
  * as its types say. `./generated/*.js` are type-only imports (erased when the
  * test runs); openapi-types.test.ts generates them and typechecks this file.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient, linkHeader } from "../../../src/index.js";
 import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
 import type { paths as GitHub } from "./generated/github.js";
@@ -25,6 +25,7 @@ describe("a client typed by the Petstore document", () => {
     const add = sim.route("POST", "/v3/pet", (req) => ({ json: { ...(JSON.parse(req.text()) as object), id: 11 } }));
     const update = sim.route("PUT", "/v3/pet", (req) => ({ json: { ...pet, name: new URLSearchParams(req.text()).get("name") } }));
     const petstore = createClient<Petstore>({ baseUrl: `${sim.url}/v3` });
+    onTestFinished(() => petstore.close());
 
     const found = await petstore.get("/pet/{petId}", { params: { petId: 42 } });
     expect(found.id).toBe(42);
@@ -43,12 +44,12 @@ describe("a client typed by the Petstore document", () => {
     expect(update.requests[0]?.headers["content-type"]).toBe("application/x-www-form-urlencoded");
 
     expect(Object.keys(petstore.stats().routes).sort()).toEqual(["GET /pet/findByStatus", "GET /pet/{petId}", "POST /pet", "PUT /pet"]);
-    await petstore.close();
   });
 
   it("keeps the pipeline: a 404 is an HttpError, a bad option a ConfigError before sending", async () => {
     sim.route("GET", "/v3/pet/:petId", { status: 404, json: { code: 1, type: "error", message: "Pet not found" } });
     const petstore = createClient<Petstore>({ baseUrl: `${sim.url}/v3`, retry: 1 });
+    onTestFinished(() => petstore.close());
     await expect(petstore.get("/pet/{petId}", { params: { petId: 404 } })).rejects.toMatchObject({
       code: "BALLAST_HTTP",
       status: 404,
@@ -57,7 +58,6 @@ describe("a client typed by the Petstore document", () => {
     const loose = { params: { petId: 1, name: "x" } } as never;
     await expect(petstore.get("/pet/{petId}", loose)).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "params.name" });
     expect(sim.requests).toHaveLength(1);
-    await petstore.close();
   });
 });
 
@@ -73,6 +73,7 @@ describe("a client typed by GitHub's document", () => {
     const create = sim.route("POST", "/repos/:owner/:repo/issues", (req) => ({ status: 201, json: { number: 3, ...(JSON.parse(req.text()) as object) } }));
     const lock = sim.route("PUT", "/repos/:owner/:repo/issues/:number/lock", { status: 204 });
     const gh = createClient<GitHub>({ baseUrl: sim.url });
+    onTestFinished(() => gh.close());
 
     const titles: string[] = [];
     for await (const issue of gh.paginate("/repos/{owner}/{repo}/issues", { params: repo, query: { state: "all" }, strategy: linkHeader() })) {
@@ -87,6 +88,5 @@ describe("a client typed by GitHub's document", () => {
 
     expect(await gh.put("/repos/{owner}/{repo}/issues/{issue_number}/lock", { params: { ...repo, issue_number: 3 } })).toBeUndefined();
     expect(lock.requests[0]?.path).toBe("/repos/octo%20cat/hello/issues/3/lock");
-    await gh.close();
   });
 });

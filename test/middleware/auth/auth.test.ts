@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { isConfigError } from "../../../src/errors.js";
 import { apiKey, basic, bearer } from "../../../src/middleware/auth/auth.js";
@@ -19,17 +19,17 @@ describe("auth", () => {
   it("bearer sends Authorization: Bearer", async () => {
     headersOf();
     const c = createClient({ baseUrl: sim.url, auth: bearer("tok_1") });
+    onTestFinished(() => c.close());
     expect(await c.get("/me")).toMatchObject({ authorization: "Bearer tok_1" });
-    await c.close();
   });
 
   it("a token function is called on every attempt, so a rotated key is picked up by the retry", async () => {
     const route = sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
     let n = 0;
     const c = createClient({ baseUrl: sim.url, auth: bearer(async () => `tok_${++n}`), retry: { backoff: constantBackoff(1) } });
+    onTestFinished(() => c.close());
     await c.get("/r");
     expect(route.requests.map((r) => r.headers.authorization)).toEqual(["Bearer tok_1", "Bearer tok_2"]);
-    await c.close();
   });
 
   it("apiKey goes in the named header or query parameter", async () => {
@@ -37,16 +37,16 @@ describe("auth", () => {
     const h = createClient({ baseUrl: sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
     expect(await h.get("/me")).toMatchObject({ key: "k1" });
     const q = createClient({ baseUrl: sim.url, auth: apiKey({ query: "api_key", value: () => "k 2" }) });
+    onTestFinished(() => q.close());
     expect(await q.get("/me", { query: { a: 1 } })).toMatchObject({ query: { a: "1", api_key: "k 2" } });
     await h.close();
-    await q.close();
   });
 
   it("basic encodes username:password", async () => {
     headersOf();
     const c = createClient({ baseUrl: sim.url, auth: basic({ username: "AC123", password: "pw" }) });
+    onTestFinished(() => c.close());
     expect(await c.get("/me")).toMatchObject({ authorization: `Basic ${Buffer.from("AC123:pw").toString("base64")}` });
-    await c.close();
   });
 
   it("names its credential in `credential` by a fingerprint, never the secret", async () => {

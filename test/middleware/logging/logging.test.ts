@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { bearer } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
@@ -27,6 +27,7 @@ describe("logging", () => {
       headers: { cookie: "sid=SECRET2", "x-tenant": "t" },
       logger: { logger, redactQuery: ["sig2"], redactBody: ["card_number"], logBodies: true, redactHeaders: ["x-tenant"] },
     });
+    onTestFinished(() => c.close());
     await c.post("/login", { json: { user: "ann", password: "SECRET3", card_number: "SECRET4" }, query: { sig2: "SECRET5", page: 1 } });
     await c.get("/missing").catch(() => {});
     const text = JSON.stringify(lines);
@@ -40,7 +41,6 @@ describe("logging", () => {
     expect(lines[0]?.obj.body).toEqual({ user: "ann", password: "[REDACTED]", card_number: "[REDACTED]" });
     expect(lines[1]?.obj).toMatchObject({ method: "POST", status: 200, attempts: 1 });
     expect(String(lines[1]?.obj.url)).toContain("page=1");
-    await c.close();
   });
 
   it("logs each retry as a warning and a thrown failure as an error", async () => {
@@ -50,9 +50,9 @@ describe("logging", () => {
     await c.get("/flaky");
     expect(lines.filter((l) => l.msg === "ballast retry")).toHaveLength(1);
     const bad = createClient({ baseUrl: "http://127.0.0.1:1", logger, retry: false });
+    onTestFinished(() => bad.close());
     await bad.get("/x").catch(() => {});
     expect(lines.at(-1)).toMatchObject({ level: "error", msg: "ballast request failed", obj: { code: "BALLAST_NETWORK" } });
     await c.close();
-    await bad.close();
   });
 });

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../../src/errors.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
@@ -152,12 +152,12 @@ describe("network errors", () => {
     await new Promise((r) => server.close(r));
     const events: RetryEvent[] = [];
     const c = createClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { ...fast, attempts: 3, onRetry: (e) => events.push(e) } });
+    onTestFinished(() => c.close());
     const err = (await c.post("/x", { json: {} }).catch((e: unknown) => e)) as NetworkError;
     expect(isNetworkError(err)).toBe(true);
     expect(err.errno).toBe("ECONNREFUSED");
     expect(err.sent).toBe(false);
     expect(events).toHaveLength(2);
-    await c.close();
   });
 
   it("does not retry a POST whose connection reset after it was sent", async () => {
@@ -197,22 +197,22 @@ describe("how long to wait", () => {
   it("never plans a wait past the total deadline", async () => {
     const route = sim.route("GET", "/r", { status: 503, headers: { "retry-after": "5" } });
     const c = createClient({ baseUrl: sim.url, timeout: { total: 1000 } });
+    onTestFinished(() => c.close());
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
     expect(err.status).toBe(503);
     expect(route.calls).toBe(1);
-    await c.close();
   });
 
   it("stops at once when the caller aborts during a backoff wait", async () => {
     sim.route("GET", "/r", { status: 503 });
     const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(60_000) } });
+    onTestFinished(() => c.close());
     const ac = new AbortController();
     const p = c.get("/r", { signal: ac.signal });
     setTimeout(() => ac.abort(new Error("user left")), 50);
     const err = await p.catch((e: unknown) => e);
     expect(isAbortError(err)).toBe(true);
     expect((err as { reason: Error }).reason.message).toBe("user left");
-    await c.close();
   });
 });
 

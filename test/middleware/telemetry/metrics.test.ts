@@ -10,7 +10,7 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { type Instrumentation, instrument } from "../../../src/middleware/telemetry/telemetry.js";
@@ -106,6 +106,7 @@ describe("instrument(): metrics", () => {
       return { json: {} };
     });
     const c = createClient({ baseUrl: sim.url, retry: false });
+    onTestFinished(() => c.close());
     const pending = Promise.all([c.get("/slow"), c.get("/slow")]);
     await waitFor(async () => sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" }) === 2, {
       what: "two active requests",
@@ -113,7 +114,6 @@ describe("instrument(): metrics", () => {
     release();
     await pending;
     expect(sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" })).toBe(0);
-    await c.close();
   });
 
   it("records rate-limit waits and their duration, breaker state changes, cache hits and token refreshes", async () => {

@@ -1,7 +1,7 @@
 import { propagation } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { apiKey } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
@@ -29,6 +29,7 @@ describe("telemetry", () => {
       retry: { backoff: constantBackoff(1) },
       use: [telemetry({ tracer: provider.getTracer("test"), attributes: { "peer.service": "users" } })],
     });
+    onTestFinished(() => c.close());
     await c.get("/users/:id", { params: { id: 7 } });
     const spans = exporter.getFinishedSpans();
     expect(spans.map((s) => s.name)).toEqual(["GET /users/:id", "GET /users/:id"]);
@@ -43,16 +44,15 @@ describe("telemetry", () => {
     expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain("SECRET_KEY");
     const sent = route.requests.map((r) => r.headers.traceparent);
     expect(sent[1]).toMatch(new RegExp(`^00-${spans[1]?.spanContext().traceId}-${spans[1]?.spanContext().spanId}-01$`));
-    await c.close();
   });
 
   it("records a thrown failure with its error code", async () => {
     exporter.reset();
     const c = createClient({ baseUrl: "http://127.0.0.1:1", retry: false, use: [telemetry({ tracer: provider.getTracer("test") })] });
+    onTestFinished(() => c.close());
     await c.get("/x").catch(() => {});
     const [span] = exporter.getFinishedSpans();
     expect(span?.attributes["error.type"]).toBe("BALLAST_NETWORK");
     expect(span?.status.code).toBe(2);
-    await c.close();
   });
 });

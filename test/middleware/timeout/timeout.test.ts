@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { isAbortError, isTimeoutError, type TimeoutError } from "../../../src/errors.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
@@ -23,6 +23,7 @@ describe("timeouts", () => {
   it("a total timeout bounds the whole call, retries and waits included", async () => {
     const route = sim.route("GET", "/r", { status: 503 });
     const c = createClient({ baseUrl: sim.url, timeout: { total: 300, attempt: false }, retry: { attempts: 100, backoff: constantBackoff(40) } });
+    onTestFinished(() => c.close());
     const started = Date.now();
     const err = await c.get("/r").catch((e: unknown) => e);
     // Either an attempt was cut at the deadline, or retry refused a wait past it and gave the last error.
@@ -31,17 +32,16 @@ describe("timeouts", () => {
     expect(Date.now() - started).toBeLessThan(300 + 100);
     expect(route.calls).toBeGreaterThan(1);
     expect(route.calls).toBeLessThan(100);
-    await c.close();
   });
 
   it("a slow attempt that runs into the total deadline fails with TimeoutError naming the total limit", async () => {
     sim.route("GET", "/slow", { delay: 2000, json: {} });
     const c = createClient({ baseUrl: sim.url, timeout: { total: 150, attempt: 1000 } });
+    onTestFinished(() => c.close());
     const err = (await c.get("/slow").catch((e: unknown) => e)) as TimeoutError;
     expect(isTimeoutError(err)).toBe(true);
     expect(err.limit).toBe("total");
     expect(err.message).toContain("total timeout of 150 ms");
-    await c.close();
   });
 
   it("the standalone timeout() middleware bounds whatever it wraps", async () => {
@@ -50,36 +50,36 @@ describe("timeouts", () => {
     const { timeout } = await import("../../../src/middleware/timeout/timeout.js");
     const { undiciTransport } = await import("../../../src/transport/undici.js");
     const t = undiciTransport();
+    onTestFinished(() => t.close());
     const send = compose([timeout({ ms: 80, limit: "total" })], (r) => t.send(r));
     const origin = sim.url;
     const err = await send(apiRequest(`${origin}/slow`)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 80 });
-    await t.close();
   });
 
   it("covers a slow body, not only the headers", async () => {
     sim.route("GET", "/slow-body", { bodyDelay: 2000, json: { late: true } });
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 100 }, retry: false });
+    onTestFinished(() => c.close());
     const err = await c.get("/slow-body").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "attempt" });
-    await c.close();
   });
 
   it("can be switched off per call", async () => {
     sim.route("GET", "/slowish", { delay: 150, json: { ok: true } });
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 50 }, retry: false });
+    onTestFinished(() => c.close());
     await expect(c.get("/slowish")).rejects.toSatisfy(isTimeoutError);
     expect(await c.get("/slowish", { timeout: false })).toEqual({ ok: true });
     expect(await c.get("/slowish", { timeout: { attempt: 1000 } })).toEqual({ ok: true });
-    await c.close();
   });
 
   it("releases the socket of a stalled request on timeout", async () => {
     sim.route("GET", "/stall", { fault: "stall" });
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 100 }, retry: false });
+    onTestFinished(() => c.close());
     await expect(c.get("/stall")).rejects.toSatisfy(isTimeoutError);
     await waitFor(() => sockets === 0, { what: "every socket to close" });
-    await c.close();
   });
 });
 
@@ -96,21 +96,21 @@ describe("limits enforced by the undici transport itself", () => {
         },
       ],
     });
+    onTestFinished(() => c.close());
     await c.get("/fast");
     expect(seen).toEqual({ signal: undefined, timeout: 30_000 });
     await c.get("/fast", { timeout: { attempt: 200 } });
     expect(seen).toEqual({ signal: undefined, timeout: 200 });
-    await c.close();
   });
 
   it("a stalled server still ends in TimeoutError naming the limit, and the socket is released", async () => {
     sim.route("GET", "/stall", { fault: "stall" });
     const c = createClient({ baseUrl: sim.url, timeout: { attempt: 5_000 }, retry: false });
+    onTestFinished(() => c.close());
     const err = (await c.get("/stall").catch((e: unknown) => e)) as TimeoutError;
     expect(isTimeoutError(err)).toBe(true);
     expect(err).toMatchObject({ limit: "attempt", timeoutMs: 5_000, sent: true });
     await waitFor(() => sockets === 0, { what: "every socket to close" });
-    await c.close();
   }, 15_000);
 });
 
@@ -132,6 +132,7 @@ describe("cancellation", () => {
   it("a caller's abort rejects at once with AbortError carrying the reason, and frees the socket", async () => {
     sim.route("GET", "/stall", { fault: "stall" });
     const c = createClient({ baseUrl: sim.url });
+    onTestFinished(() => c.close());
     const ac = new AbortController();
     const p = c.get("/stall", { signal: ac.signal });
     await waitFor(() => sim.requests.length === 1, { what: "the request to arrive" });
@@ -140,13 +141,12 @@ describe("cancellation", () => {
     expect(isAbortError(err)).toBe(true);
     expect((err as { reason: unknown }).reason).toBe("navigated away");
     await waitFor(() => sockets === 0, { what: "every socket to close" });
-    await c.close();
   });
 
   it("an already-aborted signal sends nothing", async () => {
     const c = createClient({ baseUrl: sim.url });
+    onTestFinished(() => c.close());
     await expect(c.get("/x", { signal: AbortSignal.abort() })).rejects.toSatisfy(isAbortError);
     expect(sim.requests).toHaveLength(0);
-    await c.close();
   });
 });
