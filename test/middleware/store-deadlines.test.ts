@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
-import { isAbortError, isStoreError, type StoreError } from "../../src/errors.js";
+import { isAbortError, isStoreError, isTimeoutError, type StoreError } from "../../src/errors.js";
 import type { RateLimitRule } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { type FaultServer, freePort, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
@@ -125,6 +125,16 @@ describe.each(outages)("a store that is $name", ({ open }) => {
     expect(isStoreError(error)).toBe(true);
     expect((error as StoreError).operation).toBe("acquirePermit");
     expect(served).toBe(before);
+  });
+
+  it("concurrency waits on the store no longer than the call's time limit, whatever the store's own timeout; nothing is sent", async () => {
+    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "60s" }), concurrency: 4, timeout: { total: 400 }, retry: false });
+    const before = served;
+    const { error, ms } = await timed(() => client.get("/x"));
+    expect(isTimeoutError(error) && error.sent === false, String(error)).toBe(true);
+    expect(ms).toBeLessThan(400 + 4000); // generous for a loaded machine; unbounded it waits for the store's 60 s
+    expect(served).toBe(before);
+    await client.close();
   });
 
   it("the circuit breaker fails open: the call goes through within its deadline", async () => {

@@ -197,6 +197,9 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
       s.waiters.push(w);
+      // A shared store's answer can take as long as the store lets it (a stalled Redis: its own timeout):
+      // the attempt's time limit runs from now, not only once a permit is refused.
+      if (shared) w.limit?.();
       if (!s.pumping) void pump(k, s);
     });
   }
