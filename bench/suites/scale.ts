@@ -66,7 +66,16 @@ async function limiterRun(processes: number, env: Record<string, string>, shared
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
   );
-  const next = (c: ChildProcess) => new Promise<Record<string, number>>((resolve) => c.once("message", resolve as (m: unknown) => void));
+  /** The child's next message; a child that exits first fails the run instead of hanging it. */
+  const next = (c: ChildProcess) =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`limiter worker exited (${code})`));
+      c.once("exit", exited);
+      c.once("message", (m) => {
+        c.off("exit", exited);
+        resolve(m as Record<string, number>);
+      });
+    });
   try {
     await Promise.all(children.map(next));
     const until = Date.now() + 200 + LIMITER_MS;
@@ -85,6 +94,8 @@ async function limiterRun(processes: number, env: Record<string, string>, shared
       redis: (_, comm) => comm === "redis-server",
       clients: (pid) => clients.has(pid),
     });
+    const errors = counts.reduce((sum, c) => sum + (c.errors ?? 0), 0);
+    if (errors > 0) console.warn(`${processes} processes: ${errors} acquires failed (store timeout 10 s)`);
     return { perSec: counts.reduce((sum, c) => sum + (c.acquires ?? 0), 0) / (LIMITER_MS / 1000), cpu };
   } finally {
     for (const c of children) c.kill("SIGKILL");
