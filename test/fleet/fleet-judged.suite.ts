@@ -12,7 +12,9 @@
  * p99 50-80 ms — and drops them as stale, so utilisation was 46-51 %. With
  * `arrivalMargin: 20ms` (a late slot is used up to the margin) stale fell to
  * ~440 and utilisation rose to 74 %; nginx itself, starved too, then refused
- * 10-20 requests that arrived bunched. The store is not the bottleneck
+ * 10-20 requests that arrived bunched. At load ~10 (11:33 UTC): 88.8 %, 1
+ * refused, 190 stale. The fleet itself used ~0.9 core (16 processes, ~1000
+ * store calls/s, the event-loop monitor). The store is not the bottleneck
  * (~700 acquire calls/s for the fleet). In CI vitest runs one file at a time
  * on 2 cores (maxWorkers = cores - 1), so this file would run without the
  * load seen here: run it alone on a quiet machine (`cp` it to a .test.ts
