@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 import { BatchError } from "./errors.js";
 
 /** What a batch `load` may return for its keys. */
@@ -63,8 +64,7 @@ interface Pending<K, V> {
 export function batch<K, V>(options: BatchOptions<K, V>): Batcher<K, V> {
   if (options === null || typeof options !== "object" || typeof options.load !== "function")
     throw new ConfigError("batch.load", "must be a function (keys) => Promise<values>");
-  const maxBatchSize = options.maxBatchSize ?? 100;
-  if (!(Number.isInteger(maxBatchSize) && maxBatchSize > 0)) throw new ConfigError("batch.maxBatchSize", `must be a positive integer; got ${maxBatchSize}`);
+  const maxBatchSize = integerOption(options.maxBatchSize ?? 100, "batch.maxBatchSize");
   const windowMs = toMillis(options.window ?? 0, "batch.window");
   const clock = options.clock ?? systemClock;
   const idOf = options.cacheKey ?? ((k: K) => String(k));

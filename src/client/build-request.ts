@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.js";
 import type { TimeoutOverride } from "../middleware/timeout/timeout.js";
 import type { ApiRequest, RequestContext, ResponseReading } from "../types.js";
+import type { Duration } from "../util/duration.js";
+import { durationOption, integerOption, shown } from "../util/options.js";
 import { encodeBody } from "./body.js";
 import { checkCallRetryKeys, checkRequestKeys, checkTimeoutKeys, checkVerbKeys } from "./option-keys.js";
 import type { CallOptions, CallRetryOptions, ClientConfig, RequestOptions } from "./options.js";
@@ -32,8 +34,7 @@ export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unkno
   /** How this call's response is read: the client's default unless the call changes type, limit or redirect mode. */
   function readingOf(o: CallOptions): ResponseReading {
     if (o.responseType === undefined && o.maxResponseBytes === undefined && o.redirect === undefined) return defaultRead;
-    const maxBytes = o.maxResponseBytes ?? config.maxResponseBytes;
-    if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxBytes}`);
+    const maxBytes = integerOption(o.maxResponseBytes ?? config.maxResponseBytes, "maxResponseBytes");
     const redirect = o.redirect ?? config.redirect;
     if (redirect !== "follow" && redirect !== "error" && redirect !== "manual")
       throw new ConfigError("redirect", `must be "follow", "error" or "manual"; got ${redirect}`);
@@ -126,8 +127,7 @@ function checkCallRetry(r: unknown): CallRetryOptions | false {
   else if (typeof r !== "object" || r === null) throw new ConfigError("retry", "must be false, a number of tries in all or { attempts }");
   else checkCallRetryKeys(r);
   const attempts = (r as CallRetryOptions).attempts;
-  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1))
-    throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
+  if (attempts !== undefined) integerOption(attempts, "retry.attempts");
   return r as CallRetryOptions;
 }
 
@@ -136,11 +136,12 @@ const NO_TIME_LIMITS: TimeoutOverride = Object.freeze({ attempt: false, total: f
 /** A per-call `timeout` as the timeout middleware reads it: a number bounds the whole call. */
 function callTimeout(t: unknown): TimeoutOverride {
   if (t === false) return NO_TIME_LIMITS;
-  if (typeof t === "number") {
-    if (!(Number.isFinite(t) && t > 0)) throw new ConfigError("timeout", `must be a positive number of ms, { attempt, total } or false; got ${t}`);
-    return { total: t };
-  }
-  if (typeof t !== "object" || t === null) throw new ConfigError("timeout", `must be a number of ms, { attempt, total } or false; got ${String(t)}`);
+  if (typeof t === "number" || typeof t === "string") return { total: durationOption(t as Duration, "timeout") };
+  if (typeof t !== "object" || t === null) throw new ConfigError("timeout", `must be a duration, { attempt, total } or false; got ${shown(t)}`);
   checkTimeoutKeys(t);
-  return t as TimeoutOverride;
+  const { attempt, total } = t as { attempt?: Duration | false; total?: Duration | false };
+  const out: TimeoutOverride = {};
+  if (attempt !== undefined) out.attempt = attempt === false ? false : durationOption(attempt, "timeout.attempt");
+  if (total !== undefined) out.total = total === false ? false : durationOption(total, "timeout.total");
+  return out;
 }

@@ -2,13 +2,13 @@ import type { Clock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Logger, LoggingOptions } from "../middleware/logging/logging.js";
 import type { RetryOptions } from "../middleware/retry/retry.js";
-import type { TimeoutOverride } from "../middleware/timeout/timeout.js";
 import { DEFAULT_REQUEST_ID_HEADERS } from "../response/http-error.js";
 import type { Schema } from "../schema/validate.js";
 import type { Store } from "../stores/types.js";
 import type { UndiciTransportOptions } from "../transport/undici.js";
 import type { ApiErrorReader, HttpMethod, Middleware, RedirectMode, RequestContext, ResponseType, Transport } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
 import { checkClientKeys, checkRetryKeys, checkTimeoutKeys } from "./option-keys.js";
@@ -105,8 +105,11 @@ export interface BaseCallOptions extends BodyOptions {
   redirect?: RedirectMode;
   /** How to decode the body (default "auto": JSON by content-type, text for text/*, else bytes). */
   responseType?: ResponseType;
-  /** Per-call time limits in ms: a number bounds the whole call (`{ total }`); `{ attempt, total }`; false disables them (e.g. a long stream). */
-  timeout?: number | TimeoutOverride | false;
+  /**
+   * Per-call time limits, each a duration (ms, or a string such as `"5s"`): one
+   * bounds the whole call (`{ total }`); `{ attempt, total }`; false disables them (e.g. a long stream).
+   */
+  timeout?: Duration | { attempt?: Duration | false; total?: Duration | false } | false;
   /** Values for policies, e.g. `{ priority: 1 }` for the rate limiter. */
   context?: RequestContext;
   /** Overrides the client's maxResponseBytes for this call. */
@@ -213,9 +216,7 @@ export function resolveConfig(o: ClientOptions): ClientConfig {
     total = limit(t, undefined, "timeout");
     attempt = undefined;
   }
-  const maxResponseBytes = o.maxResponseBytes ?? 50 * 2 ** 20;
-  if (!(Number.isInteger(maxResponseBytes) && maxResponseBytes > 0))
-    throw new ConfigError("maxResponseBytes", `must be a positive integer; got ${maxResponseBytes}`);
+  const maxResponseBytes = integerOption(o.maxResponseBytes ?? 50 * 2 ** 20, "maxResponseBytes");
   const idem = o.idempotencyHeader ?? "idempotency-key";
   if (!HEADER_NAME.test(idem)) throw new ConfigError("idempotencyHeader", "is not a valid header name");
   const arrayFormat = checkArrayFormat(o.arrayFormat ?? "brackets", "arrayFormat");

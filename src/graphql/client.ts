@@ -5,6 +5,7 @@ import { getPath } from "../pagination/extract.js";
 import { paginate as paginateItems } from "../pagination/paginate.js";
 import type { PageSender, PaginationStrategy } from "../pagination/types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 import { type CostState, CostThrottle, type QueryCost } from "./cost.js";
 import { documentText, operationKind } from "./document.js";
 import { GraphQLError } from "./errors.js";
@@ -101,8 +102,7 @@ export function graphql(client: GraphQLHost, options: GraphQLOptions = {}): Grap
   if (typeof path !== "string" || path === "") throw new ConfigError("graphql.path", "must be a non-empty path such as /graphql");
   const clock = options.clock ?? systemClock;
   const costOpts = options.cost === false ? undefined : (options.cost ?? {});
-  const retries = costOpts?.retries ?? 3;
-  if (!(Number.isInteger(retries) && retries >= 0)) throw new ConfigError("graphql.cost.retries", `must be a non-negative integer; got ${retries}`);
+  const retries = integerOption(costOpts?.retries ?? 3, "graphql.cost.retries", 0);
   const throttle = costOpts === undefined ? undefined : new CostThrottle(clock, toMillis(costOpts.maxWait ?? "60s", "graphql.cost.maxWait"));
 
   async function execute(

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { durationOption } from "../util/options.js";
 import { type InboxLimits, type Probe, probeFor } from "./probes.js";
 import type { CheckResult, HealthReport, HealthStatus, HealthTarget, InboxThresholds } from "./types.js";
 
@@ -37,8 +38,7 @@ export async function checkHealth(targets: Record<string, HealthTarget>, options
 /** Checks options and targets once; returns the function that runs the checks (what `healthRoute` calls per request). */
 export function healthCheck(targets: Record<string, HealthTarget>, options: CheckHealthOptions = {}): () => Promise<HealthReport> {
   if (targets === null || typeof targets !== "object") throw new ConfigError("targets", "must be an object of named targets, e.g. { api: client, inbox }");
-  const timeoutMs = toMillis(options.timeout ?? "2s", "timeout");
-  if (timeoutMs <= 0) throw new ConfigError("timeout", "must be longer than 0 ms");
+  const timeoutMs = durationOption(options.timeout ?? "2s", "timeout");
   const clock = options.clock ?? systemClock;
   const limits: InboxLimits = {
     maxPending: options.inbox?.maxPending ?? Number.POSITIVE_INFINITY,

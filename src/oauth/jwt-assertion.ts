@@ -4,6 +4,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Middleware } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { durationOption } from "../util/options.js";
 import { checkAlgorithm, importSigningKey, type PrivateKeyInput, type SigningAlgorithm } from "./signing-key.js";
 
 export interface JwtAssertionOptions {
@@ -46,8 +47,7 @@ export function jwtAssertion(options: JwtAssertionOptions): JwtAssertion {
   checkAlgorithm(alg, "jwtAssertion.alg");
   if (typeof options.issuer !== "string" || options.issuer === "") throw new ConfigError("jwtAssertion.issuer", "must be a non-empty string");
   if (options.privateKey === undefined || options.privateKey === null) throw new ConfigError("jwtAssertion.privateKey", "is required");
-  const lifetime = toMillis(options.expiresIn ?? "5m", "jwtAssertion.expiresIn");
-  if (lifetime < 1000) throw new ConfigError("jwtAssertion.expiresIn", "must be at least 1s");
+  const lifetime = durationOption(options.expiresIn ?? "5m", "jwtAssertion.expiresIn", 1000);
   const backdate = toMillis(options.backdate ?? "30s", "jwtAssertion.backdate");
   for (const k of Object.keys(options.claims ?? {})) {
     if (REGISTERED.has(k)) throw new ConfigError(`jwtAssertion.claims.${k}`, "is set from the other options");

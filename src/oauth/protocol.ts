@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import { exponentialBackoff } from "../middleware/retry/backoff.js";
 import { redactUrl } from "../redact.js";
+import { integerOption } from "../util/options.js";
 import { importSigningKey, type PrivateKeyInput, type SigningAlgorithm } from "./signing-key.js";
 import { transientFailure } from "./transient.js";
 import { toOAuthError } from "./wire-errors.js";
@@ -172,8 +173,7 @@ export function createProtocol(o: ProtocolOptions): Protocol {
     return auth;
   };
 
-  const attempts = o.tokenAttempts ?? 3;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new ConfigError("retry.attempts", `must be a positive integer; got ${String(attempts)}`);
+  const attempts = integerOption(o.tokenAttempts ?? 3, "retry.attempts");
   const backoff = exponentialBackoff({ base: 100, cap: 2000 });
 
   const callTokenEndpoint = async <T>(endpoint: string, run: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> => {

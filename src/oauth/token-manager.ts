@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { AbortError, ConfigError } from "../errors.js";
 import type { Lock, Store } from "../stores/types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { durationOption, integerOption } from "../util/options.js";
 import { isOAuthError, OAuthError, type ReauthorizationReason, ReauthorizationRequiredError } from "./errors.js";
 import type { TokenGrant, TokenRecord, TokenSet } from "./token-set.js";
 import { namespacedTokenStore } from "./token-stores/namespaced.js";
@@ -129,12 +130,9 @@ export class TokenManager {
     this.#locks = options.locks;
     this.#clock = options.clock ?? systemClock;
     this.#skew = toMillis(options.refreshSkew ?? "60s", "refreshSkew");
-    this.#lockTtl = toMillis(options.lockTtl ?? "30s", "lockTtl");
-    if (this.#lockTtl < 100) throw new ConfigError("lockTtl", "must be at least 100 ms");
+    this.#lockTtl = durationOption(options.lockTtl ?? "30s", "lockTtl", 100);
     this.#onReauthorizationRequired = options.onReauthorizationRequired;
-    this.#cacheSize = options.cacheSize ?? 10_000;
-    if (!Number.isInteger(this.#cacheSize) || this.#cacheSize < 0)
-      throw new ConfigError("cacheSize", `must be a non-negative integer; got ${options.cacheSize}`);
+    this.#cacheSize = integerOption(options.cacheSize ?? 10_000, "cacheSize", 0);
   }
 
   /** A valid token set for the connection, renewing it first when needed. */

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.js";
+import { integerOption } from "../util/options.js";
 import { extract, findItems, firstOf, toPosition } from "./extract.js";
 import type { AnyBody, Extractor, PageResponse, PaginationStrategy } from "./types.js";
 
@@ -27,9 +27,7 @@ const DEFAULT_NEXT = ["next_cursor", "nextCursor", "meta.next_cursor", "response
 export function cursor<Item = unknown, Body = AnyBody>(options: CursorOptions<Body, Item> = {}): PaginationStrategy<Item, Body> {
   const param = options.param ?? "cursor";
   const limitParam = options.limitParam ?? "limit";
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0)) {
-    throw new ConfigError("cursor.limit", `must be a positive integer; got ${options.limit}`);
-  }
+  if (options.limit !== undefined) integerOption(options.limit, "cursor.limit");
   return {
     name: "cursor",
     request(base, position) {

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.js";
+import { integerOption } from "../util/options.js";
 import { extract, findItems } from "./extract.js";
 import type { AnyBody, Extractor, PaginationStrategy } from "./types.js";
 
@@ -21,8 +21,7 @@ export interface OffsetOptions<Body, Item> {
 export function offset<Item = unknown, Body = AnyBody>(options: OffsetOptions<Body, Item> = {}): PaginationStrategy<Item, Body> {
   const param = options.param ?? "offset";
   const limitParam = options.limitParam ?? "limit";
-  const limit = options.limit;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new ConfigError("offset.limit", `must be a positive integer; got ${limit}`);
+  const limit = options.limit === undefined ? undefined : integerOption(options.limit, "offset.limit");
   return {
     name: "offset",
     request(base, position) {

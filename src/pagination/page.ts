@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors.js";
+import { integerOption } from "../util/options.js";
 import { extract, findItems } from "./extract.js";
 import type { AnyBody, Extractor, PaginationStrategy } from "./types.js";
 
@@ -23,10 +23,8 @@ export interface PageNumberOptions<Body, Item> {
 export function page<Item = unknown, Body = AnyBody>(options: PageNumberOptions<Body, Item> = {}): PaginationStrategy<Item, Body> {
   const param = options.param ?? "page";
   const sizeParam = options.sizeParam ?? "per_page";
-  const start = options.start ?? 1;
-  const size = options.size;
-  if (!Number.isInteger(start) || start < 0) throw new ConfigError("page.start", `must be a non-negative integer; got ${start}`);
-  if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new ConfigError("page.size", `must be a positive integer; got ${size}`);
+  const start = integerOption(options.start ?? 1, "page.start", 0);
+  const size = options.size === undefined ? undefined : integerOption(options.size, "page.size");
   const current = (position: string | undefined) => (position === undefined ? start : Number(position));
   return {
     name: "page",

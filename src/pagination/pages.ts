@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import type { ResponseHeaders } from "../types.js";
+import { integerOption } from "../util/options.js";
 import { PaginationError } from "./errors.js";
 import type { PageQuery, PageRequest, PageSender, PaginationStrategy } from "./types.js";
 
@@ -40,7 +41,7 @@ export interface PagesOptions<Item> {
 export function checkLimits(options: { maxPages?: number | undefined; maxItems?: number | undefined }): void {
   for (const name of ["maxPages", "maxItems"] as const) {
     const v = options[name];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new ConfigError(name, `must be a non-negative integer; got ${v}`);
+    if (v !== undefined) integerOption(v, name, 0);
   }
 }
 

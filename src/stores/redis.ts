@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
-import { type Duration, toMillis } from "../util/duration.js";
+import type { Duration } from "../util/duration.js";
+import { durationOption } from "../util/options.js";
 import { rateAcquireScript } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
 import { withinStoreTimeout } from "./store-timeout.js";
@@ -132,8 +133,7 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
   const rl = at("rl");
   const cb = at("cb");
   const sem = at("sem");
-  const timeoutMs = toMillis(options.timeout ?? "1s", "redisStore.timeout");
-  if (timeoutMs <= 0) throw new ConfigError("redisStore.timeout", "must be longer than 0 ms");
+  const timeoutMs = durationOption(options.timeout ?? "1s", "redisStore.timeout");
   const bounded = <T>(operation: string, work: Promise<T>, onLate?: (value: T) => void) => withinStoreTimeout(operation, timeoutMs, work, onLate);
 
   const ratePause = script(redis, RATE_PAUSE);

@@ -1,5 +1,6 @@
-import { ConfigError, ParseError } from "../errors.js";
+import { ParseError } from "../errors.js";
 import { excerpt, jsonSyntaxProblem } from "../response/parse.js";
+import { integerOption } from "../util/options.js";
 
 export interface NdjsonOptions {
   /** Longest line accepted, in bytes (default 1 MiB); a longer one throws instead of growing memory without bound. */
@@ -13,8 +14,7 @@ export interface NdjsonOptions {
  * slow consumer slows the producer, and memory stays at about one chunk plus one line.
  */
 export async function* ndjson<T = unknown>(source: AsyncIterable<Uint8Array | string>, options: NdjsonOptions = {}): AsyncGenerator<T, void, undefined> {
-  const maxLine = options.maxLineBytes ?? 2 ** 20;
-  if (!(Number.isInteger(maxLine) && maxLine > 0)) throw new ConfigError("ndjson.maxLineBytes", `must be a positive integer; got ${maxLine}`);
+  const maxLine = integerOption(options.maxLineBytes ?? 2 ** 20, "ndjson.maxLineBytes");
   const decoder = new TextDecoder();
   let pending = "";
   let lineNo = 0;

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { AbortError, ConfigError, describeRequest, isApiError, isHttpError, isResponseTooLargeError, ParseError, ResponseTooLargeError } from "../errors.js";
 import type { ApiResponse } from "../types.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 
 /** One Server-Sent Event. */
 export interface SseEvent {
@@ -46,17 +47,12 @@ interface ReconnectPolicy {
   maxDelay: number;
 }
 
-function nonNegativeInteger(option: string, value: number): number {
-  if (!(Number.isInteger(value) && value >= 0)) throw new ConfigError(option, `must be a non-negative integer; got ${value}`);
-  return value;
-}
-
 function reconnectPolicy(rc: SseOptions["reconnect"]): ReconnectPolicy {
   const o = typeof rc === "object" && rc !== null ? rc : {};
   const policy: ReconnectPolicy = {
     enabled: rc !== false,
-    maxAttempts: nonNegativeInteger("sse.reconnect.maxAttempts", o.maxAttempts ?? 10),
-    maxReconnects: o.maxReconnects === undefined ? Number.POSITIVE_INFINITY : nonNegativeInteger("sse.reconnect.maxReconnects", o.maxReconnects),
+    maxAttempts: integerOption(o.maxAttempts ?? 10, "sse.reconnect.maxAttempts", 0),
+    maxReconnects: o.maxReconnects === undefined ? Number.POSITIVE_INFINITY : integerOption(o.maxReconnects, "sse.reconnect.maxReconnects", 0),
     delay: toMillis(o.delay ?? "3s", "sse.reconnect.delay"),
     minDelay: toMillis(o.minDelay ?? "500ms", "sse.reconnect.minDelay"),
     maxDelay: toMillis(o.maxDelay ?? "30s", "sse.reconnect.maxDelay"),
@@ -106,8 +102,7 @@ export type SseOpener = (headers: Record<string, string>, signal: AbortSignal | 
  */
 export function sse(open: SseOpener, options: SseOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
   const policy = reconnectPolicy(options.reconnect);
-  const maxEventBytes = options.maxEventBytes ?? 50 * 2 ** 20;
-  if (!(Number.isInteger(maxEventBytes) && maxEventBytes > 0)) throw new ConfigError("sse.maxEventBytes", `must be a positive integer; got ${maxEventBytes}`);
+  const maxEventBytes = integerOption(options.maxEventBytes ?? 50 * 2 ** 20, "sse.maxEventBytes");
   return events(open, options, policy, maxEventBytes);
 }
 

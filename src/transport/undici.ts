@@ -3,6 +3,7 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { Agent, type Dispatcher } from "undici";
 import { ConfigError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Transport } from "../types.js";
+import { integerOption } from "../util/options.js";
 import { toTransportError } from "./errors.js";
 import { Wall } from "./wall.js";
 
@@ -28,7 +29,7 @@ export interface UndiciTransportOptions {
 }
 
 function positive(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new ConfigError(`transport.${name}`, `must be a positive integer; got ${v}`);
+  if (v !== undefined) integerOption(v, `transport.${name}`);
 }
 
 /**

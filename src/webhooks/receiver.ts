@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { type Duration, toMillis } from "../util/duration.js";
+import type { Duration } from "../util/duration.js";
+import { durationOption } from "../util/options.js";
 import { expressAdapter } from "./adapters/express.js";
 import { fetchAdapter } from "./adapters/fetch.js";
 import { nodeAdapter } from "./adapters/node.js";
@@ -82,8 +83,7 @@ export function createWebhookReceiver<Tx = unknown, const S extends SchemeName |
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
   const clock = options.clock ?? systemClock;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const bodyTimeoutMs = toMillis(options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS, "bodyTimeout");
-  if (bodyTimeoutMs <= 0) throw new ConfigError("bodyTimeout", "must be a positive duration");
+  const bodyTimeoutMs = durationOption(options.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS, "bodyTimeout");
   const scheme = resolveScheme(options.scheme);
   const verify = createVerifier({ ...options, scheme, clock, parse: true });
   // The worker takes each event this receiver parsed instead of parsing its payload again.

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Duration } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 import { refuseKeyPairAsHmacSecret } from "./asymmetric-key.js";
 import { headerReader } from "./headers.js";
 import { type RawPayload, rawBytes } from "./payload.js";
@@ -68,8 +69,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Internally 0 means "no window"; a user's 0 is refused so it can never switch the check off by accident.
   const toleranceMs =
     options.tolerance === false ? 0 : options.tolerance === undefined ? scheme.defaultToleranceMs : replayWindow(options.tolerance, "tolerance");
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new ConfigError("maxBytes", "must be a positive integer");
+  const maxBytes = integerOption(options.maxBytes ?? DEFAULT_MAX_BYTES, "maxBytes");
   const parse = options.parse ?? true;
   const clock = options.clock ?? systemClock;
 

@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../middleware/logging/logging.js";
 import { type Backoff, exponentialBackoff } from "../middleware/retry/backoff.js";
 import { type Duration, toMillis } from "../util/duration.js";
+import { integerOption } from "../util/options.js";
 import type { WebhookEventOf } from "./events.js";
 import type { WebhookHandler, WebhookHandlerContext, WebhookHandlers } from "./handlers.js";
 import { headerReader } from "./headers.js";
@@ -106,11 +107,9 @@ function startWorker<Tx, S extends SchemeName | WebhookScheme>(options: WebhookW
     throw new ConfigError("inbox", "must be a webhook inbox (memoryInbox(), sqliteInbox(path), postgresInbox(pool))");
   const handlers = options.handlers ?? {};
   const fixedScheme = options.scheme === undefined ? undefined : resolveScheme(options.scheme);
-  const concurrency = options.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError("worker.concurrency", "must be an integer >= 1");
+  const concurrency = integerOption(options.concurrency ?? 8, "worker.concurrency");
   const timeoutMs = toMillis(options.timeout ?? "30s", "worker.timeout");
-  const maxAttempts = options.maxAttempts ?? 8;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError("worker.maxAttempts", "must be an integer >= 1");
+  const maxAttempts = integerOption(options.maxAttempts ?? 8, "worker.maxAttempts");
   const leaseMs = options.lease === undefined ? timeoutMs + 30_000 : toMillis(options.lease, "worker.lease");
   if (leaseMs <= timeoutMs)
     throw new ConfigError("worker.lease", `must be longer than worker.timeout (${timeoutMs} ms), or a slow handler's event would be claimed twice`);

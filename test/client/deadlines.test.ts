@@ -71,6 +71,18 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
   });
 });
 
+describe("a per-call duration", () => {
+  it('timeout: "300ms" on a call is the same wall as 300', async () => {
+    const client = createClient({ baseUrl: server.url, retry: false });
+    const { error, ms } = await timed(() => client.get("/trickle", { timeout: "300ms" }));
+    expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 300 });
+    expect(ms).toBeLessThan(wall(300));
+    const attempt = await timed(() => client.get("/trickle", { timeout: { attempt: "0.2s" } }));
+    expect(attempt.error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "attempt", timeoutMs: 200 });
+    await client.close();
+  });
+});
+
 describe("limits of 5 s and more (once handed to undici's per-chunk body timer)", () => {
   it("a 5 s attempt limit ends a trickle at 5 s, not when the trickle stops", async () => {
     const client = createClient({ baseUrl: server.url, timeout: { attempt: 5_000, total: 60_000 }, retry: false });

@@ -80,7 +80,7 @@ describe("calls refuse option names from other clients before sending", () => {
     ["retry.limit", { retry: { limit: 1 } }, /limit: 2 is attempts: 3/],
     ["retry.backoff", { retry: { backoff: constantBackoff(1) } }, /set on the client; a call may change attempts only/],
     ["timeout.request", { timeout: { request: 1000 } }, /write total/],
-    ["timeout", { timeout: "5s" }, /a number of ms/],
+    ["timeout", { timeout: "5 seconds" }, /a duration such as "1s"/],
   ])("%s", async (option, extra, hint) => {
     const client = createClient({ baseUrl: sim.url });
     onTestFinished(() => client.close());

@@ -8,6 +8,7 @@ import { awaitStore } from "../../stores/bounded.js";
 import type { ApiRequest, ApiResponse, Middleware, Next, RequestHeaders } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { type CredentialKey, fingerprint } from "../../util/fingerprint.js";
+import { integerOption } from "../../util/options.js";
 import { bodyFrom, bufferUpTo } from "./body.js";
 import { type CacheStore, lruCacheStore } from "./store.js";
 
@@ -97,11 +98,6 @@ function headerCredential(headers: RequestHeaders): string {
 const SAFE = new Set(["GET", "HEAD"]);
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-function positiveInt(option: string, v: number): number {
-  if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(option, `must be a positive integer; got ${v}`);
-  return v;
-}
-
 /** http-cache-semantics reads the time through `now()`; route it to the injected clock. */
 function policyClass(clock: Clock): typeof CachePolicy {
   return class ClockedCachePolicy extends CachePolicy {
@@ -151,14 +147,14 @@ function announce(result: CacheLookupEvent["result"], req: ApiRequest): void {
  */
 export function cache(options: CacheOptions = {}): Middleware & { stats(): CacheStats } {
   const clock = options.clock ?? systemClock;
-  const maxEntryBytes = positiveInt("cache.maxEntryBytes", options.maxEntryBytes ?? 5 * 2 ** 20);
+  const maxEntryBytes = integerOption(options.maxEntryBytes ?? 5 * 2 ** 20, "cache.maxEntryBytes");
   const keepStale = toMillis(options.keepStale ?? "1h", "cache.keepStale");
   const prefix = options.prefix ?? "ballast:cache:";
   const shared = options.shared ?? false;
   if (options.store !== undefined && (typeof options.store.get !== "function" || typeof options.store.set !== "function")) {
     throw new ConfigError("cache.store", "must be a Store (get, set, delete), e.g. memoryStore() or redisStore(redis)");
   }
-  const lru = options.store === undefined ? lruCacheStore(positiveInt("cache.maxBytes", options.maxBytes ?? 50 * 2 ** 20), clock) : undefined;
+  const lru = options.store === undefined ? lruCacheStore(integerOption(options.maxBytes ?? 50 * 2 ** 20, "cache.maxBytes"), clock) : undefined;
   const store: CacheStore = options.store ?? (lru as CacheStore);
   const Policy = policyClass(clock);
   const counts = { hits: 0, revalidated: 0, misses: 0, stored: 0, invalidated: 0, storeErrors: 0 };

@@ -3,6 +3,7 @@ import { ConfigError } from "../../errors.js";
 import type { BreakerConfig, BreakerStateName, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
+import { durationOption, integerOption, numberOption } from "../../util/options.js";
 import type { Outcome } from "./failure.js";
 
 export interface CircuitStateChange {
@@ -41,27 +42,19 @@ export interface CircuitBreakerOptions {
   clock?: Clock;
 }
 
-function count(value: unknown, option: string, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new ConfigError(option, `must be an integer ≥ ${min}; got ${String(value)}`);
-  return value;
-}
-
 /** Validates breaker options once and turns them into the store's `BreakerConfig`. */
 export function resolveBreakerConfig(o: CircuitBreakerOptions): BreakerConfig {
   if (typeof o !== "object" || o === null) throw new ConfigError("circuitBreaker", "must be an options object");
   const failureRate = o.failureRate ?? 0.5;
-  if (typeof failureRate !== "number" || !(failureRate >= 0 && failureRate <= 1)) {
-    throw new ConfigError("circuitBreaker.failureRate", `must be a number from 0 to 1; got ${String(failureRate)}`);
-  }
-  const consecutiveFailures = count(o.consecutiveFailures ?? 0, "circuitBreaker.consecutiveFailures", 0);
+  numberOption(failureRate, "circuitBreaker.failureRate", 0, 1);
+  const consecutiveFailures = integerOption(o.consecutiveFailures ?? 0, "circuitBreaker.consecutiveFailures", 0);
   if (failureRate === 0 && consecutiveFailures === 0)
     throw new ConfigError("circuitBreaker", "needs failureRate > 0 or consecutiveFailures > 0, else it never opens");
   const w = o.window ?? "30s";
   const window: BreakerConfig["window"] =
     typeof w === "object" && w !== null
-      ? { kind: "count", size: count(w.requests, "circuitBreaker.window.requests", 1) }
-      : { kind: "time", ms: toMillis(w, "circuitBreaker.window") };
-  if (window.kind === "time" && window.ms <= 0) throw new ConfigError("circuitBreaker.window", "must be longer than 0 ms");
+      ? { kind: "count", size: integerOption(w.requests, "circuitBreaker.window.requests") }
+      : { kind: "time", ms: durationOption(w, "circuitBreaker.window") };
   const openMs = toMillis(o.halfOpenAfter ?? "30s", "circuitBreaker.halfOpenAfter");
   if (o.isFailure !== undefined && typeof o.isFailure !== "function") throw new ConfigError("circuitBreaker.isFailure", "must be a function");
   if (o.onStateChange !== undefined && typeof o.onStateChange !== "function") throw new ConfigError("circuitBreaker.onStateChange", "must be a function");
@@ -72,10 +65,10 @@ export function resolveBreakerConfig(o: CircuitBreakerOptions): BreakerConfig {
   return {
     window,
     failureRate,
-    minimumRequests: count(o.minimumRequests ?? 20, "circuitBreaker.minimumRequests", 1),
+    minimumRequests: integerOption(o.minimumRequests ?? 20, "circuitBreaker.minimumRequests"),
     consecutiveFailures,
     openMs,
-    halfOpenProbes: count(o.halfOpenProbes ?? 1, "circuitBreaker.halfOpenProbes", 1),
-    successesToClose: count(o.successesToClose ?? 1, "circuitBreaker.successesToClose", 1),
+    halfOpenProbes: integerOption(o.halfOpenProbes ?? 1, "circuitBreaker.halfOpenProbes"),
+    successesToClose: integerOption(o.successesToClose ?? 1, "circuitBreaker.successesToClose"),
   };
 }

@@ -7,8 +7,9 @@ import { memoryStore } from "../../stores/memory.js";
 import type { Permit, Store } from "../../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { abortError } from "../../util/abort.js";
-import { type Duration, toMillis } from "../../util/duration.js";
+import type { Duration } from "../../util/duration.js";
 import { checkClock, checkStore } from "../../util/injected.js";
+import { durationOption, integerOption } from "../../util/options.js";
 
 export interface ConcurrencyOptions {
   /** Most requests in flight at once, per key. */
@@ -61,7 +62,7 @@ const ignore = () => {};
 function resolveOptions(options: number | ConcurrencyOptions): ConcurrencyOptions {
   const o = typeof options === "number" ? { limit: options } : options;
   if (typeof o !== "object" || o === null) throw new ConfigError("concurrency", "must be a number or { limit }");
-  if (!Number.isInteger(o.limit) || o.limit < 1) throw new ConfigError("concurrency.limit", `must be a positive integer; got ${String(o.limit)}`);
+  integerOption(o.limit, "concurrency.limit");
   if (o.key !== undefined && typeof o.key !== "string" && typeof o.key !== "function")
     throw new ConfigError("concurrency.key", "must be a string or a function (req) => string");
   checkStore(o.store, "concurrency.store", ["acquirePermit", "renewPermit", "releasePermit"]);
@@ -83,11 +84,9 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   const store = o.store ?? memoryStore({ clock });
   const shared = store.kind !== "memory";
   // In one process nothing can die holding a permit: no lease to renew.
-  const leaseMs = shared ? toMillis(o.lease ?? "30s", "concurrency.lease") : Number.POSITIVE_INFINITY;
-  const pollMs = toMillis(o.pollInterval ?? "25ms", "concurrency.pollInterval");
+  const leaseMs = shared ? durationOption(o.lease ?? "30s", "concurrency.lease", 30) : Number.POSITIVE_INFINITY;
   // 0 would ask the store for a permit in a busy loop while anyone waits.
-  if (pollMs <= 0) throw new ConfigError("concurrency.pollInterval", `must be longer than 0 ms; got ${pollMs}`);
-  if (shared && leaseMs < 30) throw new ConfigError("concurrency.lease", "must be at least 30 ms");
+  const pollMs = durationOption(o.pollInterval ?? "25ms", "concurrency.pollInterval");
   const limit = o.limit;
   const fixed = typeof o.key === "string" ? o.key : undefined;
   const keyOf = typeof o.key === "function" ? o.key : (req: ApiRequest) => fixed ?? req.origin;

@@ -4,6 +4,7 @@ import type { RateRule, Store } from "../../stores/types.js";
 import type { ApiRequest } from "../../types.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { checkClock, checkStore } from "../../util/injected.js";
+import { durationOption, integerOption } from "../../util/options.js";
 
 export interface RateLimitRule {
   /** Requests allowed per `per`. */
@@ -76,16 +77,8 @@ export interface ResolvedRateLimit {
 /** The finest time step the clock and timers keep. */
 const CLOCK_RESOLUTION_MS = 1;
 
-function positiveInteger(value: unknown, option: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw new ConfigError(option, `must be a positive integer; got ${String(value)}`);
-  return value;
-}
-
 function arrivalMargin(option: Duration | undefined): number {
-  if (option === undefined) return 0;
-  const ms = toMillis(option, "rateLimit.arrivalMargin");
-  if (ms < 0) throw new ConfigError("rateLimit.arrivalMargin", `must be 0 or more; got ${ms}`);
-  return ms;
+  return option === undefined ? 0 : toMillis(option, "rateLimit.arrivalMargin");
 }
 
 /** Validates rate-limit options once, at construction, and turns each limit into a GCRA rule. */
@@ -96,10 +89,9 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   const margin = arrivalMargin(options.arrivalMargin);
   const rules = options.limits.map((limit, i): RateRule => {
     const at = `rateLimit.limits[${i}]`;
-    const requests = positiveInteger(limit?.requests, `${at}.requests`);
-    const per = toMillis(limit.per, `${at}.per`);
-    if (per <= 0) throw new ConfigError(`${at}.per`, "must be longer than 0 ms");
-    const burst = limit.burst === undefined ? 1 : positiveInteger(limit.burst, `${at}.burst`);
+    const requests = integerOption(limit?.requests, `${at}.requests`);
+    const per = durationOption(limit.per, `${at}.per`);
+    const burst = limit.burst === undefined ? 1 : integerOption(limit.burst, `${at}.burst`);
     if (burst > requests) throw new ConfigError(`${at}.burst`, `must not exceed requests (${requests})`);
     // Spaced for a window a little longer than `per`, so requests still keep to the limit where they arrive.
     const interval = (per + margin) / requests;

@@ -1,4 +1,4 @@
-import { ConfigError } from "../../errors.js";
+import { numberOption } from "../../util/options.js";
 
 export interface RetryBudgetOptions {
   /** Tokens when full (default 500). */
@@ -31,7 +31,7 @@ export function retryBudget(options: RetryBudgetOptions = {}): RetryBudget {
   const timeoutCost = options.timeoutCost ?? 10;
   const refund = options.successRefund ?? 1;
   for (const [k, v] of Object.entries({ capacity, retryCost, timeoutCost, successRefund: refund })) {
-    if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`retry.budget.${k}`, `must be a finite number >= 0; got ${v}`);
+    numberOption(v, `retry.budget.${k}`);
   }
   let tokens = capacity;
   return {

@@ -7,6 +7,7 @@ import { isPermanentNetworkError } from "../../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { abortError } from "../../util/abort.js";
 import { type Duration, toMillis } from "../../util/duration.js";
+import { integerOption } from "../../util/options.js";
 import type { Policy } from "../policy.js";
 import { type Backoff, type ExponentialBackoffOptions, exponentialBackoff } from "./backoff.js";
 import { type RetryBudget, type RetryBudgetOptions, retryBudget } from "./budget.js";
@@ -65,8 +66,7 @@ const retryChannel = channel(CHANNELS.requestRetry);
  * call's deadline, never a one-shot stream body, and within a shared budget.
  */
 export function retry(options: RetryOptions = {}): Policy {
-  const attempts = options.attempts ?? 4;
-  if (!(Number.isInteger(attempts) && attempts >= 1)) throw new ConfigError("retry.attempts", `must be an integer >= 1; got ${attempts}`);
+  const attempts = integerOption(options.attempts ?? 4, "retry.attempts");
   const methods = new Set((options.methods ?? DEFAULT_RETRY_METHODS).map((m) => m.toUpperCase()));
   const statuses = new Set(options.statuses ?? DEFAULT_RETRY_STATUSES);
   for (const s of statuses) if (!(Number.isInteger(s) && s >= 100 && s <= 599)) throw new ConfigError("retry.statuses", `must hold HTTP statuses; got ${s}`);

@@ -4,6 +4,8 @@ import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
 import { requirePeer } from "../../peers/load.js";
 import type { SqliteDatabase } from "../../peers/sqlite.js";
+import type { Duration } from "../../util/duration.js";
+import { durationOption, integerOption } from "../../util/options.js";
 import { createBatcher } from "./batcher.js";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.js";
 import { countsSql, toCounts } from "./counts.js";
@@ -40,7 +42,7 @@ export interface SqliteInboxOptions {
    * connection on the event loop every ~1000 pages.
    */
   checkpoint?: "background" | "inline";
-  checkpointEveryMs?: number;
+  checkpointEveryMs?: Duration;
   /**
    * With `checkpoint: "background"`: the WAL size (bytes) past which, if a
    * checkpoint could not copy everything (the writer kept appending), the
@@ -79,10 +81,8 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   const background = durability === "full" && fsyncMode === "background" && path !== ":memory:";
   const checkpointMode = options.checkpoint ?? "background";
   if (checkpointMode !== "background" && checkpointMode !== "inline") throw new ConfigError("checkpoint", 'must be "background" or "inline"');
-  const checkpointEveryMs = options.checkpointEveryMs ?? 25;
-  if (!Number.isFinite(checkpointEveryMs) || checkpointEveryMs <= 0) throw new ConfigError("checkpointEveryMs", "must be a positive number of milliseconds");
-  const walLimitBytes = options.walLimitBytes ?? 16 * 1024 * 1024;
-  if (!Number.isFinite(walLimitBytes) || walLimitBytes <= 0) throw new ConfigError("walLimitBytes", "must be a positive number of bytes");
+  const checkpointEveryMs = durationOption(options.checkpointEveryMs ?? 25, "checkpointEveryMs");
+  const walLimitBytes = integerOption(options.walLimitBytes ?? 16 * 1024 * 1024, "walLimitBytes");
   const group = options.groupCommit === false ? { maxDelayMs: 0, maxBatch: 1 } : { maxDelayMs: 0, maxBatch: 1000, ...options.groupCommit };
 
   const Database = requirePeer<typeof BetterSqlite3>("better-sqlite3", "sqliteInbox");

@@ -29,7 +29,7 @@ client.get("/users", { searchParams: { limit: 10 } });
 client.get("/users", { retry: { limit: 1 } });
 // @ts-expect-error: the verb is the method
 client.get("/users", { method: "POST" });
-// @ts-expect-error: durations are client options; a call takes ms
-client.get("/users", { timeout: "5s" });
+// @ts-expect-error: a duration is ms or a string such as "5s", not prose
+client.get("/users", { timeout: "5 seconds" });
 // @ts-expect-error: no json on paginate
 client.paginate("/users", { strategy: linkHeader(), json: {} });
