@@ -16,11 +16,12 @@
  * refused, 190 stale. The fleet itself used ~0.9 core (16 processes, ~1000
  * store calls/s, the event-loop monitor). Whole file at load 17-23 (2.5 min):
  * 82-84 %, 3-18 refused; pause 0 during, all resume; breaker passes; leases
- * never more than 10 at the API, yet limit_conn refused 6-7: nginx counts a
- * request until it has finished it, after the client already has the answer
- * and has handed its permit on (a judge artifact that grows with nginx's own
- * scheduling delay) — judge the leases by the API's count, or give nginx
- * limit_conn one of slack. The store is not the bottleneck
+ * never more than 10 at the API, yet limit_conn refused 6-7. Not explained
+ * yet: nginx counts a request from its headers to its end, a wider span than
+ * the API's, so a permit handed on as the answer reaches its client may meet
+ * an nginx that has not finished the request (likelier while nginx itself is
+ * starved) — check nginx's error log for the refusals' timing before
+ * changing the judge. The store is not the bottleneck
  * (~700 acquire calls/s for the fleet). In CI vitest runs one file at a time
  * on 2 cores (maxWorkers = cores - 1), so this file would run without the
  * load seen here: run it alone on a quiet machine (`cp` it to a .test.ts
