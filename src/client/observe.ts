@@ -1,7 +1,9 @@
 import { type AttemptStartEvent, type CallKind, CHANNELS, channel } from "../channels.js";
 import type { Clock } from "../clock.js";
 import { describeRequest } from "../errors.js";
+import { whenBodyDone } from "../response/buffered-body.js";
 import type { ApiRequest, ApiResponse, Next, Transport } from "../types.js";
+import { type CallTiming, timingOf } from "../util/call-timing.js";
 
 const callStart = channel(CHANNELS.requestStart);
 const callEnd = channel(CHANNELS.requestEnd);
@@ -37,7 +39,10 @@ export async function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clo
  */
 export function observeAttempts(transport: Transport, clock: Clock): Next {
   return (req) => {
-    if (!attemptStart.hasSubscribers && !attemptEnd.hasSubscribers) return transport.send(req);
+    if (!attemptStart.hasSubscribers && !attemptEnd.hasSubscribers) {
+      const timing = timingOf(req);
+      return timing === undefined ? transport.send(req) : timed(transport.send(req), timing, clock);
+    }
     const start: AttemptStartEvent = {
       request: describeRequest(req),
       method: req.method,
@@ -53,7 +58,9 @@ export function observeAttempts(transport: Transport, clock: Clock): Next {
       break;
     }
     const started = clock.now();
-    return transport.send(out).then(
+    const timing = timingOf(req);
+    const sent = timing === undefined ? transport.send(out) : timed(transport.send(out), timing, clock);
+    return sent.then(
       (res) => {
         attemptEnd.publish({ start, status: res.status, error: undefined, durationMs: clock.now() - started });
         return res;
@@ -64,6 +71,19 @@ export function observeAttempts(transport: Transport, clock: Clock): Next {
       },
     );
   };
+}
+
+/** Notes the API's latency of one attempt on the call's timing: to its response headers, and to the end of its body. */
+function timed(sending: Promise<ApiResponse>, timing: CallTiming, clock: Clock): Promise<ApiResponse> {
+  const started = clock.now();
+  return sending.then((res) => {
+    timing.firstByteMs = clock.now() - started;
+    timing.completeMs = undefined;
+    whenBodyDone(res.body, () => {
+      timing.completeMs = clock.now() - started;
+    });
+    return res;
+  });
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import { isApiError } from "../errors.js";
 import type { Middleware } from "../types.js";
+import { type CallTiming, newCallTiming, withTiming } from "../util/call-timing.js";
 
 const SAMPLES = 1024;
 
@@ -12,36 +13,82 @@ export interface RouteStats {
   errorRate: number;
   /** Final outcomes by class: "2xx", "4xx", "5xx", or an error code such as "BALLAST_TIMEOUT". */
   outcomes: Record<string, number>;
-  /** Latency percentiles in ms over the last 1024 calls. */
-  latency: { p50: number; p90: number; p99: number; max: number };
+  /** Whole calls, start to end, in ms over the last 1024 calls: the API's time plus queueing, retries and backoff. */
+  latency: Percentiles;
+  /**
+   * The API's own latency, in ms, of each call's last attempt that got an answer (last 1024):
+   * sending to its response headers (`firstByte`) and to the end of its body (`complete`).
+   */
+  api: { firstByte: Percentiles; complete: Percentiles };
+  /**
+   * Time calls spent queued on this side, in ms (last 1024 calls): waiting for a rate-limit slot,
+   * a concurrency permit and retry backoff together; and since start, the total of each.
+   */
+  queue: Percentiles & { rateLimitMs: number; concurrencyMs: number; backoffMs: number };
+}
+
+/** Percentiles of a series, in ms. */
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** The last 1024 values of one series. */
+class Samples {
+  private values = new Float64Array(SAMPLES);
+  private filled = 0;
+  private cursor = 0;
+
+  add(v: number): void {
+    this.values[this.cursor] = v;
+    this.cursor = (this.cursor + 1) % SAMPLES;
+    if (this.filled < SAMPLES) this.filled++;
+  }
+
+  percentiles(): Percentiles {
+    const n = this.filled;
+    const sorted = this.values.slice(0, n).sort();
+    const at = (q: number) => (n === 0 ? 0 : (sorted[Math.min(n - 1, Math.floor(q * n))] as number));
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: n === 0 ? 0 : (sorted[n - 1] as number) };
+  }
 }
 
 class RouteRecorder {
   requests = 0;
   errors = 0;
   outcomes: Record<string, number> = {};
-  private samples = new Float64Array(SAMPLES);
-  private filled = 0;
-  private cursor = 0;
+  private latency = new Samples();
+  private firstByte = new Samples();
+  private complete = new Samples();
+  private queued = new Samples();
+  private rateLimitMs = 0;
+  private concurrencyMs = 0;
+  private backoffMs = 0;
 
-  record(outcome: string, failed: boolean, ms: number): void {
+  record(outcome: string, failed: boolean, ms: number, t: CallTiming): void {
     this.requests++;
     if (failed) this.errors++;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
-    this.samples[this.cursor] = ms;
-    this.cursor = (this.cursor + 1) % SAMPLES;
-    if (this.filled < SAMPLES) this.filled++;
+    this.latency.add(ms);
+    this.queued.add(t.rateLimitMs + t.concurrencyMs + t.backoffMs);
+    this.rateLimitMs += t.rateLimitMs;
+    this.concurrencyMs += t.concurrencyMs;
+    this.backoffMs += t.backoffMs;
+    if (t.firstByteMs !== undefined) this.firstByte.add(t.firstByteMs);
+    if (t.completeMs !== undefined) this.complete.add(t.completeMs);
   }
 
   snapshot(): RouteStats {
-    const sorted = this.samples.slice(0, this.filled).sort();
-    const at = (q: number) => (this.filled === 0 ? 0 : (sorted[Math.min(this.filled - 1, Math.floor(q * this.filled))] as number));
     return {
       requests: this.requests,
       errors: this.errors,
       errorRate: this.requests === 0 ? 0 : this.errors / this.requests,
       outcomes: { ...this.outcomes },
-      latency: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: this.filled === 0 ? 0 : (sorted[this.filled - 1] as number) },
+      latency: this.latency.percentiles(),
+      api: { firstByte: this.firstByte.percentiles(), complete: this.complete.percentiles() },
+      queue: { ...this.queued.percentiles(), rateLimitMs: this.rateLimitMs, concurrencyMs: this.concurrencyMs, backoffMs: this.backoffMs },
     };
   }
 }
@@ -63,14 +110,15 @@ export class StatsRecorder {
   readonly middleware: Middleware = (req, next) => {
     const started = this.clock.now();
     const key = `${req.method} ${req.route}`;
-    return next(req).then(
+    const timing = newCallTiming();
+    return next(withTiming(req, timing)).then(
       (res) => {
         const cls = `${Math.floor(res.status / 100)}xx`;
-        this.route(key).record(cls, res.status >= 400, this.clock.now() - started);
+        this.route(key).record(cls, res.status >= 400, this.clock.now() - started, timing);
         return res;
       },
       (err) => {
-        this.route(key).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started);
+        this.route(key).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started, timing);
         throw err;
       },
     );

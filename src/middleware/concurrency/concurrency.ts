@@ -7,6 +7,7 @@ import { memoryStore } from "../../stores/memory.js";
 import type { Permit, Store } from "../../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { abortError } from "../../util/abort.js";
+import { timingOf } from "../../util/call-timing.js";
 import type { Duration } from "../../util/duration.js";
 import { checkClock, checkStore } from "../../util/injected.js";
 import { durationOption, integerOption } from "../../util/options.js";
@@ -256,8 +257,10 @@ export function concurrency(options: number | ConcurrencyOptions): Middleware & 
   }
 
   async function waitAndRun(k: string, s: Semaphore, req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
-    const since = req.timeout === undefined ? 0 : clock.now();
+    const since = clock.now();
     const permit = await take(k, s, req, since);
+    const timing = timingOf(req);
+    if (timing !== undefined) timing.concurrencyMs += clock.now() - since;
     s.active++;
     const renewal = keepAlive(permit);
     const free = async () => {

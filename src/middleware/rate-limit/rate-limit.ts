@@ -6,6 +6,7 @@ import { awaitStore } from "../../stores/bounded.js";
 import { memoryStore } from "../../stores/memory.js";
 import type { ApiRequest, ApiResponse, Middleware, Next } from "../../types.js";
 import { abortError } from "../../util/abort.js";
+import { timingOf } from "../../util/call-timing.js";
 import { toMillis } from "../../util/duration.js";
 import { fullWindowGuard } from "./full-window.js";
 import { type IetfFields, joinQuota, type QuotaPolicy, readIetfFields, type ServerQuota, type ServiceLimit } from "./ietf-quota.js";
@@ -108,14 +109,12 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   }
 
   async function waitThenSend(key: string, waiting: Promise<void>, req: ApiRequest, next: Next): Promise<ApiResponse> {
-    if (waitChannel.hasSubscribers) {
-      const started = clock.now();
-      await waiting;
-      const waitMs = clock.now() - started;
-      if (waitMs > 0) waitChannel.publish({ key, request: describeRequest(req), waitMs });
-    } else {
-      await waiting;
-    }
+    const started = clock.now();
+    await waiting;
+    const waitMs = clock.now() - started;
+    const timing = timingOf(req);
+    if (timing !== undefined) timing.rateLimitMs += waitMs;
+    if (waitMs > 0 && waitChannel.hasSubscribers) waitChannel.publish({ key, request: describeRequest(req), waitMs });
     return send(key, req, next);
   }
 

@@ -6,6 +6,7 @@ import { discardBody } from "../../response/read-body.js";
 import { isPermanentNetworkError } from "../../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { abortError } from "../../util/abort.js";
+import { timingOf } from "../../util/call-timing.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { integerOption } from "../../util/options.js";
 import type { Policy } from "../policy.js";
@@ -164,7 +165,13 @@ export function retry(options: RetryOptions = {}): Policy {
 
       if (req.signal?.aborted) throw abortError(req.signal?.reason, req);
       try {
-        await clock.sleep(delay, req.signal);
+        const sleptFrom = clock.now();
+        try {
+          await clock.sleep(delay, req.signal);
+        } finally {
+          const timing = timingOf(req);
+          if (timing !== undefined) timing.backoffMs += clock.now() - sleptFrom;
+        }
       } catch (err) {
         if (req.signal?.aborted) throw abortError(req.signal?.reason, req);
         throw err;
