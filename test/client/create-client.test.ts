@@ -1,20 +1,15 @@
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ConfigError, type HttpError, isConfigError, isHttpError, isParseError, isResponseTooLargeError, type ParseError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import type { Middleware } from "../../src/types.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 const echo = () =>
-  sim.route("*", "/echo", (req) => ({
+  env.sim.route("*", "/echo", (req) => ({
     json: { method: req.method, url: req.url, headers: req.headers, body: req.text(), query: req.query },
   }));
 
@@ -56,8 +51,8 @@ describe("createClient options", () => {
 
 describe("requests", () => {
   it("fills path templates, URL-encoding each value, under the baseUrl prefix", async () => {
-    const route = sim.route("GET", "/v1/users/:id/files/:name", (req) => ({ json: req.params }));
-    const client = createClient({ baseUrl: `${sim.url}/v1/` });
+    const route = env.sim.route("GET", "/v1/users/:id/files/:name", (req) => ({ json: req.params }));
+    const client = createClient({ baseUrl: `${env.sim.url}/v1/` });
     onTestFinished(() => client.close());
     const body = await client.get("/users/:id/files/:name", { params: { id: 42, name: "a b/c?.txt" } });
     expect(body).toEqual({ id: "42", name: "a b/c?.txt" });
@@ -65,16 +60,16 @@ describe("requests", () => {
   });
 
   it("refuses a template whose parameter is missing", async () => {
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     // @ts-expect-error: the compiler refuses it too; this checks the run-time guard
     await expect(client.get("/users/:id")).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "params.id" });
-    expect(sim.requests).toHaveLength(0);
+    expect(env.sim.requests).toHaveLength(0);
   });
 
   it("serialises query arrays and nested objects in bracket style and drops undefined", async () => {
     echo();
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const res = await client.get<{ url: string }>("/echo", {
       query: { limit: 10, expand: ["customer", "invoice"], metadata: { plan: "pro" }, missing: undefined, empty: null, on: true },
@@ -84,7 +79,7 @@ describe("requests", () => {
 
   it("sends json, form, multipart and raw bodies with the right content type", async () => {
     echo();
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     type Echo = { body: string; headers: Record<string, string> };
     const json = await client.post<Echo>("/echo", { json: { amount: 100, currency: "usd" } });
@@ -110,14 +105,14 @@ describe("requests", () => {
   });
 
   it("refuses two bodies at once", async () => {
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     await expect(client.post("/echo", { json: {}, form: {} })).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "body" });
   });
 
   it("merges client and call headers case-insensitively; undefined removes a default", async () => {
     echo();
-    const client = createClient({ baseUrl: sim.url, headers: { "X-Team": "core", "X-Drop": "1" } });
+    const client = createClient({ baseUrl: env.sim.url, headers: { "X-Team": "core", "X-Drop": "1" } });
     onTestFinished(() => client.close());
     const res = await client.get<{ headers: Record<string, string> }>("/echo", { headers: { "x-call": "yes", "X-Drop": undefined } });
     expect(res.headers["x-team"]).toBe("core");
@@ -127,20 +122,20 @@ describe("requests", () => {
   });
 
   it("refuses absolute URLs on other origins unless allowed, so credentials never leak", async () => {
-    const client = createClient({ baseUrl: sim.url, auth: bearer("sk_test_abc") });
+    const client = createClient({ baseUrl: env.sim.url, auth: bearer("sk_test_abc") });
     onTestFinished(() => client.close());
     await expect(client.get("https://evil.example/steal")).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "path" });
-    sim.route("GET", "/abs", { json: { ok: 1 } });
-    expect(await client.get(`${sim.url}/abs`)).toEqual({ ok: 1 });
+    env.sim.route("GET", "/abs", { json: { ok: 1 } });
+    expect(await client.get(`${env.sim.url}/abs`)).toEqual({ ok: 1 });
   });
 });
 
 describe("responses", () => {
   it("decodes by content type in auto mode, and as asked otherwise", async () => {
-    sim.route("GET", "/json", { json: { a: 1 } });
-    sim.route("GET", "/text", { body: "plain", headers: { "content-type": "text/plain" } });
-    sim.route("GET", "/bin", { body: new Uint8Array([1, 2, 3]), headers: { "content-type": "application/octet-stream" } });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/json", { json: { a: 1 } });
+    env.sim.route("GET", "/text", { body: "plain", headers: { "content-type": "text/plain" } });
+    env.sim.route("GET", "/bin", { body: new Uint8Array([1, 2, 3]), headers: { "content-type": "application/octet-stream" } });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     expect(await client.get("/json")).toEqual({ a: 1 });
     expect(await client.get("/text")).toBe("plain");
@@ -154,17 +149,17 @@ describe("responses", () => {
   });
 
   it("resolves 204 and HEAD to undefined", async () => {
-    sim.route("DELETE", "/things/1", { status: 204 });
-    sim.route("HEAD", "/things/1", { headers: { "x-count": "3" } });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("DELETE", "/things/1", { status: 204 });
+    env.sim.route("HEAD", "/things/1", { headers: { "x-count": "3" } });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     expect(await client.delete("/things/1")).toBeUndefined();
     expect(await client.head("/things/1")).toBeUndefined();
   });
 
   it("gives ParseError with a short redacted excerpt when JSON is not JSON", async () => {
-    sim.route("GET", "/broken", { body: `{"access_token":"tok_secret_value", "x": ${"9".repeat(500)}`, headers: { "content-type": "application/json" } });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/broken", { body: `{"access_token":"tok_secret_value", "x": ${"9".repeat(500)}`, headers: { "content-type": "application/json" } });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const err = (await client.get("/broken").catch((e: unknown) => e)) as ParseError;
     expect(isParseError(err)).toBe(true);
@@ -175,27 +170,27 @@ describe("responses", () => {
   });
 
   it("enforces maxResponseBytes while reading, by declared length or by counting", async () => {
-    sim.route("GET", "/big", { body: "x".repeat(10_000), headers: { "content-type": "text/plain" } });
-    const client = createClient({ baseUrl: sim.url, maxResponseBytes: 1000 });
+    env.sim.route("GET", "/big", { body: "x".repeat(10_000), headers: { "content-type": "text/plain" } });
+    const client = createClient({ baseUrl: env.sim.url, maxResponseBytes: 1000 });
     onTestFinished(() => client.close());
     await expect(client.get("/big")).rejects.toSatisfy(isResponseTooLargeError);
     expect(await client.get("/big", { maxResponseBytes: 20_000 })).toHaveLength(10_000);
   });
 
   it("turns a final non-2xx into HttpError with status, parsed body, headers, request id and attempts", async () => {
-    sim.route("POST", "/charges", { status: 402, json: { error: { code: "card_declined" } }, headers: { "request-id": "req_123" } });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("POST", "/charges", { status: 402, json: { error: { code: "card_declined" } }, headers: { "request-id": "req_123" } });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const err = (await client.post("/charges", { json: { amount: 1 } }).catch((e: unknown) => e)) as HttpError;
     expect(isHttpError(err)).toBe(true);
     expect(err).toMatchObject({ status: 402, body: { error: { code: "card_declined" } }, requestId: "req_123", attempts: 1, retryable: false });
     expect(err).toMatchObject({ apiCode: "card_declined", apiMessage: undefined });
-    expect(err.message).toBe(`HTTP 402 card_declined (POST ${sim.url}/charges)`);
+    expect(err.message).toBe(`HTTP 402 card_declined (POST ${env.sim.url}/charges)`);
   });
 
   it("parses RFC 9457 problem details into fields", async () => {
-    sim.route("GET", "/problem", sim.problem(409, { title: "Out of credit", detail: "Your balance is 30", type: "https://example.com/probs/credit" }));
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/problem", env.sim.problem(409, { title: "Out of credit", detail: "Your balance is 30", type: "https://example.com/probs/credit" }));
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const err = (await client.get("/problem").catch((e: unknown) => e)) as HttpError;
     expect(err.problem).toMatchObject({ title: "Out of credit", detail: "Your balance is 30", status: 409 });
@@ -203,8 +198,8 @@ describe("responses", () => {
   });
 
   it("raw() returns status, headers and a streaming body for any status", async () => {
-    sim.route("GET", "/raw", { status: 404, body: "nope", headers: { "x-a": "1" } });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/raw", { status: 404, body: "nope", headers: { "x-a": "1" } });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const res = await client.raw({ path: "/raw" });
     expect(res.status).toBe(404);
@@ -220,7 +215,7 @@ describe("composition", () => {
     echo();
     let connections = 0;
     const onConnection = () => connections++;
-    sim.server.on("connection", onConnection);
+    env.sim.server.on("connection", onConnection);
     const seen: string[] = [];
     const tag =
       (name: string): Middleware =>
@@ -228,7 +223,7 @@ describe("composition", () => {
         seen.push(`${name}:${req.headers.authorization ?? "-"}`);
         return next(req);
       };
-    const client = createClient({ baseUrl: sim.url, auth: bearer("tok"), use: [tag("a"), tag("b")], headers: { "x-app": "1" } });
+    const client = createClient({ baseUrl: env.sim.url, auth: bearer("tok"), use: [tag("a"), tag("b")], headers: { "x-app": "1" } });
     const child = client.extend({ headers: { "x-tenant": "t1" } });
     const res = await child.get<{ headers: Record<string, string> }>("/echo");
     expect(seen).toEqual(["a:Bearer tok", "b:Bearer tok"]);
@@ -240,13 +235,13 @@ describe("composition", () => {
     await client.close();
     // ...which the child loses when the parent closes it.
     await expect(child.get("/echo")).rejects.toMatchObject({ code: "BALLAST_NETWORK" });
-    sim.server.off("connection", onConnection);
+    env.sim.server.off("connection", onConnection);
   });
 
   it("counts calls per route in stats()", async () => {
-    sim.route("GET", "/users/:id", { json: {} });
-    sim.route("GET", "/fail", { status: 500 });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.route("GET", "/users/:id", { json: {} });
+    env.sim.route("GET", "/fail", { status: 500 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => client.close());
     await client.get("/users/:id", { params: { id: 1 } });
     await client.get("/users/:id", { params: { id: 2 } });

@@ -3,15 +3,10 @@ import { createClient } from "../../src/client/create-client.js";
 import { type ConfigError, isConfigError, isHttpError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
 import { linkHeader } from "../../src/pagination/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 /** The ConfigError `fn` throws (or its promise rejects with). */
 async function configError(fn: () => unknown): Promise<ConfigError> {
@@ -45,26 +40,26 @@ describe("createClient refuses option names from other clients, and says what to
     ["retry", { retry: 0 }, /a number of tries in all/],
     ["retry", { retry: "3" }, /a number of tries in all/],
   ])("%s", async (option, extra, hint) => {
-    const err = await configError(() => createClient(loose({ baseUrl: sim.url, ...extra })));
+    const err = await configError(() => createClient(loose({ baseUrl: env.sim.url, ...extra })));
     expect(err.option).toBe(option);
     expect(err.message).toMatch(hint);
   });
 
   it("lists the options when nothing is close", async () => {
-    const err = await configError(() => createClient(loose({ baseUrl: sim.url, zzzzzzzz: 1 })));
+    const err = await configError(() => createClient(loose({ baseUrl: env.sim.url, zzzzzzzz: 1 })));
     expect(err.message).toMatch(/the options are baseUrl, auth, headers, timeout, retry/);
   });
 
   it("checks extend() the same way", async () => {
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const err = await configError(() => client.extend(loose({ baseURL: "https://y.test" })));
     expect(err.option).toBe("baseURL");
   });
 
   it("lets through a known option whose value is undefined and an unknown one that is undefined", () => {
-    const client = createClient(loose({ baseUrl: sim.url, retry: undefined, retries: undefined }));
-    expect(client.config.origin).toBe(sim.url);
+    const client = createClient(loose({ baseUrl: env.sim.url, retry: undefined, retries: undefined }));
+    expect(client.config.origin).toBe(env.sim.url);
   });
 });
 
@@ -82,30 +77,30 @@ describe("calls refuse option names from other clients before sending", () => {
     ["timeout.request", { timeout: { request: 1000 } }, /write total/],
     ["timeout", { timeout: "5 seconds" }, /a duration such as "1s"/],
   ])("%s", async (option, extra, hint) => {
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     const err = await configError(() => client.get("/x", loose(extra)));
     expect(err.option).toBe(option);
     expect(err.message).toMatch(hint);
-    expect(sim.requests).toHaveLength(0);
+    expect(env.sim.requests).toHaveLength(0);
   });
 
   it("checks request(), paginate(), pages() and sse() too", async () => {
-    const client = createClient({ baseUrl: sim.url });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     expect((await configError(() => client.request(loose({ path: "/x", data: 1 })))).option).toBe("data");
     const strategy = linkHeader();
     expect((await configError(() => client.paginate("/x", loose({ strategy, json: {} })).next())).message).toMatch(/is not taken by client\.paginate\(\)/);
     expect((await configError(() => client.pages("/x", loose({ strategy, perPage: 10 })).next())).option).toBe("perPage");
     expect((await configError(() => client.sse("/x", loose({ data: 1 })).next())).message).toMatch(/json: .*form:/);
-    expect(sim.requests).toHaveLength(0);
+    expect(env.sim.requests).toHaveLength(0);
   });
 });
 
 describe("retry as a number", () => {
   it("retry: 3 on the client is three tries in all", async () => {
-    const route = sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { status: 503 }, { json: { ok: true } }]);
-    const client = createClient({ baseUrl: sim.url, retry: 3 });
+    const route = env.sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { status: 503 }, { json: { ok: true } }]);
+    const client = createClient({ baseUrl: env.sim.url, retry: 3 });
     onTestFinished(() => client.close());
     const err = await client.get("/flaky").catch((e: unknown) => e);
     expect(isHttpError(err) && err.attempts).toBe(3);
@@ -113,16 +108,16 @@ describe("retry as a number", () => {
   });
 
   it("retry: 2 on a call replaces the client's attempts", async () => {
-    const route = sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { json: { ok: true } }]);
-    const client = createClient({ baseUrl: sim.url, retry: { attempts: 5, backoff: constantBackoff(1) } });
+    const route = env.sim.route("GET", "/flaky", [{ status: 503 }, { status: 503 }, { json: { ok: true } }]);
+    const client = createClient({ baseUrl: env.sim.url, retry: { attempts: 5, backoff: constantBackoff(1) } });
     onTestFinished(() => client.close());
     await expect(client.get("/flaky", { retry: 2 })).rejects.toMatchObject({ status: 503, attempts: 2 });
     expect(route.requests).toHaveLength(2);
   });
 
   it("retry: 2 on extend() keeps the rest of the parent's retry policy out, as any replaced option", async () => {
-    const route = sim.route("GET", "/flaky", [{ status: 503 }, { json: { ok: true } }]);
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const route = env.sim.route("GET", "/flaky", [{ status: 503 }, { json: { ok: true } }]);
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => client.close());
     expect(await client.extend({ retry: 2 }).get("/flaky")).toEqual({ ok: true });
     expect(route.requests).toHaveLength(2);
@@ -140,7 +135,7 @@ describe("a timeout under 100 is in milliseconds: a warning says so", () => {
   const ours = () => warnings.filter((w) => (w as Error & { code?: string }).code === "BALLAST_TIMEOUT_UNITS");
 
   it("warns once at construction, as a BallastWarning", async () => {
-    const client = createClient({ baseUrl: sim.url, timeout: 5 });
+    const client = createClient({ baseUrl: env.sim.url, timeout: 5 });
     onTestFinished(() => client.close());
     await waitFor(() => ours().length === 1, { what: "the warning" });
     expect(ours()[0]?.name).toBe("BallastWarning");
@@ -151,18 +146,18 @@ describe("a timeout under 100 is in milliseconds: a warning says so", () => {
     const lines: Array<[unknown, string]> = [];
     const at = (_level: string) => (obj: unknown, msg?: string) => void lines.push([obj, msg ?? ""]);
     const logger = { info: at("info"), warn: at("warn"), error: at("error") };
-    const client = createClient({ baseUrl: sim.url, timeout: { attempt: 30 }, logger });
+    const client = createClient({ baseUrl: env.sim.url, timeout: { attempt: 30 }, logger });
     expect(lines).toEqual([[{ code: "BALLAST_TIMEOUT_UNITS", option: "timeout", value: 30 }, expect.stringContaining("timeout of 30 is in milliseconds")]]);
     await client.close();
     // A warning would have been emitted on the next tick; a construction that does emit one proves the listener sees it.
-    createClient({ baseUrl: sim.url, timeout: 7 });
+    createClient({ baseUrl: env.sim.url, timeout: 7 });
     await waitFor(() => ours().length === 1, { what: "the control warning" });
     expect(ours().map((w) => w.message)).toEqual([expect.stringContaining("timeout of 7 ")]);
   });
 
   it("warns once per client for calls, and a number on a call bounds the whole call", async () => {
-    sim.route("GET", "/slow", { json: {}, delay: 2000 });
-    const client = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/slow", { json: {}, delay: 2000 });
+    const client = createClient({ baseUrl: env.sim.url });
     onTestFinished(() => client.close());
     await expect(client.get("/slow", { timeout: 50 })).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
     await expect(client.get("/slow", { timeout: 60 })).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
@@ -171,9 +166,9 @@ describe("a timeout under 100 is in milliseconds: a warning says so", () => {
   });
 
   it("stays quiet for limits in milliseconds or duration strings", async () => {
-    createClient({ baseUrl: sim.url, timeout: { attempt: 5000, total: "1m" } });
-    createClient({ baseUrl: sim.url, timeout: "5s" });
-    createClient({ baseUrl: sim.url, timeout: 7 }); // the control: seen, so the two above would have been too
+    createClient({ baseUrl: env.sim.url, timeout: { attempt: 5000, total: "1m" } });
+    createClient({ baseUrl: env.sim.url, timeout: "5s" });
+    createClient({ baseUrl: env.sim.url, timeout: 7 }); // the control: seen, so the two above would have been too
     await waitFor(() => ours().length === 1, { what: "the control warning" });
     expect(ours().map((w) => w.message)).toEqual([expect.stringContaining("timeout of 7 ")]);
   });

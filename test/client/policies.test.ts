@@ -1,21 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isCircuitOpenError, isConfigError, isRateLimitError } from "../../src/errors.js";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 describe("policies wired by createClient", () => {
   it("an open circuit stops the retries at once, without touching the server", async () => {
-    const route = sim.route("GET", "/down", { status: 503 });
+    const route = env.sim.route("GET", "/down", { status: 503 });
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       retry: { attempts: 10, backoff: constantBackoff(1) },
       circuitBreaker: { consecutiveFailures: 3, halfOpenAfter: "10s" },
     });
@@ -29,9 +24,9 @@ describe("policies wired by createClient", () => {
   });
 
   it("every attempt passes the rate limiter, and stats() shows it", async () => {
-    sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
+    env.sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       retry: { backoff: constantBackoff(1) },
       rateLimit: { limits: [{ requests: 3, per: "1h", burst: 3 }], maxWait: 0 },
     });
@@ -44,20 +39,20 @@ describe("policies wired by createClient", () => {
   });
 
   it("keys the rate limit by the auth credential's fingerprint, never the credential itself", async () => {
-    sim.route("GET", "/r", { json: {} });
+    env.sim.route("GET", "/r", { json: {} });
     const { memoryStore } = await import("../../src/stores/memory.js");
     const { bearer } = await import("../../src/middleware/auth/auth.js");
     const store = memoryStore();
     const limits = { limits: [{ requests: 1, per: "1h" as const, burst: 1 }], maxWait: 0 };
-    const a = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
-    const a2 = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
-    const b = createClient({ baseUrl: sim.url, store, auth: bearer("sk_live_BBBB"), rateLimit: limits, retry: false });
+    const a = createClient({ baseUrl: env.sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
+    const a2 = createClient({ baseUrl: env.sim.url, store, auth: bearer("sk_live_AAAA"), rateLimit: limits, retry: false });
+    const b = createClient({ baseUrl: env.sim.url, store, auth: bearer("sk_live_BBBB"), rateLimit: limits, retry: false });
     await a.get("/r");
     await expect(a2.get("/r")).rejects.toSatisfy(isRateLimitError); // same key: same quota
     await b.get("/r"); // another key: its own quota
     const keys = Object.keys((a.stats().policies.rateLimit as { keys: object }).keys);
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(new RegExp(`^${sim.url}#[A-Za-z0-9_-]{16}$`));
+    expect(keys[0]).toMatch(new RegExp(`^${env.sim.url}#[A-Za-z0-9_-]{16}$`));
     expect(JSON.stringify(a.stats())).not.toContain("sk_live_AAAA");
     await Promise.all([a.close(), a2.close(), b.close()]);
   });
@@ -65,22 +60,22 @@ describe("policies wired by createClient", () => {
   it("concurrency caps calls in flight", async () => {
     let inFlight = 0;
     let peak = 0;
-    sim.route("GET", "/slow", async () => {
+    env.sim.route("GET", "/slow", async () => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((r) => setTimeout(r, 20));
       inFlight--;
       return { json: {} };
     });
-    const c = createClient({ baseUrl: sim.url, concurrency: 3 });
+    const c = createClient({ baseUrl: env.sim.url, concurrency: 3 });
     onTestFinished(() => c.close());
     await Promise.all(Array.from({ length: 12 }, () => c.get("/slow")));
     expect(peak).toBe(3);
   });
 
   it("cache and dedupe are switched on by option", async () => {
-    const route = sim.route("GET", "/cached", { json: { v: 1 }, headers: { "cache-control": "max-age=60" } });
-    const c = createClient({ baseUrl: sim.url, cache: true, dedupe: true });
+    const route = env.sim.route("GET", "/cached", { json: { v: 1 }, headers: { "cache-control": "max-age=60" } });
+    const c = createClient({ baseUrl: env.sim.url, cache: true, dedupe: true });
     onTestFinished(() => c.close());
     await Promise.all([c.get("/cached"), c.get("/cached"), c.get("/cached")]);
     expect(await c.get("/cached")).toEqual({ v: 1 });
@@ -91,7 +86,7 @@ describe("policies wired by createClient", () => {
   it("rejects a malformed policy option naming it", () => {
     let caught: unknown;
     try {
-      createClient({ baseUrl: sim.url, cache: 3 as never });
+      createClient({ baseUrl: env.sim.url, cache: 3 as never });
     } catch (e) {
       caught = e;
     }

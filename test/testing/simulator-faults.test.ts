@@ -3,8 +3,8 @@ import { connect } from "node:net";
 import { Agent, errors, request } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
-import { useSimulator } from "./support.js";
 
 const env = useSimulator();
 const { agent } = env;

@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { describe, expect, it } from "vitest";
+import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
-import { useSimulator } from "./support.js";
 
 const env = useSimulator();
 const { agent } = env;

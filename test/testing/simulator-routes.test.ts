@@ -1,8 +1,8 @@
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { createApiSimulator, createFakeClock, echo } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
-import { useSimulator } from "./support.js";
 
 const env = useSimulator();
 const { agent } = env;

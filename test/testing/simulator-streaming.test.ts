@@ -1,7 +1,7 @@
 import { errors, request } from "undici";
 import { describe, expect, it } from "vitest";
 import { sseReply } from "../../src/testing/index.js";
-import { useSimulator } from "./support.js";
+import { useSimulator } from "../support/simulator.js";
 
 const env = useSimulator();
 const { agent } = env;

@@ -3,28 +3,23 @@
  * as its types say. `./generated/*.js` are type-only imports (erased when the
  * test runs); openapi-types.test.ts generates them and typechecks this file.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient, linkHeader } from "../../../src/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { useSimulator } from "../../support/simulator.js";
 import type { paths as GitHub } from "./generated/github.js";
 import type { paths as Petstore } from "./generated/petstore.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 const pet = { id: 7, name: "Rex", photoUrls: ["https://img.example/rex.png"], status: "available" };
 
 describe("a client typed by the Petstore document", () => {
   it("fills {petId}, sends query, json and form bodies, and resolves to the 2xx body", async () => {
-    const byStatus = sim.route("GET", "/v3/pet/findByStatus", (req) => ({ json: [{ ...pet, status: req.query.status }] }));
-    const byId = sim.route("GET", "/v3/pet/:petId", (req) => ({ json: { ...pet, id: Number(req.params.petId) } }));
-    const add = sim.route("POST", "/v3/pet", (req) => ({ json: { ...(JSON.parse(req.text()) as object), id: 11 } }));
-    const update = sim.route("PUT", "/v3/pet", (req) => ({ json: { ...pet, name: new URLSearchParams(req.text()).get("name") } }));
-    const petstore = createClient<Petstore>({ baseUrl: `${sim.url}/v3` });
+    const byStatus = env.sim.route("GET", "/v3/pet/findByStatus", (req) => ({ json: [{ ...pet, status: req.query.status }] }));
+    const byId = env.sim.route("GET", "/v3/pet/:petId", (req) => ({ json: { ...pet, id: Number(req.params.petId) } }));
+    const add = env.sim.route("POST", "/v3/pet", (req) => ({ json: { ...(JSON.parse(req.text()) as object), id: 11 } }));
+    const update = env.sim.route("PUT", "/v3/pet", (req) => ({ json: { ...pet, name: new URLSearchParams(req.text()).get("name") } }));
+    const petstore = createClient<Petstore>({ baseUrl: `${env.sim.url}/v3` });
     onTestFinished(() => petstore.close());
 
     const found = await petstore.get("/pet/{petId}", { params: { petId: 42 } });
@@ -47,8 +42,8 @@ describe("a client typed by the Petstore document", () => {
   });
 
   it("keeps the pipeline: a 404 is an HttpError, a bad option a ConfigError before sending", async () => {
-    sim.route("GET", "/v3/pet/:petId", { status: 404, json: { code: 1, type: "error", message: "Pet not found" } });
-    const petstore = createClient<Petstore>({ baseUrl: `${sim.url}/v3`, retry: 1 });
+    env.sim.route("GET", "/v3/pet/:petId", { status: 404, json: { code: 1, type: "error", message: "Pet not found" } });
+    const petstore = createClient<Petstore>({ baseUrl: `${env.sim.url}/v3`, retry: 1 });
     onTestFinished(() => petstore.close());
     await expect(petstore.get("/pet/{petId}", { params: { petId: 404 } })).rejects.toMatchObject({
       code: "BALLAST_HTTP",
@@ -57,7 +52,7 @@ describe("a client typed by the Petstore document", () => {
     });
     const loose = { params: { petId: 1, name: "x" } } as never;
     await expect(petstore.get("/pet/{petId}", loose)).rejects.toMatchObject({ code: "BALLAST_CONFIG", option: "params.name" });
-    expect(sim.requests).toHaveLength(1);
+    expect(env.sim.requests).toHaveLength(1);
   });
 });
 
@@ -65,14 +60,14 @@ describe("a client typed by GitHub's document", () => {
   const repo = { owner: "octo cat", repo: "hello" };
 
   it("lists and pages issues, creates one, and locks one (204 → undefined)", async () => {
-    const list = sim.route("GET", "/repos/:owner/:repo/issues", (req) =>
+    const list = env.sim.route("GET", "/repos/:owner/:repo/issues", (req) =>
       req.query.page === "2"
         ? { json: [{ number: 2, title: "second" }] }
-        : { json: [{ number: 1, title: "first" }], headers: { link: `<${sim.url}/repos/octo%20cat/hello/issues?state=all&page=2>; rel="next"` } },
+        : { json: [{ number: 1, title: "first" }], headers: { link: `<${env.sim.url}/repos/octo%20cat/hello/issues?state=all&page=2>; rel="next"` } },
     );
-    const create = sim.route("POST", "/repos/:owner/:repo/issues", (req) => ({ status: 201, json: { number: 3, ...(JSON.parse(req.text()) as object) } }));
-    const lock = sim.route("PUT", "/repos/:owner/:repo/issues/:number/lock", { status: 204 });
-    const gh = createClient<GitHub>({ baseUrl: sim.url });
+    const create = env.sim.route("POST", "/repos/:owner/:repo/issues", (req) => ({ status: 201, json: { number: 3, ...(JSON.parse(req.text()) as object) } }));
+    const lock = env.sim.route("PUT", "/repos/:owner/:repo/issues/:number/lock", { status: 204 });
+    const gh = createClient<GitHub>({ baseUrl: env.sim.url });
     onTestFinished(() => gh.close());
 
     const titles: string[] = [];

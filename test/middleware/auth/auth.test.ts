@@ -1,32 +1,29 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { isConfigError } from "../../../src/errors.js";
 import { apiKey, basic, bearer } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { useSimulator } from "../../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 const headersOf = () =>
-  sim.route("GET", "/me", (req) => ({ json: { authorization: req.headers.authorization ?? null, key: req.headers["x-api-key"] ?? null, query: req.query } }));
+  env.sim.route("GET", "/me", (req) => ({
+    json: { authorization: req.headers.authorization ?? null, key: req.headers["x-api-key"] ?? null, query: req.query },
+  }));
 
 describe("auth", () => {
   it("bearer sends Authorization: Bearer", async () => {
     headersOf();
-    const c = createClient({ baseUrl: sim.url, auth: bearer("tok_1") });
+    const c = createClient({ baseUrl: env.sim.url, auth: bearer("tok_1") });
     onTestFinished(() => c.close());
     expect(await c.get("/me")).toMatchObject({ authorization: "Bearer tok_1" });
   });
 
   it("a token function is called on every attempt, so a rotated key is picked up by the retry", async () => {
-    const route = sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
+    const route = env.sim.route("GET", "/r", [{ status: 503 }, { json: {} }]);
     let n = 0;
-    const c = createClient({ baseUrl: sim.url, auth: bearer(async () => `tok_${++n}`), retry: { backoff: constantBackoff(1) } });
+    const c = createClient({ baseUrl: env.sim.url, auth: bearer(async () => `tok_${++n}`), retry: { backoff: constantBackoff(1) } });
     onTestFinished(() => c.close());
     await c.get("/r");
     expect(route.requests.map((r) => r.headers.authorization)).toEqual(["Bearer tok_1", "Bearer tok_2"]);
@@ -34,9 +31,9 @@ describe("auth", () => {
 
   it("apiKey goes in the named header or query parameter", async () => {
     headersOf();
-    const h = createClient({ baseUrl: sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
+    const h = createClient({ baseUrl: env.sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
     expect(await h.get("/me")).toMatchObject({ key: "k1" });
-    const q = createClient({ baseUrl: sim.url, auth: apiKey({ query: "api_key", value: () => "k 2" }) });
+    const q = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: "api_key", value: () => "k 2" }) });
     onTestFinished(() => q.close());
     expect(await q.get("/me", { query: { a: 1 } })).toMatchObject({ query: { a: "1", api_key: "k 2" } });
     await h.close();
@@ -44,7 +41,7 @@ describe("auth", () => {
 
   it("basic encodes username:password", async () => {
     headersOf();
-    const c = createClient({ baseUrl: sim.url, auth: basic({ username: "AC123", password: "pw" }) });
+    const c = createClient({ baseUrl: env.sim.url, auth: basic({ username: "AC123", password: "pw" }) });
     onTestFinished(() => c.close());
     expect(await c.get("/me")).toMatchObject({ authorization: `Basic ${Buffer.from("AC123:pw").toString("base64")}` });
   });

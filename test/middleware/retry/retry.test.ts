@@ -1,28 +1,23 @@
 import net from "node:net";
 import { Readable } from "node:stream";
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../../src/errors.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { retryBudget } from "../../../src/middleware/retry/budget.js";
 import type { RetryEvent, RetryOptions } from "../../../src/middleware/retry/retry.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { useSimulator } from "../../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
-afterEach(() => sim.reset());
+const env = useSimulator();
 
 /** Fast backoff so real-socket tests stay quick; the backoff math has its own tests. */
 const fast = { backoff: constantBackoff(1) };
 const client = (extra: Parameters<typeof createClient>[0] extends infer O ? Partial<O> : never = {}) =>
-  createClient({ baseUrl: sim.url, ...extra, retry: { ...fast, ...(extra.retry as RetryOptions | undefined) } });
+  createClient({ baseUrl: env.sim.url, ...extra, retry: { ...fast, ...(extra.retry as RetryOptions | undefined) } });
 
 describe("which requests are retried", () => {
   it.each([408, 429, 500, 502, 503, 504])("retries a GET answered %i, then succeeds", async (status) => {
-    const route = sim.route("GET", "/r", [{ status }, { status }, { json: { ok: true } }]);
+    const route = env.sim.route("GET", "/r", [{ status }, { status }, { json: { ok: true } }]);
     const c = client();
     expect(await c.get("/r")).toEqual({ ok: true });
     expect(route.calls).toBe(3);
@@ -30,7 +25,7 @@ describe("which requests are retried", () => {
   });
 
   it.each([400, 401, 403, 404, 409, 422, 501])("does not retry %i", async (status) => {
-    const route = sim.route("GET", "/r", { status });
+    const route = env.sim.route("GET", "/r", { status });
     const c = client();
     await expect(c.get("/r")).rejects.toMatchObject({ status, attempts: 1 });
     expect(route.calls).toBe(1);
@@ -38,7 +33,7 @@ describe("which requests are retried", () => {
   });
 
   it("stops after `attempts` tries in all and reports them on the error", async () => {
-    const route = sim.route("GET", "/r", { status: 503 });
+    const route = env.sim.route("GET", "/r", { status: 503 });
     const c = client({ retry: { attempts: 3 } });
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 503, attempts: 3, retryable: true });
@@ -47,7 +42,7 @@ describe("which requests are retried", () => {
   });
 
   it("does not retry a POST without an idempotency key", async () => {
-    const route = sim.route("POST", "/charges", { status: 503 });
+    const route = env.sim.route("POST", "/charges", { status: 503 });
     const c = client();
     await expect(c.post("/charges", { json: { amount: 1 } })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(route.calls).toBe(1);
@@ -56,7 +51,7 @@ describe("which requests are retried", () => {
 
   it("retries a POST with an idempotency key, sending the same key every time, and creates one charge", async () => {
     let n = 0;
-    const route = sim.route(
+    const route = env.sim.route(
       "POST",
       "/charges",
       (req) => {
@@ -77,7 +72,7 @@ describe("which requests are retried", () => {
   });
 
   it("replays the first result for a retried POST whose first answer was lost after processing", async () => {
-    const route = sim.route("POST", "/charges", (req) => ({ json: { id: `ch_${req.seq}` } }), { idempotency: true });
+    const route = env.sim.route("POST", "/charges", (req) => ({ json: { id: `ch_${req.seq}` } }), { idempotency: true });
     let first = true;
     // A middleware that loses the first response after the server processed it.
     const c = client({
@@ -101,8 +96,8 @@ describe("which requests are retried", () => {
   });
 
   it("honours a should-retry header that forbids or forces a retry", async () => {
-    const no = sim.route("GET", "/no", { status: 503, headers: { "stripe-should-retry": "false" } });
-    const yes = sim.route("POST", "/yes", [{ status: 409, headers: { "x-should-retry": "true" } }, { json: {} }]);
+    const no = env.sim.route("GET", "/no", { status: 503, headers: { "stripe-should-retry": "false" } });
+    const yes = env.sim.route("POST", "/yes", [{ status: 409, headers: { "x-should-retry": "true" } }, { json: {} }]);
     const c = client();
     await expect(c.get("/no")).rejects.toMatchObject({ status: 503 });
     expect(no.calls).toBe(1);
@@ -112,7 +107,7 @@ describe("which requests are retried", () => {
   });
 
   it("lets shouldRetry override the default rule", async () => {
-    const route = sim.route("GET", "/r", [{ status: 404 }, { json: { found: true } }]);
+    const route = env.sim.route("GET", "/r", [{ status: 404 }, { json: { found: true } }]);
     const c = client({ retry: { shouldRetry: ({ response }) => (response?.status === 404 ? true : undefined) } });
     expect(await c.get("/r")).toEqual({ found: true });
     expect(route.calls).toBe(2);
@@ -120,7 +115,7 @@ describe("which requests are retried", () => {
   });
 
   it("sends a one-shot stream body once and does not retry it", async () => {
-    const route = sim.route("PUT", "/upload", { status: 503 });
+    const route = env.sim.route("PUT", "/upload", { status: 503 });
     const c = client();
     await expect(c.put("/upload", { body: Readable.from([Buffer.from("data")]) })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(route.calls).toBe(1);
@@ -128,7 +123,7 @@ describe("which requests are retried", () => {
   });
 
   it("retries a streamed body given as a function, with a fresh stream each attempt", async () => {
-    const route = sim.route("PUT", "/upload", [{ status: 503 }, { json: {} }]);
+    const route = env.sim.route("PUT", "/upload", [{ status: 503 }, { json: {} }]);
     const c = client();
     await c.put("/upload", { body: () => Readable.from([Buffer.from("data")]) });
     expect(route.requests.map((r) => r.text())).toEqual(["data", "data"]);
@@ -138,7 +133,7 @@ describe("which requests are retried", () => {
 
 describe("network errors", () => {
   it("retries a reset connection for GET", async () => {
-    const route = sim.route("GET", "/r", [{ fault: "reset" }, { json: { ok: 1 } }]);
+    const route = env.sim.route("GET", "/r", [{ fault: "reset" }, { json: { ok: 1 } }]);
     const c = client();
     expect(await c.get("/r")).toEqual({ ok: 1 });
     expect(route.calls).toBe(2);
@@ -161,7 +156,7 @@ describe("network errors", () => {
   });
 
   it("does not retry a POST whose connection reset after it was sent", async () => {
-    const route = sim.route("POST", "/r", { fault: "reset" });
+    const route = env.sim.route("POST", "/r", { fault: "reset" });
     const c = client();
     await expect(c.post("/r", { json: {} })).rejects.toSatisfy(isNetworkError);
     expect(route.calls).toBe(1);
@@ -171,7 +166,7 @@ describe("network errors", () => {
 
 describe("how long to wait", () => {
   it("waits what Retry-After says (seconds), reported to onRetry", async () => {
-    sim.route("GET", "/r", [{ status: 429, headers: { "retry-after": "0" } }, { status: 503, headers: { "retry-after-ms": "30" } }, { json: {} }]);
+    env.sim.route("GET", "/r", [{ status: 429, headers: { "retry-after": "0" } }, { status: 503, headers: { "retry-after-ms": "30" } }, { json: {} }]);
     const events: RetryEvent[] = [];
     const c = client({ retry: { onRetry: (e) => events.push(e) } });
     await c.get("/r");
@@ -184,7 +179,7 @@ describe("how long to wait", () => {
 
   it("fails at once, with when a retry is allowed, when Retry-After exceeds maxRetryAfter", async () => {
     const when = new Date(Date.now() + 3_600_000).toUTCString();
-    const route = sim.route("GET", "/r", { status: 429, headers: { "retry-after": when } });
+    const route = env.sim.route("GET", "/r", { status: 429, headers: { "retry-after": when } });
     const c = client({ retry: { maxRetryAfter: "1m" } });
     const started = Date.now();
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
@@ -195,8 +190,8 @@ describe("how long to wait", () => {
   });
 
   it("never plans a wait past the total deadline", async () => {
-    const route = sim.route("GET", "/r", { status: 503, headers: { "retry-after": "5" } });
-    const c = createClient({ baseUrl: sim.url, timeout: { total: 1000 } });
+    const route = env.sim.route("GET", "/r", { status: 503, headers: { "retry-after": "5" } });
+    const c = createClient({ baseUrl: env.sim.url, timeout: { total: 1000 } });
     onTestFinished(() => c.close());
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
     expect(err.status).toBe(503);
@@ -204,8 +199,8 @@ describe("how long to wait", () => {
   });
 
   it("stops at once when the caller aborts during a backoff wait", async () => {
-    sim.route("GET", "/r", { status: 503 });
-    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(60_000) } });
+    env.sim.route("GET", "/r", { status: 503 });
+    const c = createClient({ baseUrl: env.sim.url, retry: { backoff: constantBackoff(60_000) } });
     onTestFinished(() => c.close());
     const ac = new AbortController();
     const p = c.get("/r", { signal: ac.signal });
@@ -218,8 +213,8 @@ describe("how long to wait", () => {
 
 describe("retry budget", () => {
   it("stops retrying when a failing API has emptied the shared budget, and refills on success", async () => {
-    const failing = sim.route("GET", "/down", { status: 503 });
-    sim.route("GET", "/up", { json: {} });
+    const failing = env.sim.route("GET", "/down", { status: 503 });
+    env.sim.route("GET", "/up", { json: {} });
     const budget = retryBudget({ capacity: 10, retryCost: 5, successRefund: 5 });
     const c = client({ retry: { budget } });
     await c.get("/down").catch(() => {}); // 1 try + 2 retries (10 tokens)
@@ -233,7 +228,7 @@ describe("retry budget", () => {
   });
 
   it("is shared by a client and its extensions", async () => {
-    sim.route("GET", "/down", { status: 503 });
+    env.sim.route("GET", "/down", { status: 503 });
     const c = client({ retry: { budget: { capacity: 5, retryCost: 5 } } });
     const child = c.extend({ headers: { "x-child": "1" } });
     await c.get("/down").catch(() => {});
@@ -245,7 +240,7 @@ describe("retry budget", () => {
 
 describe("attempt timeouts", () => {
   it("retries an attempt that timed out, then succeeds", async () => {
-    const route = sim.route("GET", "/slow", [{ delay: 2000, json: {} }, { json: { fast: true } }]);
+    const route = env.sim.route("GET", "/slow", [{ delay: 2000, json: {} }, { json: { fast: true } }]);
     const c = client({ timeout: { attempt: 100 } });
     expect(await c.get("/slow")).toEqual({ fast: true });
     expect(route.calls).toBe(2);
@@ -253,7 +248,7 @@ describe("attempt timeouts", () => {
   });
 
   it("reports a TimeoutError naming the attempt limit when every try times out", async () => {
-    sim.route("GET", "/slow", { delay: 2000, json: {} });
+    env.sim.route("GET", "/slow", { delay: 2000, json: {} });
     const c = client({ timeout: { attempt: 50 }, retry: { attempts: 2 } });
     const err = await c.get("/slow").catch((e: unknown) => e);
     expect(isTimeoutError(err)).toBe(true);
