@@ -286,23 +286,31 @@ export class AbortError extends ApiError {
   }
 }
 
-function hasCode(e: unknown, code?: string): boolean {
-  if (typeof e !== "object" || e === null || !(e as Record<symbol, unknown>)[BRAND]) return false;
-  return code === undefined || (e as { code?: unknown }).code === code;
+/**
+ * A type guard for ballast errors with one of `codes` (any ballast error when
+ * none is given). It reads the brand every `ApiError` carries rather than
+ * `instanceof`, so it holds across copies of the package (two versions
+ * installed side by side, or a bundle beside node_modules).
+ */
+export function errorGuard<E extends ApiError>(...codes: string[]): (e: unknown) => e is E {
+  return (e: unknown): e is E => {
+    if (typeof e !== "object" || e === null || (e as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return codes.length === 0 || codes.includes((e as { code?: unknown }).code as string);
+  };
 }
 
-export const isApiError = (e: unknown): e is ApiError => hasCode(e);
-export const isConfigError = (e: unknown): e is ConfigError => hasCode(e, "BALLAST_CONFIG");
-export const isHttpError = (e: unknown): e is HttpError => hasCode(e, "BALLAST_HTTP");
-export const isTimeoutError = (e: unknown): e is TimeoutError => hasCode(e, "BALLAST_TIMEOUT");
-export const isNetworkError = (e: unknown): e is NetworkError => hasCode(e, "BALLAST_NETWORK");
-export const isCircuitOpenError = (e: unknown): e is CircuitOpenError => hasCode(e, "BALLAST_CIRCUIT_OPEN");
-export const isRateLimitError = (e: unknown): e is RateLimitError => hasCode(e, "BALLAST_RATE_LIMIT");
-export const isValidationError = (e: unknown): e is ValidationError => hasCode(e, "BALLAST_VALIDATION");
-export const isParseError = (e: unknown): e is ParseError => hasCode(e, "BALLAST_PARSE");
-export const isResponseTooLargeError = (e: unknown): e is ResponseTooLargeError => hasCode(e, "BALLAST_RESPONSE_TOO_LARGE");
-export const isAbortError = (e: unknown): e is AbortError => hasCode(e, "BALLAST_ABORT");
-export const isStoreError = (e: unknown): e is StoreError => hasCode(e, "BALLAST_STORE");
+export const isApiError = errorGuard<ApiError>();
+export const isConfigError = errorGuard<ConfigError>("BALLAST_CONFIG");
+export const isHttpError = errorGuard<HttpError>("BALLAST_HTTP");
+export const isTimeoutError = errorGuard<TimeoutError>("BALLAST_TIMEOUT");
+export const isNetworkError = errorGuard<NetworkError>("BALLAST_NETWORK");
+export const isCircuitOpenError = errorGuard<CircuitOpenError>("BALLAST_CIRCUIT_OPEN");
+export const isRateLimitError = errorGuard<RateLimitError>("BALLAST_RATE_LIMIT");
+export const isValidationError = errorGuard<ValidationError>("BALLAST_VALIDATION");
+export const isParseError = errorGuard<ParseError>("BALLAST_PARSE");
+export const isResponseTooLargeError = errorGuard<ResponseTooLargeError>("BALLAST_RESPONSE_TOO_LARGE");
+export const isAbortError = errorGuard<AbortError>("BALLAST_ABORT");
+export const isStoreError = errorGuard<StoreError>("BALLAST_STORE");
 
 const httpStatus = (e: unknown): number | undefined => (isHttpError(e) ? e.status : undefined);
 /** 429, or a 403 that says it is a rate limit (GitHub's secondary limits). */

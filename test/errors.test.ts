@@ -135,3 +135,21 @@ describe("error classes", () => {
     expect(e.message).toBe("response failed validation at data.2.email: Expected string (+1 more)");
   });
 });
+
+describe("errorGuard: one guard factory for ballast's errors and yours", () => {
+  it("matches branded errors by code, any of several, and nothing else", async () => {
+    const { ApiError, errorGuard, ConfigError } = await import("../src/errors.js");
+    class QuotaError extends ApiError {
+      override readonly code = "MY_QUOTA";
+    }
+    const isQuotaError = errorGuard<QuotaError>("MY_QUOTA");
+    const isEither = errorGuard("MY_QUOTA", "BALLAST_CONFIG");
+    expect(isQuotaError(new QuotaError("over"))).toBe(true);
+    expect(isQuotaError(new ConfigError("x", "bad"))).toBe(false);
+    expect(isEither(new ConfigError("x", "bad"))).toBe(true);
+    // a look-alike without the brand (a plain object or Error with the code) is not one
+    expect(isQuotaError({ code: "MY_QUOTA" })).toBe(false);
+    expect(isQuotaError(Object.assign(new Error("x"), { code: "MY_QUOTA" }))).toBe(false);
+    expect(errorGuard()(new QuotaError("over"))).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import { ApiError, type ApiErrorOptions, isApiError } from "../errors.js";
+import { ApiError, type ApiErrorOptions, errorGuard } from "../errors.js";
 import { redactFields } from "../redact.js";
 import type { GraphQLErrorEntry } from "./types.js";
 
@@ -47,4 +47,4 @@ export class GraphQLError extends ApiError {
   }
 }
 
-export const isGraphQLError = (e: unknown): e is GraphQLError => isApiError(e) && e.code === "BALLAST_GRAPHQL";
+export const isGraphQLError = errorGuard<GraphQLError>("BALLAST_GRAPHQL");

@@ -1,10 +1,4 @@
-import { ApiError, type ApiErrorOptions } from "../errors.js";
-
-const BRAND = Symbol.for("ballast.error");
-
-function hasCode(e: unknown, code: string): boolean {
-  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BRAND] === true && (e as { code?: unknown }).code === code;
-}
+import { ApiError, type ApiErrorOptions, errorGuard } from "../errors.js";
 
 /**
  * The authorization server answered with an OAuth error (`invalid_client`,
@@ -91,8 +85,8 @@ export class DeviceAuthorizationError extends OAuthError {
   override readonly code = "BALLAST_OAUTH_DEVICE";
 }
 
-export const isOAuthError = (e: unknown): e is OAuthError => hasCode(e, "BALLAST_OAUTH") || hasCode(e, "BALLAST_OAUTH_DEVICE");
-export const isReauthorizationRequiredError = (e: unknown): e is ReauthorizationRequiredError => hasCode(e, "BALLAST_OAUTH_REAUTHORIZATION_REQUIRED");
-export const isStateMismatchError = (e: unknown): e is StateMismatchError => hasCode(e, "BALLAST_OAUTH_STATE_MISMATCH");
-export const isTokenDecryptionError = (e: unknown): e is TokenDecryptionError => hasCode(e, "BALLAST_OAUTH_DECRYPTION");
-export const isDeviceAuthorizationError = (e: unknown): e is DeviceAuthorizationError => hasCode(e, "BALLAST_OAUTH_DEVICE");
+export const isOAuthError = errorGuard<OAuthError>("BALLAST_OAUTH", "BALLAST_OAUTH_DEVICE");
+export const isReauthorizationRequiredError = errorGuard<ReauthorizationRequiredError>("BALLAST_OAUTH_REAUTHORIZATION_REQUIRED");
+export const isStateMismatchError = errorGuard<StateMismatchError>("BALLAST_OAUTH_STATE_MISMATCH");
+export const isTokenDecryptionError = errorGuard<TokenDecryptionError>("BALLAST_OAUTH_DECRYPTION");
+export const isDeviceAuthorizationError = errorGuard<DeviceAuthorizationError>("BALLAST_OAUTH_DEVICE");

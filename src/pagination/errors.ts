@@ -1,4 +1,4 @@
-import { ApiError, type ApiErrorOptions, isApiError } from "../errors.js";
+import { ApiError, type ApiErrorOptions, errorGuard } from "../errors.js";
 
 /** Why pagination stopped with an error. */
 export type PaginationErrorReason =
@@ -21,4 +21,4 @@ export class PaginationError extends ApiError {
   }
 }
 
-export const isPaginationError = (e: unknown): e is PaginationError => isApiError(e) && e.code === "BALLAST_PAGINATION";
+export const isPaginationError = errorGuard<PaginationError>("BALLAST_PAGINATION");

@@ -1,4 +1,4 @@
-import { ApiError } from "../errors.js";
+import { ApiError, errorGuard } from "../errors.js";
 
 /** Why a webhook failed verification. */
 export type WebhookVerificationReason =
@@ -33,7 +33,4 @@ export class WebhookVerificationError extends ApiError {
   }
 }
 
-const BRAND = Symbol.for("ballast.error");
-
-export const isWebhookVerificationError = (e: unknown): e is WebhookVerificationError =>
-  typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BRAND] === true && (e as { code?: unknown }).code === "BALLAST_WEBHOOK_VERIFICATION";
+export const isWebhookVerificationError = errorGuard<WebhookVerificationError>("BALLAST_WEBHOOK_VERIFICATION");
