@@ -1,7 +1,8 @@
 /**
- * `npm run bench [name...]`: runs each benchmark suite in bench/suites/ (or
+ * `npm run bench [--quick] [name...]`: runs each benchmark suite in bench/suites/ (or
  * the named ones) and writes bench/RESULTS.md with versions, machine and, for
- * each suite, its medians and ratios. A suite is a module exporting
+ * each suite, its medians and ratios. `--quick` (or BENCH_QUICK=1): fewer and
+ * shorter rounds in every suite, to check they run (the figures mean little). A suite is a module exporting
  * `title: string` and `run(): Promise<string>` (a markdown section).
  */
 import { execSync } from "node:child_process";
@@ -11,7 +12,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args.includes("--quick")) process.env.BENCH_QUICK = "1";
+const wanted = args.filter((a) => a !== "--quick");
 const files = readdirSync(join(here, "suites"))
   .filter((f) => f.endsWith(".ts"))
   .sort()
@@ -80,6 +83,7 @@ const header = [
   `- Versions: ${deps.map((d) => `${d} ${version(d)}`).join(", ")}`,
   "",
   "Figures are medians of interleaved rounds; ratios are against the baseline named in each table.",
+  ...(process.env.BENCH_QUICK === "1" ? ["", "**Quick run** (`--quick`): fewer, shorter rounds; the figures only show that each suite runs."] : []),
   "",
 ].join("\n");
 writeFileSync(resultsPath, `${header}\n${sections.join("\n\n")}\n`);

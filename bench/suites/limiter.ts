@@ -31,7 +31,7 @@ export const title = "Rate limiter: acquire throughput and latency, memory and R
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const DB = 9;
-const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.LIMITER_ROUNDS ?? (process.env.BENCH_QUICK === "1" ? 3 : 9));
 const MEMORY_MS = 200;
 /** The memory limiters' separate latency pass. */
 const MEMORY_TIMED_MS = 60;

@@ -7,7 +7,7 @@ import { runSoak } from "../soak/soak.js";
 export const title = "Soak: 10,000 calls, ~20 % of attempts failing";
 
 export async function run(): Promise<string> {
-  const calls = Number(process.env.SOAK_CALLS ?? 10_000);
+  const calls = Number(process.env.SOAK_CALLS ?? (process.env.BENCH_QUICK === "1" ? 2_000 : 10_000));
   const r = await runSoak({ calls, concurrency: 64, seed: 1 });
   const met =
     r.outcomes.keyedPost.failed === 0 && r.outcomes.get.failed === 0 && r.duplicates === 0 && r.keyedNotOnce === 0 && r.unkeyedRetriedAfterReaching === 0;

@@ -16,7 +16,7 @@ export const title = "Streaming: 1 GiB download and 256 MiB NDJSON, peak memory"
 
 const GIB = 2 ** 30;
 const NDJSON_BYTES = 256 * 2 ** 20;
-const ROUNDS = 3;
+const ROUNDS = process.env.BENCH_QUICK === "1" ? 1 : 3;
 
 type Name = "undici" | "ballast-raw" | "ballast-ndjson";
 const CONTENDERS: Array<{ name: Name; label: string; bytes: number }> = [
