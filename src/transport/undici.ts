@@ -3,7 +3,8 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import { Agent, type Dispatcher } from "undici";
 import { ConfigError } from "../errors.js";
 import type { ApiRequest, ApiResponse, Transport } from "../types.js";
-import { integerOption } from "../util/options.js";
+import type { Duration } from "../util/duration.js";
+import { durationOption, integerOption } from "../util/options.js";
 import { toTransportError } from "./errors.js";
 import { Wall } from "./wall.js";
 
@@ -14,10 +15,10 @@ export interface UndiciTransportOptions {
   pipelining?: number;
   /** Negotiate HTTP/2 over TLS when the server offers it (default false). */
   allowH2?: boolean;
-  /** Idle keep-alive time for a socket in ms (default 4000, undici's). */
-  keepAliveTimeout?: number;
-  /** Time to establish a connection, in ms (default 10 000). */
-  connectTimeout?: number;
+  /** Idle keep-alive time for a socket: ms or a duration such as `"4s"` (default 4000, undici's). */
+  keepAliveTimeout?: Duration;
+  /** Time to establish a connection: ms or a duration such as `"10s"` (default 10 000). */
+  connectTimeout?: Duration;
   /**
    * TLS settings for connections. `ca` (PEM) *replaces* Node's default roots, as in `tls.connect`: only the CAs
    * listed are trusted (pinning a private CA). To add a CA, pass `[...tls.rootCertificates, myCa]`.
@@ -43,8 +44,8 @@ function positive(name: string, v: number | undefined): void {
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
   positive("connections", options.connections);
   positive("pipelining", options.pipelining);
-  positive("keepAliveTimeout", options.keepAliveTimeout);
-  positive("connectTimeout", options.connectTimeout);
+  const keepAliveTimeout = durationOption(options.keepAliveTimeout ?? 4000, "transport.keepAliveTimeout");
+  const connectTimeout = durationOption(options.connectTimeout ?? 10_000, "transport.connectTimeout");
   if (options.tls !== undefined && (typeof options.tls !== "object" || options.tls === null))
     throw new ConfigError("transport.tls", "must be an object ({ ca, cert, key, servername })");
   const own = options.dispatcher === undefined;
@@ -54,8 +55,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       ...(options.connections !== undefined && { connections: options.connections }),
       pipelining: options.pipelining ?? 1,
       allowH2: options.allowH2 ?? false,
-      keepAliveTimeout: options.keepAliveTimeout ?? 4000,
-      connectTimeout: options.connectTimeout ?? 10_000,
+      keepAliveTimeout,
+      connectTimeout,
       headersTimeout: 0,
       bodyTimeout: 0,
       ...(options.tls !== undefined && { connect: { ...options.tls } }),

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isNetworkError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
+import { undiciTransport } from "../../src/transport/undici.js";
 
 /** A throwaway self-signed certificate for 127.0.0.1, made with the openssl command line. */
 function selfSigned(): { key: string; cert: string } {
@@ -104,6 +105,25 @@ describe("undici transport over TLS", () => {
         caught = e;
       }
       expect(isConfigError(caught)).toBe(true);
+    }
+  });
+});
+
+describe("undiciTransport time options", () => {
+  it("take durations; zero or garbage is a ConfigError naming the option", async () => {
+    const t = undiciTransport({ keepAliveTimeout: "2s", connectTimeout: "1.5s" });
+    await t.close();
+    for (const [option, bad] of [
+      ["connectTimeout", "0s"],
+      ["keepAliveTimeout", "soon"],
+    ] as const) {
+      let caught: unknown;
+      try {
+        undiciTransport({ [option]: bad as never });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toMatchObject({ code: "BALLAST_CONFIG", option: `transport.${option}` });
     }
   });
 });
