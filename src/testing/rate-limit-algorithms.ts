@@ -107,34 +107,37 @@ export class FixedWindow implements Budget {
 }
 
 export class TokenBucket implements Budget {
+  // Kept in units of 1/per token, so that with whole-ms times a request arriving
+  // exactly when its token is due is counted exactly (a float rate rounds it away).
   readonly #capacity: number;
-  /** Tokens per ms. */
-  readonly #rate: number;
-  #tokens: number;
+  readonly #requests: number;
+  readonly #per: number;
+  #units: number;
   #at = Number.NaN;
 
   constructor(capacity: number, requests: number, per: number) {
-    this.#capacity = capacity;
-    this.#rate = requests / per;
-    this.#tokens = capacity;
+    this.#capacity = capacity * per;
+    this.#requests = requests;
+    this.#per = per;
+    this.#units = this.#capacity;
   }
 
   #level(now: number): number {
-    if (Number.isNaN(this.#at)) return this.#tokens;
-    return Math.min(this.#capacity, this.#tokens + Math.max(0, now - this.#at) * this.#rate);
+    if (Number.isNaN(this.#at)) return this.#units;
+    return Math.min(this.#capacity, this.#units + Math.max(0, now - this.#at) * this.#requests);
   }
 
   peek(now: number): BudgetState {
-    const tokens = this.#level(now);
-    if (tokens >= 1) {
-      const left = tokens - 1;
-      return { allowed: true, remaining: Math.floor(left), resetMs: (this.#capacity - left) / this.#rate };
+    const units = this.#level(now);
+    if (units >= this.#per) {
+      const left = units - this.#per;
+      return { allowed: true, remaining: Math.floor(left / this.#per), resetMs: (this.#capacity - left) / this.#requests };
     }
-    return { allowed: false, remaining: 0, resetMs: (1 - tokens) / this.#rate };
+    return { allowed: false, remaining: 0, resetMs: (this.#per - units) / this.#requests };
   }
 
   take(now: number): void {
-    this.#tokens = this.#level(now) - 1;
+    this.#units = this.#level(now) - this.#per;
     this.#at = now;
   }
 }

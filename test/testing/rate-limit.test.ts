@@ -52,19 +52,26 @@ describe("the simulator's rate-limit algorithms", () => {
   it("token-bucket matches a brute-force bucket of `burst` tokens refilled at requests/per", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 500 }), arrivals, (requests, burst, per, gaps) => {
-        let tokens = burst;
+        // Exact arithmetic: the bucket counted in 1/per tokens, so a token due at `now` is there at `now`.
+        let units = burst * per;
         let last: number | undefined;
         for (const { now, allowed } of run({ requests, per, algorithm: "token-bucket", burst }, gaps)) {
-          const level = last === undefined ? tokens : Math.min(burst, tokens + ((now - last) * requests) / per);
-          expect(allowed).toBe(level >= 1);
+          const level = last === undefined ? units : Math.min(burst * per, units + (now - last) * requests);
+          expect(allowed).toBe(level >= per);
           if (allowed) {
-            tokens = level - 1;
+            units = level - per;
             last = now;
           }
         }
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("a token due exactly when a request arrives is there (no float rounding at the boundary)", () => {
+    // 12 + 191 + 229 = 432 ms: exactly one token refilled since the bucket of 3 was emptied.
+    const results = run({ requests: 1, per: 432, algorithm: "token-bucket", burst: 3 }, [0, 12, 191, 229]);
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, true]);
   });
 
   it("requests spaced evenly at per/requests pass every algorithm", () => {
