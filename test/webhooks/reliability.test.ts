@@ -67,7 +67,9 @@ describePostgres("SIGKILL reliability: postgres with 4 receivers and 4 worker pr
     await pool.query(`CREATE SCHEMA ${schema}`);
     // n: the order in which side effects committed.
     await pool.query(`CREATE TABLE ${schema}.effects (n BIGSERIAL, event_id TEXT NOT NULL)`);
-    const env = { MODE: "postgres", TARGET: schema, SECRET, DATABASE_URL, ORDERED: "1" };
+    // Handlers take up to 60 ms, so each kill lands while the killed processes hold claims (on a quiet machine
+    // 3 ms handlers kept up with the sender and a kill could find nothing in flight to reclaim).
+    const env = { MODE: "postgres", TARGET: schema, SECRET, DATABASE_URL, ORDERED: "1", PAUSE_MS: "60" };
     const ports = await Promise.all(Array.from({ length: 4 }, freePort));
     const receivers = await Promise.all(ports.map((port) => startChild({ ...env, PORT: String(port) })));
     const workers = await Promise.all(Array.from({ length: 4 }, () => startChild({ ...env, PORT: "0" })));

@@ -14,6 +14,7 @@ import type { Store } from "../../../src/stores/types.js";
 import { describeNginx, startNginxJudge } from "../../support/nginx.js";
 import { fixedWindowServer, type RateLimitedServer, slidingWindowServer } from "../../support/rate-limited-server.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../../support/services.js";
+import { waitFor } from "../../support/wait.js";
 
 const RATE = 20; // per second, the server's limit and the client's
 const CALLS = 120; // ~6 s at 20/s: long enough that a few late timers on a loaded machine do not move the ratio much
@@ -82,7 +83,8 @@ describeNginx("nginx limit_req as the judge (a leaky bucket, no headers to learn
       const client = createClient({ baseUrl: judge.url, retry: false });
       await Promise.allSettled(Array.from({ length: 10 }, () => client.get("/x")));
       await client.close();
-      expect(judge.log().filter((l) => l.status === 429).length).toBeGreaterThanOrEqual(5);
+      const log = await waitFor(() => (judge.log().length >= 10 ? judge.log() : undefined), { what: "10 lines in the judge's log" });
+      expect(log.filter((l) => l.status === 429).length).toBeGreaterThanOrEqual(5);
     } finally {
       await judge.close();
     }
@@ -94,7 +96,8 @@ describeNginx("nginx limit_req as the judge (a leaky bucket, no headers to learn
       const client = createClient({ baseUrl: judge.url, retry: false, rateLimit: { limits: [{ requests: RATE, per: "1s" }] } });
       const results = await Promise.allSettled(Array.from({ length: CALLS }, () => client.get("/x")));
       await client.close();
-      const log = judge.log();
+      // nginx writes a request's log line after it has sent the answer: wait for the last ones.
+      const log = await waitFor(() => (judge.log().length >= CALLS ? judge.log() : undefined), { what: `${CALLS} lines in the judge's log` });
       const ok = log.filter((l) => l.status === 200).map((l) => l.at);
       expect(results.filter((r) => r.status === "rejected")).toHaveLength(0);
       expect(log.filter((l) => l.status === 429)).toHaveLength(0);
