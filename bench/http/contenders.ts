@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { FULL_PIPELINE } from "./full-pipeline.js";
 import { AUTHORIZATION, CHARGE, ECHO_PATH, ITEM_PATH, TOKEN } from "./payloads.js";
 
 /** One client bound to the benchmark server. */
@@ -70,18 +71,7 @@ const ballastProduction: Contender = {
   async open(baseUrl, ballastSrc) {
     const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
     const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
-    const client = createClient({
-      baseUrl,
-      auth: bearer(TOKEN),
-      rateLimit: {
-        limits: [
-          { requests: 1_000_000, per: "1s" },
-          { requests: 1_000_000_000, per: "1h" },
-        ],
-      },
-      circuitBreaker: { failureRate: 0.5, minimumRequests: 20 },
-      concurrency: 256,
-    });
+    const client = createClient({ baseUrl, auth: bearer(TOKEN), ...FULL_PIPELINE });
     return {
       get: () => client.get(ITEM_PATH),
       post: () => client.post(ECHO_PATH, { json: CHARGE }),

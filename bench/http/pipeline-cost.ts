@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { ApiRequest, ApiResponse, Transport } from "../../src/types.js";
 import { compileBallast } from "./compile-ballast.js";
+import { FULL_PIPELINE } from "./full-pipeline.js";
 import { ITEM, ITEM_PATH, TOKEN } from "./payloads.js";
 import { median } from "./report.js";
 
@@ -54,17 +55,7 @@ const base = { baseUrl: "http://127.0.0.1:1", transport: instant, auth: bearer(T
 const configs = {
   "no pipeline (transport only)": undefined,
   default: createClient(base),
-  "full pipeline": createClient({
-    ...base,
-    rateLimit: {
-      limits: [
-        { requests: 1_000_000, per: "1s" },
-        { requests: 1_000_000_000, per: "1h" },
-      ],
-    },
-    circuitBreaker: { failureRate: 0.5, minimumRequests: 20 },
-    concurrency: 256,
-  }),
+  "full pipeline": createClient({ ...base, ...FULL_PIPELINE }),
 };
 
 const req = { method: "GET", origin: base.baseUrl, path: ITEM_PATH, attempt: 1 } as ApiRequest;
