@@ -26,6 +26,7 @@ export interface HealthReport {
 }
 
 /** What a custom check returns: nothing or true (healthy), false (down), or a status with reasons. */
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets a check be `async () => { await ping() }`; `undefined` would refuse its Promise<void>
 export type CustomCheckResult = void | boolean | { status: HealthStatus; reasons?: string[]; details?: Record<string, unknown> };
 
 /** A custom check; `signal` aborts when the check's time is up. */

@@ -1,5 +1,5 @@
 import type { ResponseHeaders } from "../../types.js";
-import { coarseReset, first, LEGACY_FIELDS, number } from "./header-values.js";
+import { deltaReset, first, LEGACY_FIELDS, number } from "./header-values.js";
 
 /** Most receipts kept per key (a window of more requests is not guarded). */
 const MAX_KEPT = 1000;
@@ -20,15 +20,21 @@ interface KeyWindow {
  * A server counting exactly `quota` requests per window admits a request only
  * a window after the arrival of the one `quota` requests before it. Our slots
  * are spaced by send time, and requests do not arrive as they leave: one that
- * left on time but arrived late (a new connection, a busy event loop) makes the
- * one a window later arrive early, and it is refused. A precise reset
- * (`X-RateLimit-Reset: 0.042`) covers that; a reset in whole seconds cannot.
- * What this process knows is when each response came back, and a request
- * arrived before its response did: once the server said `Remaining: 0` with a
- * limit equal to one of ours and a reset in whole seconds, a request is held until a window after the
- * response to the request `quota` before it. That costs at most one round
- * trip per request and does not change the pace. Requests of other processes
- * are not seen, so in a fleet this narrows the gap rather than closing it.
+ * left on time but arrived late (a new connection, a busy event loop, a slow
+ * store round trip) makes the one a window later arrive early, and it is
+ * refused. A reset in whole seconds cannot say when the next request may
+ * arrive; a precise one (`X-RateLimit-Reset: 0.042`) can, but only once the
+ * response to the request just before has come back, and on a busy machine
+ * the next request may have left by then. What this process knows is when
+ * each response came back, and a request arrived before its response did:
+ * once the server said `Remaining: 0` with a limit equal to one of ours and a
+ * reset in delta seconds (a window that slides), a request is held until a
+ * window after the response to the request `quota` before it. That slows the
+ * pace by at most one round trip per window of requests (a few ms a second on
+ * loopback or a LAN), where a refusal costs the whole reset. A fixed
+ * window's epoch reset is left to the pause it causes (its window ends for
+ * everyone at once). Requests of other processes are not seen, so in a fleet
+ * this narrows the gap rather than closing it.
  * `keep` is the largest quota guarded (our largest `requests`).
  */
 export function fullWindowGuard(windowOf: (quota: number) => number | undefined, keep: number) {
@@ -76,15 +82,13 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
 
 /**
  * The quota of a window the response says is full (`X-RateLimit-Remaining: 0`
- * with its limit) with a reset in whole seconds, else undefined. A precise
- * reset is left to the pause it causes, which costs no round trip.
+ * with its limit) with a reset in delta seconds, else undefined.
  */
 function fullQuota(headers: ResponseHeaders): number | undefined {
   for (const names of LEGACY_FIELDS) {
     if (number(first(headers, names.remaining)) !== 0) continue;
-    const resetText = first(headers, names.reset);
-    const reset = number(resetText);
-    if (reset === undefined || !coarseReset(resetText, reset)) continue;
+    const reset = number(first(headers, names.reset));
+    if (reset === undefined || !deltaReset(reset)) continue;
     const quota = number(first(headers, names.limit));
     if (quota !== undefined && Number.isInteger(quota) && quota >= 1) return quota;
   }

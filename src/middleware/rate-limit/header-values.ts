@@ -26,21 +26,36 @@ const EPOCH_SECONDS = 1e9;
 const EPOCH_MS = 1e12;
 
 /**
+ * How long after the second its `Date` names a response may still be read
+ * with our clock taken as the server's: the answer spends time in transit and
+ * in our event loop, and a busy server updates its cached `Date` late.
+ */
+const DATE_LAG_MS = 1000;
+
+/**
  * A reset value in ms from now. GitHub and Twitter send epoch seconds, most
  * others delta seconds; a few send epoch ms. An epoch is an instant on the
  * server's clock: it is measured from our clock when that agrees with the
  * response's `Date` header (which has whole seconds, so the server's now lies
- * in `[Date, Date + 1 s)`), else from `Date` itself (the longer pause), so a
- * skewed local clock neither shortens a pause nor stretches it by a second.
+ * in `[Date, Date + 1 s)`, and the answer reaches us up to `DATE_LAG_MS`
+ * later), else from `Date` itself (the longer pause), so a skewed local clock
+ * neither shortens a pause nor stretches it by a second. Without the lag, an
+ * answer dated in the last ms of a window and read in the next one paused a
+ * fixed-window key for a whole extra second.
  */
 export function resetIn(value: number, headers: ResponseHeaders, now: number): number {
-  if (value < EPOCH_SECONDS) return value * 1000;
+  if (deltaReset(value)) return value * 1000;
   const at = value >= EPOCH_MS ? value : value * 1000;
   const date = first(headers, "date");
   const serverDate = date === undefined ? Number.NaN : Date.parse(date);
   if (Number.isNaN(serverDate)) return at - now;
-  const serverNow = now >= serverDate && now < serverDate + 1000 ? now : serverDate;
+  const serverNow = now >= serverDate && now < serverDate + 1000 + DATE_LAG_MS ? now : serverDate;
   return at - serverNow;
+}
+
+/** True for a reset in delta seconds (`1`, `0.042`), as sliding windows send it; false for an epoch instant. */
+export function deltaReset(value: number): boolean {
+  return value < EPOCH_SECONDS;
 }
 
 /**
@@ -49,5 +64,5 @@ export function resetIn(value: number, headers: ResponseHeaders, now: number): n
  * (`0.050`) and epochs (an instant, typically a window's end) are taken as exact.
  */
 export function coarseReset(text: string | undefined, value: number): boolean {
-  return value < EPOCH_SECONDS && text !== undefined && !text.includes(".");
+  return deltaReset(value) && text !== undefined && !text.includes(".");
 }

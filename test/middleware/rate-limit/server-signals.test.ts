@@ -49,6 +49,18 @@ describe("serverPauseMs: reading quota signals from responses", () => {
   });
 
   it.each([
+    ["reaches us just after the second Date names (in transit across the boundary)", 3],
+    ["was dated by a server whose Date lags its clock (a busy event loop updates it late)", 400],
+  ])("measures an epoch reset against our clock when the response %s: no whole second added", (_name, lateMs) => {
+    // The 20th request of the window [NOW - 1 s, NOW) arrived just before NOW; the window is over when we read the answer.
+    const headers = { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000), date: new Date(NOW - 1000).toUTCString() };
+    expect(serverPauseMs(200, headers, NOW + lateMs)).toBeUndefined();
+    // and a window still running is measured to its end, not from the start of the second Date names
+    const running = { ...headers, "x-ratelimit-reset": String(NOW / 1000 + 1) };
+    expect(serverPauseMs(200, running, NOW + lateMs)).toBe(1000 - lateMs);
+  });
+
+  it.each([
     ["GitHub secondary limit: 403 + Retry-After", 403, { "retry-after": "60" }, 60_000],
     ["GitHub secondary limit: 403 + remaining 0 + epoch reset", 403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 30) }, 30_000],
   ])("%s pauses the key", (_name, status, headers, expected) => {
