@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { CHANNELS, type ChannelMessages, type ChannelName, subscribeChannel } from "../src/channels.js";
 import { createClient } from "../src/client/create-client.js";
 import { logEvents } from "../src/middleware/logging/events.js";
@@ -6,15 +6,11 @@ import { constantBackoff } from "../src/middleware/retry/backoff.js";
 import { TokenManager } from "../src/oauth/index.js";
 import { memoryTokenStore } from "../src/oauth/token-stores/memory.js";
 import { cursor } from "../src/pagination/cursor.js";
-import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../src/webhooks/index.js";
+import { useSimulator } from "./support/simulator.js";
 import { waitFor } from "./support/wait.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 /** Records every message of every ballast channel while a test runs. */
 function recordAll() {
@@ -53,15 +49,15 @@ describe("the channel registry", () => {
   });
 
   it("publishes start/end for verbs with their kind, status, attempts and a redacted URL, and error for failures", async () => {
-    sim.route("GET", "/things/:id", [{ status: 503 }, { json: { ok: true } }]);
-    sim.route("GET", "/gone", { status: 404 });
+    env.sim.route("GET", "/things/:id", [{ status: 503 }, { json: { ok: true } }]);
+    env.sim.route("GET", "/gone", { status: 404 });
     recorder = recordAll();
-    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    const c = createClient({ baseUrl: env.sim.url, retry: { backoff: constantBackoff(1) } });
     onTestFinished(() => c.close());
     await c.get("/things/:id", { params: { id: "7" }, query: { api_key: "SECRET_Q" } });
     await c.get("/gone").catch(() => {});
     const [start] = recorder.of(CHANNELS.requestStart);
-    expect(start).toMatchObject({ kind: "request", route: "/things/:id", origin: sim.url, request: { method: "GET" } });
+    expect(start).toMatchObject({ kind: "request", route: "/things/:id", origin: env.sim.url, request: { method: "GET" } });
     expect(start?.request.url).toContain("api_key=[REDACTED]");
     expect(recorder.of(CHANNELS.requestEnd)).toEqual([expect.objectContaining({ kind: "request", status: 200, attempts: 2 })]);
     const [retry] = recorder.of(CHANNELS.requestRetry);
@@ -80,11 +76,11 @@ describe("the channel registry", () => {
   });
 
   it("lets an attempt:start subscriber add headers to the request that is sent", async () => {
-    const route = sim.route("GET", "/traced", { json: {} });
+    const route = env.sim.route("GET", "/traced", { json: {} });
     const off = subscribeChannel(CHANNELS.attemptStart, (e) => {
       e.headers.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     });
-    const c = createClient({ baseUrl: sim.url });
+    const c = createClient({ baseUrl: env.sim.url });
     try {
       await c.get("/traced");
     } finally {
@@ -95,15 +91,15 @@ describe("the channel registry", () => {
   });
 
   it("publishes for raw(), paginate(), pages() and sse(), each with its kind", async () => {
-    sim.route("GET", "/raw", { json: { raw: true } });
-    sim.collection(
+    env.sim.route("GET", "/raw", { json: { raw: true } });
+    env.sim.collection(
       "/list",
       Array.from({ length: 5 }, (_, i) => ({ id: `u${i}` })),
       { style: "cursor", pageSize: 2 },
     );
-    sim.route("GET", "/stream", { headers: { "content-type": "text/event-stream" }, body: "data: one\n\n" });
+    env.sim.route("GET", "/stream", { headers: { "content-type": "text/event-stream" }, body: "data: one\n\n" });
     recorder = recordAll();
-    const c = createClient({ baseUrl: sim.url, retry: false });
+    const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
     const res = await c.raw({ method: "GET", path: "/raw" });
     await res.body?.resume();
@@ -121,14 +117,14 @@ describe("the channel registry", () => {
 
   it("publishes rate-limit waits, breaker state changes and cache lookups", async () => {
     let hits = 0;
-    sim.route("GET", "/cached", () => {
+    env.sim.route("GET", "/cached", () => {
       hits++;
       return { headers: { "cache-control": "max-age=60" }, json: { hits } };
     });
-    sim.route("GET", "/down", { status: 500 });
+    env.sim.route("GET", "/down", { status: 500 });
     recorder = recordAll();
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       retry: false,
       cache: true,
       rateLimit: { limits: [{ requests: 5, per: "1s" }] },
@@ -144,7 +140,7 @@ describe("the channel registry", () => {
     const waits = recorder.of(CHANNELS.rateLimitWait);
     expect(waits.length).toBeGreaterThan(0);
     expect(waits[0]?.waitMs).toBeGreaterThan(0);
-    expect(recorder.of(CHANNELS.circuitState)).toEqual([expect.objectContaining({ from: "closed", to: "open", key: sim.url })]);
+    expect(recorder.of(CHANNELS.circuitState)).toEqual([expect.objectContaining({ from: "closed", to: "open", key: env.sim.url })]);
   });
 
   it("publishes token refreshes, successful and failed", async () => {

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../src/client/create-client.js";
 import {
   AbortError,
@@ -29,13 +29,9 @@ import {
 } from "../src/errors.js";
 import { apiKey, basic, bearer } from "../src/middleware/auth/auth.js";
 import { redactUrl } from "../src/redact.js";
-import { type ApiSimulator, createApiSimulator } from "../src/testing/index.js";
+import { useSimulator } from "./support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 const SECRET = "sk_live_51SuperSecretValue";
 
@@ -52,8 +48,8 @@ describe("no secret in any error output", () => {
     ["api key query", { auth: apiKey({ query: "api_key", value: SECRET }) }],
     ["cookie header", { headers: { cookie: `session=${SECRET}` } }],
   ])("%s: HttpError message, stack, toJSON and inspect carry no credential", async (_name, extra) => {
-    sim.route("GET", "/denied", { status: 401, json: { error: "unauthorized" }, headers: { "set-cookie": `s=${SECRET}` } });
-    const client = createClient({ baseUrl: sim.url, ...extra });
+    env.sim.route("GET", "/denied", { status: 401, json: { error: "unauthorized" }, headers: { "set-cookie": `s=${SECRET}` } });
+    const client = createClient({ baseUrl: env.sim.url, ...extra });
     onTestFinished(() => client.close());
     const err = await client.get("/denied", { query: { token: SECRET } }).catch((e: unknown) => e);
     expect(isHttpError(err)).toBe(true);

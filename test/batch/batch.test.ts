@@ -2,19 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batch, isBatchError } from "../../src/batch/index.js";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError } from "../../src/errors.js";
-import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { createFakeClock } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
 interface User {
   id: string;
   name: string;
 }
 
-let sim: ApiSimulator;
+const env = useSimulator({ keep: "routes" });
 let client: ReturnType<typeof createClient>;
-beforeAll(async () => {
-  sim = await createApiSimulator();
+beforeAll(() => {
   // An endpoint that takes many ids (`?ids=1,2,3`), returns found users in its own order, and skips unknown ids.
-  sim.route("GET", "/users", (req) => {
+  env.sim.route("GET", "/users", (req) => {
     const ids = (req.query.ids ?? "").split(",").filter(Boolean);
     if (ids.includes("boom")) return { status: 400, json: { error: "bad id" } };
     return {
@@ -26,12 +26,9 @@ beforeAll(async () => {
       },
     };
   });
-  client = createClient({ baseUrl: sim.url, retry: false });
+  client = createClient({ baseUrl: env.sim.url, retry: false });
 });
-afterAll(async () => {
-  await client.close();
-  await sim.close();
-});
+afterAll(() => client.close());
 
 const usersLoader = (opts: { maxBatchSize?: number; window?: number; clock?: ReturnType<typeof createFakeClock> } = {}) =>
   batch<string, User>({
@@ -43,21 +40,21 @@ const usersLoader = (opts: { maxBatchSize?: number; window?: number; clock?: Ret
 describe("batch()", () => {
   it("turns loads made in the same turn into one call and gives each caller its own value", async () => {
     const users = usersLoader();
-    const before = sim.requests.length;
+    const before = env.sim.requests.length;
     const got = await Promise.all(["1", "2", "3", "2"].map((id) => users.load(id)));
     expect(got.map((u) => u?.name)).toEqual(["user 1", "user 2", "user 3", "user 2"]);
-    const calls = sim.requests.slice(before);
+    const calls = env.sim.requests.slice(before);
     expect(calls.map((r) => r.query.ids)).toEqual(["1,2,3"]); // duplicate key sent once
     expect(users.stats()).toEqual({ batches: 1, requested: 4, sent: 3 });
   });
 
   it("splits at maxBatchSize", async () => {
     const users = usersLoader({ maxBatchSize: 2 });
-    const before = sim.requests.length;
+    const before = env.sim.requests.length;
     await users.loadMany(["1", "2", "3", "4", "5"]);
     // Full batches go at once, concurrently: arrival order is not fixed.
     expect(
-      sim.requests
+      env.sim.requests
         .slice(before)
         .map((r) => r.query.ids)
         .sort(),
@@ -67,14 +64,14 @@ describe("batch()", () => {
   it("collects keys for the window, timed by the injected clock", async () => {
     const clock = createFakeClock(Date.now());
     const users = usersLoader({ window: 20, clock });
-    const before = sim.requests.length;
+    const before = env.sim.requests.length;
     const a = users.load("7");
     await clock.advance(10);
     const b = users.load("8");
-    expect(sim.requests.length).toBe(before);
+    expect(env.sim.requests.length).toBe(before);
     await clock.advance(10);
     expect((await Promise.all([a, b])).map((u) => u?.id)).toEqual(["7", "8"]);
-    expect(sim.requests.slice(before).map((r) => r.query.ids)).toEqual(["7,8"]);
+    expect(env.sim.requests.slice(before).map((r) => r.query.ids)).toEqual(["7,8"]);
   });
 
   it("a key the API did not return resolves to undefined; the others still resolve", async () => {

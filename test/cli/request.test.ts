@@ -1,24 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { buildCli, runCli } from "./support/built-cli.js";
 
-let sim: ApiSimulator;
+const env = useSimulator();
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-request-"));
 const items = Array.from({ length: 57 }, (_, i) => ({ id: `it_${String(i).padStart(3, "0")}` }));
 
-beforeAll(async () => {
-  sim = await createApiSimulator();
-  await buildCli();
-}, 300_000);
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
+beforeAll(() => buildCli(), 300_000);
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -26,16 +19,16 @@ const lines = (text: string) => text.split("\n").filter(Boolean);
 
 describe("ballast request METHOD URL", () => {
   it("prints the body exactly as received when stdout is not a terminal, and exits 0", async () => {
-    sim.route("GET", "/v1/customers/:id", { json: { id: "cus_1", name: "Ada" } });
-    const r = await runCli(["request", "GET", `${sim.url}/v1/customers/cus_1`]);
+    env.sim.route("GET", "/v1/customers/:id", { json: { id: "cus_1", name: "Ada" } });
+    const r = await runCli(["request", "GET", `${env.sim.url}/v1/customers/cus_1`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{"id":"cus_1","name":"Ada"}');
     expect(r.stderr).toBe("");
   });
 
   it("-i prints the status line and headers before the body", async () => {
-    sim.route("GET", "/thing", { headers: { "x-request-id": "req_7" }, json: { ok: true } });
-    const r = await runCli(["request", "-i", "GET", `${sim.url}/thing`]);
+    env.sim.route("GET", "/thing", { headers: { "x-request-id": "req_7" }, json: { ok: true } });
+    const r = await runCli(["request", "-i", "GET", `${env.sim.url}/thing`]);
     expect(r.code).toBe(0);
     const [status, ...rest] = r.stdout.split("\n");
     expect(status).toBe("HTTP 200 OK");
@@ -45,11 +38,11 @@ describe("ballast request METHOD URL", () => {
   });
 
   it("sends --query, --header, --form and resolves relative paths against --base-url", async () => {
-    const route = sim.route("POST", "/v1/charges", { status: 201, json: { id: "ch_1" } });
+    const route = env.sim.route("POST", "/v1/charges", { status: 201, json: { id: "ch_1" } });
     const r = await runCli([
       "request",
       "--base-url",
-      `${sim.url}/v1`,
+      `${env.sim.url}/v1`,
       "POST",
       "/charges",
       "--query",
@@ -72,7 +65,7 @@ describe("ballast request METHOD URL", () => {
 
   it("--json with --idempotency-key auto: a POST whose answer is lost is retried with the same key, and the charge is made once", async () => {
     let lose = true;
-    const route = sim.route(
+    const route = env.sim.route(
       "POST",
       "/v1/charges",
       (req) => {
@@ -83,7 +76,7 @@ describe("ballast request METHOD URL", () => {
       },
       { idempotency: true },
     );
-    const r = await runCli(["request", "POST", `${sim.url}/v1/charges`, "--json", '{"amount":2000}', "--idempotency-key", "auto"]);
+    const r = await runCli(["request", "POST", `${env.sim.url}/v1/charges`, "--json", '{"amount":2000}', "--idempotency-key", "auto"]);
     expect(r.code).toBe(0);
     expect(route.calls).toBe(2);
     expect(route.effects).toBe(1);
@@ -94,42 +87,46 @@ describe("ballast request METHOD URL", () => {
   });
 
   it("--data sends the text as is, application/json when it parses as JSON", async () => {
-    const route = sim.route("PUT", "/doc", { status: 204 });
-    const r = await runCli(["request", "PUT", `${sim.url}/doc`, "--data", '{"a": 1}']);
+    const route = env.sim.route("PUT", "/doc", { status: 204 });
+    const r = await runCli(["request", "PUT", `${env.sim.url}/doc`, "--data", '{"a": 1}']);
     expect(r.code).toBe(0);
     expect(route.requests[0]!.text()).toBe('{"a": 1}');
     expect(route.requests[0]!.headers["content-type"]).toBe("application/json");
   });
 
   it("takes the bearer token from the environment variable --bearer-env names, and never prints it", async () => {
-    const route = sim.route("GET", "/me", { status: 401, headers: { "x-request-id": "req_auth" }, json: { error: { message: "Invalid API key provided" } } });
+    const route = env.sim.route("GET", "/me", {
+      status: 401,
+      headers: { "x-request-id": "req_auth" },
+      json: { error: { message: "Invalid API key provided" } },
+    });
     const secret = "sk_test_cli_secret_0123456789";
-    const r = await runCli(["request", "GET", `${sim.url}/me`, "--bearer-env", "EXAMPLE_TOKEN"], { env: { EXAMPLE_TOKEN: secret } });
+    const r = await runCli(["request", "GET", `${env.sim.url}/me`, "--bearer-env", "EXAMPLE_TOKEN"], { env: { EXAMPLE_TOKEN: secret } });
     expect(route.requests[0]!.headers.authorization).toBe(`Bearer ${secret}`);
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   it("--api-key-env sends the key in --api-key-header", async () => {
-    const route = sim.route("GET", "/me", { json: {} });
-    const r = await runCli(["request", "GET", `${sim.url}/me`, "--api-key-env", "K", "--api-key-header", "X-Key"], { env: { K: "key-123" } });
+    const route = env.sim.route("GET", "/me", { json: {} });
+    const r = await runCli(["request", "GET", `${env.sim.url}/me`, "--api-key-env", "K", "--api-key-header", "X-Key"], { env: { K: "key-123" } });
     expect(r.code).toBe(0);
     expect(route.requests[0]!.headers["x-key"]).toBe("key-123");
   });
 
   it("a missing environment variable is a usage error (exit 2) that names the variable", async () => {
-    const r = await runCli(["request", "GET", `${sim.url}/me`, "--bearer-env", "NOT_SET_ANYWHERE"], { env: { NOT_SET_ANYWHERE: undefined } });
+    const r = await runCli(["request", "GET", `${env.sim.url}/me`, "--bearer-env", "NOT_SET_ANYWHERE"], { env: { NOT_SET_ANYWHERE: undefined } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("NOT_SET_ANYWHERE is not set");
-    expect(sim.requests).toHaveLength(0);
+    expect(env.sim.requests).toHaveLength(0);
   });
 
   it("on an HTTP error: exit 1, the API's message and the request id on stderr, nothing on stdout", async () => {
-    sim.route("GET", "/v1/customers/:id", (req) => {
-      const reply = sim.problem(404, { title: "Not found", detail: `No such customer: '${req.params.id}'` });
+    env.sim.route("GET", "/v1/customers/:id", (req) => {
+      const reply = env.sim.problem(404, { title: "Not found", detail: `No such customer: '${req.params.id}'` });
       return { ...reply, headers: { ...reply.headers, "x-request-id": "req_404" } };
     });
-    const r = await runCli(["request", "GET", `${sim.url}/v1/customers/cus_x`]);
+    const r = await runCli(["request", "GET", `${env.sim.url}/v1/customers/cus_x`]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("HTTP 404");
@@ -138,12 +135,12 @@ describe("ballast request METHOD URL", () => {
   });
 
   it("reads the API's message from its own error shape (not only problem+json)", async () => {
-    sim.route("POST", "/v1/charges", {
+    env.sim.route("POST", "/v1/charges", {
       status: 402,
       headers: { "request-id": "req_card" },
       json: { error: { type: "card_error", code: "card_declined", message: "Your card was declined." } },
     });
-    const r = await runCli(["request", "POST", `${sim.url}/v1/charges`, "--json", '{"amount":1}']);
+    const r = await runCli(["request", "POST", `${env.sim.url}/v1/charges`, "--json", '{"amount":1}']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("HTTP 402");
     expect(r.stderr).toContain("Your card was declined.");
@@ -151,8 +148,8 @@ describe("ballast request METHOD URL", () => {
   });
 
   it("retries 503s before answering, and reports the attempts when it still fails", async () => {
-    const route = sim.route("GET", "/flaky", { status: 503, headers: { "retry-after": "0" } });
-    const r = await runCli(["request", "GET", `${sim.url}/flaky`, "--retries", "2"]);
+    const route = env.sim.route("GET", "/flaky", { status: 503, headers: { "retry-after": "0" } });
+    const r = await runCli(["request", "GET", `${env.sim.url}/flaky`, "--retries", "2"]);
     expect(r.code).toBe(1);
     expect(route.calls).toBe(3);
     expect(r.stderr).toContain("attempts: 3");
@@ -161,16 +158,16 @@ describe("ballast request METHOD URL", () => {
   it("usage errors exit 2: a relative path without a base URL, an unknown method, two bodies, invalid --json", async () => {
     for (const args of [
       ["request", "GET", "/v1/x"],
-      ["request", "FETCH", `${sim.url}/x`],
-      ["request", "POST", `${sim.url}/x`, "--json", "{}", "--data", "x"],
-      ["request", "POST", `${sim.url}/x`, "--json", "{nope"],
-      ["request", "GET", `${sim.url}/x`, "--paginate", "sideways", "--all"],
+      ["request", "FETCH", `${env.sim.url}/x`],
+      ["request", "POST", `${env.sim.url}/x`, "--json", "{}", "--data", "x"],
+      ["request", "POST", `${env.sim.url}/x`, "--json", "{nope"],
+      ["request", "GET", `${env.sim.url}/x`, "--paginate", "sideways", "--all"],
     ]) {
       const r = await runCli(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/ballast: |error: /);
     }
-    expect(sim.requests).toHaveLength(0);
+    expect(env.sim.requests).toHaveLength(0);
   });
 
   it("has --help that lists the options and exit codes", async () => {
@@ -239,8 +236,8 @@ describe("ballast request PROVIDER", () => {
 describe("ballast request --all", () => {
   for (const style of ["cursor", "offset", "page", "link", "next-url", "stripe"] as const) {
     it(`detects ${style} pagination and writes every item as one JSON line, in order`, async () => {
-      sim.collection("/items", items, { style, pageSize: 10 });
-      const r = await runCli(["request", "GET", `${sim.url}/items`, "--all"]);
+      env.sim.collection("/items", items, { style, pageSize: 10 });
+      const r = await runCli(["request", "GET", `${env.sim.url}/items`, "--all"]);
       expect(r.code, r.stderr).toBe(0);
       expect(lines(r.stdout).map((l) => JSON.parse(l))).toEqual(items);
       expect(r.stderr).toContain("57 items from 6 pages");
@@ -248,8 +245,8 @@ describe("ballast request --all", () => {
   }
 
   it("--max-items stops exactly there and fetches no page beyond it", async () => {
-    const route = sim.collection("/items", items, { style: "cursor", pageSize: 10 });
-    const r = await runCli(["request", "GET", `${sim.url}/items`, "--all", "--max-items", "25"]);
+    const route = env.sim.collection("/items", items, { style: "cursor", pageSize: 10 });
+    const r = await runCli(["request", "GET", `${env.sim.url}/items`, "--all", "--max-items", "25"]);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(25);
     expect(JSON.parse(lines(r.stdout)[24]!)).toEqual(items[24]);
@@ -257,9 +254,9 @@ describe("ballast request --all", () => {
   });
 
   it("--out writes the JSON Lines to a file; --paginate and --limit choose the strategy and page size", async () => {
-    const route = sim.collection("/items", items, { style: "offset", pageSize: 10 });
+    const route = env.sim.collection("/items", items, { style: "offset", pageSize: 10 });
     const out = join(dir, "items.jsonl");
-    const r = await runCli(["request", "GET", `${sim.url}/items`, "--all", "--paginate", "offset", "--limit", "20", "--out", out]);
+    const r = await runCli(["request", "GET", `${env.sim.url}/items`, "--all", "--paginate", "offset", "--limit", "20", "--out", out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("");
     expect(readFileSync(out, "utf8")).toBe(items.map((i) => `${JSON.stringify(i)}\n`).join(""));
@@ -268,38 +265,38 @@ describe("ballast request --all", () => {
   });
 
   it("keeps going through 503s and 429s: each page is retried, and the summary counts retries and rate-limit waits", async () => {
-    sim.collection("/items", items, { style: "cursor", pageSize: 10 });
+    env.sim.collection("/items", items, { style: "cursor", pageSize: 10 });
     let n = 0;
-    sim.use((req) => {
+    env.sim.use((req) => {
       if (req.path !== "/items") return undefined;
       n++;
       if (n === 2) return { status: 503 };
       if (n === 4) return { status: 429, headers: { "retry-after": "0" } };
       return undefined;
     });
-    const r = await runCli(["request", "GET", `${sim.url}/items`, "--all"]);
+    const r = await runCli(["request", "GET", `${env.sim.url}/items`, "--all"]);
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout).map((l) => JSON.parse(l))).toEqual(items);
     expect(r.stderr).toMatch(/2 retries/);
   });
 
   it("follows Link pagination with the query of the first request", async () => {
-    const route = sim.collection("/items", items, { style: "link", pageSize: 10 });
-    const r = await runCli(["request", "GET", `${sim.url}/items`, "--all", "--query", "per_page=30"]);
+    const route = env.sim.collection("/items", items, { style: "link", pageSize: 10 });
+    const r = await runCli(["request", "GET", `${env.sim.url}/items`, "--all", "--query", "per_page=30"]);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(57);
     expect(route.calls).toBe(2);
   });
 
   it("a body that is not a list is written as one line", async () => {
-    sim.route("GET", "/one", { json: { id: "x" } });
-    const r = await runCli(["request", "GET", `${sim.url}/one`, "--all"]);
+    env.sim.route("GET", "/one", { json: { id: "x" } });
+    const r = await runCli(["request", "GET", `${env.sim.url}/one`, "--all"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('{"id":"x"}\n');
   });
 
   it("--all with a method other than GET is a usage error", async () => {
-    const r = await runCli(["request", "POST", `${sim.url}/items`, "--all"]);
+    const r = await runCli(["request", "POST", `${env.sim.url}/items`, "--all"]);
     expect(r.code).toBe(2);
   });
 });

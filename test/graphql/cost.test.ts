@@ -1,16 +1,11 @@
 // Cost-based throttling as Shopify reports it in `extensions.cost`.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { graphql } from "../../src/graphql/index.js";
-import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { createFakeClock } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
+const env = useSimulator();
 
 const cost = (available: number, requested = 100) => ({
   requestedQueryCost: requested,
@@ -22,12 +17,12 @@ describe("graphql cost throttling", () => {
   it("a THROTTLED answer is resent once the bucket has refilled enough for the query's cost", async () => {
     const clock = createFakeClock(Date.now());
     let calls = 0;
-    sim.route("POST", "/admin/api/graphql.json", () =>
+    env.sim.route("POST", "/admin/api/graphql.json", () =>
       calls++ === 0
         ? { json: { errors: [{ message: "Throttled", extensions: { code: "THROTTLED" } }], extensions: { cost: { ...cost(10), actualQueryCost: null } } } }
         : { json: { data: { shop: { name: "s" } }, extensions: { cost: cost(900) } } },
     );
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     try {
       const shopify = graphql(client, { path: "/admin/api/graphql.json", clock });
       const result = shopify.query("{ shop { name } }");
@@ -47,11 +42,11 @@ describe("graphql cost throttling", () => {
   it("waits before sending an operation whose known cost exceeds the points left, instead of being throttled", async () => {
     const clock = createFakeClock(Date.now());
     let available = 150;
-    sim.route("POST", "/gql2", () => {
+    env.sim.route("POST", "/gql2", () => {
       available -= 100;
       return { json: { data: { ok: true }, extensions: { cost: cost(available) } } };
     });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     try {
       const gql = graphql(client, { path: "/gql2", clock });
       await gql.query("query Big { ok }", undefined, { operationName: "Big" }); // learns: costs 100, 50 left
@@ -69,8 +64,8 @@ describe("graphql cost throttling", () => {
 
   it("a wait longer than maxWait fails at once with RateLimitError", async () => {
     const clock = createFakeClock(Date.now());
-    sim.route("POST", "/gql3", { json: { data: { ok: true }, extensions: { cost: cost(0, 500) } } });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.route("POST", "/gql3", { json: { data: { ok: true }, extensions: { cost: cost(0, 500) } } });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     try {
       const gql = graphql(client, { path: "/gql3", clock, cost: { maxWait: "5s" } });
       await gql.query("query Q { ok }", undefined, { operationName: "Q" });

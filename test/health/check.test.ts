@@ -5,23 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { checkHealth, healthCheck, healthRoute } from "../../src/health/index.js";
 import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-breaker.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import { createWebhookWorker, memoryInbox, postgresInbox, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
 import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
+const env = useSimulator();
 const dir = mkdtempSync(join(tmpdir(), "ballast-health-"));
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(async () => {
-  await sim.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -72,8 +68,8 @@ function expectFilledReport(report: Awaited<ReturnType<typeof checkHealth>>, now
 
 describe("checkHealth: clients", () => {
   it("is healthy when the client's health endpoint answers 2xx, with latency and the endpoint's status", async () => {
-    const route = sim.route("GET", "/health", { json: { ok: true } });
-    const client = createClient({ baseUrl: sim.url, health: { path: "/health" }, headers: { authorization: "Bearer T" } });
+    const route = env.sim.route("GET", "/health", { json: { ok: true } });
+    const client = createClient({ baseUrl: env.sim.url, health: { path: "/health" }, headers: { authorization: "Bearer T" } });
     onTestFinished(() => client.close());
     const report = await checkHealth({ api: client });
     expect(report).toMatchObject({
@@ -87,28 +83,28 @@ describe("checkHealth: clients", () => {
   });
 
   it("is down when the endpoint answers an error, and degraded when a breaker is open", async () => {
-    sim.route("GET", "/status", { status: 503 });
-    const failing = createClient({ baseUrl: sim.url, health: { path: "/status" }, retry: false });
+    env.sim.route("GET", "/status", { status: 503 });
+    const failing = createClient({ baseUrl: env.sim.url, health: { path: "/status" }, retry: false });
     expect(await checkHealth({ api: failing })).toMatchObject({ status: "down", reasons: ["api: GET /status answered 503"] });
     await failing.close();
 
-    sim.route("GET", "/flaky", { status: 500 });
-    const tripped = createClient({ baseUrl: sim.url, retry: false, circuitBreaker: { consecutiveFailures: 1, halfOpenAfter: "1h" } });
+    env.sim.route("GET", "/flaky", { status: 500 });
+    const tripped = createClient({ baseUrl: env.sim.url, retry: false, circuitBreaker: { consecutiveFailures: 1, halfOpenAfter: "1h" } });
     onTestFinished(() => tripped.close());
     await tripped.get("/flaky").catch(() => {});
     const report = await checkHealth({ api: tripped });
-    expect(report).toMatchObject({ status: "degraded", reasons: [`api: circuit open for ${sim.url}`] });
-    expect(report.checks.api?.details).toEqual({ breakers: { [sim.url]: "open" } });
+    expect(report).toMatchObject({ status: "degraded", reasons: [`api: circuit open for ${env.sim.url}`] });
+    expect(report.checks.api?.details).toEqual({ breakers: { [env.sim.url]: "open" } });
   });
 
   it("reports a standalone circuitBreaker()'s state", async () => {
     const breaker = circuitBreaker({ consecutiveFailures: 1, halfOpenAfter: "1h" });
-    sim.route("GET", "/boom", { status: 502 });
-    const client = createClient({ baseUrl: sim.url, retry: false, use: [breaker] });
+    env.sim.route("GET", "/boom", { status: 502 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false, use: [breaker] });
     onTestFinished(() => client.close());
     expect((await checkHealth({ breaker })).status).toBe("healthy");
     await client.get("/boom").catch(() => {});
-    expect(await checkHealth({ breaker })).toMatchObject({ status: "degraded", checks: { breaker: { details: { breakers: { [sim.url]: "open" } } } } });
+    expect(await checkHealth({ breaker })).toMatchObject({ status: "degraded", checks: { breaker: { details: { breakers: { [env.sim.url]: "open" } } } } });
   });
 
   it("cuts a health endpoint that never answers at the timeout", async () => {

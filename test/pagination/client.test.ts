@@ -1,11 +1,11 @@
 // client.paginate() / client.pages() against the API simulator: every page
 // goes through the client's whole pipeline.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isRateLimitError } from "../../src/errors.js";
 import { cursor, linkHeader, nextUrl, offset, type PaginationStrategy, page } from "../../src/pagination/index.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
 interface User {
   id: number;
@@ -14,13 +14,7 @@ interface User {
 }
 const USERS: User[] = Array.from({ length: 95 }, (_, i) => ({ id: i + 1, first_name: `F${i + 1}`, last_name: `L${i + 1}` }));
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
+const env = useSimulator();
 
 const cases: Array<[string, "cursor" | "offset" | "page" | "link" | "next-url" | "stripe", PaginationStrategy<unknown>]> = [
   ["cursor", "cursor", cursor()],
@@ -33,8 +27,8 @@ const cases: Array<[string, "cursor" | "offset" | "page" | "link" | "next-url" |
 
 describe.each(cases)("client.paginate() with %s", (_name, style, strategy) => {
   it("yields every item of the collection in order, under a baseUrl path prefix", async () => {
-    sim.collection(`/v1/${style}/users`, USERS, { style, pageSize: 20 });
-    const client = createClient({ baseUrl: `${sim.url}/v1`, retry: false });
+    env.sim.collection(`/v1/${style}/users`, USERS, { style, pageSize: 20 });
+    const client = createClient({ baseUrl: `${env.sim.url}/v1`, retry: false });
     try {
       const got: unknown[] = [];
       for await (const u of client.paginate(`/${style}/users`, { strategy })) got.push(u);
@@ -47,10 +41,10 @@ describe.each(cases)("client.paginate() with %s", (_name, style, strategy) => {
 
 describe("client.paginate()", () => {
   it("retries a failed page through the client's retry policy and continues", async () => {
-    sim.collection("/flaky", USERS, { style: "cursor", pageSize: 30 });
+    env.sim.collection("/flaky", USERS, { style: "cursor", pageSize: 30 });
     let failed = 0;
-    const remove = sim.use((req) => (req.path === "/flaky" && req.query.cursor !== undefined && failed++ === 0 ? { status: 503 } : undefined));
-    const client = createClient({ baseUrl: sim.url, retry: { attempts: 3 } });
+    const remove = env.sim.use((req) => (req.path === "/flaky" && req.query.cursor !== undefined && failed++ === 0 ? { status: 503 } : undefined));
+    const client = createClient({ baseUrl: env.sim.url, retry: { attempts: 3 } });
     try {
       const got: User[] = [];
       for await (const u of client.paginate<User>("/flaky", { strategy: cursor() })) got.push(u);
@@ -63,8 +57,8 @@ describe("client.paginate()", () => {
   });
 
   it("every page passes the client's rate limiter: the third page of a 2-per-hour budget fails fast", async () => {
-    sim.collection("/limited", USERS, { style: "cursor", pageSize: 10 });
-    const client = createClient({ baseUrl: sim.url, retry: false, rateLimit: { limits: [{ requests: 2, per: "1h", burst: 2 }], maxWait: 0 } });
+    env.sim.collection("/limited", USERS, { style: "cursor", pageSize: 10 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false, rateLimit: { limits: [{ requests: 2, per: "1h", burst: 2 }], maxWait: 0 } });
     const got: User[] = [];
     try {
       const err = await (async () => {
@@ -78,9 +72,9 @@ describe("client.paginate()", () => {
   });
 
   it("a page that fails for good throws HttpError after the pages before it", async () => {
-    sim.collection("/broken", USERS, { style: "page", pageSize: 30 });
-    const remove = sim.use((req) => (req.path === "/broken" && req.query.page === "2" ? { status: 404, json: { error: "gone" } } : undefined));
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.collection("/broken", USERS, { style: "page", pageSize: 30 });
+    const remove = env.sim.use((req) => (req.path === "/broken" && req.query.page === "2" ? { status: 404, json: { error: "gone" } } : undefined));
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     const got: User[] = [];
     try {
       const err = await (async () => {
@@ -95,12 +89,12 @@ describe("client.paginate()", () => {
   });
 
   it("sends the caller's query and headers with every page; next links are not re-appended to", async () => {
-    sim.collection("/q", USERS, { style: "link", pageSize: 40 });
-    const client = createClient({ baseUrl: sim.url, retry: false });
-    const before = sim.requests.length;
+    env.sim.collection("/q", USERS, { style: "link", pageSize: 40 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
+    const before = env.sim.requests.length;
     try {
       for await (const _ of client.paginate("/q", { strategy: linkHeader(), query: { sort: "name" }, headers: { "x-tenant": "t1" } }));
-      const reqs = sim.requests.slice(before);
+      const reqs = env.sim.requests.slice(before);
       expect(reqs).toHaveLength(3);
       expect(reqs.every((r) => r.headers["x-tenant"] === "t1")).toBe(true);
       expect(reqs[0]?.url).toBe("/q?sort=name");
@@ -111,8 +105,8 @@ describe("client.paginate()", () => {
   });
 
   it("validates and transforms each item, typed end to end", async () => {
-    sim.collection("/typed", USERS.slice(0, 5), { style: "cursor" });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.collection("/typed", USERS.slice(0, 5), { style: "cursor" });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     try {
       const out: Array<{ id: number; name: string }> = [];
       const it = client.paginate("/typed", {
@@ -129,8 +123,8 @@ describe("client.paginate()", () => {
   });
 
   it("client.pages() resumes from a saved position; maxItems stops early", async () => {
-    sim.collection("/resume", USERS, { style: "cursor", pageSize: 25 });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.collection("/resume", USERS, { style: "cursor", pageSize: 25 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     try {
       let saved: string | undefined;
       for await (const p of client.pages<User>("/resume", { strategy: cursor() })) {

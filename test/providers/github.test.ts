@@ -1,26 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError, isHttpError, isRateLimitError } from "../../src/index.js";
 import { github } from "../../src/providers/index.js";
-import { createApiSimulator, createFakeClock, type GithubSimulator } from "../../src/testing/index.js";
+import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { failureOf, httpFailure } from "./support.js";
 
 const TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 type Issue = { number: number; title: string; state: string };
 
 describe("github() against the GitHub dialect", () => {
-  let sim: GithubSimulator;
-  beforeAll(async () => {
-    sim = await createApiSimulator({ provider: "github" });
-  });
-  afterEach(() => sim.reset());
-  afterAll(() => sim.close());
+  const env = useSimulator({ provider: "github" });
 
   it("reads GITHUB_TOKEN, sends it as bearer with the API version and GitHub's media type", async () => {
-    const gh = github({ baseUrl: sim.url, env: { GITHUB_TOKEN: TOKEN } });
+    const gh = github({ baseUrl: env.sim.url, env: { GITHUB_TOKEN: TOKEN } });
     onTestFinished(() => gh.close());
     await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "first" } });
-    const sent = sim.requests.at(-1)!;
+    const sent = env.sim.requests.at(-1)!;
     expect(sent.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(sent.headers["x-github-api-version"]).toBe("2022-11-28");
     expect(sent.headers.accept).toBe("application/vnd.github+json");
@@ -40,7 +36,7 @@ describe("github() against the GitHub dialect", () => {
   });
 
   it("paginates every issue of a repository to the end by the Link header", async () => {
-    const gh = github({ baseUrl: sim.url, token: TOKEN });
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => gh.close());
     for (let i = 1; i <= 7; i++) await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: `issue ${i}` } });
     const numbers: number[] = [];
@@ -52,14 +48,14 @@ describe("github() against the GitHub dialect", () => {
     }
     expect(numbers).toEqual([7, 6, 5, 4, 3, 2, 1]);
     // The first page by name, the next ones by the repository id GitHub's Link headers use.
-    const pages = sim.requests.filter((r) => r.method === "GET").map((r) => r.path);
+    const pages = env.sim.requests.filter((r) => r.method === "GET").map((r) => r.path);
     expect(pages).toHaveLength(3);
     expect(pages[0]).toBe("/repos/acme/api/issues");
     expect(pages.slice(1)).toEqual([expect.stringMatching(/^\/repositories\/\d+\/issues$/), expect.stringMatching(/^\/repositories\/\d+\/issues$/)]);
   });
 
   it("an unknown repository is an HttpError 404 with GitHub's message and documentation_url", async () => {
-    const gh = github({ baseUrl: sim.url, token: TOKEN });
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => gh.close());
     const error = await httpFailure(gh.get("/repos/:owner/:repo", { params: { owner: "acme", repo: "nothing" } }));
     expect(isHttpError(error)).toBe(true);
@@ -95,7 +91,7 @@ describe("github() against the GitHub dialect", () => {
       details: { documentation_url: "https://docs.github.com/rest" },
     });
     expect(githubApiError("oops", { status: 502, headers: {} })).toBeUndefined();
-    const gh = github({ baseUrl: sim.url, token: TOKEN });
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => gh.close());
     const error = await httpFailure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { body: "no title" } }));
     expect(error.status).toBe(422);
@@ -106,18 +102,18 @@ describe("github() against the GitHub dialect", () => {
   });
 
   it("a 502 burst on a GET is retried; a POST without an idempotency key is not", async () => {
-    const gh = github({ baseUrl: sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
     onTestFinished(() => gh.close());
     await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "x" } });
-    sim.inject(502, { times: 2, method: "GET" });
+    env.sim.inject(502, { times: 2, method: "GET" });
     const issues = await gh.get<Issue[]>("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" } });
     expect(issues).toHaveLength(1);
-    expect(sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
-    sim.inject(502, { method: "POST" });
+    expect(env.sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
+    env.sim.inject(502, { method: "POST" });
     const error = await httpFailure(gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "y" } }));
     expect(error.status).toBe(502);
     expect(error.body).toMatchObject({ message: "Bad Gateway" });
-    expect(sim.issues("acme/api")).toHaveLength(1);
+    expect(env.sim.issues("acme/api")).toHaveLength(1);
   });
 
   it("x-ratelimit-remaining: 0 with its epoch-second reset pauses the limiter: the next call fails fast without reaching GitHub", async () => {
@@ -138,26 +134,31 @@ describe("github() against the GitHub dialect", () => {
   });
 
   it("a secondary rate limit (403 + retry-after) pauses every call of the key until retry-after", async () => {
-    const gh = github({ baseUrl: sim.url, token: TOKEN, retry: false, rateLimit: { limits: [{ requests: 5000, per: "1h", burst: 5000 }], maxWait: "50ms" } });
+    const gh = github({
+      baseUrl: env.sim.url,
+      token: TOKEN,
+      retry: false,
+      rateLimit: { limits: [{ requests: 5000, per: "1h", burst: 5000 }], maxWait: "50ms" },
+    });
     onTestFinished(() => gh.close());
-    sim.createRepository("acme/api");
-    sim.secondaryRateLimit({ retryAfter: 30 });
+    env.sim.createRepository("acme/api");
+    env.sim.secondaryRateLimit({ retryAfter: 30 });
     const first = await httpFailure(gh.get("/repos/acme/api"));
     expect(first.status).toBe(403);
     expect(first.headers["retry-after"]).toBe("30");
     expect(first.body).toMatchObject({ message: expect.stringContaining("secondary rate limit") });
     expect(isRateLimitError(await failureOf(gh.get("/repos/acme/api")))).toBe(true);
-    expect(sim.requests).toHaveLength(1);
+    expect(env.sim.requests).toHaveLength(1);
   });
 
   it("a write refused by a secondary rate limit is sent again after retry-after, and happens once", async () => {
-    const gh = github({ baseUrl: sim.url, token: TOKEN });
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => gh.close());
-    sim.secondaryRateLimit({ retryAfter: 1 });
+    env.sim.secondaryRateLimit({ retryAfter: 1 });
     const issue = await gh.post<Issue>("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "after the wait" } });
     expect(issue.title).toBe("after the wait");
-    expect(sim.requests).toHaveLength(2);
-    expect(sim.issues("acme/api")).toHaveLength(1);
+    expect(env.sim.requests).toHaveLength(2);
+    expect(env.sim.issues("acme/api")).toHaveLength(1);
   });
 
   it("verifies the dialect's signed issues webhook with the github scheme", async () => {
@@ -176,15 +177,15 @@ describe("github() against the GitHub dialect", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
-      const gh = github({ baseUrl: sim.url, token: TOKEN });
+      const gh = github({ baseUrl: env.sim.url, token: TOKEN });
       await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "webhook me" } });
-      expect((await sim.deliverWebhook({ url, secret: "hook-secret" })).status).toBe(204);
+      expect((await env.sim.deliverWebhook({ url, secret: "hook-secret" })).status).toBe(204);
       expect(seen[0]).toMatchObject({
         type: "issues.opened",
         event: { action: "opened", issue: { title: "webhook me" }, repository: { full_name: "acme/api" } },
       });
-      expect((await sim.deliverWebhook({ url, secret: "hook-secret", tamper: true })).status).toBe(401);
-      expect((await sim.deliverWebhook({ url, secret: "another-secret" })).status).toBe(401);
+      expect((await env.sim.deliverWebhook({ url, secret: "hook-secret", tamper: true })).status).toBe(401);
+      expect((await env.sim.deliverWebhook({ url, secret: "another-secret" })).status).toBe(401);
       await gh.close();
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

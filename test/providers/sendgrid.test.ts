@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProviderClient, sendgrid } from "../../src/providers/index.js";
-import { createApiSimulator, type SendgridSimulator } from "../../src/testing/index.js";
+import { createApiSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { webhookSink } from "../testing/dialects/support.js";
 import { httpFailure } from "./support.js";
 
-let sim: SendgridSimulator;
+const env = useSimulator({ provider: "sendgrid" });
 let client: ProviderClient;
 const KEY = "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";
 
-beforeAll(async () => {
-  sim = await createApiSimulator({ provider: "sendgrid" });
-  client = sendgrid({ apiKey: KEY, baseUrl: sim.url, retry: { backoff: { base: 1, cap: 5 } } });
+beforeAll(() => {
+  client = sendgrid({ apiKey: KEY, baseUrl: env.sim.url, retry: { backoff: { base: 1, cap: 5 } } });
 });
-beforeEach(() => sim.reset());
-afterAll(async () => {
-  await client.close();
-  await sim.close();
-});
+afterAll(() => client.close());
 
 const mail = {
   personalizations: [{ to: [{ email: "ada@example.com" }] }],
@@ -32,8 +28,8 @@ describe("sendgrid profile against the SendGrid dialect", () => {
     expect(response.status).toBe(202);
     expect(data).toBeUndefined();
     expect(response.requestId).toBe(response.headers["x-message-id"]);
-    expect(sim.state.mail[0]!.body).toEqual(mail);
-    expect(sim.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(env.sim.state.mail[0]!.body).toEqual(mail);
+    expect(env.sim.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it("errors carry SendGrid's errors[]: messages joined, the first field as the code", async () => {
@@ -44,18 +40,18 @@ describe("sendgrid profile against the SendGrid dialect", () => {
       "Does not contain a valid address.; The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.",
     );
     expect(error.apiDetails?.errors).toHaveLength(2);
-    const unauthorized = await httpFailure(sendgrid({ apiKey: "SG.bad", baseUrl: sim.url }).post("/v3/mail/send", { json: mail }));
+    const unauthorized = await httpFailure(sendgrid({ apiKey: "SG.bad", baseUrl: env.sim.url }).post("/v3/mail/send", { json: mail }));
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.apiMessage).toBe("The provided authorization grant is invalid, expired, or revoked");
   });
 
   it("never sends a mail twice: a 500 on mail send is not retried; reads are", async () => {
-    sim.inject(500, { method: "POST" });
+    env.sim.inject(500, { method: "POST" });
     expect((await httpFailure(client.post("/v3/mail/send", { json: mail }))).status).toBe(500);
-    expect(sim.requests).toHaveLength(1);
-    sim.inject(503, { times: 2, method: "GET" });
+    expect(env.sim.requests).toHaveLength(1);
+    env.sim.inject(503, { times: 2, method: "GET" });
     expect(await client.get("/v3/marketing/lists")).toMatchObject({ result: [] });
-    expect(sim.requests).toHaveLength(4);
+    expect(env.sim.requests).toHaveLength(4);
   });
 
   it("X-RateLimit-* (reset in epoch seconds) pause the limiter until the reset: no request is rejected", async () => {
@@ -89,13 +85,13 @@ describe("sendgrid profile against the SendGrid dialect", () => {
     const sink = await webhookSink();
     try {
       await client.post("/v3/mail/send", { json: mail });
-      await sim.deliverWebhook({ url: sink.url, kinds: ["processed", "delivered", "open"] });
+      await env.sim.deliverWebhook({ url: sink.url, kinds: ["processed", "delivered", "open"] });
       const delivery = sink.received[0]!;
       const verified = verifyWebhook<{ event: string }[]>({
         scheme: client.provider.webhookScheme!,
         payload: delivery.body,
         headers: delivery.headers,
-        secret: sim.webhookPublicKey,
+        secret: env.sim.webhookPublicKey,
       });
       expect(verified.event.map((e) => e.event)).toEqual(["processed", "delivered", "open"]);
     } finally {

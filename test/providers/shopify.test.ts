@@ -1,34 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { graphql } from "../../src/graphql/index.js";
 import { isConfigError, isHttpError } from "../../src/index.js";
 import { shopify } from "../../src/providers/index.js";
 import { shopifyApiError } from "../../src/providers/shopify.js";
-import { createApiSimulator, createFakeClock, type ShopifySimulator } from "../../src/testing/index.js";
+import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { httpFailure } from "./support.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 type Product = { id: number; title: string };
 
 describe("shopify() against the Shopify dialect", () => {
-  let sim: ShopifySimulator;
-  beforeAll(async () => {
-    sim = await createApiSimulator({ provider: "shopify" });
-  });
-  afterEach(() => sim.reset());
-  afterAll(() => sim.close());
+  const env = useSimulator({ provider: "shopify" });
 
   it("reads SHOPIFY_ACCESS_TOKEN, sends X-Shopify-Access-Token and puts the API version in the path", async () => {
-    const shop = shopify({ baseUrl: sim.url, env: { SHOPIFY_ACCESS_TOKEN: TOKEN }, apiVersion: "2025-10" });
+    const shop = shopify({ baseUrl: env.sim.url, env: { SHOPIFY_ACCESS_TOKEN: TOKEN }, apiVersion: "2025-10" });
     onTestFinished(() => shop.close());
     const created = await shop.post<{ product: Product }>("/admin/api/products.json", { json: { product: { title: "Snowboard" } } });
     expect(created.product.title).toBe("Snowboard");
-    const sent = sim.requests.at(-1)!;
+    const sent = env.sim.requests.at(-1)!;
     expect(sent.path).toBe("/admin/api/2025-10/products.json");
     expect(sent.headers["x-shopify-access-token"]).toBe(TOKEN);
     // A path that names its version is sent as written.
     await shop.get("/admin/api/2026-01/products.json");
-    expect(sim.requests.at(-1)!.path).toBe("/admin/api/2026-01/products.json");
+    expect(env.sim.requests.at(-1)!.path).toBe("/admin/api/2026-01/products.json");
   });
 
   it("checks its options: token (naming SHOPIFY_ACCESS_TOKEN), shop, API version", () => {
@@ -47,17 +43,17 @@ describe("shopify() against the Shopify dialect", () => {
   });
 
   it("paginates products through Link page_info to the last one", async () => {
-    for (let i = 1; i <= 7; i++) sim.addProduct({ title: `Board ${i}` });
-    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
+    for (let i = 1; i <= 7; i++) env.sim.addProduct({ title: `Board ${i}` });
+    const shop = shopify({ baseUrl: env.sim.url, accessToken: TOKEN });
     onTestFinished(() => shop.close());
     const titles: string[] = [];
     for await (const p of shop.paginate<Product>("/admin/api/products.json", { query: { limit: 3 } })) titles.push(p.title);
     expect(titles).toEqual(["Board 1", "Board 2", "Board 3", "Board 4", "Board 5", "Board 6", "Board 7"]);
-    expect(sim.requests.map((r) => r.query.page_info === undefined)).toEqual([true, false, false]);
+    expect(env.sim.requests.map((r) => r.query.page_info === undefined)).toEqual([true, false, false]);
   });
 
   it("Shopify's { errors } bodies: a 404, a 422 with field errors, a wrong token", async () => {
-    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN });
+    const shop = shopify({ baseUrl: env.sim.url, accessToken: TOKEN });
     const missing = await httpFailure(shop.get("/admin/api/products/:id.json", { params: { id: "1" } }));
     expect(isHttpError(missing)).toBe(true);
     expect(missing.status).toBe(404);
@@ -72,18 +68,18 @@ describe("shopify() against the Shopify dialect", () => {
       details: { errors: { title: ["can't be blank"] } },
     });
     expect(shopifyApiError(missing.body, { status: 404, headers: {} })).toEqual({ message: "Not Found", details: { errors: "Not Found" } });
-    const wrong = shopify({ baseUrl: sim.url, accessToken: "shpat_wrong" });
+    const wrong = shopify({ baseUrl: env.sim.url, accessToken: "shpat_wrong" });
     onTestFinished(() => wrong.close());
     expect((await httpFailure(wrong.get("/admin/api/products.json"))).status).toBe(401);
     await shop.close();
   });
 
   it("a 503 burst is retried on reads", async () => {
-    const shop = shopify({ baseUrl: sim.url, accessToken: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    const shop = shopify({ baseUrl: env.sim.url, accessToken: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
     onTestFinished(() => shop.close());
-    sim.inject(503, { times: 2 });
+    env.sim.inject(503, { times: 2 });
     expect(await shop.get<{ products: unknown[] }>("/admin/api/products.json")).toEqual({ products: [] });
-    expect(sim.requests).toHaveLength(3);
+    expect(env.sim.requests).toHaveLength(3);
   });
 
   it("a full call-limit bucket (X-Shopify-Shop-Api-Call-Limit n/n) makes the limiter wait for a call to leak instead of being refused", async () => {
@@ -158,7 +154,7 @@ describe("shopify() against the Shopify dialect", () => {
   });
 
   it("verifies the dialect's signed orders/create with the shopify scheme", async () => {
-    sim.addProduct({ title: "Board", price: "25.00" });
+    env.sim.addProduct({ title: "Board", price: "25.00" });
     const { createServer } = await import("node:http");
     const seen: unknown[] = [];
     const server = createServer(async (req, res) => {
@@ -174,9 +170,9 @@ describe("shopify() against the Shopify dialect", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
-      expect((await sim.deliverWebhook({ url, secret: "app-secret", id: "wh-1" })).status).toBe(200);
+      expect((await env.sim.deliverWebhook({ url, secret: "app-secret", id: "wh-1" })).status).toBe(200);
       expect(seen[0]).toMatchObject({ id: "wh-1", type: "orders/create", event: { total_price: "25.00", line_items: [{ title: "Board" }] } });
-      expect((await sim.deliverWebhook({ url, secret: "app-secret", tamper: true })).status).toBe(401);
+      expect((await env.sim.deliverWebhook({ url, secret: "app-secret", tamper: true })).status).toBe(401);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -1,28 +1,24 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError, isHttpError } from "../../src/index.js";
 import { slack } from "../../src/providers/index.js";
-import { createApiSimulator, createFakeClock, type SlackSimulator } from "../../src/testing/index.js";
+import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox } from "../../src/webhooks/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
 import { failureOf, httpFailure } from "./support.js";
 
 const TOKEN = "xoxb-1111-2222-abcdefghijklmnop";
 
 describe("slack() against the Slack dialect", () => {
-  let sim: SlackSimulator;
-  beforeAll(async () => {
-    sim = await createApiSimulator({ provider: "slack" });
-  });
-  afterEach(() => sim.reset());
-  afterAll(() => sim.close());
+  const env = useSimulator({ provider: "slack" });
 
   it("reads SLACK_BOT_TOKEN and posts a message", async () => {
-    const client = slack({ baseUrl: sim.url, env: { SLACK_BOT_TOKEN: TOKEN } });
+    const client = slack({ baseUrl: env.sim.url, env: { SLACK_BOT_TOKEN: TOKEN } });
     onTestFinished(() => client.close());
     const res = await client.post<{ ok: boolean; ts: string; channel: string }>("/api/chat.postMessage", { json: { channel: "#general", text: "hello" } });
     expect(res.ok).toBe(true);
-    expect(sim.messages("general").map((m) => m.text)).toEqual(["hello"]);
-    expect(sim.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(env.sim.messages("general").map((m) => m.text)).toEqual(["hello"]);
+    expect(env.sim.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TOKEN}`);
   });
 
   it("a missing token is a ConfigError naming SLACK_BOT_TOKEN", () => {
@@ -37,7 +33,7 @@ describe("slack() against the Slack dialect", () => {
   });
 
   it("ok: false inside a 200 is an HttpError with apiCode = Slack's error string, and the token is not in it", async () => {
-    const bad = slack({ baseUrl: sim.url, token: "xoxq-not-a-real-kind" });
+    const bad = slack({ baseUrl: env.sim.url, token: "xoxq-not-a-real-kind" });
     const error = await httpFailure(bad.post("/api/auth.test"));
     expect(isHttpError(error)).toBe(true);
     expect(error.status).toBe(200);
@@ -48,61 +44,61 @@ describe("slack() against the Slack dialect", () => {
     expect(JSON.stringify(error)).not.toContain("xoxq-not-a-real-kind");
     await bad.close();
 
-    const client = slack({ baseUrl: sim.url, token: TOKEN });
+    const client = slack({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => client.close());
     const missing = await httpFailure(client.post("/api/chat.postMessage", { json: { channel: "C0NOPE", text: "x" } }));
     expect(missing.apiCode).toBe("channel_not_found");
-    sim.revoke(TOKEN);
+    env.sim.revoke(TOKEN);
     expect(((await failureOf(client.post("/api/auth.test"))) as { apiCode?: string }).apiCode).toBe("token_revoked");
   });
 
   it("paginates conversations.list by next_cursor to the last channel", async () => {
-    const client = slack({ baseUrl: sim.url, token: TOKEN, tiers: false });
+    const client = slack({ baseUrl: env.sim.url, token: TOKEN, tiers: false });
     onTestFinished(() => client.close());
-    for (let i = 0; i < 4; i++) sim.addChannel(`project-${i}`);
+    for (let i = 0; i < 4; i++) env.sim.addChannel(`project-${i}`);
     const names: string[] = [];
     for await (const channel of client.paginate<{ name: string }>("/api/conversations.list", { query: { limit: 3 } })) names.push(channel.name);
-    expect(names).toEqual(sim.channels.map((c) => c.name));
+    expect(names).toEqual(env.sim.channels.map((c) => c.name));
     expect(names).toHaveLength(9);
-    expect(sim.requests.map((r) => r.query.cursor ?? "")).toEqual(["", expect.any(String), expect.any(String)]);
+    expect(env.sim.requests.map((r) => r.query.cursor ?? "")).toEqual(["", expect.any(String), expect.any(String)]);
   });
 
   it("a ratelimited 429 + Retry-After on a read is waited out and retried", async () => {
-    const client = slack({ baseUrl: sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
+    const client = slack({ baseUrl: env.sim.url, token: TOKEN, retry: { backoff: { base: 1, cap: 5 } } });
     onTestFinished(() => client.close());
-    sim.ratelimit({ method: "conversations.list", retryAfter: 1 });
+    env.sim.ratelimit({ method: "conversations.list", retryAfter: 1 });
     const res = await client.get<{ channels: unknown[] }>("/api/conversations.list");
     expect(res.channels.length).toBeGreaterThan(0);
-    expect(sim.requests).toHaveLength(2);
+    expect(env.sim.requests).toHaveLength(2);
   });
 
   it("a ratelimited 429 on chat.postMessage (a write) is sent again after Retry-After: the message is posted once", async () => {
-    const client = slack({ baseUrl: sim.url, token: TOKEN });
+    const client = slack({ baseUrl: env.sim.url, token: TOKEN });
     onTestFinished(() => client.close());
-    sim.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
+    env.sim.ratelimit({ method: "chat.postMessage", retryAfter: 1 });
     await client.post("/api/chat.postMessage", { json: { channel: "random", text: "once" } });
-    expect(sim.requests).toHaveLength(2);
-    expect(sim.messages("random").map((m) => m.text)).toEqual(["once"]);
+    expect(env.sim.requests).toHaveLength(2);
+    expect(env.sim.messages("random").map((m) => m.text)).toEqual(["once"]);
   });
 
   it("a 429 pauses that method only (its own tier quota); other methods go on", async () => {
     const clock = createFakeClock();
-    const client = slack({ baseUrl: sim.url, token: TOKEN, clock, retry: false, timeout: false });
+    const client = slack({ baseUrl: env.sim.url, token: TOKEN, clock, retry: false, timeout: false });
     onTestFinished(() => client.close());
-    sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
+    env.sim.ratelimit({ method: "conversations.list", retryAfter: 30 });
     const limited = await httpFailure(client.get("/api/conversations.list"));
     expect(limited.status).toBe(429);
     expect(limited.apiCode).toBe("ratelimited");
     // auth.test is another method: not paused.
     await client.post("/api/auth.test");
-    expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test"]);
+    expect(env.sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test"]);
     // conversations.list waits for the 30 s the server asked for.
     const waiting = client.get("/api/conversations.list");
     await clock.waitForPending();
-    expect(sim.requests).toHaveLength(2);
+    expect(env.sim.requests).toHaveLength(2);
     await clock.advance(30_000);
     await waiting;
-    expect(sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test", "/api/conversations.list"]);
+    expect(env.sim.requests.map((r) => r.path)).toEqual(["/api/conversations.list", "/api/auth.test", "/api/conversations.list"]);
   });
 
   it("the client spaces a method by its tier, so the dialect's tier windows never refuse it", async () => {
@@ -134,7 +130,7 @@ describe("slack() against the Slack dialect", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/slack/events`;
-      const handshake = await sim.deliverWebhook({
+      const handshake = await env.sim.deliverWebhook({
         url,
         signingSecret: "slack-signing-secret",
         type: "url_verification",
@@ -142,13 +138,13 @@ describe("slack() against the Slack dialect", () => {
       });
       expect(handshake.status).toBe(200);
       expect(JSON.parse(handshake.body)).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
-      const event = await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
+      const event = await env.sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
       expect(event.status).toBeLessThan(300);
-      await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
+      await env.sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", eventId: "Ev0001" });
       const stored = await inbox.list({});
       expect(stored.map((e) => e.id)).toEqual(["Ev0001"]);
-      expect((await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", tamper: true })).status).toBe(401);
-      const stale = await sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", timestamp: Date.now() - 10 * 60_000 });
+      expect((await env.sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", tamper: true })).status).toBe(401);
+      const stale = await env.sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", timestamp: Date.now() - 10 * 60_000 });
       expect(stale.status).toBe(401);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProviderClient, stripe } from "../../src/providers/index.js";
-import { createApiSimulator, type StripeSimulator } from "../../src/testing/index.js";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { useSimulator } from "../support/simulator.js";
 import { webhookSink } from "../testing/dialects/support.js";
 import { httpFailure } from "./support.js";
 
@@ -15,18 +15,13 @@ interface PaymentIntent {
   customer: string | Customer | null;
 }
 
-let sim: StripeSimulator;
+const env = useSimulator({ provider: "stripe" });
 let client: ProviderClient;
 
-beforeAll(async () => {
-  sim = await createApiSimulator({ provider: "stripe" });
-  client = stripe({ apiKey: "sk_test_4eC39HqLyjWDarjtT1zdp7dc", baseUrl: sim.url, retry: { backoff: { base: 1, cap: 5 } } });
+beforeAll(() => {
+  client = stripe({ apiKey: "sk_test_4eC39HqLyjWDarjtT1zdp7dc", baseUrl: env.sim.url, retry: { backoff: { base: 1, cap: 5 } } });
 });
-beforeEach(() => sim.reset());
-afterAll(async () => {
-  await client.close();
-  await sim.close();
-});
+afterAll(() => client.close());
 
 describe("stripe profile against the Stripe dialect", () => {
   it("sends form bodies with nested brackets and expand[]", async () => {
@@ -35,10 +30,10 @@ describe("stripe profile against the Stripe dialect", () => {
       form: { amount: 2000, currency: "usd", customer: customer.id, expand: ["customer"] },
     });
     expect((intent.customer as Customer).email).toBe("ada@example.com");
-    const body = sim.requests.find((r) => r.path === "/v1/payment_intents")!.text();
+    const body = env.sim.requests.find((r) => r.path === "/v1/payment_intents")!.text();
     expect(decodeURIComponent(body)).toContain("expand[]=customer");
-    expect(decodeURIComponent(sim.requests[0]!.text())).toContain("metadata[user_id]=42");
-    expect(sim.requests[0]!.headers["stripe-version"]).toBe("2026-10-28.endive");
+    expect(decodeURIComponent(env.sim.requests[0]!.text())).toContain("metadata[user_id]=42");
+    expect(env.sim.requests[0]!.headers["stripe-version"]).toBe("2026-10-28.endive");
   });
 
   it("errors carry Stripe's code, message and details", async () => {
@@ -58,54 +53,54 @@ describe("stripe profile against the Stripe dialect", () => {
     expect(declined.apiDetails).toMatchObject({ type: "card_error", decline_code: "generic_decline" });
     expect(String(declined.apiDetails?.payment_intent)).toMatch(/^pi_/);
     expect(declined.retryable).toBe(false);
-    expect(sim.requests).toHaveLength(2);
+    expect(env.sim.requests).toHaveLength(2);
   });
 
   it("puts an idempotency key on every POST: a 5xx burst is retried with the same key, one customer results", async () => {
-    sim.inject(500, { times: 2, path: "/v1/customers" });
+    env.sim.inject(500, { times: 2, path: "/v1/customers" });
     const customer = await client.post<Customer>("/v1/customers", { form: { email: "retry@example.com" } });
-    const posts = sim.requests.filter((r) => r.method === "POST");
+    const posts = env.sim.requests.filter((r) => r.method === "POST");
     expect(posts).toHaveLength(3);
     const keys = new Set(posts.map((r) => r.headers["idempotency-key"]));
     expect(keys.size).toBe(1);
     expect([...keys][0]).toMatch(/^[0-9a-f-]{36}$/);
-    expect([...sim.state.customers.keys()]).toEqual([customer.id]);
+    expect([...env.sim.state.customers.keys()]).toEqual([customer.id]);
   });
 
   it("a lost response is retried and replayed (Idempotent-Replayed), with no second payment", async () => {
-    sim.inject({ fault: "reset" }, { method: "POST", path: "/v1/payment_intents", when: "after" });
+    env.sim.inject({ fault: "reset" }, { method: "POST", path: "/v1/payment_intents", when: "after" });
     const { data, response } = await client
       .post<PaymentIntent>("/v1/payment_intents", { form: { amount: 900, currency: "usd", payment_method: "pm_card_visa", confirm: true } })
       .withResponse();
     expect(data.status).toBe("succeeded");
     expect(response.headers["idempotent-replayed"]).toBe("true");
     expect(response.attempts).toBe(2);
-    expect(sim.state.paymentIntents.size).toBe(1);
+    expect(env.sim.state.paymentIntents.size).toBe(1);
   });
 
   it("follows Stripe-Should-Retry: true retries a 409 lock_timeout, false stops a 503", async () => {
-    sim.inject(409, { path: "/v1/customers" });
+    env.sim.inject(409, { path: "/v1/customers" });
     await client.post("/v1/customers", { form: { email: "lock@example.com" } });
-    expect(sim.requests.filter((r) => r.method === "POST")).toHaveLength(2);
-    sim.reset();
+    expect(env.sim.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+    env.sim.reset();
 
-    sim.inject({ status: 503, headers: { "stripe-should-retry": "false" }, json: { error: { type: "api_error", message: "no" } } });
+    env.sim.inject({ status: 503, headers: { "stripe-should-retry": "false" }, json: { error: { type: "api_error", message: "no" } } });
     const error = await httpFailure(client.get("/v1/customers"));
     expect(error.status).toBe(503);
-    expect(sim.requests).toHaveLength(1);
+    expect(env.sim.requests).toHaveLength(1);
   });
 
   it("retries a 429 in Stripe's shape", async () => {
-    sim.inject(429, { times: 2 });
+    env.sim.inject(429, { times: 2 });
     const list = await client.get<{ data: unknown[] }>("/v1/customers");
     expect(list.data).toEqual([]);
-    expect(sim.requests).toHaveLength(3);
+    expect(env.sim.requests).toHaveLength(3);
   });
 
   it("limits itself to Stripe's documented rate: 25/s with test keys, 100/s with live keys", () => {
     const limits = (c: ProviderClient) => (c.stats().policies.rateLimit as { limits: { requests: number; per: number }[] }).limits;
     expect(limits(client)).toEqual([{ requests: 25, per: 1000, burst: 1 }]);
-    const live = stripe({ apiKey: "sk_live_abcdef", baseUrl: sim.url });
+    const live = stripe({ apiKey: "sk_live_abcdef", baseUrl: env.sim.url });
     expect(limits(live)).toEqual([{ requests: 100, per: 1000, burst: 1 }]);
   });
 
@@ -115,14 +110,14 @@ describe("stripe profile against the Stripe dialect", () => {
     const listed: string[] = [];
     for await (const c of client.paginate<Customer>("/v1/customers", { query: { limit: 10 } })) listed.push(c.id);
     expect(listed).toEqual([...created].reverse());
-    expect(sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
+    expect(env.sim.requests.filter((r) => r.method === "GET")).toHaveLength(3);
   });
 
   it("verifies the simulator's signed payment_intent.succeeded with the profile's webhook scheme", async () => {
     const sink = await webhookSink();
     try {
       await client.post("/v1/payment_intents", { form: { amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true } });
-      await sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded" });
+      await env.sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded" });
       const delivery = sink.received[0]!;
       const scheme = client.provider.webhookScheme!;
       expect(scheme).toBe("stripe");
@@ -130,7 +125,7 @@ describe("stripe profile against the Stripe dialect", () => {
         scheme,
         payload: delivery.body,
         headers: delivery.headers,
-        secret: sim.webhookSecret,
+        secret: env.sim.webhookSecret,
       });
       expect(verified.event.type).toBe("payment_intent.succeeded");
       expect(verified.event.data.object.status).toBe("succeeded");

@@ -1,18 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isNetworkError, isParseError } from "../../src/errors.js";
 import { apiKey } from "../../src/middleware/auth/auth.js";
 import { addSecretParams, redactUrl } from "../../src/redact.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { createApiSimulator } from "../../src/testing/index.js";
 import { captureLogger, expectNoSecret } from "../support/secrets.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-  sim.route("GET", "/fail", { status: 500, json: { error: "boom" } });
-  sim.route("GET", "/garbage", { headers: { "content-type": "application/json" }, body: "sk_live_99" });
+const env = useSimulator({ keep: "routes" });
+beforeAll(() => {
+  env.sim.route("GET", "/fail", { status: 500, json: { error: "boom" } });
+  env.sim.route("GET", "/garbage", { headers: { "content-type": "application/json" }, body: "sk_live_99" });
 });
-afterAll(() => sim.close());
 
 async function failure(run: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -28,7 +27,7 @@ describe("an API key sent in the query string never shows in errors or logs", ()
     it(`apiKey({ query: "${param}" }): HttpError and the logger's lines are redacted`, async () => {
       const secret = `sekret-${param}-0123456789`;
       const log = captureLogger();
-      const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: param, value: secret }), retry: false, logger: log.logger });
+      const c = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: param, value: secret }), retry: false, logger: log.logger });
       onTestFinished(() => c.close());
       const err = await failure(() => c.get("/fail"));
       expect(isHttpError(err)).toBe(true);
@@ -52,13 +51,13 @@ describe("an API key sent in the query string never shows in errors or logs", ()
 
   it("a key function's value is redacted as well", async () => {
     const secret = "fn-secret-abcdef";
-    const c = createClient({ baseUrl: sim.url, auth: apiKey({ query: "zz_cred", value: async () => secret }), retry: false });
+    const c = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: "zz_cred", value: async () => secret }), retry: false });
     onTestFinished(() => c.close());
     expectNoSecret(await failure(() => c.get("/fail")), secret);
   });
 
   it("ParseError does not quote the body in its message (V8's JSON.parse message does)", async () => {
-    const c = createClient({ baseUrl: sim.url, retry: false });
+    const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
     const err = await failure(() => c.get("/garbage"));
     expect(isParseError(err)).toBe(true);
@@ -116,12 +115,12 @@ describe("built-in secret query parameter names", () => {
 
 describe("HttpError body and headers are redacted when printed", () => {
   it("echoed credentials in a JSON error body do not show in toJSON or inspect; err.body stays whole for code", async () => {
-    sim.route("POST", "/echo", {
+    env.sim.route("POST", "/echo", {
       status: 400,
       headers: { "x-echo-authorization": "Bearer echoed-tok-999" },
       json: { error: "bad", access_token: "echoed-tok-123", nested: { password: "pw-echo-456", authorization: "Bearer echoed-tok-789" } },
     });
-    const c = createClient({ baseUrl: sim.url, retry: false });
+    const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
     const err = await failure(() => c.post("/echo", { json: {} }));
     expect(isHttpError(err)).toBe(true);
@@ -130,8 +129,12 @@ describe("HttpError body and headers are redacted when printed", () => {
   });
 
   it("a text error body gets the excerpt's redaction", async () => {
-    sim.route("POST", "/echo-text", { status: 400, headers: { "content-type": "text/plain" }, body: "error: access_token=echoed-text-tok&password=pw-text-1" });
-    const c = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.route("POST", "/echo-text", {
+      status: 400,
+      headers: { "content-type": "text/plain" },
+      body: "error: access_token=echoed-text-tok&password=pw-text-1",
+    });
+    const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
     const err = await failure(() => c.post("/echo-text", { json: {} }));
     for (const s of ["echoed-text-tok", "pw-text-1"]) expectNoSecret(err, s);

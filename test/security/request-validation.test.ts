@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ApiError, isConfigError } from "../../src/errors.js";
 import { apiKey, bearer } from "../../src/middleware/auth/auth.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
+const env = useSimulator();
 let hits = 0;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
 beforeEach(() => {
   hits = 0;
-  sim.route("GET", "/x", () => {
+  env.sim.route("GET", "/x", () => {
     hits++;
     return { json: {} };
   });
@@ -29,13 +25,17 @@ async function failure(run: () => Promise<unknown>): Promise<unknown> {
 
 describe("a value the HTTP client refuses is a ConfigError: never sent, never retried", () => {
   const cases: Array<[string, () => ReturnType<typeof createClient>, string]> = [
-    ["a bearer token with CR/LF", () => createClient({ baseUrl: sim.url, auth: bearer("tok\r\nx-injected: 1"), retry: { onRetry: () => retries++ } }), "/x"],
     [
-      "an API key header value with LF",
-      () => createClient({ baseUrl: sim.url, auth: apiKey({ header: "x-api-key", value: async () => "k\nx" }), retry: { onRetry: () => retries++ } }),
+      "a bearer token with CR/LF",
+      () => createClient({ baseUrl: env.sim.url, auth: bearer("tok\r\nx-injected: 1"), retry: { onRetry: () => retries++ } }),
       "/x",
     ],
-    ["a path with CR/LF", () => createClient({ baseUrl: sim.url, retry: { onRetry: () => retries++ } }), "/x\r\nHost: evil"],
+    [
+      "an API key header value with LF",
+      () => createClient({ baseUrl: env.sim.url, auth: apiKey({ header: "x-api-key", value: async () => "k\nx" }), retry: { onRetry: () => retries++ } }),
+      "/x",
+    ],
+    ["a path with CR/LF", () => createClient({ baseUrl: env.sim.url, retry: { onRetry: () => retries++ } }), "/x\r\nHost: evil"],
   ];
   let retries = 0;
   for (const [label, make, path] of cases) {
@@ -60,7 +60,7 @@ describe("a value the HTTP client refuses is a ConfigError: never sent, never re
 describe("per-call maxResponseBytes is validated like the client option", () => {
   for (const bad of [Number.NaN, -1, 0, 1.5, Number.POSITIVE_INFINITY]) {
     it(`${bad} is a ConfigError before sending`, async () => {
-      const c = createClient({ baseUrl: sim.url, retry: false });
+      const c = createClient({ baseUrl: env.sim.url, retry: false });
       onTestFinished(() => c.close());
       const err = await failure(() => c.get("/x", { maxResponseBytes: bad }));
       expect(isConfigError(err)).toBe(true);

@@ -1,30 +1,26 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { type Client, createClient } from "../../src/client/create-client.js";
 import { apiKey, basic, bearer } from "../../src/middleware/auth/auth.js";
 import type { CacheStore } from "../../src/middleware/cache/store.js";
 import { oauth2 } from "../../src/oauth/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import type { Middleware } from "../../src/types.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { useSimulator } from "../support/simulator.js";
 
 /** An API whose `/me` answers who is asking, cacheable for a minute (optionally `public`). */
-let sim: ApiSimulator;
+const env = useSimulator();
 let served = 0;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
 beforeEach(() => {
   served = 0;
-  sim.route("GET", "/me", (req) => {
+  env.sim.route("GET", "/me", (req) => {
     served++;
     const who = req.headers.authorization ?? req.headers["x-api-key"] ?? req.query.key ?? "nobody";
     return { headers: { "cache-control": "max-age=60" }, json: { who } };
   });
-  sim.route("GET", "/catalog", () => {
+  env.sim.route("GET", "/catalog", () => {
     served++;
     return { headers: { "cache-control": "public, max-age=60" }, json: { n: served } };
   });
@@ -35,13 +31,13 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
 });
 function client(store: CacheStore, auth: Middleware, shared = true): Client {
-  const c = createClient({ baseUrl: sim.url, retry: false, auth, cache: { store, shared } });
+  const c = createClient({ baseUrl: env.sim.url, retry: false, auth, cache: { store, shared } });
   clients.push(c);
   return c;
 }
 
 function oauthFor() {
-  return oauth2({ endpoints: { token: `${sim.url}/token` }, clientId: "app", allowInsecureRequests: true });
+  return oauth2({ endpoints: { token: `${env.sim.url}/token` }, clientId: "app", allowInsecureRequests: true });
 }
 
 function credentialCases(): Array<[string, () => Promise<[Middleware, Middleware]>]> {
@@ -116,7 +112,7 @@ function suite(name: string, makeStore: () => CacheStore) {
     for (const shared of [true, false]) {
       it(`an authorization header given per call partitions too (shared: ${shared})`, async () => {
         const store = makeStore();
-        const c = createClient({ baseUrl: sim.url, retry: false, cache: { store, shared } });
+        const c = createClient({ baseUrl: env.sim.url, retry: false, cache: { store, shared } });
         clients.push(c);
         expect(await c.get("/me", { headers: { authorization: "Bearer call-alice" } })).toEqual({ who: "Bearer call-alice" });
         expect(await c.get("/me", { headers: { authorization: "Bearer call-bob" } })).toEqual({ who: "Bearer call-bob" });

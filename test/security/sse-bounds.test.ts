@@ -3,15 +3,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isResponseTooLargeError } from "../../src/errors.js";
-import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { createFakeClock } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
 const SSE = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 /** A server that streams one endless event (`data: xxxx...` without a blank line) and counts what it managed to write. */
 let endless: Server;
@@ -55,13 +52,13 @@ describe("SSE: an event larger than the limit is refused", () => {
 
   it("maxEventBytes sets the limit per stream; many small events and keep-alive comments add up to nothing", async () => {
     const body = `${": keep-alive\n\n".repeat(2000)}${"data: 0123456789\n\n".repeat(2000)}`;
-    sim.route("GET", "/many", { headers: SSE, body });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    env.sim.route("GET", "/many", { headers: SSE, body });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => client.close());
     let n = 0;
     for await (const _ of client.sse("/many", { reconnect: false, maxEventBytes: 1024 })) n++;
     expect(n).toBe(2000);
-    sim.route("GET", "/big", { headers: SSE, body: `data: ${"y".repeat(4096)}\n\n` });
+    env.sim.route("GET", "/big", { headers: SSE, body: `data: ${"y".repeat(4096)}\n\n` });
     const err = await (async () => {
       for await (const _ of client.sse("/big", { reconnect: false, maxEventBytes: 1024 })) {
       }
@@ -74,12 +71,12 @@ describe("SSE: an event larger than the limit is refused", () => {
 describe("SSE: reconnects have a floor, back off, and can be capped", () => {
   it("retry: 0 does not cause a reconnect storm: waits start at the floor (500 ms) and double up to maxDelay", async () => {
     let connections = 0;
-    sim.route("GET", "/storm", () => {
+    env.sim.route("GET", "/storm", () => {
       connections++;
       return { headers: SSE, body: `retry: 0\nid: ${connections}\ndata: x\n\n` };
     });
     const clock = createFakeClock(Date.now());
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => client.close());
     const it = client.sse("/storm", { clock, reconnect: { maxDelay: "4s" } });
     const waits: number[] = [];
@@ -98,11 +95,11 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
 
   it("maxReconnects ends the stream with an error after that many reconnects", async () => {
     let connections = 0;
-    sim.route("GET", "/capped", () => {
+    env.sim.route("GET", "/capped", () => {
       connections++;
       return { headers: SSE, body: `data: ${connections}\n\n` };
     });
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => client.close());
     const got: string[] = [];
     const err = await (async () => {
@@ -114,7 +111,7 @@ describe("SSE: reconnects have a floor, back off, and can be capped", () => {
   });
 
   it("bad reconnect options are ConfigErrors", () => {
-    const client = createClient({ baseUrl: sim.url, retry: false });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
     for (const reconnect of [{ maxReconnects: -1 }, { minDelay: "0ms" }, { maxDelay: "100ms", minDelay: "1s" }] as const) {
       const err = (() => {
         try {

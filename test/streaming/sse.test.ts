@@ -4,19 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isParseError } from "../../src/errors.js";
 import { sse } from "../../src/streaming/index.js";
-import { type ApiSimulator, createApiSimulator, createFakeClock } from "../../src/testing/index.js";
+import { createFakeClock } from "../../src/testing/index.js";
 import { apiRequest } from "../support/request.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
+const env = useSimulator();
 let client: ReturnType<typeof createClient>;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-  client = createClient({ baseUrl: sim.url, retry: false });
+beforeAll(() => {
+  client = createClient({ baseUrl: env.sim.url, retry: false });
 });
-afterAll(async () => {
-  await client.close();
-  await sim.close();
-});
+afterAll(() => client.close());
 
 const SSE = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
@@ -32,7 +29,7 @@ async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
 describe("client.sse()", () => {
   it("yields events (type, multi-line data, id) and reconnects with Last-Event-ID after the stream ends", async () => {
     const seen: Array<string | undefined> = [];
-    sim.route("GET", "/events", (req) => {
+    env.sim.route("GET", "/events", (req) => {
       const last = req.headers["last-event-id"] as string | undefined;
       seen.push(last);
       if (last === undefined)
@@ -52,7 +49,7 @@ describe("client.sse()", () => {
 
   it("resumes from a saved lastEventId on the first connection", async () => {
     let header: unknown;
-    sim.route("GET", "/resume", (req) => {
+    env.sim.route("GET", "/resume", (req) => {
       header = req.headers["last-event-id"];
       return { headers: SSE, body: "id: 43\ndata: x\n\n" };
     });
@@ -63,7 +60,7 @@ describe("client.sse()", () => {
   it("reconnects after a dropped connection, waiting the server's retry delay on the injected clock", async () => {
     const clock = createFakeClock(Date.now());
     let n = 0;
-    sim.route("GET", "/drops", () =>
+    env.sim.route("GET", "/drops", () =>
       n++ === 0
         ? { headers: SSE, body: `retry: 2500\nid: a\ndata: one\n\n${"data: padding\n".repeat(50)}`, fault: "truncate" }
         : { headers: SSE, body: "id: b\ndata: two\n\n" },
@@ -81,7 +78,7 @@ describe("client.sse()", () => {
 
   it("gives up after maxAttempts reconnects that bring no event", async () => {
     let n = 0;
-    sim.route("GET", "/empty", () => {
+    env.sim.route("GET", "/empty", () => {
       n++;
       return { headers: SSE, body: "retry: 1\n\n" };
     });
@@ -90,15 +87,15 @@ describe("client.sse()", () => {
   });
 
   it("an HTTP error is thrown, not retried; a non-SSE content type is a ParseError", async () => {
-    sim.route("GET", "/denied", { status: 401, json: { error: "unauthorized" } });
-    sim.route("GET", "/json", { json: { not: "a stream" } });
+    env.sim.route("GET", "/denied", { status: 401, json: { error: "unauthorized" } });
+    env.sim.route("GET", "/json", { json: { not: "a stream" } });
     const denied = await take(client.sse("/denied"), 1).catch((e) => e);
     expect(isHttpError(denied) && denied.status).toBe(401);
     expect(await take(client.sse("/json"), 1).catch((e) => isParseError(e))).toBe(true);
   });
 
   it("reconnect: false ends at the end of the stream", async () => {
-    sim.route("GET", "/once", { headers: SSE, body: "data: a\n\ndata: b\n\n" });
+    env.sim.route("GET", "/once", { headers: SSE, body: "data: a\n\ndata: b\n\n" });
     const got = [];
     for await (const e of client.sse("/once", { reconnect: false })) got.push(e.data);
     expect(got).toEqual(["a", "b"]);

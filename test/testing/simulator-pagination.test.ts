@@ -1,26 +1,13 @@
-import { Agent, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-const agent = new Agent();
+const env = useSimulator();
 const items = Array.from({ length: 25 }, (_, i) => ({ id: `it_${i + 1}`, n: i + 1 }));
 
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
-
 async function get(pathOrUrl: string) {
-  const url = pathOrUrl.startsWith("http") ? pathOrUrl : sim.url + pathOrUrl;
-  const res = await request(url, { dispatcher: agent });
+  const url = pathOrUrl.startsWith("http") ? pathOrUrl : env.sim.url + pathOrUrl;
+  const res = await request(url, { dispatcher: env.agent });
   return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as Record<string, unknown> & unknown[] };
 }
 
@@ -40,7 +27,7 @@ function parseLink(header: unknown): Record<string, string> {
 
 describe("sim.collection", () => {
   it("cursor: follows next_cursor until has_more is false", async () => {
-    sim.collection("/items", items, { style: "cursor", pageSize: 10 });
+    env.sim.collection("/items", items, { style: "cursor", pageSize: 10 });
     const seen: number[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -56,7 +43,7 @@ describe("sim.collection", () => {
   });
 
   it("cursor: limit sets the page size, clamped to maxPageSize; a bad cursor is a 400", async () => {
-    sim.collection("/items", items, { style: "cursor", maxPageSize: 20 });
+    env.sim.collection("/items", items, { style: "cursor", maxPageSize: 20 });
     expect(ns((await get("/items?limit=3")).body.data)).toEqual([1, 2, 3]);
     expect((await get("/items?limit=1000")).body.data).toHaveLength(20);
     const bad = await get("/items?cursor=garbage");
@@ -66,7 +53,7 @@ describe("sim.collection", () => {
   });
 
   it("offset: offset and limit, with the total", async () => {
-    sim.collection("/items", items, { style: "offset" });
+    env.sim.collection("/items", items, { style: "offset" });
     const first = await get("/items");
     expect(first.body).toMatchObject({ total: 25, offset: 0, limit: 10 });
     expect(ns(first.body.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -76,7 +63,7 @@ describe("sim.collection", () => {
   });
 
   it("page: 1-based pages with per_page and total_pages", async () => {
-    sim.collection("/items", items, { style: "page", pageSize: 10 });
+    env.sim.collection("/items", items, { style: "page", pageSize: 10 });
     const second = await get("/items?page=2");
     expect(second.body).toMatchObject({ page: 2, per_page: 10, total: 25, total_pages: 3 });
     expect(ns(second.body.data)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
@@ -86,13 +73,13 @@ describe("sim.collection", () => {
   });
 
   it("link: a JSON array and a Link header with next, prev, first and last, followed to the end", async () => {
-    sim.collection("/items", items, { style: "link", pageSize: 10 });
+    env.sim.collection("/items", items, { style: "link", pageSize: 10 });
     const first = await get("/items?per_page=10&filter=x");
     expect(Array.isArray(first.body)).toBe(true);
     expect(first.headers["x-total-count"]).toBe("25");
     const links = parseLink(first.headers.link);
     expect(Object.keys(links).sort()).toEqual(["first", "last", "next"]);
-    expect(links.next).toBe(`${sim.url}/items?per_page=10&filter=x&page=2`);
+    expect(links.next).toBe(`${env.sim.url}/items?per_page=10&filter=x&page=2`);
     expect(new URL(links.last!).searchParams.get("page")).toBe("3");
 
     const seen = ns(first.body);
@@ -108,12 +95,12 @@ describe("sim.collection", () => {
   });
 
   it("next-url: results with absolute next and previous URLs, null at the ends", async () => {
-    sim.collection("/items", items, { style: "next-url", pageSize: 10 });
+    env.sim.collection("/items", items, { style: "next-url", pageSize: 10 });
     const first = await get("/items");
     expect(first.body).toMatchObject({ count: 25, previous: null });
     const seen = ns(first.body.results);
     let next = first.body.next as string | null;
-    expect(next?.startsWith(sim.url)).toBe(true);
+    expect(next?.startsWith(env.sim.url)).toBe(true);
     let last = first;
     while (next) {
       last = await get(next);
@@ -121,11 +108,11 @@ describe("sim.collection", () => {
       next = last.body.next as string | null;
     }
     expect(seen).toEqual(items.map((i) => i.n));
-    expect(last.body.previous).toEqual(expect.stringContaining(`${sim.url}/items?`));
+    expect(last.body.previous).toEqual(expect.stringContaining(`${env.sim.url}/items?`));
   });
 
   it("stripe: starting_after / ending_before by id, { object: list, data, has_more }", async () => {
-    sim.collection("/v1/customers", items, { style: "stripe", pageSize: 10 });
+    env.sim.collection("/v1/customers", items, { style: "stripe", pageSize: 10 });
     const first = await get("/v1/customers?limit=10");
     expect(first.body).toMatchObject({ object: "list", url: "/v1/customers", has_more: true });
     const seen = ns(first.body.data);
@@ -143,7 +130,7 @@ describe("sim.collection", () => {
   });
 
   it("every style also accepts Stripe's starting_after when items have ids", async () => {
-    sim.collection("/items", items, { style: "cursor" });
+    env.sim.collection("/items", items, { style: "cursor" });
     const res = await get("/items?starting_after=it_23");
     expect(res.body).toMatchObject({ object: "list", has_more: false });
     expect(ns(res.body.data)).toEqual([24, 25]);
@@ -151,31 +138,31 @@ describe("sim.collection", () => {
 
   it("serves the items array as it is now: items pushed between pages are seen", async () => {
     const live = items.slice(0, 3);
-    sim.collection("/live", live, { style: "offset" });
+    env.sim.collection("/live", live, { style: "offset" });
     expect((await get("/live")).body.total).toBe(3);
     live.push({ id: "new", n: 99 });
     expect((await get("/live")).body.total).toBe(4);
   });
 
   it("an empty collection is one empty page", async () => {
-    sim.collection("/none", [], { style: "cursor" });
+    env.sim.collection("/none", [], { style: "cursor" });
     expect((await get("/none")).body).toEqual({ data: [], next_cursor: null, has_more: false });
-    sim.collection("/none-link", [], { style: "link" });
+    env.sim.collection("/none-link", [], { style: "link" });
     const link = await get("/none-link");
     expect(link.body).toEqual([]);
     expect(parseLink(link.headers.link).next).toBeUndefined();
   });
 
   it("returns the route, so calls can be counted", async () => {
-    const route = sim.collection("/items", items, { style: "page" });
+    const route = env.sim.collection("/items", items, { style: "page" });
     await get("/items?page=1");
     await get("/items?page=2");
     expect(route.calls).toBe(2);
   });
 
   it("rejects invalid options", () => {
-    expect(() => sim.collection("/x", items, { style: "weird" as "page" })).toThrow(/style/);
-    expect(() => sim.collection("/x", items, { style: "page", pageSize: 0 })).toThrow(/pageSize/);
-    expect(() => sim.collection("/x", items, { style: "page", pageSize: 10, maxPageSize: 5 })).toThrow(/maxPageSize/);
+    expect(() => env.sim.collection("/x", items, { style: "weird" as "page" })).toThrow(/style/);
+    expect(() => env.sim.collection("/x", items, { style: "page", pageSize: 0 })).toThrow(/pageSize/);
+    expect(() => env.sim.collection("/x", items, { style: "page", pageSize: 10, maxPageSize: 5 })).toThrow(/maxPageSize/);
   });
 });

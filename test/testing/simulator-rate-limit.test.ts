@@ -1,36 +1,16 @@
-import { Agent, request } from "undici";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ApiSimulator,
-  createApiSimulator,
-  createFakeClock,
-  type FakeClock,
-  type SimRateLimit,
-  type SimRateLimitOptions,
-} from "../../src/testing/index.js";
-
-let sim: ApiSimulator;
-let clock: FakeClock;
-const agent = new Agent();
+import { request } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { createApiSimulator, createFakeClock, type SimRateLimit, type SimRateLimitOptions } from "../../src/testing/index.js";
+import { useSimulator } from "../support/simulator.js";
 
 // A fake clock drives the limiter's windows: counts are exact, no real waiting.
-beforeAll(async () => {
-  clock = createFakeClock(1_700_000_000_000);
-  sim = await createApiSimulator({ clock });
-});
-afterEach(() => {
-  for (const route of [...sim.routes]) route.remove();
-  sim.reset();
-  removeLimits();
-});
-afterAll(async () => {
-  await sim.close();
-  await agent.close();
-});
+const clock = createFakeClock(1_700_000_000_000);
+const env = useSimulator({ clock });
+afterEach(() => removeLimits());
 
 const limits: SimRateLimit[] = [];
 function limit(options: SimRateLimitOptions): SimRateLimit {
-  const handle = sim.rateLimit(options);
+  const handle = env.sim.rateLimit(options);
   limits.push(handle);
   return handle;
 }
@@ -39,7 +19,7 @@ function removeLimits(): void {
 }
 
 async function get(path: string, headers: Record<string, string> = {}) {
-  const res = await request(sim.url + path, { dispatcher: agent, headers });
+  const res = await request(env.sim.url + path, { dispatcher: env.agent, headers });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
@@ -52,15 +32,15 @@ async function statuses(n: number, path = "/x", headers: Record<string, string> 
 
 describe("sim.rateLimit", () => {
   it("allows exactly `requests` per window, rejects the rest with 429 and counts them", async () => {
-    sim.route("GET", "/x", { json: { ok: true } });
+    env.sim.route("GET", "/x", { json: { ok: true } });
     const handle = limit({ requests: 5, per: 1_000 });
     expect(await statuses(8)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-    expect(sim.rejected).toBe(3);
+    expect(env.sim.rejected).toBe(3);
     expect(handle.rejected).toBe(3);
   });
 
   it("is a sliding window: a slot frees exactly when the oldest request leaves the window", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 2, per: 1_000 });
     expect(await statuses(2)).toEqual([200, 200]); // t=0
     await clock.advance(600);
@@ -72,7 +52,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("rejected requests use no budget", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 1, per: 100 });
     expect(await statuses(1)).toEqual([200]);
     for (let i = 0; i < 5; i++) {
@@ -84,7 +64,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("sends Retry-After: seconds until a slot frees (rounded up), or the configured value", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 1, per: "10s" });
     await get("/x");
     await clock.advance(2_500);
@@ -107,7 +87,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("x-ratelimit headers: limit, remaining, reset in seconds from now, on every response", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 3, per: 60_000 });
     const first = await get("/x");
     expect(first.headers["x-ratelimit-limit"]).toBe("3");
@@ -125,7 +105,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("github headers: reset as epoch seconds, used, resource; status 403 when asked", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 2, per: "1h", headers: "github", status: 403 });
     const first = await get("/x");
     expect(first.headers["x-ratelimit-used"]).toBe("1");
@@ -139,7 +119,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("ietf headers: RateLimit-Policy and RateLimit structured fields", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 10, per: "1m", headers: "ietf" });
     const res = await get("/x");
     expect(res.headers["ratelimit-policy"]).toBe('"default";q=10;w=60');
@@ -148,7 +128,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("headers: none sends only Retry-After on rejections", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 1, per: 1_000, headers: "none" });
     const ok = await get("/x");
     expect(Object.keys(ok.headers).filter((h) => h.includes("ratelimit"))).toEqual([]);
@@ -156,22 +136,22 @@ describe("sim.rateLimit", () => {
   });
 
   it("route: limits only paths matching the template", async () => {
-    sim.route("GET", "/search", {});
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/search", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 1, per: 1_000, route: "/search" });
     expect(await statuses(2, "/search")).toEqual([200, 429]);
     expect(await statuses(3, "/x")).toEqual([200, 200, 200]);
   });
 
   it("key: separate budgets per key", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 2, per: 1_000, key: (req) => String(req.headers.authorization) });
     expect(await statuses(3, "/x", { authorization: "a" })).toEqual([200, 200, 429]);
     expect(await statuses(3, "/x", { authorization: "b" })).toEqual([200, 200, 429]);
   });
 
   it("several limits at once: the tightest speaks, a rejection by one uses no budget in the others", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     const perSecond = limit({ requests: 2, per: 1_000 });
     const perMinute = limit({ requests: 3, per: 60_000 });
     expect(await statuses(3)).toEqual([200, 200, 429]); // per-second limit
@@ -185,11 +165,11 @@ describe("sim.rateLimit", () => {
     const fourth = await get("/x");
     expect(fourth.status).toBe(429);
     expect(fourth.headers["retry-after"]).toBe("59");
-    expect(sim.rejected).toBe(2);
+    expect(env.sim.rejected).toBe(2);
   });
 
   it("fixed-window: a full window rejects until the next aligned window starts", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     clock.set(Math.ceil(clock.now() / 1_000) * 1_000 + 900); // 100 ms before a window edge
     limit({ requests: 2, per: 1_000, algorithm: "fixed-window" });
     expect(await statuses(3)).toEqual([200, 200, 429]);
@@ -199,7 +179,7 @@ describe("sim.rateLimit", () => {
   });
 
   it("token-bucket: burst goes at once, then requests come back at the refill rate", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     limit({ requests: 2, per: "1s", algorithm: "token-bucket", burst: 40, headers: "github" });
     expect((await statuses(41)).filter((s) => s === 429)).toHaveLength(1);
     const rejected = await get("/x");
@@ -210,19 +190,19 @@ describe("sim.rateLimit", () => {
   });
 
   it("requests rejected by the limit reach no route but are in the request log", async () => {
-    const route = sim.route("GET", "/x", {});
+    const route = env.sim.route("GET", "/x", {});
     limit({ requests: 1, per: 1_000 });
     await statuses(3);
     expect(route.calls).toBe(1);
-    expect(sim.requests).toHaveLength(3);
+    expect(env.sim.requests).toHaveLength(3);
   });
 
   it("sim.reset() and handle.reset() forget counted requests; remove() lifts the limit", async () => {
-    sim.route("GET", "/x", {});
+    env.sim.route("GET", "/x", {});
     const handle = limit({ requests: 1, per: 60_000 });
     expect(await statuses(2)).toEqual([200, 429]);
-    sim.reset();
-    expect(sim.rejected).toBe(0);
+    env.sim.reset();
+    expect(env.sim.rejected).toBe(0);
     expect(await statuses(2)).toEqual([200, 429]);
     handle.reset();
     expect(handle.rejected).toBe(0);
@@ -232,9 +212,9 @@ describe("sim.rateLimit", () => {
   });
 
   it("rejects invalid options", () => {
-    expect(() => sim.rateLimit({ requests: 0, per: 1_000 })).toThrow(/requests/);
-    expect(() => sim.rateLimit({ requests: 1, per: -1 })).toThrow(/per/);
-    expect(() => sim.rateLimit({ requests: 1, per: 0 })).toThrow(/per/);
+    expect(() => env.sim.rateLimit({ requests: 0, per: 1_000 })).toThrow(/requests/);
+    expect(() => env.sim.rateLimit({ requests: 1, per: -1 })).toThrow(/per/);
+    expect(() => env.sim.rateLimit({ requests: 1, per: 0 })).toThrow(/per/);
   });
 });
 
@@ -246,7 +226,7 @@ describe("sim.rateLimit in real time", () => {
       real.rateLimit({ requests: 5, per: 200 });
       const burst = await Promise.all(
         Array.from({ length: 12 }, () =>
-          request(`${real.url}/x`, { dispatcher: agent }).then(async (r) => {
+          request(`${real.url}/x`, { dispatcher: env.agent }).then(async (r) => {
             await r.body.dump();
             return r.statusCode;
           }),
@@ -259,7 +239,7 @@ describe("sim.rateLimit in real time", () => {
       const times = route.requests.map((r) => r.receivedAt);
       for (const t of times) expect(times.filter((u) => u >= t && u - t < 200).length).toBeLessThanOrEqual(5);
       await new Promise((r) => setTimeout(r, 250));
-      const later = await request(`${real.url}/x`, { dispatcher: agent });
+      const later = await request(`${real.url}/x`, { dispatcher: env.agent });
       await later.body.dump();
       expect(later.statusCode).toBe(200);
     } finally {

@@ -1,23 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isNetworkError, isTimeoutError } from "../../src/errors.js";
 import { bearer } from "../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
-import { type ApiSimulator, createApiSimulator } from "../../src/testing/index.js";
 import { fetchTransport } from "../../src/transport/fetch.js";
+import { useSimulator } from "../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 describe("fetchTransport", () => {
   it("runs the same pipeline over WHATWG fetch: auth, bodies, retries, errors, timeouts", async () => {
-    const flaky = sim.route("POST", "/items", [{ status: 503 }, { status: 201, json: { created: true } }]);
-    sim.route("GET", "/reset", { fault: "reset" });
-    sim.route("GET", "/slow", { delay: 1000, json: {} });
-    const c = createClient({ baseUrl: sim.url, transport: fetchTransport(), auth: bearer("tok"), retry: { backoff: constantBackoff(1) } });
+    const flaky = env.sim.route("POST", "/items", [{ status: 503 }, { status: 201, json: { created: true } }]);
+    env.sim.route("GET", "/reset", { fault: "reset" });
+    env.sim.route("GET", "/slow", { delay: 1000, json: {} });
+    const c = createClient({ baseUrl: env.sim.url, transport: fetchTransport(), auth: bearer("tok"), retry: { backoff: constantBackoff(1) } });
     onTestFinished(() => c.close());
     expect(await c.post("/items", { json: { a: 1 }, idempotencyKey: "k1" })).toEqual({ created: true });
     expect(flaky.requests.map((r) => [r.headers.authorization, r.text()])).toEqual([

@@ -1,23 +1,17 @@
 // cache and dedupe as createClient options: outermost in the pipeline.
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
 import type { Middleware } from "../../../src/types.js";
+import { useSimulator } from "../../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
+const env = useSimulator();
 
 describe("createClient({ cache, dedupe })", () => {
   it("a cached response costs no request; a POST invalidates it; stats show both policies", async () => {
     let n = 0;
-    sim.route("GET", "/config", () => ({ headers: { "cache-control": "max-age=60", etag: '"c1"' }, json: { n: ++n } }));
-    sim.route("POST", "/config", { status: 204 });
-    const client = createClient({ baseUrl: sim.url, cache: true, dedupe: true, retry: false });
+    env.sim.route("GET", "/config", () => ({ headers: { "cache-control": "max-age=60", etag: '"c1"' }, json: { n: ++n } }));
+    env.sim.route("POST", "/config", { status: 204 });
+    const client = createClient({ baseUrl: env.sim.url, cache: true, dedupe: true, retry: false });
     try {
       expect(await client.get("/config")).toEqual({ n: 1 });
       expect(await client.get("/config")).toEqual({ n: 1 });
@@ -34,8 +28,8 @@ describe("createClient({ cache, dedupe })", () => {
 
   it("concurrent identical GETs share one call through the client", async () => {
     let n = 0;
-    sim.route("GET", "/slow", () => ({ delay: 50, json: { n: ++n } }));
-    const client = createClient({ baseUrl: sim.url, dedupe: true, retry: false });
+    env.sim.route("GET", "/slow", () => ({ delay: 50, json: { n: ++n } }));
+    const client = createClient({ baseUrl: env.sim.url, dedupe: true, retry: false });
     try {
       const results = await Promise.all([client.get("/slow"), client.get("/slow"), client.get("/slow")]);
       expect(results).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
@@ -47,10 +41,10 @@ describe("createClient({ cache, dedupe })", () => {
 
   it("a custom auth middleware that names its credential in `credential` has private responses cached; one that does not, not", async () => {
     let n = 0;
-    sim.route("GET", "/me", () => ({ headers: { "cache-control": "private, max-age=60" }, json: { n: ++n } }));
+    env.sim.route("GET", "/me", () => ({ headers: { "cache-control": "private, max-age=60" }, json: { n: ++n } }));
     const signer = (): Middleware => (req, next) => next({ ...req, headers: { ...req.headers, authorization: "Token t-1" } });
-    const unnamed = createClient({ baseUrl: sim.url, cache: true, retry: false, auth: signer() });
-    const named = createClient({ baseUrl: sim.url, cache: true, retry: false, auth: Object.assign(signer(), { credential: "key-of-t-1" }) });
+    const unnamed = createClient({ baseUrl: env.sim.url, cache: true, retry: false, auth: signer() });
+    const named = createClient({ baseUrl: env.sim.url, cache: true, retry: false, auth: Object.assign(signer(), { credential: "key-of-t-1" }) });
     onTestFinished(() => Promise.all([unnamed.close(), named.close()]).then(() => undefined));
     await unnamed.get("/me");
     await unnamed.get("/me");

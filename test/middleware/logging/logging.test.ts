@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { bearer } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { useSimulator } from "../../support/simulator.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
-});
-afterAll(() => sim.close());
+const env = useSimulator();
 
 function memoryLogger() {
   const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
@@ -18,11 +14,11 @@ function memoryLogger() {
 
 describe("logging", () => {
   it("logs request, response and failures at sensible levels with secrets redacted", async () => {
-    sim.route("POST", "/login", { json: { ok: true } });
-    sim.route("GET", "/missing", { status: 404 });
+    env.sim.route("POST", "/login", { json: { ok: true } });
+    env.sim.route("GET", "/missing", { status: 404 });
     const { lines, logger } = memoryLogger();
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       auth: bearer("sk_live_SECRET1"),
       headers: { cookie: "sid=SECRET2", "x-tenant": "t" },
       logger: { logger, redactQuery: ["sig2"], redactBody: ["card_number"], logBodies: true, redactHeaders: ["x-tenant"] },
@@ -44,9 +40,9 @@ describe("logging", () => {
   });
 
   it("logs each retry as a warning and a thrown failure as an error", async () => {
-    sim.route("GET", "/flaky", [{ status: 503 }, { json: {} }]);
+    env.sim.route("GET", "/flaky", [{ status: 503 }, { json: {} }]);
     const { lines, logger } = memoryLogger();
-    const c = createClient({ baseUrl: sim.url, logger, retry: { backoff: constantBackoff(1) } });
+    const c = createClient({ baseUrl: env.sim.url, logger, retry: { backoff: constantBackoff(1) } });
     await c.get("/flaky");
     expect(lines.filter((l) => l.msg === "ballast retry")).toHaveLength(1);
     const bad = createClient({ baseUrl: "http://127.0.0.1:1", logger, retry: false });

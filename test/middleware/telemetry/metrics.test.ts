@@ -16,18 +16,16 @@ import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { type Instrumentation, instrument } from "../../../src/middleware/telemetry/telemetry.js";
 import { TokenManager } from "../../../src/oauth/index.js";
 import { memoryTokenStore } from "../../../src/oauth/token-stores/memory.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../../../src/webhooks/index.js";
+import { useSimulator } from "../../support/simulator.js";
 import { waitFor } from "../../support/wait.js";
 
-let sim: ApiSimulator;
-beforeAll(async () => {
-  sim = await createApiSimulator();
+const env = useSimulator();
+beforeAll(() => {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 });
-afterAll(async () => {
+afterAll(() => {
   propagation.disable();
-  await sim.close();
 });
 
 let exporter: InMemoryMetricExporter;
@@ -65,15 +63,15 @@ const sumOf = (m: MetricData | undefined, match: Record<string, unknown> = {}) =
 
 describe("instrument(): metrics", () => {
   it("records http.client.request.duration per attempt with semantic-convention attributes and the route template", async () => {
-    sim.route("GET", "/users/:id", [{ status: 503 }, { json: { id: 1 } }]);
-    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    env.sim.route("GET", "/users/:id", [{ status: 503 }, { json: { id: 1 } }]);
+    const c = createClient({ baseUrl: env.sim.url, retry: { backoff: constantBackoff(1) } });
     await c.get("/users/:id", { params: { id: "12345" } });
     await c.close();
     const m = await collect();
     const duration = m.get("http.client.request.duration") as HistogramMetricData;
     expect(duration.descriptor.unit).toBe("s");
     expect(duration.dataPointType).toBe(DataPointType.HISTOGRAM);
-    const port = Number(new URL(sim.url).port);
+    const port = Number(new URL(env.sim.url).port);
     const byStatus = duration.dataPoints.map((p) => p.attributes);
     expect(byStatus).toEqual(
       expect.arrayContaining([
@@ -101,11 +99,11 @@ describe("instrument(): metrics", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    sim.route("GET", "/slow", async () => {
+    env.sim.route("GET", "/slow", async () => {
       await gate;
       return { json: {} };
     });
-    const c = createClient({ baseUrl: sim.url, retry: false });
+    const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
     const pending = Promise.all([c.get("/slow"), c.get("/slow")]);
     await waitFor(async () => sumOf((await collect()).get("http.client.active_requests"), { "url.template": "/slow" }) === 2, {
@@ -117,10 +115,10 @@ describe("instrument(): metrics", () => {
   });
 
   it("records rate-limit waits and their duration, breaker state changes, cache hits and token refreshes", async () => {
-    sim.route("GET", "/fresh", { headers: { "cache-control": "max-age=60" }, json: {} });
-    sim.route("GET", "/broken", { status: 500 });
+    env.sim.route("GET", "/fresh", { headers: { "cache-control": "max-age=60" }, json: {} });
+    env.sim.route("GET", "/broken", { status: 500 });
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       retry: false,
       cache: true,
       rateLimit: { limits: [{ requests: 5, per: "1s" }] },
@@ -198,8 +196,8 @@ describe("instrument(): metrics", () => {
 
 describe("instrument(): spans", () => {
   it("makes one CLIENT span per attempt from the channels and sends its trace context", async () => {
-    const route = sim.route("GET", "/orders/:id", [{ status: 502 }, { json: {} }]);
-    const c = createClient({ baseUrl: sim.url, retry: { backoff: constantBackoff(1) } });
+    const route = env.sim.route("GET", "/orders/:id", [{ status: 502 }, { json: {} }]);
+    const c = createClient({ baseUrl: env.sim.url, retry: { backoff: constantBackoff(1) } });
     await c.get("/orders/:id", { params: { id: "9" } });
     await c.close();
     const finished = spans.getFinishedSpans();
@@ -212,8 +210,8 @@ describe("instrument(): spans", () => {
 
   it("stops recording after close()", async () => {
     otel.close();
-    sim.route("GET", "/quiet", { json: {} });
-    const c = createClient({ baseUrl: sim.url });
+    env.sim.route("GET", "/quiet", { json: {} });
+    const c = createClient({ baseUrl: env.sim.url });
     await c.get("/quiet");
     await c.close();
     expect(spans.getFinishedSpans()).toHaveLength(0);

@@ -6,25 +6,23 @@ import { createClient } from "../../../src/client/create-client.js";
 import { apiKey } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { telemetry } from "../../../src/middleware/telemetry/telemetry.js";
-import { type ApiSimulator, createApiSimulator } from "../../../src/testing/index.js";
+import { useSimulator } from "../../support/simulator.js";
 
-let sim: ApiSimulator;
+const env = useSimulator();
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-beforeAll(async () => {
-  sim = await createApiSimulator();
+beforeAll(() => {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 });
-afterAll(async () => {
+afterAll(() => {
   propagation.disable();
-  await sim.close();
 });
 
 describe("telemetry", () => {
   it("makes one client span per attempt, named by route, with HTTP attributes and trace context sent", async () => {
-    const route = sim.route("GET", "/users/:id", [{ status: 503 }, { json: { id: 1 } }]);
+    const route = env.sim.route("GET", "/users/:id", [{ status: 503 }, { json: { id: 1 } }]);
     const c = createClient({
-      baseUrl: sim.url,
+      baseUrl: env.sim.url,
       auth: apiKey({ query: "api_key", value: "SECRET_KEY" }),
       retry: { backoff: constantBackoff(1) },
       use: [telemetry({ tracer: provider.getTracer("test"), attributes: { "peer.service": "users" } })],

@@ -1,18 +1,17 @@
 import { RequestError } from "@octokit/request-error";
 import { Octokit } from "@octokit/rest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiSimulator, type GithubSimulator } from "../../../src/testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useSimulator } from "../../support/simulator.js";
 
 // Fidelity: the official SDK, unchanged but for its base URL, runs its normal calls against the dialect.
 describe("@octokit/rest against the GitHub dialect", () => {
-  let sim: GithubSimulator;
+  // The tests build on each other: issues created first are read later.
+  const env = useSimulator({ provider: "github", keep: "all" });
   let octokit: Octokit;
 
-  beforeAll(async () => {
-    sim = await createApiSimulator({ provider: "github" });
-    octokit = new Octokit({ baseUrl: sim.url, auth: "ghp_16C7e42F292c6912E7710c838347Ae178B4a" });
+  beforeAll(() => {
+    octokit = new Octokit({ baseUrl: env.sim.url, auth: "ghp_16C7e42F292c6912E7710c838347Ae178B4a" });
   });
-  afterAll(() => sim.close());
 
   it("creates issues, then octokit.paginate follows the Link headers to every one of them", async () => {
     for (let i = 1; i <= 7; i++) {
@@ -22,7 +21,7 @@ describe("@octokit/rest against the GitHub dialect", () => {
     }
     const all = await octokit.paginate(octokit.rest.issues.listForRepo, { owner: "octo-org", repo: "widgets", per_page: 3 });
     expect(all.map((i) => i.number)).toEqual([7, 6, 5, 4, 3, 2, 1]);
-    const pagesSeen = sim.requests.filter((r) => r.method === "GET" && r.path.endsWith("/issues")).length;
+    const pagesSeen = env.sim.requests.filter((r) => r.method === "GET" && r.path.endsWith("/issues")).length;
     expect(pagesSeen).toBe(3);
   });
 
@@ -37,7 +36,7 @@ describe("@octokit/rest against the GitHub dialect", () => {
   });
 
   it("a wrong token is refused with 401 Bad credentials", async () => {
-    const bad = new Octokit({ baseUrl: sim.url, auth: "not-a-github-token" });
+    const bad = new Octokit({ baseUrl: env.sim.url, auth: "not-a-github-token" });
     const failure = await bad.rest.issues.listForRepo({ owner: "octo-org", repo: "widgets" }).catch((e: unknown) => e);
     expect((failure as RequestError).status).toBe(401);
     expect((failure as RequestError).message).toMatch(/Bad credentials/);
@@ -55,6 +54,6 @@ describe("@octokit/rest against the GitHub dialect", () => {
     await octokit.rest.issues.update({ owner: "octo-org", repo: "widgets", issue_number: 2, state: "closed" });
     const closed = await octokit.paginate(octokit.rest.issues.listForRepo, { owner: "octo-org", repo: "widgets", state: "closed" });
     expect(closed.map((i) => i.number)).toEqual([2]);
-    expect(sim.issues("octo-org/widgets")?.filter((i) => i.state === "open")).toHaveLength(6);
+    expect(env.sim.issues("octo-org/widgets")?.filter((i) => i.state === "open")).toHaveLength(6);
   });
 });

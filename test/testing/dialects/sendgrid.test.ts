@@ -1,25 +1,23 @@
 import { createRequire } from "node:module";
 import type { Client } from "@sendgrid/client";
 import { EventWebhook } from "@sendgrid/eventwebhook";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApiSimulator, type SendgridSimulator } from "../../../src/testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApiSimulator } from "../../../src/testing/index.js";
 import { verifyWebhook } from "../../../src/webhooks/index.js";
+import { useSimulator } from "../../support/simulator.js";
 import { webhookSink } from "./support.js";
 
 // The package exports a ready instance; its class (for clients of their own) sits beside it.
 const SendgridClient = createRequire(import.meta.url)("@sendgrid/client/src/classes/client") as new () => Client;
 
-let sim: SendgridSimulator;
+const env = useSimulator({ provider: "sendgrid" });
 const client = new SendgridClient();
 
-beforeAll(async () => {
-  sim = await createApiSimulator({ provider: "sendgrid" });
+beforeAll(() => {
   // The official SDK, unchanged but for its base URL.
   client.setApiKey("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");
-  client.setDefaultRequest("baseUrl", sim.url);
+  client.setDefaultRequest("baseUrl", env.sim.url);
 });
-beforeEach(() => sim.reset());
-afterAll(() => sim.close());
 
 const mail = {
   personalizations: [{ to: [{ email: "ada@example.com" }, { email: "bob@example.com" }] }],
@@ -34,8 +32,8 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
     expect(response.statusCode).toBe(202);
     expect(body).toBe("");
     expect(response.headers["x-message-id"]).toMatch(/^[A-Za-z0-9]{22}$/);
-    expect(sim.state.mail).toHaveLength(1);
-    expect(sim.state.mail[0]).toMatchObject({ messageId: response.headers["x-message-id"], recipients: ["ada@example.com", "bob@example.com"] });
+    expect(env.sim.state.mail).toHaveLength(1);
+    expect(env.sim.state.mail[0]).toMatchObject({ messageId: response.headers["x-message-id"], recipients: ["ada@example.com", "bob@example.com"] });
     expect(response.headers["x-ratelimit-limit"]).toBe("600");
     expect(Number(response.headers["x-ratelimit-reset"])).toBeGreaterThan(Date.now() / 1000);
   });
@@ -49,13 +47,13 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
     };
     expect(error.code).toBe(400);
     expect(error.response.body.errors.map((e) => e.field)).toEqual(["from.email", "subject"]);
-    expect(sim.state.mail).toHaveLength(0);
+    expect(env.sim.state.mail).toHaveLength(0);
   });
 
   it("refuses a key that is not an API key with 401", async () => {
     const bad = new SendgridClient();
     bad.setApiKey("SG.only-one-part");
-    bad.setDefaultRequest("baseUrl", sim.url);
+    bad.setDefaultRequest("baseUrl", env.sim.url);
     const error = (await bad.request({ method: "POST", url: "/v3/mail/send", body: mail }).catch((e: unknown) => e)) as {
       code: number;
       response: { body: unknown };
@@ -65,16 +63,16 @@ describe("@sendgrid/client against the SendGrid dialect", () => {
   });
 
   it("fault injection: an injected 500 and a reset reach the SDK", async () => {
-    sim.inject(500);
+    env.sim.inject(500);
     const error = (await client.request({ method: "POST", url: "/v3/mail/send", body: mail }).catch((e: unknown) => e)) as {
       code: number;
       response: { body: unknown };
     };
     expect(error.code).toBe(500);
     expect(error.response.body).toEqual({ errors: [{ field: null, message: "internal server error" }] });
-    sim.inject({ fault: "reset" });
+    env.sim.inject({ fault: "reset" });
     await expect(client.request({ method: "POST", url: "/v3/mail/send", body: mail })).rejects.toMatchObject({ code: "ECONNRESET" });
-    expect(sim.state.mail).toHaveLength(0);
+    expect(env.sim.state.mail).toHaveLength(0);
   });
 
   it("rate limits per endpoint with X-RateLimit-* and a 429 in SendGrid's shape", async () => {
@@ -106,17 +104,17 @@ describe("signed event webhook", () => {
     const sink = await webhookSink();
     try {
       const [response] = await client.request({ method: "POST", url: "/v3/mail/send", body: mail });
-      await sim.deliverWebhook({ url: sink.url, kinds: ["delivered"] });
+      await env.sim.deliverWebhook({ url: sink.url, kinds: ["delivered"] });
       const delivery = sink.received[0]!;
       const signature = delivery.headers["x-twilio-email-event-webhook-signature"] as string;
       const timestamp = delivery.headers["x-twilio-email-event-webhook-timestamp"] as string;
       const ew = new EventWebhook();
-      expect(ew.verifySignature(ew.convertPublicKeyToECDSA(sim.webhookPublicKey), delivery.body, signature, timestamp)).toBe(true);
+      expect(ew.verifySignature(ew.convertPublicKeyToECDSA(env.sim.webhookPublicKey), delivery.body, signature, timestamp)).toBe(true);
       const verified = verifyWebhook<{ email: string; sg_message_id: string }[]>({
         scheme: "sendgrid",
         payload: delivery.body,
         headers: delivery.headers,
-        secret: sim.webhookPublicKey,
+        secret: env.sim.webhookPublicKey,
       });
       expect(verified.type).toBe("delivered");
       expect(verified.event.map((e) => e.email)).toEqual(["ada@example.com", "bob@example.com"]);

@@ -1,7 +1,7 @@
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, Session, shopifyApi } from "@shopify/shopify-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiSimulator, type ShopifySimulator } from "../../../src/testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useSimulator } from "../../support/simulator.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 
@@ -9,7 +9,7 @@ const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 // (its base URL: `${hostScheme}://${session.shop}`), runs its normal calls. Its GraphQL client always uses https,
 // so GraphQL is covered by ballast's own GraphQL client in the profile tests.
 describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
-  let sim: ShopifySimulator;
+  const env = useSimulator({ provider: "shopify", keep: "all" });
   let session: Session;
   const shopify = shopifyApi({
     apiKey: "key",
@@ -24,11 +24,9 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
     logger: { level: 0 },
   });
 
-  beforeAll(async () => {
-    sim = await createApiSimulator({ provider: "shopify" });
-    session = new Session({ id: "offline_sim", shop: new URL(sim.url).host, state: "", isOnline: false, accessToken: TOKEN });
+  beforeAll(() => {
+    session = new Session({ id: "offline_sim", shop: new URL(env.sim.url).host, state: "", isOnline: false, accessToken: TOKEN });
   });
-  afterAll(() => sim.close());
 
   it("creates products, then pages through them with pageInfo (Link page_info)", async () => {
     const client = new shopify.clients.Rest({ session });
@@ -48,8 +46,8 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
     }
     expect(titles).toEqual(["Board 1", "Board 2", "Board 3", "Board 4", "Board 5"]);
     expect(pages).toBe(3);
-    expect(sim.requests.at(-1)?.headers["x-shopify-access-token"]).toBe(TOKEN);
-    expect(sim.requests.at(-1)?.path).toBe("/admin/api/2026-01/products.json");
+    expect(env.sim.requests.at(-1)?.headers["x-shopify-access-token"]).toBe(TOKEN);
+    expect(env.sim.requests.at(-1)?.path).toBe("/admin/api/2026-01/products.json");
   });
 
   it("a missing product is a 404 HttpResponseError with Shopify's errors body", async () => {
@@ -60,7 +58,7 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
   });
 
   it("a wrong token is a 401", async () => {
-    const bad = new Session({ id: "bad", shop: new URL(sim.url).host, state: "", isOnline: false, accessToken: "nope" });
+    const bad = new Session({ id: "bad", shop: new URL(env.sim.url).host, state: "", isOnline: false, accessToken: "nope" });
     const other = shopifyApi({
       apiKey: "k",
       apiSecretKey: "s",
@@ -95,9 +93,9 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
-      const delivered = await sim.deliverWebhook({ url, secret: "app-secret" });
+      const delivered = await env.sim.deliverWebhook({ url, secret: "app-secret" });
       expect(JSON.parse(delivered.body)).toMatchObject({ valid: true, topic: "ORDERS_CREATE", domain: "ballast-sim.myshopify.com" });
-      const forged = await sim.deliverWebhook({ url, secret: "app-secret", tamper: true });
+      const forged = await env.sim.deliverWebhook({ url, secret: "app-secret", tamper: true });
       expect(JSON.parse(forged.body)).toMatchObject({ valid: false });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));

@@ -1,19 +1,16 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApiSimulator, type StripeSimulator } from "../../../src/testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhook } from "../../../src/webhooks/index.js";
+import { useSimulator } from "../../support/simulator.js";
 import { webhookSink } from "./support.js";
 
-let sim: StripeSimulator;
+const env = useSimulator({ provider: "stripe" });
 let stripe: Stripe;
 
-beforeAll(async () => {
-  sim = await createApiSimulator({ provider: "stripe" });
+beforeAll(() => {
   // The official SDK, unchanged but for where it connects.
-  stripe = new Stripe("sk_test_4eC39HqLyjWDarjtT1zdp7dc", { host: "127.0.0.1", port: sim.port, protocol: "http", maxNetworkRetries: 2 });
+  stripe = new Stripe("sk_test_4eC39HqLyjWDarjtT1zdp7dc", { host: "127.0.0.1", port: env.sim.port, protocol: "http", maxNetworkRetries: 2 });
 });
-beforeEach(() => sim.reset());
-afterAll(() => sim.close());
 
 const form = (req: { text(): string }) => new URLSearchParams(req.text());
 
@@ -24,7 +21,7 @@ describe("stripe-node against the Stripe dialect", () => {
     const all = await stripe.customers.list({ limit: 3 }).autoPagingToArray({ limit: 100 });
     expect(all.map((c) => c.id)).toEqual([...created].reverse());
     expect(all[6]!.metadata).toEqual({ n: "0" });
-    const pages = sim.requests.filter((r) => r.method === "GET");
+    const pages = env.sim.requests.filter((r) => r.method === "GET");
     expect(pages.map((r) => r.searchParams.get("starting_after"))).toEqual([null, created[4], created[1]]);
   });
 
@@ -47,9 +44,9 @@ describe("stripe-node against the Stripe dialect", () => {
     expect((first.customer as Stripe.Customer).email).toBe("pay@example.com");
     expect(again.id).toBe(first.id);
     expect(again.lastResponse.headers["idempotent-replayed"]).toBe("true");
-    expect(sim.state.paymentIntents.size).toBe(1);
+    expect(env.sim.state.paymentIntents.size).toBe(1);
     // The SDK's form body: nested brackets for expand, as Stripe parses it.
-    const sent = form(sim.requests.find((r) => r.path === "/v1/payment_intents")!);
+    const sent = form(env.sim.requests.find((r) => r.path === "/v1/payment_intents")!);
     expect(sent.get("expand[0]")).toBe("customer");
     const other = await stripe.paymentIntents.create({ ...params, amount: 3000 }, { idempotencyKey: "order-1" }).catch((e: unknown) => e);
     expect(other).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
@@ -93,39 +90,39 @@ describe("stripe-node against the Stripe dialect", () => {
   });
 
   it("refuses a missing or malformed key with 401 and StripeAuthenticationError", async () => {
-    const bad = new Stripe("not-a-key", { host: "127.0.0.1", port: sim.port, protocol: "http" });
+    const bad = new Stripe("not-a-key", { host: "127.0.0.1", port: env.sim.port, protocol: "http" });
     const error = await bad.customers.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((error as Error).message).toContain("Invalid API Key provided");
     expect((error as Error).message).not.toContain("not-a-key");
-    const none = await fetch(`${sim.url}/v1/customers`);
+    const none = await fetch(`${env.sim.url}/v1/customers`);
     expect(none.status).toBe(401);
   });
 
   it("fault injection: the SDK retries an injected 500 burst and a reset, in Stripe's error shape", async () => {
-    sim.inject(500, { times: 2, path: "/v1/customers" });
+    env.sim.inject(500, { times: 2, path: "/v1/customers" });
     const customer = await stripe.customers.create({ email: "retry@example.com" });
     expect(customer.email).toBe("retry@example.com");
-    const posts = sim.requests.filter((r) => r.method === "POST");
+    const posts = env.sim.requests.filter((r) => r.method === "POST");
     expect(posts).toHaveLength(3);
     // stripe-node adds an idempotency key to retried POSTs: the same on every attempt.
     expect(new Set(posts.map((r) => r.headers["idempotency-key"])).size).toBe(1);
-    expect(sim.state.customers.size).toBe(1);
+    expect(env.sim.state.customers.size).toBe(1);
 
-    sim.inject(503, { times: 5 });
+    env.sim.inject(503, { times: 5 });
     const error = await stripe.customers.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
   });
 
   it("a write whose response was lost is replayed from its idempotency key, not done twice", async () => {
-    sim.inject({ fault: "reset" }, { method: "POST", path: "/v1/customers", when: "after" });
+    env.sim.inject({ fault: "reset" }, { method: "POST", path: "/v1/customers", when: "after" });
     const customer = await stripe.customers.create({ email: "once@example.com" });
-    expect(sim.state.customers.size).toBe(1);
-    expect([...sim.state.customers.keys()]).toEqual([customer.id]);
+    expect(env.sim.state.customers.size).toBe(1);
+    expect([...env.sim.state.customers.keys()]).toEqual([customer.id]);
   });
 
   it("lists payment intents and events, and parses brackets that arrive percent-encoded", async () => {
-    const res = await fetch(`${sim.url}/v1/customers`, {
+    const res = await fetch(`${env.sim.url}/v1/customers`, {
       method: "POST",
       headers: { authorization: "Bearer sk_test_abcdef", "content-type": "application/x-www-form-urlencoded" },
       body: "email=enc%40example.com&metadata%5Border%5D=42",
@@ -143,18 +140,18 @@ describe("signed webhooks", () => {
     const sink = await webhookSink();
     try {
       await stripe.paymentIntents.create({ amount: 2000, currency: "usd", payment_method: "pm_card_visa", confirm: true });
-      const result = await sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded" });
+      const result = await env.sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded" });
       expect(result.status).toBe(200);
       const [delivery] = sink.received;
       const header = delivery!.headers["stripe-signature"] as string;
-      const event = stripe.webhooks.constructEvent(delivery!.body, header, sim.webhookSecret);
+      const event = stripe.webhooks.constructEvent(delivery!.body, header, env.sim.webhookSecret);
       expect(event.type).toBe("payment_intent.succeeded");
       expect((event.data.object as Stripe.PaymentIntent).status).toBe("succeeded");
-      const verified = verifyWebhook({ scheme: "stripe", payload: delivery!.body, headers: delivery!.headers, secret: sim.webhookSecret });
+      const verified = verifyWebhook({ scheme: "stripe", payload: delivery!.body, headers: delivery!.headers, secret: env.sim.webhookSecret });
       expect(verified.id).toBe(event.id);
-      await sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded", tamper: true });
+      await env.sim.deliverWebhook({ url: sink.url, type: "payment_intent.succeeded", tamper: true });
       expect(() =>
-        stripe.webhooks.constructEvent(sink.received[1]!.body, sink.received[1]!.headers["stripe-signature"] as string, sim.webhookSecret),
+        stripe.webhooks.constructEvent(sink.received[1]!.body, sink.received[1]!.headers["stripe-signature"] as string, env.sim.webhookSecret),
       ).toThrow();
     } finally {
       await sink.close();
