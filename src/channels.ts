@@ -65,13 +65,39 @@ export interface RequestStartEvent {
   origin: string;
 }
 
-export interface RequestEndEvent extends RequestStartEvent {
+/**
+ * Where a call's time went, in ms: queued on this side (each cause, and their
+ * sum) apart from the API's own latency. `durationMs` holds both and more
+ * (failed attempts, reading a body between attempts).
+ */
+export interface CallTimes {
+  /** Time queued on this side: the sum of `queue`'s three. */
+  queueMs: number;
+  queue: {
+    /** Waiting for a rate-limit slot (every attempt's wait, summed). */
+    rateLimitMs: number;
+    /** Waiting for a concurrency permit. */
+    concurrencyMs: number;
+    /** Retry backoff (`Retry-After` included). */
+    backoffMs: number;
+  };
+  /**
+   * The API's latency of the call's last attempt that got an answer: from
+   * sending to the end of its body. `undefined` when no attempt got one, and
+   * for `raw()` and `sse()`, whose body the caller reads after the call ended.
+   */
+  apiMs: number | undefined;
+  /** The same attempt, from sending to its response headers; `undefined` when no attempt got an answer. */
+  firstByteMs: number | undefined;
+}
+
+export interface RequestEndEvent extends RequestStartEvent, CallTimes {
   status: number;
   attempts: number;
   durationMs: number;
 }
 
-export interface RequestErrorEvent extends RequestStartEvent {
+export interface RequestErrorEvent extends RequestStartEvent, CallTimes {
   error: unknown;
   durationMs: number;
 }

@@ -8,6 +8,7 @@ export {
   type AttemptStartEvent,
   type CacheLookupEvent,
   type CallKind,
+  type CallTimes,
   CHANNELS,
   type ChannelMessages,
   type ChannelName,

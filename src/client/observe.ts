@@ -1,9 +1,9 @@
-import { type AttemptStartEvent, type CallKind, CHANNELS, channel } from "../channels.js";
+import { type AttemptStartEvent, type CallKind, type CallTimes, CHANNELS, channel } from "../channels.js";
 import type { Clock } from "../clock.js";
 import { describeRequest } from "../errors.js";
 import { whenBodyDone } from "../response/buffered-body.js";
 import type { ApiRequest, ApiResponse, Next, Transport } from "../types.js";
-import { type CallTiming, timingOf } from "../util/call-timing.js";
+import { type CallTiming, newCallTiming, timingOf, withTiming } from "../util/call-timing.js";
 
 const callStart = channel(CHANNELS.requestStart);
 const callEnd = channel(CHANNELS.requestEnd);
@@ -13,23 +13,36 @@ const attemptEnd = channel(CHANNELS.attemptEnd);
 
 /**
  * Sends one call and hands its response to `after` (reading, validating),
- * publishing `request:start`, then `request:end` or `request:error`. Without
+ * publishing `request:start`, then `request:end` or `request:error` with
+ * where its time went (queued on this side, the API's own latency). Without
  * subscribers it is a plain send.
  */
 export async function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
   if (!callStart.hasSubscribers && !callEnd.hasSubscribers && !callError.hasSubscribers) return after(await send(req));
   const base = { kind, request: describeRequest(req), route: req.route, origin: req.origin };
+  // The steps inside (stats, rate limit, concurrency, retry, the attempt) fill in this record.
+  const timing = newCallTiming();
   const started = clock.now();
   callStart.publish(base);
   try {
-    const res = await send(req);
+    const res = await send(withTiming(req, timing));
     const out = await after(res);
-    callEnd.publish({ ...base, status: res.status, attempts: res.attempts, durationMs: clock.now() - started });
+    callEnd.publish({ ...base, status: res.status, attempts: res.attempts, durationMs: clock.now() - started, ...callTimes(timing) });
     return out;
   } catch (error) {
-    callError.publish({ ...base, error, durationMs: clock.now() - started });
+    callError.publish({ ...base, error, durationMs: clock.now() - started, ...callTimes(timing) });
     throw error;
   }
+}
+
+/** A call's timing as `request:end` and `request:error` publish it. */
+function callTimes(t: CallTiming): CallTimes {
+  return {
+    queueMs: t.rateLimitMs + t.concurrencyMs + t.backoffMs,
+    queue: { rateLimitMs: t.rateLimitMs, concurrencyMs: t.concurrencyMs, backoffMs: t.backoffMs },
+    apiMs: t.completeMs,
+    firstByteMs: t.firstByteMs,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { isApiError } from "../errors.js";
 import type { Middleware } from "../types.js";
-import { type CallTiming, newCallTiming, withTiming } from "../util/call-timing.js";
+import { type CallTiming, newCallTiming, timingOf, withTiming } from "../util/call-timing.js";
 
 const SAMPLES = 1024;
 
@@ -110,15 +110,17 @@ export class StatsRecorder {
   readonly middleware: Middleware = (req, next) => {
     const started = this.clock.now();
     const key = `${req.method} ${req.route}`;
-    const timing = newCallTiming();
-    return next(withTiming(req, timing)).then(
+    // observeCall made the call's timing record when something listens to its channels; else it starts here.
+    const given = timingOf(req);
+    const t = given ?? newCallTiming();
+    return next(given === undefined ? withTiming(req, t) : req).then(
       (res) => {
         const cls = `${Math.floor(res.status / 100)}xx`;
-        this.route(key).record(cls, res.status >= 400, this.clock.now() - started, timing);
+        this.route(key).record(cls, res.status >= 400, this.clock.now() - started, t);
         return res;
       },
       (err) => {
-        this.route(key).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started, timing);
+        this.route(key).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started, t);
         throw err;
       },
     );

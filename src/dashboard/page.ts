@@ -94,7 +94,7 @@ function renderRows(rows) {
 }
 function renderStats(s) {
   const items = [["received", s.inbox.received], ["pending", s.inbox.pending], ["processing", s.inbox.processing], ["processed", s.inbox.done], ["failing", s.inbox.failing], ["dead", s.inbox.dead],
-    ["calls", s.live.calls], ["error rate", (s.live.errorRate * 100).toFixed(1) + "%"], ["p95", Math.round(s.live.latency.p95) + " ms"], ["retries", s.live.retries], ["rate-limit waits", s.live.rateLimitWaits],
+    ["calls", s.live.calls], ["error rate", (s.live.errorRate * 100).toFixed(1) + "%"], ["call p95", Math.round(s.live.latency.p95) + " ms"], ["API p95", Math.round(s.live.api.p95) + " ms"], ["queued p95", Math.round(s.live.queue.p95) + " ms"], ["retries", s.live.retries], ["rate-limit waits", s.live.rateLimitWaits],
     ["worker", s.worker ? (s.worker.running ? "running" : "stopped") : "none"]];
   const box = $("#stats"); box.textContent = "";
   for (const [k, v] of items) { const d = document.createElement("div"); d.className = "stat"; d.dataset.stat = k; const b = document.createElement("b"); b.textContent = String(v); d.appendChild(b); d.appendChild(document.createTextNode(k)); box.appendChild(d); }

@@ -30,6 +30,13 @@ describe("ballast demo", () => {
     expect(row("webhooks processed")).toBe("24 of 24 acknowledged");
     expect(row("webhooks rejected")).toBe("5");
     expect(row("latency p50 / p95")).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
+    // The client calls' time split: the API's own latency, and time queued here (the export waits for the server's limit).
+    expect(row("API time p50 / p95")).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
+    expect(row("queued p50 / p95")).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
+    const queued = /^rate limit (\d+\.\d\d) s, concurrency 0\.00 s, retry backoff (\d+\.\d\d) s$/.exec(row("queued in all") ?? "");
+    expect(queued, row("queued in all")).not.toBeNull();
+    expect(Number(queued?.[1])).toBeGreaterThan(0);
+    expect(Number(queued?.[2])).toBeGreaterThan(0);
     // stderr is not a terminal here: no progress bar drawn.
     expect(r.stderr).toBe("");
   });
@@ -44,6 +51,15 @@ describe("the demo's verdict", () => {
     t.webhooksProcessed = 2;
     t.duplicatedEffects = 1;
     expect(t.failures()).toEqual(["1 side effects happened more than once", "1 acknowledged webhooks were not processed"]);
+  });
+
+  it("shows the client calls' API time and queue time when it has them", () => {
+    const t = new Tally();
+    expect(t.render()).not.toContain("API time");
+    t.clientTimes = { api: { p50: 12, p95: 40 }, queue: { p50: 3, p95: 250, rateLimitMs: 4_200, concurrencyMs: 0, backoffMs: 130 } };
+    expect(t.render()).toMatch(/^API time p50 \/ p95 +12\.0 ms \/ 40\.0 ms$/m);
+    expect(t.render()).toMatch(/^queued p50 \/ p95 +3\.0 ms \/ 250\.0 ms$/m);
+    expect(t.render()).toMatch(/^queued in all +rate limit 4\.20 s, concurrency 0\.00 s, retry backoff 0\.13 s$/m);
   });
 
   it("reports p50 and p95 of the timed calls", async () => {

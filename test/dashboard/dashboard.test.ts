@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Dashboard, startDashboard } from "../../src/dashboard/index.js";
+import { createClient } from "../../src/client/create-client.js";
+import type { RouteStats } from "../../src/client/stats.js";
+import { type Dashboard, type LiveStats, startDashboard } from "../../src/dashboard/index.js";
 import { createWebhookReceiver, signWebhook, sqliteInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+import { startServer } from "../support/http-server.js";
 import { waitFor } from "../support/wait.js";
 
 const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
@@ -115,6 +118,38 @@ describe("startDashboard: the JSON API", () => {
   });
 });
 
+describe("startDashboard: the process's calls", () => {
+  it("reports the API's latency apart from the time calls queued on this side", async () => {
+    const r = rig("calls");
+    receiver = r.receiver;
+    dashboard = await startDashboard({ inbox: r.inbox });
+    // The API answers after 30 ms; four calls at once against a client limit of 10/s leave about 100 ms apart.
+    const api = await startServer((_req, res) => void setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"), 30));
+    const client = createClient({ baseUrl: api.url, retry: false, rateLimit: { limits: [{ requests: 10, per: "1s" }] } });
+    let route: RouteStats | undefined;
+    try {
+      await Promise.all(Array.from({ length: 4 }, () => client.get("/items")));
+      route = client.stats().routes["GET /items"];
+    } finally {
+      await client.close();
+      await api.close();
+    }
+    const stats = (await (await fetch(`${dashboard.url}api/stats`)).json()) as { live: LiveStats };
+    expect(stats.live.calls).toBe(4);
+    // The same figures as the client's own stats: the rate-limit waits are queue time...
+    expect(stats.live.queue.rateLimitMs).toBe(route?.queue.rateLimitMs);
+    expect(stats.live.queue.concurrencyMs).toBe(0);
+    expect(stats.live.queue.p95).toBe(route?.queue.max);
+    // (the last of the four waited about 300 ms)
+    expect(stats.live.queue.p95).toBeGreaterThanOrEqual(150);
+    // ...and the API's own 30 ms is not.
+    expect(stats.live.api.p50).toBeGreaterThanOrEqual(29);
+    expect(stats.live.api.p50).toBe(route?.api.complete.p50);
+    // A whole call holds both.
+    expect(stats.live.latency.p95).toBeGreaterThanOrEqual(stats.live.queue.p95 + 29);
+  });
+});
+
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   if (process.env.CI === "true") throw new Error(`${CHROMIUM} is missing; under CI=true this is a failure (.ci/run installs chromium)`);
@@ -181,6 +216,7 @@ describe.skipIf(!haveChromium)("the dashboard in a real browser (Chromium, headl
       await expect.poll(() => page.locator('[data-stat="dead"] b').textContent(), { timeout: 10_000 }).toBe("0");
       expect(r.state.handled).toEqual(["evt_paid", "evt_broken"]);
       expect(await page.locator('[data-stat="processed"] b').textContent()).toBe("2");
+      for (const stat of ["call p95", "API p95", "queued p95"]) expect(await page.locator(`[data-stat="${stat}"] b`).textContent()).toMatch(/^\d+ ms$/);
 
       mkdirSync(".test-results", { recursive: true });
       await page.screenshot({ path: join(".test-results", "dashboard.png"), fullPage: true });

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectLiveStats } from "../../dashboard/live-stats.js";
 import { createApiSimulator } from "../../testing/index.js";
 import { line, type Output, processOutput } from "../output.js";
 import { paymentsUnderFaults } from "./calls.js";
@@ -20,6 +21,8 @@ export async function runDemo(output: Output = processOutput): Promise<number> {
   const tally = new Tally();
   const say = (text: string) => line(output.stdout, `  ${text}`);
   const dir = mkdtempSync(join(tmpdir(), "ballast-demo-"));
+  // Every client call's API latency and queue time, from the channels, for the closing table.
+  const calls = collectLiveStats();
   try {
     line(output.stdout, "ballast demo: real servers on 127.0.0.1 that fail the way production APIs do\n");
 
@@ -42,6 +45,7 @@ export async function runDemo(output: Output = processOutput): Promise<number> {
     line(output.stdout, "\n3. Signed webhooks into a SQLite inbox, processed by a worker");
     await signedWebhooks(join(dir, "inbox.db"), tally, say);
 
+    tally.clientTimes = calls.snapshot();
     line(output.stdout, "\nSummary");
     for (const row of tally.render().split("\n")) line(output.stdout, `  ${row}`);
     const failures = tally.failures();
@@ -53,6 +57,7 @@ export async function runDemo(output: Output = processOutput): Promise<number> {
     line(output.stdout, `\nno duplicated side effects, every acknowledged webhook processed (${seconds} s)`);
     return 0;
   } finally {
+    calls.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

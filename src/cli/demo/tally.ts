@@ -1,3 +1,4 @@
+import type { LiveStats } from "../../dashboard/index.js";
 import { table } from "../output.js";
 
 /** What the demo counts across its acts, for the closing table and the exit code. */
@@ -17,6 +18,8 @@ export class Tally {
   webhooksAcknowledged = 0;
   webhooksProcessed = 0;
   readonly latencies: number[] = [];
+  /** The client calls' split (from the channels): the API's own latency apart from time queued on this side. */
+  clientTimes: Pick<LiveStats, "api" | "queue"> | undefined;
 
   /** Times one call (ms), counting it. */
   async time<T>(call: () => Promise<T>): Promise<T> {
@@ -43,6 +46,19 @@ export class Tally {
     return out;
   }
 
+  /** Where the client calls' time went: at the API, or queued here (each cause's total). */
+  private timesRows(ms: (n: number) => string): string[][] {
+    const t = this.clientTimes;
+    if (t === undefined) return [];
+    const q = t.queue;
+    const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+    return [
+      ["API time p50 / p95", `${ms(t.api.p50)} / ${ms(t.api.p95)}`],
+      ["queued p50 / p95", `${ms(q.p50)} / ${ms(q.p95)}`],
+      ["queued in all", `rate limit ${s(q.rateLimitMs)}, concurrency ${s(q.concurrencyMs)}, retry backoff ${s(q.backoffMs)}`],
+    ];
+  }
+
   render(): string {
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     return table([
@@ -60,6 +76,7 @@ export class Tally {
       ["webhooks processed", `${this.webhooksProcessed} of ${this.webhooksAcknowledged} acknowledged`],
       ["webhooks rejected", String(this.webhooksRejected)],
       ["latency p50 / p95", `${ms(this.percentile(50))} / ${ms(this.percentile(95))}`],
+      ...this.timesRows(ms),
     ])
       .split("\n")
       .slice(1)

@@ -1,5 +1,5 @@
 import type { Attributes, Meter } from "@opentelemetry/api";
-import { CHANNELS, subscribeChannel } from "../../channels.js";
+import { type CallTimes, CHANNELS, subscribeChannel } from "../../channels.js";
 import { attemptAttributes, errorType } from "./attributes.js";
 
 /** Bucket boundaries (seconds) the HTTP semantic conventions advise for request durations. */
@@ -27,10 +27,31 @@ export function recordMetrics(meter: Meter, extra: Attributes = {}): () => void 
   });
   const active = meter.createUpDownCounter("http.client.active_requests", { description: "Number of outbound HTTP requests in flight.", unit: "{request}" });
   const calls = meter.createHistogram("ballast.client.call.duration", {
-    description: "Duration of client calls: every attempt, retry wait and rate-limit wait, and reading the body.",
+    description:
+      "Duration of client calls: every attempt, retry wait and rate-limit wait, and reading the body (ballast.client.queue.duration and ballast.client.api.duration split it).",
     unit: "s",
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
+  const queued = meter.createHistogram("ballast.client.queue.duration", {
+    description: "Time a call spent queued on this side, by cause (rate_limit, concurrency, retry_backoff): one point per call and cause.",
+    unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const api = meter.createHistogram("ballast.client.api.duration", {
+    description:
+      "The API's latency of a call's last answered attempt, from sending to its headers (phase first_byte) and to the end of its body (phase complete).",
+    unit: "s",
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  /** Queue time per cause, and the API's own latency of the call's last answered attempt (with its status, when known). */
+  const recordTimes = (e: CallTimes, attrs: Attributes, status: unknown) => {
+    queued.record(seconds(e.queue.rateLimitMs), { ...attrs, "ballast.queue.cause": "rate_limit" });
+    queued.record(seconds(e.queue.concurrencyMs), { ...attrs, "ballast.queue.cause": "concurrency" });
+    queued.record(seconds(e.queue.backoffMs), { ...attrs, "ballast.queue.cause": "retry_backoff" });
+    const answered: Attributes = typeof status === "number" ? { ...attrs, "http.response.status_code": status } : attrs;
+    if (e.firstByteMs !== undefined) api.record(seconds(e.firstByteMs), { ...answered, "ballast.api.phase": "first_byte" });
+    if (e.apiMs !== undefined) api.record(seconds(e.apiMs), { ...answered, "ballast.api.phase": "complete" });
+  };
   const retries = meter.createCounter("ballast.client.retries", { description: "Attempts that were retried.", unit: "{retry}" });
   const waits = meter.createCounter("ballast.rate_limit.waits", { description: "Requests that waited for a rate-limit slot.", unit: "{wait}" });
   const waitTime = meter.createHistogram("ballast.rate_limit.wait.duration", { description: "Time spent waiting for a rate-limit slot.", unit: "s" });
@@ -59,18 +80,21 @@ export function recordMetrics(meter: Meter, extra: Attributes = {}): () => void 
       duration.record(seconds(e.durationMs), attrs);
     }),
     subscribeChannel(CHANNELS.requestEnd, (e) => {
-      const attrs: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
-      attrs["http.response.status_code"] = e.status;
+      const base: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
+      const attrs: Attributes = { ...base, "http.response.status_code": e.status };
       const type = errorType(undefined, e.status);
       if (type !== undefined) attrs["error.type"] = type;
       calls.record(seconds(e.durationMs), attrs);
+      recordTimes(e, base, e.status);
     }),
     subscribeChannel(CHANNELS.requestError, (e) => {
       const status = (e.error as { status?: unknown })?.status;
-      const attrs: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
+      const base: Attributes = { "ballast.call.kind": e.kind, ...attemptAttributes(e.request.method, e.origin, e.route), ...extra };
+      const attrs: Attributes = { ...base };
       if (typeof status === "number") attrs["http.response.status_code"] = status;
       attrs["error.type"] = errorType(e.error, typeof status === "number" ? status : undefined) ?? "error";
       calls.record(seconds(e.durationMs), attrs);
+      recordTimes(e, base, status);
     }),
     subscribeChannel(CHANNELS.requestRetry, (e) => {
       retries.add(1, { "http.request.method": e.request.method, ...hostOf(e.request.url), "error.type": errorType(e.error, e.status) ?? "unknown", ...extra });

@@ -4,7 +4,8 @@
  * `instrument()` subscribes to ballast's diagnostics channels (src/channels.ts)
  * once per process: a CLIENT span per attempt, with W3C trace context sent,
  * and the metrics listed in docs/observability.md (`http.client.request.duration`,
- * active requests, retries, rate-limit waits, breaker changes, cache lookups,
+ * active requests, call duration split into queue time and the API's own time,
+ * retries, rate-limit waits, breaker changes, cache lookups,
  * token refreshes, webhooks and inbox lag). Every client, receiver and worker
  * in the process is covered without being wired one by one.
  *

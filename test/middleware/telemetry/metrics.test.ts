@@ -11,12 +11,14 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { CHANNELS, subscribeChannel } from "../../../src/channels.js";
 import { createClient } from "../../../src/client/create-client.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { type Instrumentation, instrument } from "../../../src/middleware/telemetry/telemetry.js";
 import { TokenManager } from "../../../src/oauth/index.js";
 import { memoryTokenStore } from "../../../src/oauth/token-stores/memory.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../../../src/webhooks/index.js";
+import { startServer, type TestServer } from "../../support/http-server.js";
 import { useSimulator } from "../../support/simulator.js";
 import { waitFor } from "../../support/wait.js";
 
@@ -191,6 +193,121 @@ describe("instrument(): metrics", () => {
     const lag = m.get("ballast.webhook.inbox.lag") as HistogramMetricData;
     expect(lag.descriptor.unit).toBe("s");
     expect(lag.dataPoints[0]?.value.count).toBe(1);
+  });
+});
+
+/** The histogram points of `m` whose attributes hold `match`. */
+const histogram = (m: MetricData | undefined, match: Record<string, unknown>) =>
+  ((m as HistogramMetricData | undefined)?.dataPoints ?? []).filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v)).map((p) => p.value);
+
+describe("instrument(): queue time apart from the API's latency", () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  /** Answers after `delayMs`: headers first, the rest of the body 20 ms later; the first `failFirst` requests get 503 asking for a 0.2 s wait. */
+  async function slowServer(delayMs: number, failFirst = 0): Promise<TestServer> {
+    let seen = 0;
+    return startServer((_req, res) => {
+      if (++seen <= failFirst) return void res.writeHead(503, { "retry-after": "0.2" }).end();
+      setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"ok":');
+        setTimeout(() => res.end("true}"), 20);
+      }, delayMs);
+    });
+  }
+
+  it("records the rate-limit wait as ballast.client.queue.duration (cause rate_limit), not as ballast.client.api.duration", async () => {
+    server = await slowServer(30);
+    const c = createClient({ baseUrl: server.url, retry: false, rateLimit: { limits: [{ requests: 10, per: "1s" }] } });
+    // Four at once against 10/s: they leave 100 ms apart, so the calls queue 0, 100, 200 and 300 ms.
+    await Promise.all(Array.from({ length: 4 }, () => c.get("/items")));
+    const route = c.stats().routes["GET /items"];
+    await c.close();
+    const m = await collect();
+    const where = { "url.template": "/items", "ballast.call.kind": "request", "http.request.method": "GET" };
+    const [rateLimit] = histogram(m.get("ballast.client.queue.duration"), { ...where, "ballast.queue.cause": "rate_limit" });
+    const [concurrency] = histogram(m.get("ballast.client.queue.duration"), { ...where, "ballast.queue.cause": "concurrency" });
+    const [backoff] = histogram(m.get("ballast.client.queue.duration"), { ...where, "ballast.queue.cause": "retry_backoff" });
+    expect(rateLimit?.count).toBe(4);
+    // The waits client.stats() counts (0, 0.1, 0.2 and 0.3 s, less the calls' spread in reaching the limiter).
+    expect(rateLimit?.sum).toBeCloseTo((route?.queue.rateLimitMs ?? 0) / 1000, 6);
+    expect(rateLimit?.max).toBeGreaterThanOrEqual(0.2);
+    expect(concurrency).toMatchObject({ count: 4, sum: 0 });
+    expect(backoff).toMatchObject({ count: 4, sum: 0 });
+
+    const answered = { ...where, "http.response.status_code": 200 };
+    const [firstByte] = histogram(m.get("ballast.client.api.duration"), { ...answered, "ballast.api.phase": "first_byte" });
+    const [complete] = histogram(m.get("ballast.client.api.duration"), { ...answered, "ballast.api.phase": "complete" });
+    expect(firstByte?.count).toBe(4);
+    expect(complete?.count).toBe(4);
+    // The server's own 30 ms to the headers and 20 ms more to the end of the body, for every call, whatever it waited before.
+    expect(firstByte?.min).toBeGreaterThanOrEqual(0.029);
+    expect(complete?.min).toBeGreaterThanOrEqual(0.049);
+    // Each whole call holds its queue time and its API time, which do not overlap (the clock counts whole ms: up to 2 ms of rounding per call).
+    const [calls] = histogram(m.get("ballast.client.call.duration"), where);
+    expect((complete?.sum ?? 0) + (rateLimit?.sum ?? 0)).toBeLessThanOrEqual((calls?.sum ?? 0) + 4 * 0.002);
+  });
+
+  it("records retry backoff under retry_backoff, and the API time of the attempt that answered", async () => {
+    server = await slowServer(30, 1);
+    const c = createClient({ baseUrl: server.url, retry: { attempts: 2 } });
+    await c.get("/flaky");
+    await c.close();
+    const m = await collect();
+    const [backoff] = histogram(m.get("ballast.client.queue.duration"), { "url.template": "/flaky", "ballast.queue.cause": "retry_backoff" });
+    expect(backoff?.count).toBe(1);
+    expect(backoff?.sum).toBeGreaterThanOrEqual(0.19);
+    const [complete] = histogram(m.get("ballast.client.api.duration"), { "url.template": "/flaky", "ballast.api.phase": "complete" });
+    // The 503 came at once; the answer that counts is the 200's.
+    expect(complete).toMatchObject({ count: 1 });
+    expect(complete?.min).toBeGreaterThanOrEqual(0.049);
+  });
+
+  it("raw(): the API time to the headers only, since the caller reads the body after the call", async () => {
+    server = await slowServer(30);
+    const c = createClient({ baseUrl: server.url, retry: false });
+    const res = await c.raw({ method: "GET", path: "/stream" });
+    for await (const _ of res.body ?? []) {
+      // the caller reads the body after the call ended
+    }
+    await c.close();
+    const m = await collect();
+    const where = { "url.template": "/stream", "ballast.call.kind": "raw" };
+    expect(histogram(m.get("ballast.client.api.duration"), { ...where, "ballast.api.phase": "first_byte" })).toMatchObject([{ count: 1 }]);
+    expect(histogram(m.get("ballast.client.api.duration"), { ...where, "ballast.api.phase": "complete" })).toEqual([]);
+  });
+
+  it("publishes the same split on ballast:request:end and ballast:request:error", async () => {
+    server = await slowServer(30, 2);
+    const ends: Array<import("../../../src/channels.js").RequestEndEvent> = [];
+    const errors: Array<import("../../../src/channels.js").RequestErrorEvent> = [];
+    const offEnd = subscribeChannel(CHANNELS.requestEnd, (e) => ends.push(e));
+    const offError = subscribeChannel(CHANNELS.requestError, (e) => errors.push(e));
+    onTestFinished(() => {
+      offEnd();
+      offError();
+    });
+    const c = createClient({ baseUrl: server.url, retry: false, concurrency: 1 });
+    // Two 503s (no retries: they throw), then a 200; one permit, so the later calls wait for it.
+    await Promise.allSettled([c.get("/a"), c.get("/a"), c.get("/a")]);
+    await c.close();
+    expect(errors).toHaveLength(2);
+    expect(ends).toHaveLength(1);
+    const end = ends[0];
+    expect(end?.firstByteMs).toBeGreaterThanOrEqual(29);
+    expect(end?.apiMs).toBeGreaterThanOrEqual((end?.firstByteMs ?? 0) + 15);
+    expect(end?.queueMs).toBe((end?.queue.rateLimitMs ?? 0) + (end?.queue.concurrencyMs ?? 0) + (end?.queue.backoffMs ?? 0));
+    for (const e of errors) {
+      // The 503 is the API's answer: its latency is known too.
+      expect(e.firstByteMs).toBeTypeOf("number");
+      expect(e.apiMs).toBeTypeOf("number");
+    }
+    // The 200 was the last to get the permit: it waited while the others held it.
+    expect(end?.queue.concurrencyMs).toBeGreaterThan(0);
   });
 });
 
