@@ -83,6 +83,7 @@ export async function startNginxJudge(options: NginxJudgeOptions): Promise<Nginx
   const conf = `
 user root;
 worker_processes 1;
+${process.getuid?.() === 0 ? "worker_priority -10; # the judge reads arrival times: a loaded scheduler must not queue requests in its socket" : ""}
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
