@@ -25,6 +25,8 @@ export function toOAuthError(e: unknown, request?: ErrorRequest): Error {
     return new OAuthError(`ballast_${(e.code ?? "OAUTH_INVALID_RESPONSE").replace(/^OAUTH_/, "").toLowerCase()}`, {
       ...where,
       message: `OAuth protocol check failed: ${e.message}`,
+      // an answer that is not OAuth's (a proxy's 503 page) still says what its status was
+      status: e.cause instanceof Response ? e.cause.status : undefined,
     });
   }
   if (e instanceof Error && (e.name === "AbortError" || e.name === "TimeoutError")) return new AbortError(e.message, where);

@@ -62,11 +62,12 @@ describe("client credentials through a flaky token endpoint", () => {
     expect(proxy.received).toBe(1);
   });
 
-  it("retry: false surfaces the first 503", async () => {
+  it("retry: false surfaces the first 503, with its status", async () => {
     proxy.failNext("503");
     await expect(serviceClient({ retry: false }).clientCredentials()).rejects.toMatchObject({
       code: "BALLAST_OAUTH",
       error: "ballast_response_is_not_conform",
+      status: 503,
     });
     expect(proxy.received).toBe(1);
   });
