@@ -57,10 +57,14 @@ interface ClientParts {
 
 const isAbsolute = (path: string) => /^https?:\/\//i.test(path);
 
-/** Merges the caller's query (first page only: next links carry their own) with the strategy's parameters. */
-function mergeQuery(user: RequestOptions["query"], pg: PageRequest): ParamObject | URLSearchParams {
+/**
+ * Merges the caller's query with the strategy's parameters on the caller's
+ * path (every page of a cursor, offset or page strategy, and the first page
+ * of any); a next link the server sent carries its own query.
+ */
+function mergeQuery(user: RequestOptions["query"], pg: PageRequest, callerPath: string): ParamObject | URLSearchParams {
   const own = Object.fromEntries(Object.entries(pg.query).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
-  if (user === undefined || isAbsolute(pg.path)) return own;
+  if (user === undefined || pg.path !== callerPath) return own;
   if (user instanceof URLSearchParams) {
     const q = new URLSearchParams(user);
     for (const [k, v] of Object.entries(own)) q.set(k, String(v));
@@ -70,12 +74,12 @@ function mergeQuery(user: RequestOptions["query"], pg: PageRequest): ParamObject
 }
 
 /** Sends each page through the client's whole pipeline (rate limit, retry, breaker, body read in the attempt) and parses it. */
-function sender(client: ClientParts, options: PageCallOptions, kind: "paginate" | "pages"): PageSender {
+function sender(client: ClientParts, options: PageCallOptions, kind: "paginate" | "pages", callerPath: string): PageSender {
   return async (pg): Promise<PageResponse> => {
     // A next link is a whole URL: the template's params filled the first page's path only.
     const params = isAbsolute(pg.path) ? undefined : options.params;
     const { data, response } = await client.run(
-      { ...options, params, method: "GET", path: pg.path, query: mergeQuery(options.query, pg) } as RequestOptions,
+      { ...options, params, method: "GET", path: pg.path, query: mergeQuery(options.query, pg, callerPath) } as RequestOptions,
       kind,
     );
     return { status: response.status, headers: response.headers, body: data, url: response.request.origin + response.request.path };
@@ -100,12 +104,12 @@ export function paginationMethods(client: ClientParts): PaginationMethods {
     paginate(path, options) {
       if (typeof options === "object" && options !== null) checkPaginateKeys(options);
       const { paging, shaping, request } = split(options);
-      return paginate(sender(client, request, "paginate"), path, { ...paging, ...shaping, allowOrigin } as never);
+      return paginate(sender(client, request, "paginate", path), path, { ...paging, ...shaping, allowOrigin } as never);
     },
     pages(path, options) {
       if (typeof options === "object" && options !== null) checkPagesKeys(options);
       const { paging, request } = split(options);
-      return pages(sender(client, request, "pages"), path, { ...paging, allowOrigin } as never);
+      return pages(sender(client, request, "pages", path), path, { ...paging, allowOrigin } as never);
     },
   };
 }

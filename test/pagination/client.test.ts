@@ -104,6 +104,25 @@ describe("client.paginate()", () => {
     }
   });
 
+  it.each([
+    ["a cursor (every page on the caller's URL)", "cursor", cursor()],
+    ["next links", "link", linkHeader()],
+  ] as const)("sends the caller's query when the first page is an absolute URL, with %s", async (_name, style, strategy) => {
+    env.sim.collection(`/abs-${style}`, USERS, { style, pageSize: 40 });
+    const client = createClient({ baseUrl: env.sim.url, retry: false });
+    const before = env.sim.requests.length;
+    try {
+      const got: unknown[] = [];
+      for await (const u of client.paginate(`${env.sim.url}/abs-${style}`, { strategy, query: { sort: "name" } })) got.push(u);
+      expect(got).toEqual(USERS);
+      const reqs = env.sim.requests.slice(before);
+      expect(reqs).toHaveLength(3);
+      for (const r of reqs) expect(r.searchParams.getAll("sort")).toEqual(["name"]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("validates and transforms each item, typed end to end", async () => {
     env.sim.collection("/typed", USERS.slice(0, 5), { style: "cursor" });
     const client = createClient({ baseUrl: env.sim.url, retry: false });
