@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook, sqliteInbox } from "../../src/webhooks/index.js";
+import { startServer } from "../support/http-server.js";
 import { waitFor } from "../support/wait.js";
 import { buildCli, runCli, startCli } from "./support/built-cli.js";
 
@@ -58,13 +57,12 @@ describe("ballast dashboard (the built CLI)", () => {
   it("webhooks listen --ui serves the page beside the receiver: a dead forward is replayed from it with the token", async () => {
     let status = 503;
     const forwarded: string[] = [];
-    const app = createServer((req, res) => {
+    const app = await startServer((req, res) => {
       forwarded.push(String(req.headers["x-ballast-event-id"]));
       req.resume();
       res.writeHead(status).end();
     });
-    await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
-    const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}/hooks`;
+    const appUrl = `${app.origin}/hooks`;
     const secret = "whsec_cli_ui_0123456789abcdef";
     const cli = await startCli(
       ["webhooks", "listen", "--scheme", "stripe", "--secret-env", "S", "--db", join(dir, "ui.db"), "--forward", appUrl, "--max-attempts", "1", "--ui"],
@@ -93,8 +91,7 @@ describe("ballast dashboard (the built CLI)", () => {
       expect(stats.worker.running).toBe(true);
     } finally {
       expect((await cli.stop("SIGINT")).code).toBe(0);
-      app.closeAllConnections();
-      await new Promise((r) => app.close(r));
+      await app.close();
     }
   });
 });

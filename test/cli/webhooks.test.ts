@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { startServer } from "../support/http-server.js";
 import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
 import { buildCli, type CliProcess, runCli, startCli } from "./support/built-cli.js";
 
@@ -24,7 +24,7 @@ interface Delivery {
 async function startApp(script: number[]): Promise<{ url: string; deliveries: Delivery[]; setScript(s: number[]): void; close(): Promise<void> }> {
   const deliveries: Delivery[] = [];
   let statuses = script;
-  const server: Server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -33,16 +33,14 @@ async function startApp(script: number[]): Promise<{ url: string; deliveries: De
       res.writeHead(status).end(status < 300 ? "ok" : "no");
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    url: `${server.origin}/hooks`,
     deliveries,
     setScript(s) {
       statuses = s;
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     },
   };
 }

@@ -1,19 +1,5 @@
-/**
- * A fleet of client processes rate limited through a Redis Cluster while the
- * master that holds their rate-limit key is SIGKILLed: no call outlives its
- * deadline, every failure is a typed ballast error (the limiter fails closed
- * while the store cannot answer), and every process gets calls through again
- * once the cluster has promoted the replica. The counts are printed, split
- * into before the kill, the failover, and after it.
- *
- * The harness waits for every replica to have synced before the run: a
- * replica that never finished its first sync is never promoted (Redis counts
- * its data as down "since ever"), which is what once left a CI run without a
- * single success after the kill.
- */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { useServer } from "../support/http-server.js";
 import { describeRedisCluster, type LocalRedisCluster, startRedisCluster } from "../support/redis-cluster.js";
 import { REDIS_URL, uniqueName } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
@@ -40,11 +26,10 @@ type Done = { type: string; counts: Record<string, number>; timeline: Array<[num
 describeRedisCluster("a fleet through a Redis Cluster master failover", () => {
   let local: LocalRedisCluster;
   let fleet: FleetWorker[] = [];
-  const server = http.createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+  const server = useServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
   const prefix = `${uniqueName("ballast_failover")}:`;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     local = await startRedisCluster({ nodeTimeoutMs: 2000 });
     fleet = Array.from({ length: PROCESSES }, (_, i) =>
       spawnWorker({ REDIS_URL, REDIS_CLUSTER_NODES: JSON.stringify(local.nodes), PREFIX: prefix, WORKER: String(i) }),
@@ -56,15 +41,13 @@ describeRedisCluster("a fleet through a Redis Cluster master failover", () => {
   afterAll(async () => {
     killAll(fleet);
     await local?.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
   });
 
   it("keeps every call within its deadline while the master of its key dies, and resumes after the failover", { timeout: 90_000 }, async () => {
     const key = "failover";
     const slotKey = `${prefix}rl:{${key}}`;
     const master = await local.masterFor(slotKey);
-    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const target = server.origin;
     const results = fleet.map((w) => w.next<Done>("done"));
     for (const w of fleet) w.run({ mode: "client-rate", target, key, until: Date.now() + 60_000, limit: 100, loops: LOOPS });
 

@@ -1,9 +1,9 @@
 // A real GraphQL server (graphql-yoga) on loopback, with a front door that
 // can inject HTTP failures before yoga sees the request.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { GraphQLError } from "graphql";
 import { createSchema, createYoga } from "graphql-yoga";
+import { startServer } from "../support/http-server.js";
 
 const typeDefs = /* GraphQL */ `
   type User {
@@ -91,7 +91,7 @@ export async function startGraphQLServer(): Promise<GraphQLServer> {
       },
     }),
   });
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = await startServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -116,12 +116,7 @@ export async function startGraphQLServer(): Promise<GraphQLServer> {
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  state.origin = server.origin;
+  state.close = server.close;
   return state;
 }

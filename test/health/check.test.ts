@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -12,6 +10,8 @@ import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-bre
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { createWebhookWorker, memoryInbox, postgresInbox, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import { startServer } from "../support/http-server.js";
+import { freePort } from "../support/ports.js";
 import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 import { useSimulator } from "../support/simulator.js";
 
@@ -20,15 +20,6 @@ const dir = mkdtempSync(join(tmpdir(), "ballast-health-"));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /**
  * Puts an inbox in a known state: one done, one failing (retry scheduled),
@@ -108,17 +99,14 @@ describe("checkHealth: clients", () => {
   });
 
   it("cuts a health endpoint that never answers at the timeout", async () => {
-    const hanging: Server = createServer(() => {}); // accepts, never answers
-    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
-    const port = (hanging.address() as AddressInfo).port;
-    const client = createClient({ baseUrl: `http://127.0.0.1:${port}`, health: { path: "/health" }, retry: false });
+    const hanging = await startServer(); // accepts, never answers
+    const client = createClient({ baseUrl: hanging.origin, health: { path: "/health" }, retry: false });
     const started = Date.now();
     const report = await checkHealth({ api: client }, { timeout: 200 });
     expect(report).toMatchObject({ status: "down", reasons: ["api: timed out after 200 ms"] });
     expect(Date.now() - started).toBeLessThan(10_000);
     await client.close();
-    hanging.closeAllConnections();
-    await new Promise((r) => hanging.close(r));
+    await hanging.close();
   });
 });
 
@@ -203,7 +191,7 @@ describeRedis("checkHealth: Redis", () => {
   });
 
   it("is down when Redis does not answer (a closed port), within the timeout", async () => {
-    const redis = new Redis({ host: "127.0.0.1", port: await deadPort(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({ host: "127.0.0.1", port: await freePort(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on("error", () => {});
     try {
       const report = await checkHealth({ store: redisStore(redis, { timeout: "500ms" }) }, { timeout: "1s" });
@@ -236,7 +224,7 @@ describePostgres("checkHealth: PostgreSQL", () => {
   });
 
   it("is down when PostgreSQL does not answer", async () => {
-    const down = new pg.Pool({ host: "127.0.0.1", port: await deadPort(), user: "postgres", database: "test", connectionTimeoutMillis: 2000 });
+    const down = new pg.Pool({ host: "127.0.0.1", port: await freePort(), user: "postgres", database: "test", connectionTimeoutMillis: 2000 });
     try {
       const report = await checkHealth({ db: down }, { timeout: "3s" });
       expect(report.status).toBe("down");
@@ -251,9 +239,8 @@ describe("healthRoute", () => {
   it("answers the report as JSON over node:http and fetch: 200 when healthy or degraded, 503 when down", async () => {
     let state: "healthy" | "degraded" | "down" = "healthy";
     const route = healthRoute(healthCheck({ app: () => ({ status: state, reasons: state === "healthy" ? [] : [`is ${state}`] }) }));
-    const server = createServer((req, res) => void route.node(req, res));
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ready`;
+    const server = await startServer((req, res) => void route.node(req, res));
+    const url = `${server.origin}/ready`;
     try {
       for (const s of ["healthy", "degraded", "down"] as const) {
         state = s;
@@ -266,7 +253,7 @@ describe("healthRoute", () => {
         expect(((await viaFetch.json()) as { status: string }).status).toBe(s);
       }
     } finally {
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 });

@@ -1,35 +1,21 @@
-/**
- * Waits on a shared store are bounded: with Redis unreachable (ioredis with its
- * default options, which queue commands while reconnecting) or stalled (a
- * server that accepts and never answers, a proxy holding commands back), a call
- * ends by its deadline, its signal or maxWait with a typed error, or goes
- * through where the policy fails open.
- */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isAbortError, isStoreError, isTimeoutError, type StoreError } from "../../src/errors.js";
 import type { RateLimitRule } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
-import { type FaultServer, freePort, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
+import { useServer } from "../support/http-server.js";
+import { freePort } from "../support/ports.js";
+import { type FaultServer, type RedisProxy, redisProxy, stallingServer } from "../support/redis-faults.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 
-let api: http.Server;
-let baseUrl: string;
 let served = 0;
-beforeAll(async () => {
-  api = http.createServer((_req, res) => {
-    served++;
-    res.setHeader("content-type", "application/json");
-    res.end('{"ok":true}');
-  });
-  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+const api = useServer((_req, res) => {
+  served++;
+  res.setHeader("content-type", "application/json");
+  res.end('{"ok":true}');
 });
-afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
 /** Runs `call`, returning its error and how long it took. */
 async function timed(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
@@ -78,7 +64,13 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   afterAll(() => down.close());
 
   it("rate limit fails closed by the call's total timeout with a StoreError; nothing is sent", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, timeout: { total: 400 }, retry: false });
+    const client = createClient({
+      baseUrl: api.origin,
+      store: redisStore(down.redis, { timeout: "10s" }),
+      rateLimit: { limits },
+      timeout: { total: 400 },
+      retry: false,
+    });
     onTestFinished(() => client.close());
     const before = served;
     const { error, ms } = await timed(() => client.get("/x"));
@@ -92,7 +84,7 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("rate limit stops waiting when the caller's signal aborts (AbortError)", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, retry: false });
+    const client = createClient({ baseUrl: api.origin, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits }, retry: false });
     onTestFinished(() => client.close());
     const signal = AbortSignal.timeout(200);
     const { error, ms } = await timed(() => client.get("/x", { signal }));
@@ -101,7 +93,12 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("rate limit waits no longer than maxWait", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "10s" }), rateLimit: { limits, maxWait: "200ms" }, retry: false });
+    const client = createClient({
+      baseUrl: api.origin,
+      store: redisStore(down.redis, { timeout: "10s" }),
+      rateLimit: { limits, maxWait: "200ms" },
+      retry: false,
+    });
     onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isStoreError(error) && error.timedOut).toBe(true);
@@ -109,7 +106,7 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("the store's own timeout bounds a call that has no deadline at all", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), rateLimit: { limits }, retry: false });
+    const client = createClient({ baseUrl: api.origin, store: redisStore(down.redis, { timeout: "300ms" }), rateLimit: { limits }, retry: false });
     onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isStoreError(error) && error.timedOut).toBe(true);
@@ -118,7 +115,7 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("concurrency fails closed with a StoreError; nothing is sent", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "300ms" }), concurrency: 4, retry: false });
+    const client = createClient({ baseUrl: api.origin, store: redisStore(down.redis, { timeout: "300ms" }), concurrency: 4, retry: false });
     onTestFinished(() => client.close());
     const before = served;
     const { error } = await timed(() => client.get("/x"));
@@ -128,7 +125,13 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("concurrency waits on the store no longer than the call's time limit, whatever the store's own timeout; nothing is sent", async () => {
-    const client = createClient({ baseUrl, store: redisStore(down.redis, { timeout: "60s" }), concurrency: 4, timeout: { total: 400 }, retry: false });
+    const client = createClient({
+      baseUrl: api.origin,
+      store: redisStore(down.redis, { timeout: "60s" }),
+      concurrency: 4,
+      timeout: { total: 400 },
+      retry: false,
+    });
     const before = served;
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isTimeoutError(error) && error.sent === false, String(error)).toBe(true);
@@ -139,7 +142,7 @@ describe.each(outages)("a store that is $name", ({ open }) => {
 
   it("the circuit breaker fails open: the call goes through within its deadline", async () => {
     const client = createClient({
-      baseUrl,
+      baseUrl: api.origin,
       store: redisStore(down.redis, { timeout: "200ms" }),
       circuitBreaker: { consecutiveFailures: 1 },
       timeout: { total: 5000 },
@@ -151,7 +154,12 @@ describe.each(outages)("a store that is $name", ({ open }) => {
   });
 
   it("the cache fails open: a miss, the call goes through", async () => {
-    const client = createClient({ baseUrl, cache: { store: redisStore(down.redis, { timeout: "200ms" }) }, timeout: { total: 5000 }, retry: false });
+    const client = createClient({
+      baseUrl: api.origin,
+      cache: { store: redisStore(down.redis, { timeout: "200ms" }) },
+      timeout: { total: 5000 },
+      retry: false,
+    });
     onTestFinished(() => client.close());
     expect(await client.get("/x")).toEqual({ ok: true });
     expect((client.stats().policies.cache as { storeErrors: number }).storeErrors).toBeGreaterThan(0);
@@ -213,7 +221,7 @@ describeRedis("a Redis that stalls and comes back", () => {
   it("queued requests wait on a stalled Redis no longer than their deadline, whatever the store's own timeout (StoreError, nothing sent)", async () => {
     const key = "queued";
     const client = createClient({
-      baseUrl,
+      baseUrl: api.origin,
       store: redisStore(redis, { prefix, timeout: "60s" }),
       rateLimit: { limits: [{ requests: 5, per: "1s" }], key },
       timeout: { total: 800 },
@@ -240,7 +248,7 @@ describeRedis("a Redis that stalls and comes back", () => {
   });
 
   it("once Redis answers again the rate limiter works again", async () => {
-    const client = createClient({ baseUrl, store: redisStore(redis, { prefix, timeout: "150ms" }), rateLimit: { limits }, retry: false });
+    const client = createClient({ baseUrl: api.origin, store: redisStore(redis, { prefix, timeout: "150ms" }), rateLimit: { limits }, retry: false });
     onTestFinished(() => client.close());
     proxy.hold();
     await expect(client.get("/x")).rejects.toSatisfy(isStoreError);

@@ -1,12 +1,11 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { compose } from "../../src/compose.js";
 import { isConfigError } from "../../src/errors.js";
 import { isDeviceAuthorizationError, isOAuthError, jwtAssertion, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { undiciTransport } from "../../src/transport/undici.js";
+import { bodyOf, startServer } from "../support/http-server.js";
 import { apiRequest } from "../support/request.js";
 import { waitFor } from "../support/wait.js";
 import type { TestApi } from "./support/api.js";
@@ -258,33 +257,21 @@ describe("JWTs: jwtAssertion() and the JWT bearer grant (RFC 7523)", () => {
 
   it("exchanges an assertion at a token endpoint with the jwt-bearer grant", async () => {
     let received: URLSearchParams | undefined;
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => {
-        body += c;
-      });
-      req.on("end", () => {
-        received = new URLSearchParams(body);
-        res
-          .writeHead(200, { "content-type": "application/json" })
-          .end(JSON.stringify({ access_token: "from-assertion", token_type: "Bearer", expires_in: 300 }));
-      });
+    const server = await startServer(async (req, res) => {
+      received = new URLSearchParams(await bodyOf(req));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: "from-assertion", token_type: "Bearer", expires_in: 300 }));
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const oauth = oauth2({ endpoints: { token: `${origin}/token` }, clientId: "svc", clientSecret: "s3cr3t-value", allowInsecureRequests: true });
-      const { privateKey } = await generateKeyPair("RS256");
-      const assertion = await jwtAssertion({ privateKey, issuer: "svc", subject: "user@example.com", audience: `${origin}/token` }).sign();
-      const tokens = await oauth.jwtBearer({ assertion, scopes: ["read"], connectionId: "delegated" });
-      expect(tokens.accessToken).toBe("from-assertion");
-      expect(received?.get("grant_type")).toBe("urn:ietf:params:oauth:grant-type:jwt-bearer");
-      expect(received?.get("assertion")).toBe(assertion);
-      expect(received?.get("scope")).toBe("read");
-      expect((await oauth.tokens.peek("delegated"))?.grant).toBe("jwt_bearer");
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    onTestFinished(() => server.close());
+    const { origin } = server;
+    const oauth = oauth2({ endpoints: { token: `${origin}/token` }, clientId: "svc", clientSecret: "s3cr3t-value", allowInsecureRequests: true });
+    const { privateKey } = await generateKeyPair("RS256");
+    const assertion = await jwtAssertion({ privateKey, issuer: "svc", subject: "user@example.com", audience: `${origin}/token` }).sign();
+    const tokens = await oauth.jwtBearer({ assertion, scopes: ["read"], connectionId: "delegated" });
+    expect(tokens.accessToken).toBe("from-assertion");
+    expect(received?.get("grant_type")).toBe("urn:ietf:params:oauth:grant-type:jwt-bearer");
+    expect(received?.get("assertion")).toBe(assertion);
+    expect(received?.get("scope")).toBe("read");
+    expect((await oauth.tokens.peek("delegated"))?.grant).toBe("jwt_bearer");
   });
 
   it("validates its options", () => {

@@ -1,20 +1,19 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { compose } from "../../src/compose.js";
 import { oauth2, type TokenSet, tokenAuth } from "../../src/oauth/index.js";
 import { tokenWasRefused } from "../../src/oauth/middleware.js";
 import { undiciTransport } from "../../src/transport/undici.js";
 import type { ApiRequest } from "../../src/types.js";
+import { useServer } from "../support/http-server.js";
 import { apiRequest } from "../support/request.js";
 
 /** An API that accepts only `Bearer good-<n>` for n >= `minimum`, and says how it refuses. */
 let minimum = 1;
 let challenge: string | undefined = 'Bearer error="invalid_token"';
 let hits = 0;
-const server = createServer((req, res) => {
+const server = useServer((req, res) => {
   hits++;
   req.resume();
   const n = Number(/^Bearer good-(\d+)$/.exec(req.headers.authorization ?? "")?.[1] ?? -1);
@@ -24,16 +23,8 @@ const server = createServer((req, res) => {
   }
   res.writeHead(401, challenge ? { "www-authenticate": challenge } : {}).end("refused ".repeat(10_000));
 });
-let origin = "";
 const transport = undiciTransport({ connections: 1 });
-beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await transport.close();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => transport.close());
 
 function source() {
   let n = 0;
@@ -46,7 +37,7 @@ function source() {
   return { get, calls };
 }
 
-const request = (extra: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${origin}/`, extra);
+const request = (extra: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${server.origin}/`, extra);
 
 describe("auth middleware", () => {
   it("sets the authorization header on every attempt without touching the caller's request", async () => {

@@ -1,9 +1,9 @@
 // A small JSON API on loopback that pages a list of items in every style the
 // strategies support, plus a sender that fetches pages over a real socket.
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { request } from "undici";
 import type { PageSender } from "../../src/pagination/index.js";
+import { startServer } from "../support/http-server.js";
 
 export interface Item {
   id: number;
@@ -19,27 +19,16 @@ export interface PagingServer {
 
 type Handler = (url: URL, req: IncomingMessage) => { status?: number; headers?: Record<string, string>; json: unknown };
 
-export async function startServer(handler: Handler): Promise<PagingServer> {
+export async function startPagingServer(handler: Handler): Promise<PagingServer> {
   const urls: string[] = [];
-  let origin = "";
-  const server: Server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     urls.push(req.url ?? "");
-    const url = new URL(req.url ?? "/", origin);
+    const url = new URL(req.url ?? "/", server.origin);
     const out = handler(url, req);
     res.writeHead(out.status ?? 200, { "content-type": "application/json", ...out.headers });
     res.end(JSON.stringify(out.json));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    urls,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { origin: server.origin, urls, close: server.close };
 }
 
 export const items = (n: number): Item[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `item ${i + 1}` }));

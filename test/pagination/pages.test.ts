@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { isValidationError } from "../../src/errors.js";
 import { cursor, isPaginationError, linkHeader, nextUrl, pages, paginate } from "../../src/pagination/index.js";
-import { type Item, items, type PagingServer, sender, startServer } from "./fixtures.js";
+import { type Item, items, type PagingServer, sender, startPagingServer } from "./fixtures.js";
 
 const ALL = items(50);
 let server: PagingServer | undefined;
@@ -25,7 +25,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 describe("pages()", () => {
   it("yields each page with its items, raw response and the position to resume from", async () => {
-    server = await startServer(cursorApi);
+    server = await startPagingServer(cursorApi);
     const got = await collect(pages(sender(server.origin), "/items", { strategy: cursor<Item>() }));
     expect(got.map((p) => [p.number, p.position, p.next, p.items.length, p.status])).toEqual([
       [1, undefined, "10", 10, 200],
@@ -39,7 +39,7 @@ describe("pages()", () => {
   });
 
   it("resumes from a saved position and yields exactly the rest", async () => {
-    server = await startServer(cursorApi);
+    server = await startPagingServer(cursorApi);
     let saved: string | undefined;
     for await (const p of pages(sender(server.origin), "/items", { strategy: cursor<Item>() })) {
       saved = p.next;
@@ -51,14 +51,14 @@ describe("pages()", () => {
   });
 
   it("maxPages stops fetching after that many pages", async () => {
-    server = await startServer(cursorApi);
+    server = await startPagingServer(cursorApi);
     const got = await collect(pages(sender(server.origin), "/items", { strategy: cursor(), maxPages: 2 }));
     expect(got).toHaveLength(2);
     expect(server.urls).toHaveLength(2);
   });
 
   it("a page whose next cursor repeats an earlier one stops with PaginationError after yielding what came before", async () => {
-    server = await startServer((url) => ({ json: { data: [url.searchParams.get("cursor")], next_cursor: "same" } }));
+    server = await startPagingServer((url) => ({ json: { data: [url.searchParams.get("cursor")], next_cursor: "same" } }));
     const seen: unknown[] = [];
     const err = await (async () => {
       for await (const p of pages(sender(server!.origin), "/items", { strategy: cursor() })) seen.push(...p.items);
@@ -69,7 +69,7 @@ describe("pages()", () => {
   });
 
   it("detects a cycle through several link URLs, not only the previous one", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("page") ?? 1);
       return { headers: { link: `</x?page=${p === 3 ? 2 : p + 1}>; rel="next"` }, json: [p] };
     });
@@ -79,7 +79,7 @@ describe("pages()", () => {
   });
 
   it("refuses to follow a next link to another origin, and redacts secrets in the error", async () => {
-    server = await startServer(() => ({ json: { next: "https://evil.example/steal?token=s3cret", results: [1] } }));
+    server = await startPagingServer(() => ({ json: { next: "https://evil.example/steal?token=s3cret", results: [1] } }));
     const err = await collect(paginate(sender(server.origin), "/x", { strategy: nextUrl() })).catch((e) => e);
     expect(err).toMatchObject({ code: "BALLAST_PAGINATION", reason: "cross_origin" });
     expect(JSON.stringify(err)).not.toContain("s3cret");
@@ -89,14 +89,14 @@ describe("pages()", () => {
 
 describe("paginate()", () => {
   it("maxItems yields exactly that many items and fetches no page beyond the one that reached it", async () => {
-    server = await startServer(cursorApi);
+    server = await startPagingServer(cursorApi);
     const got = await collect(paginate(sender(server.origin), "/items", { strategy: cursor<Item>(), maxItems: 15 }));
     expect(got).toEqual(ALL.slice(0, 15));
     expect(server.urls).toHaveLength(2);
   });
 
   it("break stops fetching: no request for pages that were not reached", async () => {
-    server = await startServer(cursorApi);
+    server = await startPagingServer(cursorApi);
     for await (const item of paginate(sender(server.origin), "/items", { strategy: cursor<Item>() })) {
       if (item.id === 12) break;
     }
@@ -104,7 +104,7 @@ describe("paginate()", () => {
   });
 
   it("validates and transforms each item, typed end to end", async () => {
-    server = await startServer(() => ({
+    server = await startPagingServer(() => ({
       json: { data: [{ user_id: 7, first_name: "Ada", last_name: "Lovelace", created_at: "2024-01-02T03:04:05Z" }], next_cursor: null },
     }));
     const User = z.object({ user_id: z.number(), first_name: z.string(), last_name: z.string(), created_at: z.string() });
@@ -118,7 +118,7 @@ describe("paginate()", () => {
   });
 
   it("an invalid item throws ValidationError naming the page URL, the item index and the issue path", async () => {
-    server = await startServer(() => ({ json: { data: [{ id: 1 }, { id: "two", password: "hunter2" }], next_cursor: null } }));
+    server = await startPagingServer(() => ({ json: { data: [{ id: 1 }, { id: "two", password: "hunter2" }], next_cursor: null } }));
     const got: unknown[] = [];
     const err = await (async () => {
       for await (const x of paginate(sender(server!.origin), "/items", { strategy: cursor(), schema: z.object({ id: z.number() }) })) got.push(x);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { cursor, linkHeader, nextUrl, offset, page, pages, paginate, parseLinkHeader } from "../../src/pagination/index.js";
-import { type Item, items, type PagingServer, sender, startServer } from "./fixtures.js";
+import { type Item, items, type PagingServer, sender, startPagingServer } from "./fixtures.js";
 
 const ALL = items(23);
 let server: PagingServer | undefined;
@@ -18,7 +18,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 describe("cursor()", () => {
   it("follows next_cursor until it is null, keeping the caller's query and sending the limit", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const start = Number(url.searchParams.get("cursor") ?? 0);
       const limit = Number(url.searchParams.get("limit"));
       const data = ALL.slice(start, start + limit);
@@ -31,7 +31,7 @@ describe("cursor()", () => {
   });
 
   it("Stripe style: the cursor is the last item's id and has_more ends the list", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const after = Number(url.searchParams.get("starting_after") ?? 0);
       const data = ALL.filter((i) => i.id > after).slice(0, 5);
       return { json: { object: "list", data, has_more: data.length > 0 && (data.at(-1)?.id ?? 0) < ALL.length } };
@@ -47,7 +47,7 @@ describe("cursor()", () => {
   });
 
   it("Slack style: response_metadata.next_cursor, an empty string ends the list", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const c = url.searchParams.get("cursor");
       return c
         ? { json: { ok: true, members: [{ id: 2 }], response_metadata: { next_cursor: "" } } }
@@ -60,7 +60,7 @@ describe("cursor()", () => {
 
 describe("offset()", () => {
   it("counts the offset from the items received and stops at total", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const off = Number(url.searchParams.get("offset"));
       return { json: { results: ALL.slice(off, off + 10), total: ALL.length } };
     });
@@ -70,7 +70,7 @@ describe("offset()", () => {
   });
 
   it("without limit or total, stops at the first empty page", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const off = Number(url.searchParams.get("skip"));
       return { json: ALL.slice(off, off + 7) };
     });
@@ -82,7 +82,7 @@ describe("offset()", () => {
 
 describe("page()", () => {
   it("counts pages from `start` and stops at total_pages", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("p"));
       return { json: { items: ALL.slice(p * 10, p * 10 + 10), total_pages: 3 } };
     });
@@ -94,7 +94,7 @@ describe("page()", () => {
   });
 
   it("a short page ends the list without asking for another", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("page"));
       return { json: ALL.slice((p - 1) * 10, p * 10) };
     });
@@ -105,7 +105,7 @@ describe("page()", () => {
 
 describe("linkHeader()", () => {
   it("follows rel=next (GitHub style absolute links) and not rel=last", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("page") ?? 1);
       const base = `http://${url.host}/repos/o/r/issues?state=open&page=`;
       const links = [`<${base}${p + 1}>; rel="next"`, `<${base}3>; rel="last"`].slice(p < 3 ? 0 : 1);
@@ -117,7 +117,7 @@ describe("linkHeader()", () => {
   });
 
   it("resolves relative links against the page URL", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("page") ?? 1);
       return { headers: p < 2 ? { link: '<?page=2>; rel="next"' } : {}, json: [{ id: p }] };
     });
@@ -140,7 +140,7 @@ describe("linkHeader()", () => {
 
 describe("nextUrl()", () => {
   it("follows a next URL in the body (Django REST style, relative and absolute)", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       const p = Number(url.searchParams.get("page") ?? 1);
       const next = p === 1 ? "/api/items?page=2" : p === 2 ? `http://${url.host}/api/items?page=3` : null;
       return { json: { count: ALL.length, next, results: ALL.slice((p - 1) * 10, p * 10) } };
@@ -149,7 +149,7 @@ describe("nextUrl()", () => {
   });
 
   it("reads JSON:API links.next objects and OData @odata.nextLink", async () => {
-    server = await startServer((url) => {
+    server = await startPagingServer((url) => {
       if (url.pathname === "/jsonapi")
         return { json: url.search ? { data: [2], links: { next: null } } : { data: [1], links: { next: { href: "/jsonapi?page[number]=2" } } } };
       return { json: url.search ? { value: [2] } : { value: [1], "@odata.nextLink": "/odata?$skiptoken=x" } };

@@ -2,9 +2,9 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError, isHttpError, isRateLimitError } from "../../src/index.js";
 import { github } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
-import { verifyWebhook } from "../../src/webhooks/index.js";
+import { failureOf } from "../support/failure.js";
 import { useSimulator } from "../support/simulator.js";
-import { failureOf, httpFailure } from "./support.js";
+import { httpFailure, verifyingEndpoint } from "./support.js";
 
 const TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 type Issue = { number: number; title: string; state: string };
@@ -162,34 +162,18 @@ describe("github() against the GitHub dialect", () => {
   });
 
   it("verifies the dialect's signed issues webhook with the github scheme", async () => {
-    const { createServer } = await import("node:http");
-    const seen: unknown[] = [];
-    const server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      try {
-        seen.push(verifyWebhook({ scheme: "github", payload: Buffer.concat(chunks), headers: req.headers, secret: "hook-secret" }));
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(401).end();
-      }
+    const endpoint = await verifyingEndpoint("github", "hook-secret", 204);
+    const url = `${endpoint.origin}/hooks`;
+    const gh = github({ baseUrl: env.sim.url, token: TOKEN });
+    onTestFinished(() => gh.close());
+    await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "webhook me" } });
+    expect((await env.sim.deliverWebhook({ url, secret: "hook-secret" })).status).toBe(204);
+    expect(endpoint.seen[0]).toMatchObject({
+      type: "issues.opened",
+      event: { action: "opened", issue: { title: "webhook me" }, repository: { full_name: "acme/api" } },
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
-      const gh = github({ baseUrl: env.sim.url, token: TOKEN });
-      await gh.post("/repos/:owner/:repo/issues", { params: { owner: "acme", repo: "api" }, json: { title: "webhook me" } });
-      expect((await env.sim.deliverWebhook({ url, secret: "hook-secret" })).status).toBe(204);
-      expect(seen[0]).toMatchObject({
-        type: "issues.opened",
-        event: { action: "opened", issue: { title: "webhook me" }, repository: { full_name: "acme/api" } },
-      });
-      expect((await env.sim.deliverWebhook({ url, secret: "hook-secret", tamper: true })).status).toBe(401);
-      expect((await env.sim.deliverWebhook({ url, secret: "another-secret" })).status).toBe(401);
-      await gh.close();
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    expect((await env.sim.deliverWebhook({ url, secret: "hook-secret", tamper: true })).status).toBe(401);
+    expect((await env.sim.deliverWebhook({ url, secret: "another-secret" })).status).toBe(401);
   });
 });
 

@@ -4,9 +4,8 @@ import { isConfigError, isHttpError } from "../../src/index.js";
 import { shopify } from "../../src/providers/index.js";
 import { shopifyApiError } from "../../src/providers/shopify.js";
 import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
-import { verifyWebhook } from "../../src/webhooks/index.js";
 import { useSimulator } from "../support/simulator.js";
-import { httpFailure } from "./support.js";
+import { httpFailure, verifyingEndpoint } from "./support.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 type Product = { id: number; title: string };
@@ -155,26 +154,10 @@ describe("shopify() against the Shopify dialect", () => {
 
   it("verifies the dialect's signed orders/create with the shopify scheme", async () => {
     env.sim.addProduct({ title: "Board", price: "25.00" });
-    const { createServer } = await import("node:http");
-    const seen: unknown[] = [];
-    const server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      try {
-        seen.push(verifyWebhook({ scheme: "shopify", payload: Buffer.concat(chunks), headers: req.headers, secret: "app-secret" }));
-        res.writeHead(200).end();
-      } catch {
-        res.writeHead(401).end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
-      expect((await env.sim.deliverWebhook({ url, secret: "app-secret", id: "wh-1" })).status).toBe(200);
-      expect(seen[0]).toMatchObject({ id: "wh-1", type: "orders/create", event: { total_price: "25.00", line_items: [{ title: "Board" }] } });
-      expect((await env.sim.deliverWebhook({ url, secret: "app-secret", tamper: true })).status).toBe(401);
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
+    const endpoint = await verifyingEndpoint("shopify", "app-secret");
+    const url = `${endpoint.origin}/webhooks`;
+    expect((await env.sim.deliverWebhook({ url, secret: "app-secret", id: "wh-1" })).status).toBe(200);
+    expect(endpoint.seen[0]).toMatchObject({ id: "wh-1", type: "orders/create", event: { total_price: "25.00", line_items: [{ title: "Board" }] } });
+    expect((await env.sim.deliverWebhook({ url, secret: "app-secret", tamper: true })).status).toBe(401);
   });
 });

@@ -3,9 +3,11 @@ import { isConfigError, isHttpError } from "../../src/index.js";
 import { slack } from "../../src/providers/index.js";
 import { createApiSimulator, createFakeClock } from "../../src/testing/index.js";
 import { createWebhookReceiver, memoryInbox } from "../../src/webhooks/index.js";
+import { failureOf } from "../support/failure.js";
+import { startServer } from "../support/http-server.js";
 import { useSimulator } from "../support/simulator.js";
 import { waitFor } from "../support/wait.js";
-import { failureOf, httpFailure } from "./support.js";
+import { httpFailure } from "./support.js";
 
 const TOKEN = "xoxb-1111-2222-abcdefghijklmnop";
 
@@ -125,11 +127,9 @@ describe("slack() against the Slack dialect", () => {
   it("the receiver answers url_verification with the challenge and stores signed events once", async () => {
     const inbox = memoryInbox();
     const receiver = createWebhookReceiver({ scheme: "slack", secret: "slack-signing-secret", inbox });
-    const { createServer } = await import("node:http");
-    const server = createServer(receiver.node);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const server = await startServer(receiver.node);
     try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/slack/events`;
+      const url = `${server.origin}/slack/events`;
       const handshake = await env.sim.deliverWebhook({
         url,
         signingSecret: "slack-signing-secret",
@@ -147,7 +147,7 @@ describe("slack() against the Slack dialect", () => {
       const stale = await env.sim.deliverWebhook({ url, signingSecret: "slack-signing-secret", timestamp: Date.now() - 10 * 60_000 });
       expect(stale.status).toBe(401);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       await receiver.close?.();
     }
   });

@@ -1,27 +1,19 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isOAuthError, oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
+import { useServer } from "../support/http-server.js";
 
 /** A token endpoint on loopback that issues `tok-<code>`. */
-let server: Server;
-let issuer = "";
 let tokenRequests = 0;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      tokenRequests++;
-      const code = new URLSearchParams(Buffer.concat(chunks).toString()).get("code");
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `tok-${code}`, token_type: "Bearer", expires_in: 3600 }));
-    });
+const server = useServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    tokenRequests++;
+    const code = new URLSearchParams(Buffer.concat(chunks).toString()).get("code");
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: `tok-${code}`, token_type: "Bearer", expires_in: 3600 }));
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 /** Fails the test if any promise rejection goes unhandled while it runs. */
 const unhandled: unknown[] = [];
@@ -38,7 +30,12 @@ afterEach(async () => {
 });
 
 const client = (clock = createFakeClock(Date.now())) =>
-  oauth2({ endpoints: { issuer, authorization: `${issuer}/authorize`, token: `${issuer}/token` }, clientId: "cli", allowInsecureRequests: true, clock });
+  oauth2({
+    endpoints: { issuer: server.origin, authorization: `${server.origin}/authorize`, token: `${server.origin}/token` },
+    clientId: "cli",
+    allowInsecureRequests: true,
+    clock,
+  });
 
 /** The redirect URI and state the authorization URL carries. */
 function parts(url: string): { redirect: string; state: string } {

@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -21,6 +19,7 @@ import {
 } from "../../src/oauth/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import type { Store } from "../../src/stores/types.js";
+import { startServer } from "../support/http-server.js";
 import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 
 /** A tiny authorization server + API per provider, on loopback: tokens are `<name>-tok-<n>`; it records what it received. */
@@ -36,7 +35,7 @@ async function provider(name: string): Promise<Provider> {
   let n = 0;
   const tokenForms: URLSearchParams[] = [];
   const apiSaw: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -51,15 +50,7 @@ async function provider(name: string): Promise<Provider> {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ provider: name }));
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    name,
-    issuer,
-    tokenForms,
-    apiSaw,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  return { name, issuer: server.origin, tokenForms, apiSaw, close: server.close };
 }
 
 let a: Provider;

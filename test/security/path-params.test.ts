@@ -1,25 +1,17 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError } from "../../src/errors.js";
+import { useServer } from "../support/http-server.js";
 
 /** A server that resolves dot segments the way WHATWG URL parsers (Hono, Next.js, undici) do, and records what it routed. */
-let server: http.Server;
-let baseUrl: string;
 const routed: string[] = [];
-beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://origin.invalid").pathname;
-    routed.push(path);
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ path }));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const server = useServer((req, res) => {
+  const path = new URL(req.url ?? "/", "http://origin.invalid").pathname;
+  routed.push(path);
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ path }));
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {
   routed.length = 0;
 });
@@ -35,7 +27,7 @@ async function outcome(run: () => Promise<unknown>): Promise<unknown> {
 describe("path params cannot move a request outside its template", () => {
   for (const value of ["..", ".", ""]) {
     it(`a param of ${JSON.stringify(value)} is a ConfigError and nothing is sent`, async () => {
-      const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+      const c = createClient({ baseUrl: `${server.origin}/v1`, retry: false });
       onTestFinished(() => c.close());
       const err = await outcome(() => c.get("/accounts/:id/charges", { params: { id: value } }));
       expect(isConfigError(err)).toBe(true);
@@ -45,7 +37,7 @@ describe("path params cannot move a request outside its template", () => {
   }
 
   it("values that merely contain dots or slashes are encoded and stay inside their segment", async () => {
-    const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    const c = createClient({ baseUrl: `${server.origin}/v1`, retry: false });
     onTestFinished(() => c.close());
     for (const id of ["...", "../x", "a/../..", "%2e%2e", ".%2e", "..\\..", "..;"]) {
       expect(await c.get("/accounts/:id/charges", { params: { id } })).toEqual({ path: `/v1/accounts/${encodeURIComponent(id)}/charges` });
@@ -53,7 +45,7 @@ describe("path params cannot move a request outside its template", () => {
   });
 
   it("property: whatever the values, the server routes inside the template's prefix with the template's segment count", async () => {
-    const c = createClient({ baseUrl: `${baseUrl}/v1`, retry: false });
+    const c = createClient({ baseUrl: `${server.origin}/v1`, retry: false });
     onTestFinished(() => c.close());
     const piece = fc.constantFrom(".", "..", "/", "\\", "%", "2e", "2E", "%2e", "?", "#", ";", "a", " ", "\u0000", "\u2024", "．");
     const value = fc.oneof(

@@ -4,6 +4,7 @@ import { isHttpError, isNetworkError, isParseError } from "../../src/errors.js";
 import { apiKey } from "../../src/middleware/auth/auth.js";
 import { addSecretParams, redactUrl } from "../../src/redact.js";
 import { createApiSimulator } from "../../src/testing/index.js";
+import { failureOf } from "../support/failure.js";
 import { captureLogger, expectNoSecret } from "../support/secrets.js";
 import { useSimulator } from "../support/simulator.js";
 
@@ -13,15 +14,6 @@ beforeAll(() => {
   env.sim.route("GET", "/garbage", { headers: { "content-type": "application/json" }, body: "sk_live_99" });
 });
 
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to fail");
-}
-
 describe("an API key sent in the query string never shows in errors or logs", () => {
   for (const param of ["api_token", "private_token", "hapikey", "auth_token", "user_ref"]) {
     it(`apiKey({ query: "${param}" }): HttpError and the logger's lines are redacted`, async () => {
@@ -29,7 +21,7 @@ describe("an API key sent in the query string never shows in errors or logs", ()
       const log = captureLogger();
       const c = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: param, value: secret }), retry: false, logger: log.logger });
       onTestFinished(() => c.close());
-      const err = await failure(() => c.get("/fail"));
+      const err = await failureOf(() => c.get("/fail"));
       expect(isHttpError(err)).toBe(true);
       expectNoSecret(err, secret, { log: log.text() });
       expect((err as Error).message).toContain(`${param}=[REDACTED]`);
@@ -44,7 +36,7 @@ describe("an API key sent in the query string never shows in errors or logs", ()
     const log = captureLogger();
     const c = createClient({ baseUrl: url, auth: apiKey({ query: "weird_name", value: secret }), retry: false, logger: log.logger });
     onTestFinished(() => c.close());
-    const err = await failure(() => c.get("/x"));
+    const err = await failureOf(() => c.get("/x"));
     expect(isNetworkError(err)).toBe(true);
     expectNoSecret(err, secret, { log: log.text() });
   });
@@ -53,13 +45,13 @@ describe("an API key sent in the query string never shows in errors or logs", ()
     const secret = "fn-secret-abcdef";
     const c = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: "zz_cred", value: async () => secret }), retry: false });
     onTestFinished(() => c.close());
-    expectNoSecret(await failure(() => c.get("/fail")), secret);
+    expectNoSecret(await failureOf(() => c.get("/fail")), secret);
   });
 
   it("ParseError does not quote the body in its message (V8's JSON.parse message does)", async () => {
     const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
-    const err = await failure(() => c.get("/garbage"));
+    const err = await failureOf(() => c.get("/garbage"));
     expect(isParseError(err)).toBe(true);
     expect((err as Error).message).not.toContain("sk_live");
     expect((err as Error).stack).not.toContain("sk_live");
@@ -122,7 +114,7 @@ describe("HttpError body and headers are redacted when printed", () => {
     });
     const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
-    const err = await failure(() => c.post("/echo", { json: {} }));
+    const err = await failureOf(() => c.post("/echo", { json: {} }));
     expect(isHttpError(err)).toBe(true);
     for (const s of ["echoed-tok-123", "pw-echo-456", "echoed-tok-789", "echoed-tok-999"]) expectNoSecret(err, s);
     expect((err as { body: { access_token: string } }).body.access_token).toBe("echoed-tok-123");
@@ -136,7 +128,7 @@ describe("HttpError body and headers are redacted when printed", () => {
     });
     const c = createClient({ baseUrl: env.sim.url, retry: false });
     onTestFinished(() => c.close());
-    const err = await failure(() => c.post("/echo-text", { json: {} }));
+    const err = await failureOf(() => c.post("/echo-text", { json: {} }));
     for (const s of ["echoed-text-tok", "pw-text-1"]) expectNoSecret(err, s);
   });
 });

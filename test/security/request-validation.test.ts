@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { ApiError, isConfigError } from "../../src/errors.js";
 import { apiKey, bearer } from "../../src/middleware/auth/auth.js";
+import { failureOf } from "../support/failure.js";
 import { useSimulator } from "../support/simulator.js";
 
 const env = useSimulator();
@@ -13,15 +14,6 @@ beforeEach(() => {
     return { json: {} };
   });
 });
-
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("a value the HTTP client refuses is a ConfigError: never sent, never retried", () => {
   const cases: Array<[string, () => ReturnType<typeof createClient>, string]> = [
@@ -42,7 +34,7 @@ describe("a value the HTTP client refuses is a ConfigError: never sent, never re
     it(label, async () => {
       retries = 0;
       const c = make();
-      const err = await failure(() => c.get(path));
+      const err = await failureOf(() => c.get(path));
       expect(isConfigError(err), String(err)).toBe(true);
       expect(retries).toBe(0);
       expect(hits).toBe(0);
@@ -62,7 +54,7 @@ describe("per-call maxResponseBytes is validated like the client option", () => 
     it(`${bad} is a ConfigError before sending`, async () => {
       const c = createClient({ baseUrl: env.sim.url, retry: false });
       onTestFinished(() => c.close());
-      const err = await failure(() => c.get("/x", { maxResponseBytes: bad }));
+      const err = await failureOf(() => c.get("/x", { maxResponseBytes: bad }));
       expect(isConfigError(err)).toBe(true);
       expect((err as { option: string }).option).toBe("maxResponseBytes");
       expect(hits).toBe(0);

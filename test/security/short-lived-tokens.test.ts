@@ -1,38 +1,30 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError } from "../../src/errors.js";
 import { oauth2 } from "../../src/oauth/index.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
+import { useServer } from "../support/http-server.js";
 
 /** An authorization server issuing tokens of `lifetime` seconds, and an API that accepts them (or refuses everything). */
-let server: Server;
-let origin = "";
 let lifetime = 30;
 let apiRefusesAll = false;
 let grants = 0;
 let apiCalls = 0;
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      if (req.url === "/token") {
-        grants++;
-        res
-          .writeHead(200, { "content-type": "application/json" })
-          .end(JSON.stringify({ access_token: `tok-${grants}`, token_type: "Bearer", expires_in: lifetime }));
-        return;
-      }
-      apiCalls++;
-      if (apiRefusesAll) res.writeHead(401, { "www-authenticate": 'Bearer error="invalid_token"' }).end();
-      else res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+const server = useServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    if (req.url === "/token") {
+      grants++;
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ access_token: `tok-${grants}`, token_type: "Bearer", expires_in: lifetime }));
+      return;
+    }
+    apiCalls++;
+    if (apiRefusesAll) res.writeHead(401, { "www-authenticate": 'Bearer error="invalid_token"' }).end();
+    else res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {
   grants = 0;
   apiCalls = 0;
@@ -41,8 +33,14 @@ beforeEach(() => {
 
 function setup() {
   const clock = createFakeClock(Date.now());
-  const oauth = oauth2({ endpoints: { token: `${origin}/token` }, clientId: "svc", clientSecret: "svc-secret-0123456789", allowInsecureRequests: true, clock });
-  const api = createClient({ baseUrl: origin, auth: oauth.clientCredentialsAuth(), retry: false });
+  const oauth = oauth2({
+    endpoints: { token: `${server.origin}/token` },
+    clientId: "svc",
+    clientSecret: "svc-secret-0123456789",
+    allowInsecureRequests: true,
+    clock,
+  });
+  const api = createClient({ baseUrl: server.origin, auth: oauth.clientCredentialsAuth(), retry: false });
   return { clock, oauth, api };
 }
 

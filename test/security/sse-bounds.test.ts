@@ -1,9 +1,8 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError, isResponseTooLargeError } from "../../src/errors.js";
 import { createFakeClock } from "../../src/testing/index.js";
+import { useServer } from "../support/http-server.js";
 import { useSimulator } from "../support/simulator.js";
 
 const SSE = { "content-type": "text/event-stream", "cache-control": "no-cache" };
@@ -11,34 +10,24 @@ const SSE = { "content-type": "text/event-stream", "cache-control": "no-cache" }
 const env = useSimulator();
 
 /** A server that streams one endless event (`data: xxxx...` without a blank line) and counts what it managed to write. */
-let endless: Server;
-let endlessOrigin = "";
 let written = 0;
-beforeAll(async () => {
-  endless = createServer((_req, res) => {
-    res.writeHead(200, SSE);
-    res.write("id: 1\ndata: small\n\n");
-    const line = `data: ${"x".repeat(64 * 1024)}\n`;
-    const pump = () => {
-      while (!res.destroyed && written < 150 * 2 ** 20) {
-        written += line.length;
-        if (!res.write(line)) return void res.once("drain", pump);
-      }
-      res.end();
-    };
-    pump();
-  });
-  await new Promise<void>((r) => endless.listen(0, "127.0.0.1", r));
-  endlessOrigin = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  endless.closeAllConnections();
-  return new Promise<void>((r) => endless.close(() => r()));
+const endless = useServer((_req, res) => {
+  res.writeHead(200, SSE);
+  res.write("id: 1\ndata: small\n\n");
+  const line = `data: ${"x".repeat(64 * 1024)}\n`;
+  const pump = () => {
+    while (!res.destroyed && written < 150 * 2 ** 20) {
+      written += line.length;
+      if (!res.write(line)) return void res.once("drain", pump);
+    }
+    res.end();
+  };
+  pump();
 });
 
 describe("SSE: an event larger than the limit is refused", () => {
   it("a 150 MiB event stops at maxResponseBytes with ResponseTooLargeError; earlier events still arrive", async () => {
-    const client = createClient({ baseUrl: endlessOrigin, retry: false, maxResponseBytes: 2 ** 20 });
+    const client = createClient({ baseUrl: endless.origin, retry: false, maxResponseBytes: 2 ** 20 });
     onTestFinished(() => client.close());
     const got: string[] = [];
     const err = await (async () => {

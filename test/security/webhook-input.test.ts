@@ -1,10 +1,9 @@
 import { createHmac } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { redactFields } from "../../src/redact.js";
 import { createWebhookReceiver, memoryInbox, signWebhook, verifyWebhook, type WebhookInbox } from "../../src/webhooks/index.js";
+import { startServer, type TestServer } from "../support/http-server.js";
 
 function thrown(run: () => unknown): unknown {
   try {
@@ -56,20 +55,19 @@ describe("weak or malformed webhook secrets are ConfigErrors", () => {
 
 describe("an empty event id never becomes the id", () => {
   const receivers: Array<{ close(): Promise<void> }> = [];
-  const servers: Server[] = [];
+  const servers: TestServer[] = [];
   afterEach(async () => {
     await Promise.all(receivers.splice(0).map((r) => r.close()));
-    await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
   async function serve(scheme: "standard" | "github", secret: string): Promise<{ url: string; inbox: WebhookInbox }> {
     const inbox = memoryInbox();
     const receiver = createWebhookReceiver({ scheme, secret, inbox, worker: false });
     receivers.push(receiver);
-    const server = createServer(receiver.node);
+    const server = await startServer(receiver.node);
     servers.push(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, inbox };
+    return { url: `${server.origin}/hook`, inbox };
   }
 
   it("standard signs the id, so an empty webhook-id is refused (400 missing_header) and nothing is stored", async () => {

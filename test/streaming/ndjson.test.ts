@@ -1,10 +1,9 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isParseError } from "../../src/errors.js";
 import { ndjson } from "../../src/streaming/index.js";
+import { startServer } from "../support/http-server.js";
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -37,7 +36,7 @@ describe("ndjson()", () => {
     const total = 20_000; // ~20 MB: far more than socket buffers hold
     let written = 0;
     let blocked = false;
-    const server = createServer((_req, res) => {
+    const server = await startServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       const pump = () => {
         while (written < total) {
@@ -51,9 +50,8 @@ describe("ndjson()", () => {
       };
       pump();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     let body: Readable | null = null;
-    const client = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false });
+    const client = createClient({ baseUrl: server.origin, retry: false });
     try {
       const res = await client.raw({ method: "GET", path: "/export", timeout: false });
       body = res.body;
@@ -72,8 +70,7 @@ describe("ndjson()", () => {
     } finally {
       body?.destroy();
       await client.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 });

@@ -1,10 +1,10 @@
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError, isParseError } from "../../src/errors.js";
 import { sse } from "../../src/streaming/index.js";
 import { createFakeClock } from "../../src/testing/index.js";
+import { startServer } from "../support/http-server.js";
 import { apiRequest } from "../support/request.js";
 import { useSimulator } from "../support/simulator.js";
 
@@ -107,7 +107,7 @@ describe("sse() on a live stream", () => {
     let closed = false;
     let blocked = false;
     let written = 0;
-    const server = createServer((_req, res: ServerResponse) => {
+    const server = await startServer((_req, res: ServerResponse) => {
       res.writeHead(200, SSE);
       res.on("close", () => {
         closed = true;
@@ -124,8 +124,7 @@ describe("sse() on a live stream", () => {
       };
       pump();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const c = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false });
+    const c = createClient({ baseUrl: server.origin, retry: false });
     try {
       const events = c.sse("/live");
       const first = await events.next();
@@ -139,8 +138,7 @@ describe("sse() on a live stream", () => {
       await expect.poll(() => closed).toBe(true);
     } finally {
       await c.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 

@@ -1,8 +1,7 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
+import { startServer } from "../support/http-server.js";
 
 describe("uploads from streams", () => {
   it("sends a generated 32 MiB stream chunk by chunk, pulled only as fast as the server reads", async () => {
@@ -11,14 +10,13 @@ describe("uploads from streams", () => {
     let produced = 0;
     let received = 0;
     let maxAhead = 0;
-    const server = createServer((req, res) => {
+    const server = await startServer((req, res) => {
       req.on("data", (c: Buffer) => {
         received += c.length;
       });
       req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ received })));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const client = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false });
+    const client = createClient({ baseUrl: server.origin, retry: false });
     try {
       const body = Readable.from(
         (function* () {
@@ -35,8 +33,7 @@ describe("uploads from streams", () => {
       expect(maxAhead).toBeLessThan((TOTAL * CHUNK.length) / 2);
     } finally {
       await client.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 });

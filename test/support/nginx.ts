@@ -10,7 +10,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
-import { freePort } from "./redis-faults.js";
+import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
 
 const NGINX = ["/usr/sbin/nginx", "nginx"].find((bin) => {

@@ -1,10 +1,4 @@
-/**
- * Plain `node:http` servers that enforce a rate limit the way real APIs do and
- * advertise it in `X-RateLimit-*` headers, recording when each request arrived
- * and how many they refused.
- */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { startServer } from "./http-server.js";
 
 export interface RateLimitedServer {
   url: string;
@@ -17,10 +11,10 @@ export interface RateLimitedServer {
 /** Answers one request: accept (with headers) or refuse (429 with headers). */
 type Judge = (now: number) => { ok: boolean; headers: Record<string, string> };
 
-function serve(judge: Judge): Promise<RateLimitedServer> {
+async function serve(judge: Judge): Promise<RateLimitedServer> {
   const accepted: number[] = [];
   const state = { rejected: 0 };
-  const server = http.createServer((req, res) => {
+  const server = await startServer((req, res) => {
     const now = Date.now();
     const verdict = judge(now);
     for (const [k, v] of Object.entries(verdict.headers)) res.setHeader(k, v);
@@ -35,22 +29,14 @@ function serve(judge: Judge): Promise<RateLimitedServer> {
     res.setHeader("content-type", "application/json");
     res.end('{"ok":true}');
   });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        accepted,
-        get rejected() {
-          return state.rejected;
-        },
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      }),
-    ),
-  );
+  return {
+    url: server.origin,
+    accepted,
+    get rejected() {
+      return state.rejected;
+    },
+    close: server.close,
+  };
 }
 
 /**

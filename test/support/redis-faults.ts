@@ -1,19 +1,10 @@
 /**
- * Redis that misbehaves, over real sockets: a port nothing listens on, a
+ * Redis that misbehaves, over real sockets (for a port nothing listens on, see ports.ts): a
  * server that accepts connections and never answers, and a proxy in front of
  * the real Redis that can hold every command back and let them through later.
  */
 import net from "node:net";
 import { REDIS_URL } from "./services.js";
-
-/** A loopback port nothing listens on (bound once by the OS, then closed). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface FaultServer {
   port: number;

@@ -3,12 +3,13 @@
  * implementation (undici and fetch) over a real loopback server: what it
  * sends, what it returns, and which errors it raises.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAbortError, isNetworkError } from "../../src/errors.js";
 import type { ApiRequest, Transport } from "../../src/types.js";
+import { useServer } from "../support/http-server.js";
+import { freePort } from "../support/ports.js";
 import { apiRequest } from "../support/request.js";
 
 interface Seen {
@@ -21,9 +22,8 @@ interface Seen {
 export function transportContract(name: string, make: () => Transport): void {
   describe(`Transport contract: ${name}`, () => {
     let transport: Transport;
-    let origin: string;
     const seen: Seen[] = [];
-    const server = http.createServer(async (req, res) => {
+    const server = useServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
@@ -48,7 +48,7 @@ export function transportContract(name: string, make: () => Transport): void {
       res.writeHead(path === "/created" ? 201 : 200, { "content-type": "application/json" }).end(JSON.stringify({ path }));
     });
 
-    const request = (over: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${origin}/`, over);
+    const request = (over: Partial<ApiRequest> = {}): ApiRequest => apiRequest(`${server.origin}/`, over);
     const text = async (body: Readable | null) => {
       if (body === null) return "";
       const chunks: Buffer[] = [];
@@ -56,16 +56,10 @@ export function transportContract(name: string, make: () => Transport): void {
       return Buffer.concat(chunks).toString();
     };
 
-    beforeAll(async () => {
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    beforeAll(() => {
       transport = make();
     });
-    afterAll(async () => {
-      await transport.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
+    afterAll(() => transport.close());
 
     it("sends method, path with query, headers and a string body; returns status, headers and a streaming body", async () => {
       const res = await transport.send(
@@ -111,11 +105,7 @@ export function transportContract(name: string, make: () => Transport): void {
     });
 
     it("fails with a NetworkError marked not sent when the connection is refused", async () => {
-      const closed = http.createServer();
-      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-      const port = (closed.address() as AddressInfo).port;
-      await new Promise((resolve) => closed.close(resolve));
-      const err = await transport.send(request({ origin: `http://127.0.0.1:${port}` })).catch((e: unknown) => e);
+      const err = await transport.send(request({ origin: `http://127.0.0.1:${await freePort()}` })).catch((e: unknown) => e);
       expect(isNetworkError(err)).toBe(true);
       expect((err as { sent: boolean }).sent).toBe(false);
     });

@@ -1,5 +1,4 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import express from "express";
 import { Hono } from "hono";
@@ -7,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import type { Duration } from "../../src/util/duration.js";
 import { createWebhookReceiver, memoryInbox, signWebhook, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+import { adoptServer, startServer, type TestServer } from "../support/http-server.js";
 import { requestHead, trickle } from "../support/slow-client.js";
 
 const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
@@ -33,13 +33,11 @@ function receiverWith(bodyTimeout: Duration = DEADLINE_MS): { receiver: WebhookR
   return { receiver, inbox };
 }
 
-async function serving(server: Server): Promise<string> {
-  if (!server.listening) await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  closers.push(() => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** The server's origin; it is closed after the test. */
+async function serving(started: Promise<TestServer>): Promise<string> {
+  const server = await started;
+  closers.push(server.close);
+  return server.origin;
 }
 
 /** A signed delivery whose body trickles at 1 byte/s, and a normal one sent while it does. */
@@ -54,7 +52,7 @@ async function slowAndNormal(base: string, path: string) {
 describe("a delivery's body must arrive within bodyTimeout", () => {
   it("node: a body trickled at 1 byte/s is answered 408 at the deadline and the connection closed; nothing stored; a normal delivery meanwhile is stored", async () => {
     const { receiver, inbox } = receiverWith();
-    const base = await serving(createServer(receiver.node));
+    const base = await serving(startServer(receiver.node));
     const { slow, normal, normalStatus, answer } = await slowAndNormal(base, "/hooks");
 
     expect(answer.status).toBe(408);
@@ -72,7 +70,7 @@ describe("a delivery's body must arrive within bodyTimeout", () => {
     const { receiver, inbox } = receiverWith();
     const app = express();
     app.post("/hooks", receiver.express());
-    const base = await serving(app.listen(0, "127.0.0.1"));
+    const base = await serving(adoptServer(app.listen(0, "127.0.0.1")));
     await new Promise((r) => setImmediate(r));
     const { slow, normal, normalStatus, answer } = await slowAndNormal(base, "/hooks");
 
@@ -87,9 +85,7 @@ describe("a delivery's body must arrive within bodyTimeout", () => {
     const { receiver, inbox } = receiverWith("400ms");
     const app = new Hono();
     app.post("/hooks", (c) => receiver.fetch(c.req.raw));
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
-    await new Promise((r) => server.once("listening", r));
-    const base = await serving(server);
+    const base = await serving(adoptServer(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server));
     const { slow, normal, normalStatus, answer } = await slowAndNormal(base, "/hooks");
 
     expect(answer.status).toBe(408);
@@ -102,7 +98,7 @@ describe("a delivery's body must arrive within bodyTimeout", () => {
 
   it("a body that arrives in time is not cut, however it is split", async () => {
     const { receiver, inbox } = receiverWith("2s");
-    const base = await serving(createServer(receiver.node));
+    const base = await serving(startServer(receiver.node));
     const d = delivery();
     const answer = await trickle(base, requestHead("/hooks", { ...d.headers, connection: "close" }, Buffer.byteLength(d.body)), d.body, {
       everyMs: 0,

@@ -3,8 +3,6 @@
  * the package allows: what they sign, we verify; what we sign, they verify.
  */
 import { createHmac } from "node:crypto";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import "@shopify/shopify-api/adapters/node";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
@@ -12,10 +10,11 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { Webhook as SvixWebhook } from "svix";
 import twilio from "twilio";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { collect } from "../../src/util/collect.js";
 import { signWebhook, twilioJsonUrl, verifyWebhook } from "../../src/webhooks/index.js";
+import { useServer } from "../support/http-server.js";
 
 const payload = JSON.stringify({ id: "evt_1", type: "invoice.paid", data: { object: { id: "in_1", amount: 100 } } }, null, 2);
 
@@ -218,17 +217,15 @@ describe("@shopify/shopify-api package", () => {
     logger: { level: 0 },
   });
   // shopify.webhooks.validate reads a real node request: a loopback server answers with its verdict.
-  const server = createServer(async (req, res) => {
+  const server = useServer(async (req, res) => {
     const rawBody = (await collect(req, 1 << 20)).toString("utf8");
     const verdict = await shopify.webhooks.validate({ rawBody, rawRequest: req, rawResponse: res });
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(verdict));
   });
   let url = "";
-  beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+  beforeAll(() => {
+    url = `${server.origin}/webhooks`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   const shop = { "x-shopify-shop-domain": "example.myshopify.com", "x-shopify-api-version": "2025-07" };
   const validate = async (body: string, headers: Record<string, string>) =>

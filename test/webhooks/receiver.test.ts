@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import express from "express";
 import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createWebhookReceiver, memoryInbox, schemes, signWebhook, sqliteInbox, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
+import { adoptServer, startServer } from "../support/http-server.js";
 import { waitFor } from "../support/wait.js";
 
 const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
@@ -20,10 +21,6 @@ function stripeDelivery(over: { id?: string; type?: string; timestamp?: number; 
   const body = over.body ?? JSON.stringify({ id, type: over.type ?? "invoice.paid", data: { object: { id: "in_1" } } }, null, 2);
   const headers = signWebhook({ scheme: "stripe", payload: body, secret: SECRET, ...(over.timestamp !== undefined && { timestamp: over.timestamp }) });
   return { id, body, headers };
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
 }
 
 /** Sends raw bytes over a socket: for truncated bodies and oversized headers that fetch will not send. */
@@ -64,16 +61,14 @@ async function nodeRig(name: string, extra: Partial<Parameters<typeof createWebh
     worker: { pollInterval: "50ms" },
     ...extra,
   });
-  const server = createServer(receiver.node);
-  const base = await listen(server);
+  const server = await startServer(receiver.node);
   return {
-    base,
+    base: server.origin,
     inbox,
     receiver,
     handled,
     async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
       await receiver.close();
     },
   };
@@ -380,10 +375,9 @@ describe("framework adapters keep the raw body", () => {
     app.post("/raw-hooks", express.raw({ type: "*/*" }), receiver.express());
     app.use(express.json());
     app.post("/parsed-hooks", receiver.express());
-    const server = app.listen(0, "127.0.0.1");
-    await new Promise((r) => server.once("listening", r));
-    closers.push(() => new Promise((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const server = await adoptServer(app.listen(0, "127.0.0.1"));
+    closers.push(server.close);
+    const base = server.origin;
 
     const a = stripeDelivery();
     expect((await post(`${base}/hooks`, a.body, a.headers)).status).toBe(200);
@@ -401,10 +395,9 @@ describe("framework adapters keep the raw body", () => {
     const { receiver, inbox, handled } = receiverFor("hono");
     const app = new Hono();
     app.post("/hooks", (c) => receiver.fetch(c.req.raw));
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => server.once("listening", r));
-    closers.push(() => new Promise((r) => server.close(() => r())));
-    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const server = await adoptServer(serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server);
+    closers.push(server.close);
+    const base = server.origin;
 
     const d = stripeDelivery();
     expect((await post(`${base}/hooks`, d.body, d.headers)).status).toBe(200);

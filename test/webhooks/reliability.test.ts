@@ -12,9 +12,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
-import { freePort, killChild, sendUntilAcknowledged, startChild } from "./fixtures/processes.js";
+import { killChild, sendUntilAcknowledged, startChild } from "./fixtures/processes.js";
 
 const SECRET = "whsec_cmVsaWFiaWxpdHktdGVzdC1zZWNyZXQ=";
 const EVENTS = 2000;

@@ -1,10 +1,10 @@
 import { createHmac, sign as edSign, verify as edVerify, generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:http";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { deliverWebhook } from "../../src/testing/index.js";
 import { createWebhookReceiver, generateStandardKeyPair, memoryInbox, signWebhook, verifyWebhook } from "../../src/webhooks/index.js";
+import { startServer } from "../support/http-server.js";
 
 const payload = '{"type":"invoice.paid","data":{"id":"in_1"}}';
 const id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
@@ -183,10 +183,9 @@ describe("Standard Webhooks v1a (Ed25519)", () => {
     const { secretKey, publicKey } = generateStandardKeyPair();
     const inbox = memoryInbox();
     const receiver = createWebhookReceiver({ scheme: "standard", secret: publicKey, inbox });
-    const server = createServer(receiver.node);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const server = await startServer(receiver.node);
     try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
+      const url = `${server.origin}/hooks`;
       const ok = await deliverWebhook({ url, scheme: "standard", secret: secretKey, payload: { type: "invoice.paid" }, id: "msg_v1a_1" });
       expect(ok.status).toBeLessThan(300);
       expect((await deliverWebhook({ url, scheme: "standard", secret: secretKey, payload: { type: "x" }, tamper: true })).status).toBe(401);
@@ -195,7 +194,7 @@ describe("Standard Webhooks v1a (Ed25519)", () => {
       expect((await deliverWebhook({ url, scheme: "standard", secret: forgedKey, payload: { type: "x" } })).status).toBe(401);
       expect((await inbox.list({})).map((e) => e.id)).toEqual(["msg_v1a_1"]);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
       await receiver.close();
     }
   });

@@ -1,19 +1,16 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { deliverWebhook } from "../../src/testing/webhook-delivery.js";
 import { createWebhookReceiver, memoryInbox, signWebhook, verifyWebhook } from "../../src/webhooks/index.js";
+import { useServer } from "../support/http-server.js";
 
 describe("deliverWebhook", () => {
   const inbox = memoryInbox();
   const receiver = createWebhookReceiver({ scheme: "standard", secret: "whsec_ZGVsaXZlcnktdGVzdC1zZWNyZXQ=", inbox, worker: false });
-  const server = createServer(receiver.node);
+  const server = useServer(receiver.node);
   let url = "";
-  beforeAll(async () => {
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  beforeAll(() => {
+    url = `${server.origin}/hooks`;
   });
-  afterAll(() => new Promise((r) => server.close(r)));
 
   it("delivers a signed event that the receiver stores", async () => {
     const r = await deliverWebhook({ url, scheme: "standard", secret: "whsec_ZGVsaXZlcnktdGVzdC1zZWNyZXQ=", id: "msg_1", payload: { type: "user.created" } });

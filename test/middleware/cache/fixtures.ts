@@ -1,10 +1,10 @@
 // A loopback HTTP server whose answers each test scripts, and a pipeline
 // (cache → undici transport) that sends requests to it over real sockets.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { compose } from "../../../src/compose.js";
 import { undiciTransport } from "../../../src/transport/undici.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../../src/types.js";
+import { startServer } from "../../support/http-server.js";
 import { apiRequest } from "../../support/request.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -24,17 +24,12 @@ export async function startOrigin(): Promise<Origin> {
     handle: (_req, res) => res.end(),
     close: async () => {},
   };
-  const server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     o.seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
     o.handle(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  o.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  o.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  o.origin = server.origin;
+  o.close = server.close;
   return o;
 }
 

@@ -1,10 +1,3 @@
-/**
- * GitHub's secondary rate limits: a 403 (or 429) with `Retry-After`, or with
- * `x-ratelimit-remaining: 0` and an epoch `x-ratelimit-reset`, pauses every
- * queued request sharing the key — in one process and across processes (Redis).
- */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Client, createClient } from "../../../src/client/create-client.js";
@@ -12,6 +5,7 @@ import { isHttpError } from "../../../src/errors.js";
 import { memoryStore } from "../../../src/stores/memory.js";
 import { redisStore } from "../../../src/stores/redis.js";
 import type { Store } from "../../../src/stores/types.js";
+import { startServer } from "../../support/http-server.js";
 import { describeRedis, REDIS_URL, uniqueName } from "../../support/services.js";
 
 type Refusal = (now: number) => Record<string, string>;
@@ -26,7 +20,7 @@ const refusals: Array<[string, number, Refusal]> = [
 async function secondaryLimited(status: number, refusal: Refusal) {
   const arrivals: number[] = [];
   let refusedAt = 0;
-  const server = http.createServer((req, res) => {
+  const server = await startServer((req, res) => {
     req.resume();
     arrivals.push(performance.now());
     if (arrivals.length === 1) {
@@ -38,12 +32,11 @@ async function secondaryLimited(status: number, refusal: Refusal) {
     res.writeHead(200, { "content-type": "application/json" });
     res.end("{}");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.origin,
     arrivals,
     refusedAt: () => refusedAt,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }
 

@@ -1,4 +1,3 @@
-import net from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
@@ -6,6 +5,7 @@ import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutErr
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { retryBudget } from "../../../src/middleware/retry/budget.js";
 import type { RetryEvent, RetryOptions } from "../../../src/middleware/retry/retry.js";
+import { freePort } from "../../support/ports.js";
 import { useSimulator } from "../../support/simulator.js";
 
 const env = useSimulator();
@@ -141,10 +141,7 @@ describe("network errors", () => {
   });
 
   it("fails with NetworkError ECONNREFUSED after retrying, and retries even a POST that never left", async () => {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((r) => server.close(r));
+    const port = await freePort();
     const events: RetryEvent[] = [];
     const c = createClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { ...fast, attempts: 3, onRetry: (e) => events.push(e) } });
     onTestFinished(() => c.close());

@@ -3,8 +3,7 @@
  * provider issued and still considers valid (looked up in the provider, as a
  * resource server would introspect them). Counts requests per token.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { startServer } from "../../support/http-server.js";
 import type { TestProvider } from "./provider.js";
 
 export interface TestApi {
@@ -21,7 +20,7 @@ export async function startApi(op: TestProvider): Promise<TestApi> {
   let hits = 0;
   const refuse = new Set<string>();
   const seen: string[] = [];
-  const server = createServer(async (req, res) => {
+  const server = await startServer(async (req, res) => {
     hits++;
     const header = req.headers.authorization ?? "";
     seen.push(header);
@@ -33,15 +32,5 @@ export async function startApi(op: TestProvider): Promise<TestApi> {
     }
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, sub: known.accountId ?? known.clientId }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits: () => hits,
-    refuse,
-    seen,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { origin: server.origin, hits: () => hits, refuse, seen, close: server.close };
 }

@@ -4,7 +4,7 @@
  * or a connection reset before the request reaches the provider.
  */
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { startServer } from "../../support/http-server.js";
 
 export type Fault = "503" | "503-retry-after" | "reset";
 
@@ -27,7 +27,7 @@ export async function faultyTokenProxy(issuer: string): Promise<FaultyProxy> {
   const faults: Fault[] = [];
   let always = false;
   const counts = { received: 0, forwarded: 0 };
-  const server = http.createServer((req, res) => {
+  const server = await startServer((req, res) => {
     counts.received++;
     const fault = always ? "503" : faults.shift();
     const chunks: Buffer[] = [];
@@ -50,9 +50,8 @@ export async function faultyTokenProxy(issuer: string): Promise<FaultyProxy> {
       upstream.end(Buffer.concat(chunks));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    tokenUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}${target.pathname}`,
+    tokenUrl: `${server.origin}${target.pathname}`,
     failNext: (...f) => faults.push(...f),
     failAlways: () => {
       always = true;
@@ -63,10 +62,6 @@ export async function faultyTokenProxy(issuer: string): Promise<FaultyProxy> {
     get forwarded() {
       return counts.forwarded;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -3,10 +3,10 @@
  * tests, with a counter of token-endpoint requests per grant type and a
  * programmatic "browser" that drives its development login/consent screens.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import type Provider from "oidc-provider";
+import { startServer } from "../../support/http-server.js";
 
 let quieted = false;
 /**
@@ -48,7 +48,7 @@ export async function startProvider(options: { accessTokenTtl?: number } = {}): 
   const grantErrors = new Map<string, number>();
   let revocations = 0;
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server: Server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     if (req.method === "POST" && req.url === "/token") {
       // Count by grant type without consuming the body the provider reads.
       const chunks: Buffer[] = [];
@@ -61,8 +61,7 @@ export async function startProvider(options: { accessTokenTtl?: number } = {}): 
     if (req.method === "POST" && req.url === "/token/revocation") revocations++;
     (handler as NonNullable<typeof handler>)(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = server.origin;
 
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
   const kid = "client-key-1";
@@ -165,10 +164,7 @@ export async function startProvider(options: { accessTokenTtl?: number } = {}): 
     revocations: () => revocations,
     clientKey: { privateJwk, kid },
     secrets,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
 }
 

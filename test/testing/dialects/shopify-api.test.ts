@@ -1,6 +1,7 @@
 import "@shopify/shopify-api/adapters/node";
 import { ApiVersion, Session, shopifyApi } from "@shopify/shopify-api";
 import { beforeAll, describe, expect, it } from "vitest";
+import { startServer } from "../../support/http-server.js";
 import { useSimulator } from "../../support/simulator.js";
 
 const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
@@ -74,7 +75,6 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
   });
 
   it("its webhook validation accepts the dialect's signed orders/create", async () => {
-    const { createServer } = await import("node:http");
     const validator = shopifyApi({
       apiKey: "key",
       apiSecretKey: "app-secret",
@@ -84,21 +84,20 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
       isEmbeddedApp: false,
       logger: { level: 0 },
     });
-    const server = createServer(async (req, res) => {
+    const server = await startServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const verdict = await validator.webhooks.validate({ rawBody: Buffer.concat(chunks).toString("utf8"), rawRequest: req, rawResponse: res });
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(verdict));
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks`;
+      const url = `${server.origin}/webhooks`;
       const delivered = await env.sim.deliverWebhook({ url, secret: "app-secret" });
       expect(JSON.parse(delivered.body)).toMatchObject({ valid: true, topic: "ORDERS_CREATE", domain: "ballast-sim.myshopify.com" });
       const forged = await env.sim.deliverWebhook({ url, secret: "app-secret", tamper: true });
       expect(JSON.parse(forged.body)).toMatchObject({ valid: false });
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   });
 });

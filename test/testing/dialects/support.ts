@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
+import { startServer } from "../../support/http-server.js";
 
 export interface Delivery {
   method: string;
@@ -11,7 +11,7 @@ export interface Delivery {
 /** A loopback HTTP server that records what it receives and answers 200: where simulators deliver webhooks in tests. */
 export async function webhookSink(status = 200): Promise<{ url: string; received: Delivery[]; close(): Promise<void> }> {
   const received: Delivery[] = [];
-  const server = createServer((req, res) => {
+  const server = await startServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -19,15 +19,5 @@ export async function webhookSink(status = 200): Promise<{ url: string; received
       res.writeHead(status).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/webhooks`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: `${server.origin}/webhooks`, received, close: server.close };
 }
