@@ -1,5 +1,6 @@
 import { trusted } from "../compose.js";
 import type { ApiRequest, Middleware, ResponseHeaders } from "../types.js";
+import { withinAttempt } from "../util/attempt-wait.js";
 import { authorizationHeader, type TokenSet } from "./token-set.js";
 
 /** Gets a token; `rejected` is the access token the API just refused. */
@@ -33,19 +34,20 @@ export function tokenWasRefused(headers: ResponseHeaders): boolean {
 export function tokenAuth(getToken: TokenSource): Middleware {
   const withToken = (req: ApiRequest, tokens: TokenSet): ApiRequest => ({ ...req, headers: { ...req.headers, authorization: authorizationHeader(tokens) } });
   return trusted(async function oauthAuth(req, next) {
-    const first = await getToken(undefined, req.signal);
-    const res = await next(withToken(req, first));
+    // The token source may wait on a store: never longer than the attempt may last.
+    const { value: first, req: sending } = await withinAttempt(getToken(undefined, req.signal), req);
+    const res = await next(withToken(sending, first));
     if (res.status !== 401 || !req.replayable || !tokenWasRefused(res.headers)) return res;
-    let fresh: TokenSet;
+    let fresh: { value: TokenSet; req: ApiRequest };
     try {
-      fresh = await getToken(first.accessToken, req.signal);
+      fresh = await withinAttempt(getToken(first.accessToken, req.signal), req);
     } catch (e) {
       res.body?.resume();
       throw e;
     }
     // The same token back: the source is backing off after repeated refusals, so the 401 is the answer.
-    if (fresh.accessToken === first.accessToken) return res;
+    if (fresh.value.accessToken === first.accessToken) return res;
     res.body?.resume();
-    return next(withToken(req, fresh));
+    return next(withToken(fresh.req, fresh.value));
   });
 }

@@ -1,7 +1,8 @@
 import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
-import { AbortError, ConfigError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import type { Lock, Store } from "../stores/types.js";
+import { abortError } from "../util/abort.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { durationOption, integerOption } from "../util/options.js";
 import { isOAuthError, OAuthError, type ReauthorizationReason, ReauthorizationRequiredError } from "./errors.js";
@@ -65,7 +66,11 @@ export interface TokenManagerOptions {
 export interface GetTokenOptions {
   /** An access token the API just refused (401): a different one is wanted, even if it looks unexpired. */
   rejected?: string | undefined;
-  /** Stops waiting (the shared refresh itself continues for the others). */
+  /**
+   * Stops waiting — for the token store as for a renewal (the shared refresh
+   * itself continues for the others). A call's deadline aborts it, so a
+   * stalled token store cannot hold a call past its deadline.
+   */
   signal?: AbortSignal | undefined;
   /** When the connection has no record, renew with this context instead of failing (client credentials). */
   renewMissing?: SetTokenOptions & { grant: TokenGrant };
@@ -139,7 +144,8 @@ export class TokenManager {
   async get(connectionId: string, options: GetTokenOptions = {}): Promise<TokenSet> {
     const cached = this.#cache.get(connectionId);
     if (cached !== undefined && this.#fresh(cached.tokens, cached.refreshAt, options.rejected)) return cached.tokens;
-    const current = await this.#store.get(connectionId);
+    const read = this.#store.get(connectionId);
+    const current = await (options.signal ? raceSignal(read, options.signal) : read);
     if (current === undefined && options.renewMissing) return this.#renewOnce(connectionId, options);
     const record = this.#check(connectionId, current);
     if (this.#usable(record.value, options.rejected)) return this.#remember(connectionId, record.value.tokens, record.value.updatedAt);
@@ -340,9 +346,12 @@ export class TokenManager {
 }
 
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
+  if (signal.aborted) {
+    promise.catch(() => {}); // nobody waits for it any more
+    return Promise.reject(abortError(signal.reason));
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(signal.reason));
+    const onAbort = () => reject(abortError(signal.reason));
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (v) => {

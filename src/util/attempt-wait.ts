@@ -1,0 +1,29 @@
+import type { ApiRequest } from "../types.js";
+
+/**
+ * Waits for `pending` (a wait inside an attempt, before the transport: a
+ * token from a store) no longer than the attempt may last, and returns the
+ * request with what is left of its time. With the undici transport the
+ * attempt's timer runs in the transport (`req.timeout`, relative) and starts
+ * only when the request is sent, and no signal aborts at the deadline: a wait
+ * before that, on a store that never answers, would outlast the call, and a
+ * long one would give the transport the whole limit again. Without
+ * `req.timeout` the request's signal already aborts at the deadline.
+ */
+export async function withinAttempt<T>(pending: Promise<T>, req: ApiRequest): Promise<{ value: T; req: ApiRequest }> {
+  const limit = req.timeout;
+  if (limit === undefined) return { value: await pending, req };
+  // The transport's timers are real time (it only runs them with the system clock).
+  const started = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(limit.expired()), limit.ms);
+  });
+  try {
+    const value = await Promise.race([pending, expired]);
+    const spent = Date.now() - started;
+    return { value, req: spent < 1 ? req : { ...req, timeout: { ms: Math.max(1, limit.ms - spent), expired: limit.expired } } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
