@@ -89,6 +89,16 @@ function liveSocket(res: ServerResponse): Socket | undefined {
 function truncate(res: ServerResponse, reply: EncodedReply, headers: OutgoingHttpHeaders): Promise<void> {
   const socket = liveSocket(res);
   if (!socket) return Promise.resolve();
+  // A 204 or 304 has no body to cut, and HTTP forbids it one: its head is cut instead.
+  if (isBodiless(reply.status)) {
+    const head = rawHead(reply.status, headers, 0);
+    return new Promise((resolve) =>
+      socket.write(head.slice(0, Math.floor(head.length / 2)), () => {
+        socket.destroy();
+        resolve();
+      }),
+    );
+  }
   const length = reply.chunks ? undefined : faultBody(reply).length;
   return new Promise((resolve) => {
     socket.write(rawHead(reply.status, headers, length));

@@ -10,7 +10,7 @@ const env = useSimulator();
 const { agent } = env;
 
 /** Resolves with the error a request (headers, then the whole body) fails with, or throws if it succeeds. */
-async function failure(path: string, opts: { headersTimeout?: number; bodyTimeout?: number } = {}): Promise<{ error: unknown; stage: "headers" | "body" }> {
+async function failure(path: string, opts: { headersTimeout?: number; bodyTimeout?: number; method?: "GET" | "DELETE" } = {}): Promise<{ error: unknown; stage: "headers" | "body" }> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
     res = await request(env.sim.url + path, { dispatcher: agent, ...opts });
@@ -88,6 +88,13 @@ describe("faults", () => {
     env.sim.route("GET", "/truncate-empty", { fault: "truncate" });
     const { stage } = await failure("/truncate-empty");
     expect(stage).toBe("body");
+  });
+
+  it.each([204, 304])("truncate on a %i (no body to cut): the answer is cut inside its head, never given a body HTTP forbids", async (status) => {
+    env.sim.route("DELETE", `/truncate-${status}`, { fault: "truncate", status });
+    const { error, stage } = await failure(`/truncate-${status}`, { method: "DELETE" });
+    expect(stage).toBe("headers");
+    expect(codeOf(error)).toMatch(/UND_ERR_SOCKET|ECONNRESET/);
   });
 
   it("reset-after-headers: the status arrives, the body read fails", async () => {
