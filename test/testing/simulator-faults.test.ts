@@ -10,7 +10,10 @@ const env = useSimulator();
 const { agent } = env;
 
 /** Resolves with the error a request (headers, then the whole body) fails with, or throws if it succeeds. */
-async function failure(path: string, opts: { headersTimeout?: number; bodyTimeout?: number; method?: "GET" | "DELETE" } = {}): Promise<{ error: unknown; stage: "headers" | "body" }> {
+async function failure(
+  path: string,
+  opts: { headersTimeout?: number; bodyTimeout?: number; method?: "GET" | "DELETE" } = {},
+): Promise<{ error: unknown; stage: "headers" | "body" }> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
     res = await request(env.sim.url + path, { dispatcher: agent, ...opts });
