@@ -2,7 +2,7 @@ import type { ApiRequest } from "../types.js";
 
 /**
  * Waits for `pending` (a wait inside an attempt, before the transport: a
- * token from a store) no longer than the attempt may last, and returns the
+ * token from a store, a secret from a vault) no longer than the attempt may last, and returns the
  * request with what is left of its time. With the undici transport the
  * attempt's timer runs in the transport (`req.timeout`, relative) and starts
  * only when the request is sent, and no signal aborts at the deadline: a wait
@@ -10,9 +10,9 @@ import type { ApiRequest } from "../types.js";
  * long one would give the transport the whole limit again. Without
  * `req.timeout` the request's signal already aborts at the deadline.
  */
-export async function withinAttempt<T>(pending: Promise<T>, req: ApiRequest): Promise<{ value: T; req: ApiRequest }> {
+export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest): Promise<{ value: T; req: ApiRequest }> {
   const limit = req.timeout;
-  if (limit === undefined) return { value: await pending, req };
+  if (limit === undefined || !(pending instanceof Promise)) return { value: await pending, req };
   // The transport's timers are real time (it only runs them with the system clock).
   const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;

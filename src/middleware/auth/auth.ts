@@ -2,9 +2,14 @@ import { trusted } from "../../compose.js";
 import { ConfigError } from "../../errors.js";
 import { addSecretParams } from "../../redact.js";
 import type { Middleware } from "../../types.js";
+import { withinAttempt } from "../../util/attempt-wait.js";
 import { type CredentialKey, fingerprint } from "../../util/fingerprint.js";
 
-/** A secret, or a function that returns the current one (called on every attempt, so rotation is picked up). */
+/**
+ * A secret, or a function that returns the current one (called on every
+ * attempt, so rotation is picked up). A function that returns a promise (a
+ * vault, a secrets manager) is waited for no longer than the attempt may last.
+ */
 export type Secret = string | (() => string | Promise<string>);
 
 function checkSecret(option: string, value: unknown): void {
@@ -51,8 +56,8 @@ export function bearer(token: Secret): AuthMiddleware {
   }
   return withSecret(
     trusted(async function bearerAuth(req, next) {
-      const t = await resolve(token);
-      return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${t}` } });
+      const { value: t, req: sending } = await withinAttempt(resolve(token), req);
+      return next({ ...sending, headers: { ...sending.headers, authorization: `Bearer ${t}` } });
     }),
     token,
   );
@@ -69,8 +74,8 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
     if (typeof header !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError("apiKey.header", "must be a valid header name");
     const name = header.toLowerCase();
     const m = trusted(async function apiKeyAuth(req, next) {
-      const v = await resolve(options.value);
-      return next({ ...req, headers: { ...req.headers, [name]: v } });
+      const { value: v, req: sending } = await withinAttempt(resolve(options.value), req);
+      return next({ ...sending, headers: { ...sending.headers, [name]: v } });
     });
     return withSecret(m, options.value);
   }
@@ -78,9 +83,9 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
   addSecretParams(query);
   const param = encodeURIComponent(query);
   const m = trusted(async function apiKeyAuth(req, next) {
-    const v = await resolve(options.value);
-    const sep = req.path.includes("?") ? "&" : "?";
-    return next({ ...req, path: `${req.path}${sep}${param}=${encodeURIComponent(v)}` });
+    const { value: v, req: sending } = await withinAttempt(resolve(options.value), req);
+    const sep = sending.path.includes("?") ? "&" : "?";
+    return next({ ...sending, path: `${sending.path}${sep}${param}=${encodeURIComponent(v)}` });
   });
   return withSecret(m, options.value);
 }
@@ -110,7 +115,8 @@ export function basic(options: BasicOptions): AuthMiddleware {
   const password = options.password;
   return withSecret(
     trusted(async function basicAuth(req, next) {
-      return next({ ...req, headers: { ...req.headers, authorization: encode(await password()) } });
+      const { value, req: sending } = await withinAttempt(password(), req);
+      return next({ ...sending, headers: { ...sending.headers, authorization: encode(value) } });
     }),
     password,
     encode,

@@ -29,6 +29,19 @@ describe("auth", () => {
     expect(route.requests.map((r) => r.headers.authorization)).toEqual(["Bearer tok_1", "Bearer tok_2"]);
   });
 
+  it.each([
+    ["bearer", () => bearer(() => new Promise<string>(() => {}))],
+    ["apiKey in a header", () => apiKey({ header: "x-api-key", value: () => new Promise<string>(() => {}) })],
+    ["apiKey in the query", () => apiKey({ query: "api_key", value: () => new Promise<string>(() => {}) })],
+    ["basic", () => basic({ username: "u", password: () => new Promise<string>(() => {}) })],
+  ])("%s: a secret function that never answers (a vault down) ends the call at its timeout, unsent", async (_name, auth) => {
+    const route = headersOf();
+    const c = createClient({ baseUrl: env.sim.url, auth: auth(), retry: false, timeout: 150 });
+    onTestFinished(() => c.close());
+    await expect(c.get("/me")).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
+    expect(route.calls).toBe(0);
+  });
+
   it("apiKey goes in the named header or query parameter", async () => {
     headersOf();
     const h = createClient({ baseUrl: env.sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
