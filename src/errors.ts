@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { redactFields, redactHeaders, redactText, redactUrl } from "./redact.js";
+import { ERROR_DETAIL_FIELDS, redactFields, redactHeaders, redactText, redactUrl } from "./redact.js";
 import type { ApiRequest, ResponseHeaders } from "./types.js";
 
 /** The method and redacted URL of the request an error belongs to. */
@@ -144,7 +144,7 @@ export class HttpError extends ApiError {
     for (const k of Object.keys(out)) {
       const v = out[k];
       if (k === "body" && typeof v === "string") out[k] = redactText(v);
-      else if (k !== "request" && typeof v === "object") out[k] = redactFields(v);
+      else if (k !== "request" && typeof v === "object") out[k] = redactFields(v, undefined, k === "apiDetails" ? ERROR_DETAIL_FIELDS : undefined);
     }
     return out;
   }

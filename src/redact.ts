@@ -90,15 +90,27 @@ export function redactHeaders<T extends Record<string, unknown>>(headers: T, ext
   return out as T;
 }
 
-/** Deep copy of a JSON-like value with secret-looking fields (and `fields`) replaced. */
-export function redactFields(value: unknown, fields?: ReadonlySet<string>, depth = 0): unknown {
+/** Fields of an API error's details that name the error: kept in `apiDetails` although `code` is also an OAuth secret's name. */
+export const ERROR_DETAIL_FIELDS: ReadonlySet<string> = new Set(["code"]);
+
+/**
+ * Deep copy of a JSON-like value with secret-looking fields (and `fields`)
+ * replaced. `shown` names fields kept although their name looks secret (an
+ * API error's `code` is an error code, not an OAuth authorization code).
+ */
+export function redactFields(value: unknown, fields?: ReadonlySet<string>, shown?: ReadonlySet<string>): unknown {
+  return redactDeep(value, fields, shown, 0);
+}
+
+function redactDeep(value: unknown, fields: ReadonlySet<string> | undefined, shown: ReadonlySet<string> | undefined, depth: number): unknown {
   if (depth > 8 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => redactFields(v, fields, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, fields, shown, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
+    const secret = !shown?.has(k) && (isSecretParam(k, fields) || fields?.has(k.toLowerCase()) === true);
     // defineProperty, not assignment: a field named "__proto__" stays data and never swaps the copy's prototype.
     Object.defineProperty(out, k, {
-      value: isSecretParam(k, fields) || fields?.has(k.toLowerCase()) ? REDACTED : redactFields(v, fields, depth + 1),
+      value: secret ? REDACTED : redactDeep(v, fields, shown, depth + 1),
       enumerable: true,
       writable: true,
       configurable: true,

@@ -1,4 +1,4 @@
-import { redactFields } from "../redact.js";
+import { ERROR_DETAIL_FIELDS, redactFields } from "../redact.js";
 import type { ApiErrorInfo, ApiErrorReader, ResponseHeaders } from "../types.js";
 import { excerpt } from "./parse.js";
 
@@ -146,6 +146,6 @@ export function apiErrorOf(body: unknown, status: number, headers: ResponseHeade
   const out: ApiErrorInfo = {};
   if (found.code !== undefined && found.code !== null) out.code = safeApiText(String(found.code), 100);
   if (typeof found.message === "string" && found.message.trim() !== "") out.message = safeApiText(found.message);
-  if (isObject(found.details)) out.details = redactFields(found.details) as Record<string, unknown>;
+  if (isObject(found.details)) out.details = redactFields(found.details, undefined, ERROR_DETAIL_FIELDS) as Record<string, unknown>;
   return out;
 }

@@ -125,6 +125,19 @@ describe("HttpError says what the API said", () => {
     expect(JSON.stringify(err.apiDetails)).not.toContain("tok_secret_value");
   });
 
+  it("an error code inside the details (GitHub's validation errors) is kept, in apiDetails and printed", async () => {
+    env.sim.route("POST", "/issues", {
+      status: 422,
+      json: { message: "Validation Failed", errors: [{ resource: "Issue", field: "title", code: "missing_field" }], token: "tok_secret_value" },
+    });
+    const client = createClient({ baseUrl: env.sim.url });
+    onTestFinished(() => client.close());
+    const err = (await client.post("/issues", { json: {} }).catch((e: unknown) => e)) as HttpError;
+    expect(err.apiDetails).toMatchObject({ errors: [{ field: "title", code: "missing_field" }] });
+    expect(JSON.stringify(err)).toContain('"code":"missing_field"');
+    expect(JSON.stringify(err)).not.toContain("tok_secret_value");
+  });
+
   it("retryable agrees with the retry rules: stripe-should-retry: false on a 500 is not retryable, and was not retried", async () => {
     env.sim.route("POST", "/charges", { status: 500, headers: { "stripe-should-retry": "false" }, json: { error: { message: "declined for good" } } });
     env.sim.route("GET", "/flaky", { status: 503, json: { message: "try again" } });
