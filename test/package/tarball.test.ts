@@ -78,6 +78,20 @@ describe("the packed tarball", () => {
     expect(installed.bugs).toEqual(expect.objectContaining({ url: expect.stringMatching(/^https:\/\//) }));
   });
 
+  it("every relative link in the shipped README and docs points at a shipped file", () => {
+    const pages = ["README.md", ...readdirSync(join(packed.installed, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+    const broken: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(packed.installed, page), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (target === undefined || /^(?:[a-z]+:|#)/i.test(target)) continue;
+        const file = join(packed.installed, page, "..", decodeURIComponent(target.replace(/#.*$/, "")));
+        if (!existsSync(file)) broken.push(`${page} → ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it("ships no test, bench or source file, and every source map carries its sources", () => {
     expect(packed.files.filter((f) => /^(test|bench|examples|src)\//.test(f))).toEqual([]);
     const maps = packed.files.filter((f) => f.endsWith(".map"));
