@@ -79,7 +79,12 @@ describe("the packed tarball", () => {
   });
 
   it("every relative link in the shipped README and docs points at a shipped file", () => {
-    const pages = ["README.md", ...readdirSync(join(packed.installed, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+    const pages = [
+      "README.md",
+      ...readdirSync(join(packed.installed, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    ];
     const broken: string[] = [];
     for (const page of pages) {
       const text = readFileSync(join(packed.installed, page), "utf8");
