@@ -27,6 +27,7 @@ export {
 } from "./channels.js";
 export type { BodyOptions, MultipartFile, MultipartValue } from "./client/body.js";
 export type { CallPromise, ResponseInfo, WithResponse } from "./client/call.js";
+export type { CookieValue } from "./client/cookies.js";
 export {
   type CallOptionsFor,
   type Client,

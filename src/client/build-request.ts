@@ -5,6 +5,7 @@ import type { ApiRequest, RequestContext, ResponseReading } from "../types.js";
 import type { Duration } from "../util/duration.js";
 import { durationOption, integerOption, shown } from "../util/options.js";
 import { encodeBody } from "./body.js";
+import { cookieHeader } from "./cookies.js";
 import { checkCallRetryKeys, checkRequestKeys, checkTimeoutKeys, checkVerbKeys } from "./option-keys.js";
 import type { CallOptions, CallRetryOptions, ClientConfig, RequestOptions } from "./options.js";
 import type { PathParams } from "./path-params.js";
@@ -70,7 +71,7 @@ export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unkno
     let idempotencyKey: string | undefined;
     let key = o.idempotencyKey;
     if (key === undefined && config.autoIdempotencyKey && AUTO_KEY_METHODS.has(method)) key = true;
-    if (o.headers !== undefined || enc.contentType !== undefined || (key !== undefined && key !== false)) {
+    if (o.headers !== undefined || o.cookies !== undefined || enc.contentType !== undefined || (key !== undefined && key !== false)) {
       headers = { ...baseHeaders };
       if (enc.contentType !== undefined) headers["content-type"] = enc.contentType;
       if (o.headers !== undefined) {
@@ -81,6 +82,10 @@ export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unkno
           else if (typeof v !== "string" || /[\r\n]/.test(v)) throw new ConfigError(`headers.${name}`, "must be a string without CR or LF");
           else headers[key] = v;
         }
+      }
+      if (o.cookies !== undefined) {
+        const cookie = cookieHeader(o.cookies, headers.cookie);
+        if (cookie !== undefined) headers.cookie = cookie;
       }
       if (key !== undefined && key !== false) {
         idempotencyKey = key === true ? randomUUID() : key;

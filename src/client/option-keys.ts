@@ -43,6 +43,7 @@ const REQUEST_OPTIONS = {
   params: true,
   query: true,
   headers: true,
+  cookies: true,
   signal: true,
   schema: true,
   transform: true,

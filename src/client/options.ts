@@ -11,6 +11,7 @@ import { type Duration, toMillis } from "../util/duration.js";
 import { integerOption } from "../util/options.js";
 import { VERSION } from "../version.js";
 import type { BodyOptions } from "./body.js";
+import type { CookieValue } from "./cookies.js";
 import { checkClientKeys, checkRetryKeys, checkTimeoutKeys } from "./option-keys.js";
 import type { ArrayFormat, ParamObject } from "./params.js";
 import type { PathParams } from "./path-params.js";
@@ -92,6 +93,8 @@ export interface BaseCallOptions extends BodyOptions {
   query?: ParamObject | URLSearchParams;
   /** Headers for this call; `undefined` removes a client default. */
   headers?: Record<string, string | undefined>;
+  /** Cookies for this call, sent in the `cookie` header (after any set in `headers`), values percent-encoded; undefined values left out. */
+  cookies?: Readonly<Record<string, CookieValue | undefined>>;
   signal?: AbortSignal;
   /** Validates the parsed body (any Standard Schema: zod, valibot, arktype) and types the result. */
   schema?: Schema;

@@ -93,7 +93,19 @@ function split<O extends PagesBase<unknown>>(options: O) {
   return { paging: { strategy, from, maxPages, maxItems }, shaping: { schema, transform }, request: request as PageCallOptions };
 }
 
-const PAGE_REQUEST_KEYS = ["params", "query", "headers", "signal", "retry", "redirect", "timeout", "context", "maxResponseBytes", "multipart"] as const;
+const PAGE_REQUEST_KEYS = [
+  "params",
+  "query",
+  "headers",
+  "cookies",
+  "signal",
+  "retry",
+  "redirect",
+  "timeout",
+  "context",
+  "maxResponseBytes",
+  "multipart",
+] as const;
 const checkPaginateKeys = callKeyChecker("client.paginate()", PAGE_REQUEST_KEYS, ["strategy", "from", "maxPages", "maxItems", "schema", "transform"]);
 const checkPagesKeys = callKeyChecker("client.pages()", PAGE_REQUEST_KEYS, ["strategy", "from", "maxPages", "maxItems"]);
 

@@ -30,7 +30,7 @@ interface ClientParts {
 
 const checkSseKeys = callKeyChecker(
   "client.sse()",
-  ["params", "query", "headers", "idempotencyKey", "retry", "redirect", "timeout", "context", "maxResponseBytes", "multipart"],
+  ["params", "query", "headers", "cookies", "idempotencyKey", "retry", "redirect", "timeout", "context", "maxResponseBytes", "multipart"],
   ["lastEventId", "reconnect", "clock", "signal", "maxEventBytes"],
 );
 
