@@ -11,6 +11,7 @@ import type { InferOutput, Schema } from "../schema/validate.js";
 import type { SseEvent } from "../streaming/sse.js";
 import type { BodyOptions } from "./body.js";
 import type { CallPromise } from "./call.js";
+import type { CookieValue } from "./cookies.js";
 import type { BaseCallOptions } from "./options.js";
 import type { PagesBase, PaginateBase } from "./pagination-methods.js";
 import type { ParamsOption } from "./path-params.js";
@@ -48,25 +49,57 @@ type QueryOption<Op> = [Field<OpParameters<Op>, "query">] extends [never]
 type JsonMedia<C> = Extract<keyof C, `${string}json${string}`>;
 type FormMedia = "application/x-www-form-urlencoded";
 type MultipartMedia = `multipart/${string}`;
+/** Media types sent as a raw `body`: anything but JSON, URL-encoded forms and multipart (XML, bytes, text, any). */
+type OtherMedia<C> = Exclude<keyof C, JsonMedia<C> | FormMedia | MultipartMedia>;
 
-/** The body options of a request body with media types `C`: `json` required when the body is and JSON is its only form. */
-type BodyFor<C, Required extends boolean> = ([JsonMedia<C>] extends [never]
-  ? { json?: never }
-  : Required extends true
-    ? [Exclude<keyof C, JsonMedia<C>>] extends [never]
-      ? { json: C[JsonMedia<C>] }
-      : { json?: C[JsonMedia<C>] }
-    : { json?: C[JsonMedia<C>] }) &
-  (FormMedia extends keyof C ? { form?: C[FormMedia] } : { form?: never }) &
-  ([Extract<keyof C, MultipartMedia>] extends [never] ? { multipart?: never } : { multipart?: BodyOptions["multipart"] }) & {
-    /** A raw body, for the other media types (XML, bytes, ...). */
-    body?: BodyOptions["body"];
-  };
+/** No body option at all. */
+type NoBody = { json?: never; form?: never; multipart?: never; body?: never };
 
-/** The body options of an operation: none when it takes no request body. */
+/** One way to send a body per media type the operation takes: exactly one of `json`, `form`, `multipart` and `body`. */
+type BodyShapes<C> =
+  | ([JsonMedia<C>] extends [never] ? never : Omit<NoBody, "json"> & { json: C[JsonMedia<C>] })
+  | (FormMedia extends keyof C ? Omit<NoBody, "form"> & { form: C[FormMedia] } : never)
+  | ([Extract<keyof C, MultipartMedia>] extends [never] ? never : Omit<NoBody, "multipart"> & { multipart: NonNullable<BodyOptions["multipart"]> })
+  | ([OtherMedia<C>] extends [never]
+      ? never
+      : Omit<NoBody, "body"> & {
+          /** A raw body, for the media types other than JSON, forms and multipart (XML, bytes, text). */
+          body: NonNullable<BodyOptions["body"]>;
+        });
+
+/**
+ * The body options of an operation: exactly one of its media types' shapes when
+ * the body is required, one or none when it is optional, none when the operation takes no body.
+ */
 type BodyOption<Op> = [Field<Op, "requestBody">] extends [never]
-  ? { json?: never; form?: never; multipart?: never; body?: never }
-  : BodyFor<Field<Field<Op, "requestBody">, "content">, Requires<Op, "requestBody">>;
+  ? NoBody
+  : Requires<Op, "requestBody"> extends true
+    ? BodyShapes<Field<Field<Op, "requestBody">, "content">>
+    : BodyShapes<Field<Field<Op, "requestBody">, "content">> | NoBody;
+
+/** A header parameter's value as it is sent: text (a number or boolean parameter is written as one). */
+type HeaderText<V> = V extends string ? V : V extends number | boolean | bigint ? `${V}` : string;
+type OtherHeaders = Record<string, string | undefined>;
+
+/** `headers`: the operation's header parameters (as the document spells them), required when one is; any other header besides. */
+type HeaderOption<Op> = [Field<OpParameters<Op>, "header">] extends [never]
+  ? { headers?: OtherHeaders }
+  : { [K in keyof Field<OpParameters<Op>, "header">]: HeaderText<Exclude<Field<OpParameters<Op>, "header">[K], undefined>> } & OtherHeaders extends infer H
+    ? Requires<OpParameters<Op>, "header"> extends true
+      ? { headers: H }
+      : { headers?: H }
+    : never;
+
+type OtherCookies = Readonly<Record<string, CookieValue | undefined>>;
+
+/** `cookies`: the operation's cookie parameters, required when one is; other cookies besides. */
+type CookieOption<Op> = [Field<OpParameters<Op>, "cookie">] extends [never]
+  ? { cookies?: OtherCookies }
+  : Field<OpParameters<Op>, "cookie"> & OtherCookies extends infer C
+    ? Requires<OpParameters<Op>, "cookie"> extends true
+      ? { cookies: C }
+      : { cookies?: C }
+    : never;
 
 /** Statuses whose body a call resolves to; the others are an `HttpError`. */
 type OkStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | "2XX";
@@ -91,9 +124,11 @@ export type ResponseData<Op> = [Extract<keyof Responses<Op>, OkStatus>] extends 
   : BodyOf<Responses<Op>[Extract<keyof Responses<Op>, OkStatus>]>;
 
 /** The options of a call to operation `Op` on path `P`. */
-export type OperationOptions<Op, P extends string> = Omit<BaseCallOptions, "query" | "json" | "form" | "multipart" | "body"> &
+export type OperationOptions<Op, P extends string> = Omit<BaseCallOptions, "query" | "headers" | "cookies" | "json" | "form" | "multipart" | "body"> &
   PathOption<Op, P> &
   QueryOption<Op> &
+  HeaderOption<Op> &
+  CookieOption<Op> &
   BodyOption<Op>;
 
 type OperationArgs<Op, P extends string> = {} extends OperationOptions<Op, P> ? [options?: OperationOptions<Op, P>] : [options: OperationOptions<Op, P>];

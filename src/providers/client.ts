@@ -1,22 +1,38 @@
 import { type Client, createClient } from "../client/create-client.js";
 import type { ClientOptions } from "../client/options.js";
-import type { ClientPagesOptions, ClientPaginateOptions } from "../client/pagination-methods.js";
+import type { ClientPagesOptions, ClientPaginateOptions, PagesBase, PaginateBase } from "../client/pagination-methods.js";
+import type { NeedsParams, ParamsOption } from "../client/path-params.js";
 import type { RetryOptions } from "../middleware/retry/retry.js";
 import type { Page } from "../pagination/pages.js";
 import type { AnyBody, PaginationStrategy } from "../pagination/types.js";
 import type { SchemeName } from "../webhooks/schemes/index.js";
 import type { ProviderClientOptions, ProviderProfile } from "./profile.js";
 
-/** `paginate`/`pages` options where the strategy is optional: the provider's own is the default. */
-export type ProviderPaginateOptions<Raw, Out, T> = Omit<ClientPaginateOptions<Raw, Out, T>, "strategy"> & { strategy?: PaginationStrategy<Raw> };
-export type ProviderPagesOptions<Item> = Omit<ClientPagesOptions<Item>, "strategy"> & { strategy?: PaginationStrategy<Item> };
+/** `paginate`/`pages` options where the strategy is optional: the provider's own is the default. `params` is typed by the path (`ParamsOption`). */
+export type ProviderPaginateOptions<Raw, Out, T, P extends string = string> = Omit<PaginateBase<Raw, Out, T>, "strategy"> & {
+  strategy?: PaginationStrategy<Raw>;
+} & ParamsOption<P>;
+export type ProviderPagesOptions<Item, P extends string = string> = Omit<PagesBase<Item>, "strategy"> & {
+  strategy?: PaginationStrategy<Item>;
+} & ParamsOption<P>;
+
+/** Options may be left out only when the path has no placeholder to fill. */
+type OptionalUnless<P extends string, O> = NeedsParams<P> extends true ? [options: O] : [options?: O];
 
 /** A ballast `Client` for one provider: every `Client` method, with the provider's pagination as the default. */
 export interface ProviderClient extends Omit<Client, "paginate" | "pages" | "extend"> {
   /** The provider's name and webhook scheme. */
   readonly provider: { readonly name: string; readonly webhookScheme: SchemeName | undefined };
-  paginate<Raw = AnyBody, Out = Raw, T = Out>(path: string, options?: ProviderPaginateOptions<Raw, Out, T>): AsyncGenerator<T, void, undefined>;
-  pages<Item = AnyBody>(path: string, options?: ProviderPagesOptions<Item>): AsyncGenerator<Page<Item>, void, undefined>;
+  /** Items across every page, by the provider's strategy unless `strategy` is given; `params` holds the path template's placeholders. */
+  paginate<Raw = AnyBody, Out = Raw, T = Out, P extends string = string>(
+    path: P,
+    ...options: OptionalUnless<P, ProviderPaginateOptions<Raw, Out, T, P>>
+  ): AsyncGenerator<T, void, undefined>;
+  /** Pages, by the provider's strategy unless `strategy` is given. */
+  pages<Item = AnyBody, P extends string = string>(
+    path: P,
+    ...options: OptionalUnless<P, ProviderPagesOptions<Item, P>>
+  ): AsyncGenerator<Page<Item>, void, undefined>;
   extend(options: Partial<ClientOptions>): ProviderClient;
 }
 
@@ -53,8 +69,8 @@ function wrap(client: Client, profile: ProviderProfile): ProviderClient {
   return {
     ...client,
     provider: { name: profile.name, webhookScheme: profile.webhookScheme },
-    paginate: (path, options) => client.paginate(path, withStrategy(options) as ClientPaginateOptions<never, never, never>),
-    pages: (path, options) => client.pages(path, withStrategy(options) as ClientPagesOptions<never>),
+    paginate: (path: string, options?: { strategy?: unknown }) => client.paginate(path, withStrategy(options) as ClientPaginateOptions<never, never, never>),
+    pages: (path: string, options?: { strategy?: unknown }) => client.pages(path, withStrategy(options) as ClientPagesOptions<never>),
     extend: (more) => wrap(client.extend(more), profile),
   } as ProviderClient;
 }

@@ -1,7 +1,8 @@
 /**
  * OpenAPI-typed clients at compile time: types are generated from real
  * documents by openapi-typescript (Petstore, vendored; a slice of GitHub's
- * published document, see fixtures/slice-github.ts), held in memory, and the
+ * published document, see fixtures/slice-github.ts; and fixtures/reports.yaml,
+ * written for header and cookie parameters and bodies of several media types), held in memory, and the
  * *.check.ts files and openapi-client.test.ts are typechecked against them
  * (strict). Each `@ts-expect-error` line must fail to compile.
  */
@@ -12,7 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT, typecheck } from "../../support/typecheck.js";
 
 const DIR = join(ROOT, "test/client/openapi");
-const FILES = ["petstore.check.ts", "github.check.ts", "openapi-client.test.ts"];
+const FILES = ["petstore.check.ts", "github.check.ts", "reports.check.ts", "openapi-client.test.ts"];
 
 async function generate(document: string | object): Promise<string> {
   return astToString(await openapiTS(document as Parameters<typeof openapiTS>[0]));
@@ -24,6 +25,7 @@ beforeAll(async () => {
   generated = {
     [join(DIR, "generated/petstore.d.ts")]: await generate(readFileSync(join(DIR, "fixtures/petstore.yaml"), "utf8")),
     [join(DIR, "generated/github.d.ts")]: await generate(JSON.parse(readFileSync(join(DIR, "fixtures/github.slice.json"), "utf8")) as object),
+    [join(DIR, "generated/reports.d.ts")]: await generate(readFileSync(join(DIR, "fixtures/reports.yaml"), "utf8")),
   };
   diagnostics = typecheck(
     FILES.map((f) => join(DIR, f)),
