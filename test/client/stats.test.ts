@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { startServer, type TestServer } from "../support/http-server.js";
-
-/** A server that answers every request after `delayMs`, its headers first and the body 20 ms later. */
-async function slowServer(delayMs: number): Promise<TestServer> {
-  return startServer((_req, res) => {
-    setTimeout(() => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.write('{"ok":');
-      setTimeout(() => res.end("true}"), 20);
-    }, delayMs);
-  });
-}
+import { slowApi } from "../support/slow-api.js";
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -21,7 +11,7 @@ afterEach(async () => {
 
 describe("client.stats(): API latency apart from queue time", () => {
   it("a rate-limited route shows its wait as queue time, and API latency near the server's own delay", async () => {
-    server = await slowServer(30);
+    server = await slowApi(30);
     const client = createClient({ baseUrl: server.url, retry: false, rateLimit: { limits: [{ requests: 10, per: "1s" }] } });
     // Six at once against 10/s: they leave 100 ms apart, so the last waits ~500 ms in the limiter.
     await Promise.all(Array.from({ length: 6 }, () => client.get("/items")));

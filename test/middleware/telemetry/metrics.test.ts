@@ -18,8 +18,9 @@ import { type Instrumentation, instrument } from "../../../src/middleware/teleme
 import { TokenManager } from "../../../src/oauth/index.js";
 import { memoryTokenStore } from "../../../src/oauth/token-stores/memory.js";
 import { createWebhookReceiver, memoryInbox, signWebhook } from "../../../src/webhooks/index.js";
-import { startServer, type TestServer } from "../../support/http-server.js";
+import type { TestServer } from "../../support/http-server.js";
 import { useSimulator } from "../../support/simulator.js";
+import { slowApi } from "../../support/slow-api.js";
 import { waitFor } from "../../support/wait.js";
 
 const env = useSimulator();
@@ -207,21 +208,8 @@ describe("instrument(): queue time apart from the API's latency", () => {
     server = undefined;
   });
 
-  /** Answers after `delayMs`: headers first, the rest of the body 20 ms later; the first `failFirst` requests get 503 asking for a 0.2 s wait. */
-  async function slowServer(delayMs: number, failFirst = 0): Promise<TestServer> {
-    let seen = 0;
-    return startServer((_req, res) => {
-      if (++seen <= failFirst) return void res.writeHead(503, { "retry-after": "0.2" }).end();
-      setTimeout(() => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.write('{"ok":');
-        setTimeout(() => res.end("true}"), 20);
-      }, delayMs);
-    });
-  }
-
   it("records the rate-limit wait as ballast.client.queue.duration (cause rate_limit), not as ballast.client.api.duration", async () => {
-    server = await slowServer(30);
+    server = await slowApi(30);
     const c = createClient({ baseUrl: server.url, retry: false, rateLimit: { limits: [{ requests: 10, per: "1s" }] } });
     // Four at once against 10/s: they leave 100 ms apart, so the calls queue 0, 100, 200 and 300 ms.
     await Promise.all(Array.from({ length: 4 }, () => c.get("/items")));
@@ -253,7 +241,7 @@ describe("instrument(): queue time apart from the API's latency", () => {
   });
 
   it("records retry backoff under retry_backoff, and the API time of the attempt that answered", async () => {
-    server = await slowServer(30, 1);
+    server = await slowApi(30, 1);
     const c = createClient({ baseUrl: server.url, retry: { attempts: 2 } });
     await c.get("/flaky");
     await c.close();
@@ -268,7 +256,7 @@ describe("instrument(): queue time apart from the API's latency", () => {
   });
 
   it("raw(): the API time to the headers only, since the caller reads the body after the call", async () => {
-    server = await slowServer(30);
+    server = await slowApi(30);
     const c = createClient({ baseUrl: server.url, retry: false });
     const res = await c.raw({ method: "GET", path: "/stream" });
     for await (const _ of res.body ?? []) {
@@ -282,7 +270,7 @@ describe("instrument(): queue time apart from the API's latency", () => {
   });
 
   it("publishes the same split on ballast:request:end and ballast:request:error", async () => {
-    server = await slowServer(30, 2);
+    server = await slowApi(30, 2);
     const ends: Array<import("../../../src/channels.js").RequestEndEvent> = [];
     const errors: Array<import("../../../src/channels.js").RequestErrorEvent> = [];
     const offEnd = subscribeChannel(CHANNELS.requestEnd, (e) => ends.push(e));
