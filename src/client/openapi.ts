@@ -7,6 +7,7 @@
  * client underneath is the same.
  */
 import type { Page } from "../pagination/pages.js";
+import type { PaginationStrategy } from "../pagination/types.js";
 import type { InferOutput, Schema } from "../schema/validate.js";
 import type { SseEvent } from "../streaming/sse.js";
 import type { BodyOptions } from "./body.js";
@@ -153,15 +154,18 @@ export interface OpenApiVerb<Paths, M extends OpenApiMethod> {
 /** Options of paginate/pages/sse on a GET operation: its path and query parameters. */
 type GetParams<Paths, P extends PathsWithMethod<Paths, "get">> = PathOption<OperationOf<Paths, P, "get">, P> & QueryOption<OperationOf<Paths, P, "get">>;
 
+/** A strategy for the pages of GET `P`: its extractors see the page body typed as the operation's 2xx body. */
+type StrategyFor<Paths, P extends PathsWithMethod<Paths, "get">, Item> = { strategy: PaginationStrategy<Item, ResponseData<OperationOf<Paths, P, "get">>> };
+
 /** `paginate`, `pages` and `sse` of an OpenAPI-typed client: GET paths of the document, their params and query typed. */
 export interface OpenApiStreams<Paths> {
   paginate<Raw, Out = Raw, T = Out, P extends PathsWithMethod<Paths, "get"> = PathsWithMethod<Paths, "get">>(
     path: P,
-    options: Omit<PaginateBase<Raw, Out, T>, "query"> & GetParams<Paths, P>,
+    options: Omit<PaginateBase<Raw, Out, T>, "query" | "strategy"> & StrategyFor<Paths, P, Raw> & GetParams<Paths, P>,
   ): AsyncGenerator<T, void, undefined>;
   pages<Item, P extends PathsWithMethod<Paths, "get"> = PathsWithMethod<Paths, "get">>(
     path: P,
-    options: Omit<PagesBase<Item>, "query"> & GetParams<Paths, P>,
+    options: Omit<PagesBase<Item>, "query" | "strategy"> & StrategyFor<Paths, P, Item> & GetParams<Paths, P>,
   ): AsyncGenerator<Page<Item>, void, undefined>;
   sse<P extends PathsWithMethod<Paths, "get">>(
     path: P,

@@ -3,7 +3,7 @@
  * fixtures/slice-github.ts). `./generated/github.js` is generated at test time
  * by openapi-typescript; typechecked by openapi-types.test.ts, excluded from `npm run typecheck`.
  */
-import { createClient, linkHeader } from "ballast";
+import { createClient, cursor, linkHeader } from "ballast";
 import { expectTypeOf } from "vitest";
 import type { components, paths } from "./generated/github.js";
 
@@ -49,3 +49,17 @@ gh.paginate("/repos/{owner}/{repo}/issues", { params: repo, query: { sort_by: "c
 gh.paginate("/repos/{owner}/{repo}/issues", { strategy: linkHeader<Issue>() });
 // @ts-expect-error: not a GET path
 gh.paginate("/markdown", { strategy: linkHeader() });
+
+// The strategy's extractors see the page body typed as the operation's 2xx body.
+const typedPages = gh.paginate("/repos/{owner}/{repo}/issues", {
+  params: repo,
+  strategy: linkHeader({ items: (body) => body.filter((i) => i.state === "open") }),
+});
+expectTypeOf(typedPages).toEqualTypeOf<AsyncGenerator<Issue, void, undefined>>();
+const found = gh.paginate("/search/repositories", {
+  query: { q: "ballast" },
+  strategy: cursor({ items: (body) => body.items, next: (body) => body.incomplete_results }),
+});
+expectTypeOf(found).toEqualTypeOf<AsyncGenerator<components["schemas"]["repo-search-result-item"], void, undefined>>();
+// @ts-expect-error: an issues page is an array: it has no `data`
+gh.paginate("/repos/{owner}/{repo}/issues", { params: repo, strategy: cursor({ items: (body) => body.data }) });
