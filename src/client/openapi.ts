@@ -151,8 +151,11 @@ export interface OpenApiVerb<Paths, M extends OpenApiMethod> {
   <P extends PathsWithMethod<Paths, M>>(path: P, ...options: OperationArgs<OperationOf<Paths, P, M>, P>): CallPromise<ResponseData<OperationOf<Paths, P, M>>>;
 }
 
-/** Options of paginate/pages/sse on a GET operation: its path and query parameters. */
-type GetParams<Paths, P extends PathsWithMethod<Paths, "get">> = PathOption<OperationOf<Paths, P, "get">, P> & QueryOption<OperationOf<Paths, P, "get">>;
+/** Options of paginate/pages/sse on a GET operation: its path, query, header and cookie parameters. */
+type GetParams<Paths, P extends PathsWithMethod<Paths, "get">> = PathOption<OperationOf<Paths, P, "get">, P> &
+  QueryOption<OperationOf<Paths, P, "get">> &
+  HeaderOption<OperationOf<Paths, P, "get">> &
+  CookieOption<OperationOf<Paths, P, "get">>;
 
 /** A strategy for the pages of GET `P`: its extractors see the page body typed as the operation's 2xx body. */
 type StrategyFor<Paths, P extends PathsWithMethod<Paths, "get">, Item> = { strategy: PaginationStrategy<Item, ResponseData<OperationOf<Paths, P, "get">>> };

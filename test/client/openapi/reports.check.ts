@@ -4,7 +4,7 @@
  * test time by openapi-typescript; typechecked by openapi-types.test.ts,
  * excluded from `npm run typecheck`.
  */
-import { createClient } from "ballast";
+import { createClient, linkHeader } from "ballast";
 import { expectTypeOf } from "vitest";
 import type { components, paths } from "./generated/reports.js";
 
@@ -79,3 +79,15 @@ api.delete("/reports/{id}", { params: { id: 1 }, body: "x" });
 
 // --- transform still sees the typed body with every option above ---
 expectTypeOf(api.post("/reports", { ...who, json: report, transform: (r) => r.id })).resolves.toEqualTypeOf<number>();
+
+// --- paginate, pages and sse take the GET operation's header parameters too ---
+const v = { "X-Api-Version": "2025-06-01" } as const;
+expectTypeOf(api.paginate("/reports", { headers: v, strategy: linkHeader({ items: (body) => body }) })).toEqualTypeOf<
+  AsyncGenerator<Report, void, undefined>
+>();
+api.pages("/reports", { headers: v, query: { limit: 50 }, strategy: linkHeader<Report>() });
+api.sse("/reports", { headers: v });
+// @ts-expect-error: X-Api-Version is required
+api.paginate("/reports", { strategy: linkHeader<Report>() });
+// @ts-expect-error: X-Api-Version is required
+api.sse("/reports");
