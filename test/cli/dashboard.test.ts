@@ -1,16 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { signWebhook, sqliteInbox } from "../../src/webhooks/index.js";
 import { startServer } from "../support/http-server.js";
 import { waitFor } from "../support/wait.js";
-import { buildCli, runCli, startCli } from "./support/built-cli.js";
+import { runCli, startCli, useCli } from "./support/built-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-dashboard-"));
-beforeAll(async () => {
-  await buildCli();
-}, 300_000);
+useCli();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("ballast dashboard (the built CLI)", () => {

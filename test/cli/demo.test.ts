@@ -1,10 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Tally } from "../../src/cli/demo/tally.js";
-import { buildCli, runCli } from "./support/built-cli.js";
+import { runCli, useCli } from "./support/built-cli.js";
 
-beforeAll(async () => {
-  await buildCli();
-}, 300_000);
+useCli();
 
 describe("ballast demo", () => {
   it("tells the whole story and ends with the closing table; exit 0 when nothing was duplicated or lost", async () => {

@@ -1,12 +1,10 @@
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli, runCli } from "./support/built-cli.js";
+import { describe, expect, it } from "vitest";
+import { runCli, useCli } from "./support/built-cli.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
-beforeAll(async () => {
-  await buildCli();
-}, 300_000);
+useCli();
 
 describe("ballast (the built CLI)", () => {
   it("prints the package.json version", async () => {

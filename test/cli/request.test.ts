@@ -1,16 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createApiSimulator } from "../../src/testing/index.js";
 import { useSimulator } from "../support/simulator.js";
-import { buildCli, runCli } from "./support/built-cli.js";
+import { runCli, useCli } from "./support/built-cli.js";
 
 const env = useSimulator();
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-request-"));
 const items = Array.from({ length: 57 }, (_, i) => ({ id: `it_${String(i).padStart(3, "0")}` }));
 
-beforeAll(() => buildCli(), 300_000);
+useCli();
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });

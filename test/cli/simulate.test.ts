@@ -1,21 +1,12 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildCli, type CliProcess, runCli, startCli } from "./support/built-cli.js";
+import { describe, expect, it } from "vitest";
+import { type CliProcess, runCli, useCli } from "./support/built-cli.js";
 
-const running = new Set<CliProcess>();
-
-beforeAll(async () => {
-  await buildCli();
-}, 300_000);
-afterEach(async () => {
-  for (const cli of running) await cli.stop("SIGKILL");
-  running.clear();
-});
+const cli = useCli();
 
 async function simulate(args: string[]): Promise<{ cli: CliProcess; url: string }> {
-  const cli = await startCli(["simulate", ...args]);
-  running.add(cli);
-  const m = await cli.waitFor(/simulator listening on (http:\/\/127\.0\.0\.1:\d+)/);
-  return { cli, url: m[1] as string };
+  const proc = await cli.start(["simulate", ...args]);
+  const m = await proc.waitFor(/simulator listening on (http:\/\/127\.0\.0\.1:\d+)/);
+  return { cli: proc, url: m[1] as string };
 }
 
 describe("ballast simulate", () => {

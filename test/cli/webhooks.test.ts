@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { verifyWebhook } from "../../src/webhooks/index.js";
+import { usePostgresSchema } from "../support/databases.js";
 import { startServer } from "../support/http-server.js";
-import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
-import { buildCli, type CliProcess, runCli, startCli } from "./support/built-cli.js";
+import { DATABASE_URL, describePostgres } from "../support/services.js";
+import { type CliProcess, runCli, useCli } from "./support/built-cli.js";
 
 const SECRET = "whsec_cli_test_0123456789abcdef";
 const env = { WEBHOOK_SECRET: SECRET };
 const dir = mkdtempSync(join(tmpdir(), "ballast-cli-webhooks-"));
-const running = new Set<CliProcess>();
+const cliProcesses = useCli();
 
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -46,19 +46,11 @@ async function startApp(script: number[]): Promise<{ url: string; deliveries: De
 }
 
 async function startListen(args: string[], extraEnv: Record<string, string> = {}): Promise<{ cli: CliProcess; url: string }> {
-  const cli = await startCli(["webhooks", "listen", "--secret-env", "WEBHOOK_SECRET", ...args], { env: { ...env, ...extraEnv } });
-  running.add(cli);
+  const cli = await cliProcesses.start(["webhooks", "listen", "--secret-env", "WEBHOOK_SECRET", ...args], { env: { ...env, ...extraEnv } });
   const m = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+\/\S*)/);
   return { cli, url: m[1] as string };
 }
 
-beforeAll(async () => {
-  await buildCli();
-}, 300_000);
-afterEach(async () => {
-  for (const cli of running) await cli.stop("SIGKILL");
-  running.clear();
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("ballast webhooks listen --forward", () => {
@@ -200,15 +192,7 @@ describe("ballast webhooks listen --forward", () => {
 });
 
 describePostgres("ballast webhooks on a PostgreSQL inbox (--database-url)", () => {
-  const schema = uniqueName("cli_inbox");
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-  beforeAll(async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
-  });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await pool.end();
-  });
+  const { pool, schema } = usePostgresSchema("cli_inbox", { max: 2 });
 
   it("listen stores into PostgreSQL; list and show read it back", async () => {
     const { cli, url } = await startListen(["--scheme", "stripe", "--database-url", DATABASE_URL, "--schema", schema]);

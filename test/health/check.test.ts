@@ -10,9 +10,10 @@ import { circuitBreaker } from "../../src/middleware/circuit-breaker/circuit-bre
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { createWebhookWorker, memoryInbox, postgresInbox, sqliteInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import { usePostgresSchema } from "../support/databases.js";
 import { startServer } from "../support/http-server.js";
 import { freePort } from "../support/ports.js";
-import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
 import { useSimulator } from "../support/simulator.js";
 
 const env = useSimulator();
@@ -205,15 +206,9 @@ describeRedis("checkHealth: Redis", () => {
 });
 
 describePostgres("checkHealth: PostgreSQL", () => {
-  const schema = uniqueName("health").toLowerCase();
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await pool.end();
-  });
+  const { pool, schema } = usePostgresSchema("health");
 
   it("reads a PostgreSQL inbox's counts and checks the pool", async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
     const inbox = postgresInbox(pool, { schema });
     const now = Date.now();
     await fill(inbox, now);

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import Database from "better-sqlite3";
 import { Redis } from "ioredis";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   type EncryptedTokenStore,
   type EncryptionOptions,
@@ -18,7 +17,8 @@ import {
   type TokenRecord,
 } from "../../src/oauth/index.js";
 import { memoryCiphertextBackend } from "../../src/oauth/token-stores/memory.js";
-import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { usePostgresSchema, useRedis } from "../support/databases.js";
+import { describePostgres, describeRedis } from "../support/services.js";
 
 const ACCESS = "ya29.ACCESS-TOKEN-SECRET-VALUE-1234567890";
 const REFRESH = "1//REFRESH-TOKEN-SECRET-VALUE-0987654321";
@@ -172,16 +172,9 @@ tokenStoreContract("SQLite", () => {
 });
 
 describeRedis("Redis", () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `${uniqueName("oauth_tokens")}:`;
-  let n = 0;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  const { redis, nextPrefix } = useRedis("oauth_tokens");
   tokenStoreContract("Redis", () => {
-    const p = `${prefix}${n++}:`;
+    const p = nextPrefix();
     return {
       open: (encryption) => redisTokenStore(redis, { encryption, prefix: p }),
       raw: async () => {
@@ -194,16 +187,8 @@ describeRedis("Redis", () => {
 });
 
 describePostgres("PostgreSQL", () => {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-  const schema = uniqueName("oauth");
+  const { pool, schema } = usePostgresSchema("oauth");
   let n = 0;
-  beforeAll(async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
-  });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-    await pool.end();
-  });
   tokenStoreContract("PostgreSQL", () => {
     const table = `${schema}.tokens_${n++}`;
     return {

@@ -7,15 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { type EncryptionOptions, encryptedTokenStore, generateEncryptionKey, sqlTokenStore, type TokenRecord, tokenCipher } from "../../src/oauth/index.js";
 import { memoryCiphertextBackend } from "../../src/oauth/token-stores/memory.js";
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
+import { thrownBy } from "../support/failure.js";
 
 describe("encryption keys must be real key bytes", () => {
   const passphrases = [
@@ -28,7 +20,7 @@ describe("encryption keys must be real key bytes", () => {
   ];
   for (const key of passphrases) {
     it(`refuses ${JSON.stringify(key)} (${key.length} chars)`, () => {
-      const err = thrown(() => tokenCipher({ keys: { k: key }, current: "k" }));
+      const err = thrownBy(() => tokenCipher({ keys: { k: key }, current: "k" }));
       expect(isConfigError(err)).toBe(true);
       expect((err as Error).message).toMatch(/generateEncryptionKey|randomBytes/);
       expect((err as Error).message).not.toContain(key);

@@ -2,8 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Redis } from "ioredis";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import {
@@ -19,8 +17,9 @@ import {
 } from "../../src/oauth/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import type { Store } from "../../src/stores/types.js";
+import { usePostgresSchema, useRedis } from "../support/databases.js";
 import { startServer } from "../support/http-server.js";
-import { DATABASE_URL, describePostgres, describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { describePostgres, describeRedis } from "../support/services.js";
 
 /** A tiny authorization server + API per provider, on loopback: tokens are `<name>-tok-<n>`; it records what it received. */
 interface Provider {
@@ -182,27 +181,12 @@ let files = 0;
 registrationsSuite("SQLite", () => sqlTokenStore(new Database(join(dir, `t${files++}.db`)), { encryption }));
 
 describeRedis("Redis", () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `${uniqueName("registrations")}:`;
-  let n = 0;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
-  registrationsSuite("Redis", () => redisTokenStore(redis, { encryption, prefix: `${prefix}${n++}:` }));
+  const { redis, nextPrefix } = useRedis("registrations");
+  registrationsSuite("Redis", () => redisTokenStore(redis, { encryption, prefix: nextPrefix() }));
 });
 
 describePostgres("PostgreSQL", () => {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-  const schema = uniqueName("registrations");
+  const { pool, schema } = usePostgresSchema("registrations");
   let n = 0;
-  beforeAll(async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
-  });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-    await pool.end();
-  });
   registrationsSuite("PostgreSQL", () => sqlTokenStore(pool, { encryption, table: `${schema}.tokens_${n++}` }));
 });

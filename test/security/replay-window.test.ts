@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { createWebhookReceiver, hmacScheme, memoryInbox, signWebhook, verifyWebhook, type WebhookScheme } from "../../src/webhooks/index.js";
+import { thrownBy } from "../support/failure.js";
 
 const YEAR = 365 * 24 * 3600 * 1000;
 const body = JSON.stringify({ id: "evt_1", type: "charge.succeeded" });
@@ -11,27 +12,18 @@ const cases: Array<[string, WebhookScheme | "stripe" | "standard", string]> = [
   ["hmacScheme with a timestamp", hmacScheme({ header: "x-sig", timestampHeader: "x-ts" }), "hmac-secret-0123456789"],
 ];
 
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
-
 describe("the replay window cannot be switched off by accident", () => {
   for (const [name, scheme, secret] of cases) {
     describe(name, () => {
       const headers = signWebhook({ scheme, payload: body, secret, timestamp: Date.now() - YEAR });
 
       it("a year-old delivery is refused by default", () => {
-        expect(thrown(() => verifyWebhook({ scheme, payload: body, headers, secret }))).toMatchObject({ reason: "timestamp_out_of_tolerance" });
+        expect(thrownBy(() => verifyWebhook({ scheme, payload: body, headers, secret }))).toMatchObject({ reason: "timestamp_out_of_tolerance" });
       });
 
       for (const tolerance of [0, "0s", "0ms", -1, Number.NaN] as const) {
         it(`tolerance: ${String(tolerance)} is a ConfigError naming the option`, () => {
-          const err = thrown(() => verifyWebhook({ scheme, payload: body, headers, secret, tolerance: tolerance as never }));
+          const err = thrownBy(() => verifyWebhook({ scheme, payload: body, headers, secret, tolerance: tolerance as never }));
           expect(isConfigError(err)).toBe(true);
           expect((err as { option: string }).option).toBe("tolerance");
         });
@@ -44,7 +36,7 @@ describe("the replay window cannot be switched off by accident", () => {
       it("the receiver refuses tolerance: 0 at construction too", async () => {
         const ok = createWebhookReceiver({ scheme, secret, inbox: memoryInbox(), handlers: {}, tolerance: "5m" });
         await ok.close();
-        const err = thrown(() => createWebhookReceiver({ scheme, secret, inbox: memoryInbox(), handlers: {}, tolerance: 0 }));
+        const err = thrownBy(() => createWebhookReceiver({ scheme, secret, inbox: memoryInbox(), handlers: {}, tolerance: 0 }));
         expect(isConfigError(err)).toBe(true);
         expect((err as { option: string }).option).toBe("tolerance");
       });
@@ -52,7 +44,7 @@ describe("the replay window cannot be switched off by accident", () => {
   }
 
   it("hmacScheme({ tolerance: 0 }) is a ConfigError", () => {
-    const err = thrown(() => hmacScheme({ header: "x-sig", timestampHeader: "x-ts", tolerance: 0 }));
+    const err = thrownBy(() => hmacScheme({ header: "x-sig", timestampHeader: "x-ts", tolerance: 0 }));
     expect(isConfigError(err)).toBe(true);
     expect((err as { option: string }).option).toBe("hmac.tolerance");
   });

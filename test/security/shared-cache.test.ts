@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { type Client, createClient } from "../../src/client/create-client.js";
 import { apiKey, basic, bearer } from "../../src/middleware/auth/auth.js";
@@ -7,7 +6,8 @@ import { oauth2 } from "../../src/oauth/index.js";
 import { memoryStore } from "../../src/stores/memory.js";
 import { redisStore } from "../../src/stores/redis.js";
 import type { Middleware } from "../../src/types.js";
-import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { useRedis } from "../support/databases.js";
+import { describeRedis } from "../support/services.js";
 import { useSimulator } from "../support/simulator.js";
 
 /** An API whose `/me` answers who is asking, cacheable for a minute (optionally `public`). */
@@ -124,13 +124,6 @@ function suite(name: string, makeStore: () => CacheStore) {
 suite("memoryStore", () => memoryStore());
 
 describeRedis("over Redis", () => {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  const prefix = `${uniqueName("sharedcache")}:`;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  });
-  let n = 0;
-  suite("redisStore", () => redisStore(redis, { prefix: `${prefix}${++n}:` }));
+  const { redis, nextPrefix } = useRedis("sharedcache");
+  suite("redisStore", () => redisStore(redis, { prefix: nextPrefix() }));
 });

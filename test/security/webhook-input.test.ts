@@ -3,16 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { redactFields } from "../../src/redact.js";
 import { createWebhookReceiver, memoryInbox, signWebhook, verifyWebhook, type WebhookInbox } from "../../src/webhooks/index.js";
+import { thrownBy } from "../support/failure.js";
 import { startServer, type TestServer } from "../support/http-server.js";
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 const strong = `whsec_${Buffer.from("0123456789abcdef").toString("base64")}`;
 
@@ -20,10 +12,10 @@ describe("weak or malformed webhook secrets are ConfigErrors", () => {
   const payload = '{"type":"x"}';
   for (const secret of ["whsec_ab", "whsec_dGVzdA==", "whsec_", "whsec_!!!!", `whsec_${Buffer.alloc(15, 7).toString("base64")}`, "x"]) {
     it(`standard refuses ${JSON.stringify(secret)} (under 16 bytes of key, or not base64)`, () => {
-      const err = thrown(() => verifyWebhook({ scheme: "standard", payload, headers: {}, secret }));
+      const err = thrownBy(() => verifyWebhook({ scheme: "standard", payload, headers: {}, secret }));
       expect(isConfigError(err)).toBe(true);
       expect((err as { option: string }).option).toBe("secret");
-      expect(isConfigError(thrown(() => signWebhook({ scheme: "standard", payload, secret })))).toBe(true);
+      expect(isConfigError(thrownBy(() => signWebhook({ scheme: "standard", payload, secret })))).toBe(true);
     });
   }
 
@@ -36,17 +28,17 @@ describe("weak or malformed webhook secrets are ConfigErrors", () => {
     // What an attacker does: try every one-byte key.
     for (let b = 0; b < 256; b++) {
       const secret = `whsec_${Buffer.from([b]).toString("base64")}`;
-      expect(isConfigError(thrown(() => verifyWebhook({ scheme: "standard", payload, headers: {}, secret })))).toBe(true);
+      expect(isConfigError(thrownBy(() => verifyWebhook({ scheme: "standard", payload, headers: {}, secret })))).toBe(true);
     }
   });
 
   for (const scheme of ["stripe", "github", "slack", "standard"] as const) {
     it(`${scheme}: whitespace-only secrets and non-string/bytes secrets are ConfigErrors, not TypeErrors`, () => {
       for (const secret of [" ", "\t\n", null, 0, {}, 42n, [" "], [null], []] as unknown[]) {
-        const err = thrown(() => verifyWebhook({ scheme, payload, headers: {}, secret: secret as never }));
+        const err = thrownBy(() => verifyWebhook({ scheme, payload, headers: {}, secret: secret as never }));
         expect(isConfigError(err), `${scheme} ${String(secret)}`).toBe(true);
         expect((err as { option: string }).option).toBe("secret");
-        const signErr = thrown(() => signWebhook({ scheme, payload, secret: secret as never }));
+        const signErr = thrownBy(() => signWebhook({ scheme, payload, secret: secret as never }));
         expect(isConfigError(signErr), `sign ${scheme} ${String(secret)}`).toBe(true);
       }
     });
@@ -73,7 +65,7 @@ describe("an empty event id never becomes the id", () => {
   it("standard signs the id, so an empty webhook-id is refused (400 missing_header) and nothing is stored", async () => {
     const payload = '{"type":"a"}';
     const headers = signWebhook({ scheme: "standard", payload, secret: strong, id: "" });
-    expect(thrown(() => verifyWebhook({ scheme: "standard", payload, headers, secret: strong }))).toMatchObject({ reason: "missing_header" });
+    expect(thrownBy(() => verifyWebhook({ scheme: "standard", payload, headers, secret: strong }))).toMatchObject({ reason: "missing_header" });
     const { url, inbox } = await serve("standard", strong);
     const res = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: payload });
     expect(res.status).toBe(400);

@@ -1,25 +1,16 @@
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import type { Redis } from "ioredis";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
-import { describeRedis, REDIS_URL, uniqueName } from "../support/services.js";
+import { useRedis } from "../support/databases.js";
+import { describeRedis } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 import { storeContract } from "./contract.js";
 
 describeRedis("redisStore", () => {
-  let redis: Redis;
-  const prefix = `${uniqueName("ballast_store")}:`;
-
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  const { redis, prefix } = useRedis("ballast_store");
 
   storeContract(async () => ({ store: redisStore(redis, { prefix }), elapse: (ms) => sleep(ms) }));
 

@@ -10,3 +10,13 @@ export async function failureOf(call: Promise<unknown> | (() => Promise<unknown>
   }
   throw new Error("expected the call to fail");
 }
+
+/** What a synchronous call throws, or undefined when it returns. */
+export function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

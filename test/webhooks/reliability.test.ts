@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { usePostgresSchema } from "../support/databases.js";
 import { freePort } from "../support/ports.js";
-import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
+import { DATABASE_URL, describePostgres } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 import { killChild, sendUntilAcknowledged, startChild } from "./fixtures/processes.js";
 
@@ -57,15 +57,9 @@ describe("SIGKILL reliability: sqlite", () => {
 });
 
 describePostgres("SIGKILL reliability: postgres with 4 receivers and 4 worker processes", () => {
-  const schema = uniqueName("reliab").toLowerCase();
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await pool.end();
-  });
+  const { pool, schema } = usePostgresSchema("reliab", { max: 2 });
 
   it("processes every acknowledged event exactly once, in order per key, with a receiver and two workers SIGKILLed twice", { timeout: 180_000 }, async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
     // n: the order in which side effects committed.
     await pool.query(`CREATE TABLE ${schema}.effects (n BIGSERIAL, event_id TEXT NOT NULL)`);
     // Handlers take up to 60 ms, so each kill lands while the killed processes hold claims (on a quiet machine

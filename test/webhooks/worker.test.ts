@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { constantBackoff } from "../../src/middleware/retry/backoff.js";
 import { createFakeClock } from "../../src/testing/fake-clock.js";
 import { memoryInbox } from "../../src/webhooks/inbox/memory.js";
@@ -11,7 +10,8 @@ import { postgresInbox } from "../../src/webhooks/inbox/postgres.js";
 import { sqliteInbox } from "../../src/webhooks/inbox/sqlite.js";
 import type { InboxEventInput, WebhookInbox } from "../../src/webhooks/inbox/types.js";
 import { createWebhookWorker, type WebhookWorkerOptions } from "../../src/webhooks/worker.js";
-import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
+import { usePostgresSchema } from "../support/databases.js";
+import { describePostgres } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 
 const T0 = 1_700_000_000_000;
@@ -46,13 +46,9 @@ const inboxes: Array<[string, () => WebhookInbox<unknown>]> = [
 describe.each(inboxes)("createWebhookWorker on %s", (_label, makeInbox) => workerSpec(makeInbox));
 
 describePostgres("createWebhookWorker on postgresInbox", () => {
-  const schema = uniqueName("worker").toLowerCase();
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
-  beforeAll(() => pool.query(`CREATE SCHEMA ${schema}`));
+  const { pool, schema } = usePostgresSchema("worker");
   afterAll(async () => {
     for (const inbox of opened.splice(0)) await inbox.close();
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-    await pool.end();
   });
   let tables = 0;
   workerSpec(() => postgresInbox(pool, { schema, table: `inbox_${++tables}` }) as WebhookInbox<unknown>);
@@ -276,13 +272,7 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
     const { clock, inbox, worker } = setup({
       pollInterval: "1h",
       backoff: constantBackoff(1000),
-      handlers: {
-        x: (_e, ctx) => {
-          attempts.push(ctx.attempt);
-          if (ctx.attempt === 1) throw new Error("first try fails");
-        },
-      },
-      onError: () => {},
+      ...failingOnce(attempts),
     });
     worker.start();
     try {
@@ -313,6 +303,19 @@ function workerSpec(makeInbox: () => WebhookInbox<unknown>) {
   });
 }
 
+/** A handler for `x` events that fails its first attempt (quietly) and lists every attempt in `attempts`. */
+function failingOnce(attempts: number[]) {
+  return {
+    handlers: {
+      x: (_e, ctx) => {
+        attempts.push(ctx.attempt);
+        if (ctx.attempt === 1) throw new Error("first try fails");
+      },
+    },
+    onError: () => {},
+  } satisfies Partial<WebhookWorkerOptions>;
+}
+
 describe("createWebhookWorker on the system clock", () => {
   it("runs a retry whose backoff is shorter than pollInterval near its due time", async () => {
     const inbox = memoryInbox();
@@ -321,13 +324,7 @@ describe("createWebhookWorker on the system clock", () => {
       inbox,
       pollInterval: "1h",
       backoff: constantBackoff(50),
-      handlers: {
-        x: (_e, ctx) => {
-          attempts.push(ctx.attempt);
-          if (ctx.attempt === 1) throw new Error("first try fails");
-        },
-      },
-      onError: () => {},
+      ...failingOnce(attempts),
     });
     worker.start();
     try {

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { afterEach, beforeAll } from "vitest";
 
 const root = resolve(import.meta.dirname, "../../..");
 const execFileAsync = promisify(execFile);
@@ -182,6 +183,26 @@ export async function startCli(args: string[], options: RunOptions = {}): Promis
       const result = await exited;
       clearTimeout(timer);
       return result;
+    },
+  };
+}
+
+/**
+ * For a test file that runs the CLI: builds it before the tests (a build takes minutes on a cold cache), and
+ * kills every process started with `start` after each test, passed or failed.
+ */
+export function useCli(): { start(args: string[], options?: RunOptions): Promise<CliProcess> } {
+  const running = new Set<CliProcess>();
+  beforeAll(() => buildCli(), 300_000);
+  afterEach(async () => {
+    for (const cli of running) await cli.stop("SIGKILL");
+    running.clear();
+  });
+  return {
+    async start(args, options) {
+      const cli = await startCli(args, options);
+      running.add(cli);
+      return cli;
     },
   };
 }

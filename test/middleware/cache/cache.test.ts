@@ -1,12 +1,12 @@
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../../src/clock.js";
 import { CACHE_STATUS_HEADER, cache } from "../../../src/middleware/cache/cache.js";
 import { memoryStore } from "../../../src/stores/memory.js";
 import { redisStore } from "../../../src/stores/redis.js";
 import { createFakeClock, type FakeClock } from "../../../src/testing/fake-clock.js";
 import { fingerprint } from "../../../src/util/fingerprint.js";
-import { describeRedis, REDIS_URL, uniqueName } from "../../support/services.js";
+import { useRedis } from "../../support/databases.js";
+import { describeRedis } from "../../support/services.js";
 import { type Origin, pipeline, request, startOrigin, text } from "./fixtures.js";
 
 let origin: Origin;
@@ -211,13 +211,7 @@ describe("cache(): secrets", () => {
 });
 
 describeRedis("cache() over redisStore", () => {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  const prefix = `${uniqueName("cache")}:`;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { redis, prefix } = useRedis("cache");
 
   it("two caches (two processes) share entries through Redis", async () => {
     let n = 0;

@@ -1,12 +1,12 @@
-import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Client, createClient } from "../../../src/client/create-client.js";
 import { isHttpError } from "../../../src/errors.js";
 import { memoryStore } from "../../../src/stores/memory.js";
 import { redisStore } from "../../../src/stores/redis.js";
 import type { Store } from "../../../src/stores/types.js";
+import { useRedis } from "../../support/databases.js";
 import { startServer } from "../../support/http-server.js";
-import { describeRedis, REDIS_URL, uniqueName } from "../../support/services.js";
+import { describeRedis } from "../../support/services.js";
 
 type Refusal = (now: number) => Record<string, string>;
 
@@ -66,13 +66,6 @@ function pausesEveryone(makeStore: () => Store) {
 describe("with the memory store", () => pausesEveryone(() => memoryStore()));
 
 describeRedis("with the Redis store", () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `${uniqueName("secondary")}:`;
-  let n = 0;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
-  pausesEveryone(() => redisStore(redis, { prefix: `${prefix}${n++}:` }));
+  const { redis, nextPrefix } = useRedis("secondary");
+  pausesEveryone(() => redisStore(redis, { prefix: nextPrefix() }));
 });

@@ -1,19 +1,11 @@
-/**
- * Learning from rate-limit headers must not cost throughput: a client
- * configured at the server's own limit reaches at least 95 % of it with no
- * request refused, against a fixed-window and a sliding-window server that
- * advertise `X-RateLimit-*`, in one process (memory store) and through Redis.
- * Real sockets, real time: the assertions are counts (rejections) and a ratio
- * over the whole run (utilisation), never the duration of one call.
- */
-import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import { redisStore } from "../../../src/stores/redis.js";
 import type { Store } from "../../../src/stores/types.js";
+import { useRedis } from "../../support/databases.js";
 import { describeNginx, startNginxJudge } from "../../support/nginx.js";
 import { fixedWindowServer, type RateLimitedServer, slidingWindowServer } from "../../support/rate-limited-server.js";
-import { describeRedis, REDIS_URL, uniqueName } from "../../support/services.js";
+import { describeRedis } from "../../support/services.js";
 import { waitFor } from "../../support/wait.js";
 
 const RATE = 20; // per second, the server's limit and the client's
@@ -56,13 +48,7 @@ describe.each(servers)("at the limit of %s", (_name, start) => {
 });
 
 describeRedis("through Redis", () => {
-  const redis = new Redis(REDIS_URL);
-  const prefix = `${uniqueName("throughput")}:`;
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  const { redis, prefix } = useRedis("throughput");
 
   it.each(servers)("at the limit of %s: >= 95 %, nothing refused", async (_name, start) => {
     const server = await start();

@@ -210,13 +210,7 @@ export async function authorizeInBrowser(authorizationUrl: string, options: { us
       res = await browser.go(`${origin}/interaction/${interaction[1]}/abort`);
       continue;
     }
-    const prompt = html.includes('name="prompt" value="login"') ? "login" : "consent";
-    const body = prompt === "login" ? new URLSearchParams({ prompt, login: options.user ?? "alice", password: "any" }) : new URLSearchParams({ prompt });
-    res = await browser.go(`${origin}/interaction/${interaction[1]}`, {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    res = await answerPrompt(browser, `${origin}/interaction/${interaction[1]}`, html, options.user);
   }
   throw new Error("too many redirects in the authorization interaction");
 }
@@ -259,13 +253,14 @@ export async function confirmDeviceCode(verificationUri: string, userCode: strin
       continue;
     }
     const html = await (await browser.go(next.href)).text();
-    const prompt = html.includes('name="prompt" value="login"') ? "login" : "consent";
-    const body = prompt === "login" ? new URLSearchParams({ prompt, login: options.user ?? "alice", password: "any" }) : new URLSearchParams({ prompt });
-    res = await browser.go(`${origin}/interaction/${interaction[1]}`, {
-      method: "POST",
-      body,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    res = await answerPrompt(browser, `${origin}/interaction/${interaction[1]}`, html, options.user);
   }
   throw new Error("too many steps in the device confirmation");
+}
+
+/** Answers the provider's interaction page: signs in as `user` (alice by default) on a login prompt, consents otherwise. */
+function answerPrompt(browser: Browser, interactionUrl: string, html: string, user = "alice"): Promise<Response> {
+  const prompt = html.includes('name="prompt" value="login"') ? "login" : "consent";
+  const body = prompt === "login" ? new URLSearchParams({ prompt, login: user, password: "any" }) : new URLSearchParams({ prompt });
+  return browser.go(interactionUrl, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
 }

@@ -12,18 +12,18 @@ const TOKEN = "shpat_0123456789abcdef0123456789abcdef";
 describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
   const env = useSimulator({ provider: "shopify", keep: "all" });
   let session: Session;
-  const shopify = shopifyApi({
-    apiKey: "key",
-    apiSecretKey: "secret",
-    adminApiAccessToken: TOKEN,
-    isCustomStoreApp: true,
-    scopes: [],
-    hostName: "localhost",
-    hostScheme: "http",
-    apiVersion: ApiVersion.January26,
-    isEmbeddedApp: false,
-    logger: { level: 0 },
-  });
+  /** The library configured for a plain-HTTP host, as the dialect serves; `over` names the app. */
+  const app = (over: { apiKey: string; apiSecretKey: string; adminApiAccessToken?: string; isCustomStoreApp?: boolean }) =>
+    shopifyApi({
+      scopes: [],
+      hostName: "localhost",
+      hostScheme: "http",
+      apiVersion: ApiVersion.January26,
+      isEmbeddedApp: false,
+      logger: { level: 0 },
+      ...over,
+    });
+  const shopify = app({ apiKey: "key", apiSecretKey: "secret", adminApiAccessToken: TOKEN, isCustomStoreApp: true });
 
   beforeAll(() => {
     session = new Session({ id: "offline_sim", shop: new URL(env.sim.url).host, state: "", isOnline: false, accessToken: TOKEN });
@@ -60,30 +60,13 @@ describe("@shopify/shopify-api REST client against the Shopify dialect", () => {
 
   it("a wrong token is a 401", async () => {
     const bad = new Session({ id: "bad", shop: new URL(env.sim.url).host, state: "", isOnline: false, accessToken: "nope" });
-    const other = shopifyApi({
-      apiKey: "k",
-      apiSecretKey: "s",
-      scopes: [],
-      hostName: "localhost",
-      hostScheme: "http",
-      apiVersion: ApiVersion.January26,
-      isEmbeddedApp: false,
-      logger: { level: 0 },
-    });
+    const other = app({ apiKey: "k", apiSecretKey: "s" });
     const failure = (await new other.clients.Rest({ session: bad }).get({ path: "products" }).catch((e: unknown) => e)) as { response: { code: number } };
     expect(failure.response.code).toBe(401);
   });
 
   it("its webhook validation accepts the dialect's signed orders/create", async () => {
-    const validator = shopifyApi({
-      apiKey: "key",
-      apiSecretKey: "app-secret",
-      scopes: [],
-      hostName: "localhost",
-      apiVersion: ApiVersion.January26,
-      isEmbeddedApp: false,
-      logger: { level: 0 },
-    });
+    const validator = app({ apiKey: "key", apiSecretKey: "app-secret" });
     const server = await startServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
