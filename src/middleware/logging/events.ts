@@ -1,9 +1,15 @@
-import { CHANNELS, subscribeChannel } from "../../channels.js";
+import { type CallTimes, CHANNELS, subscribeChannel } from "../../channels.js";
 import { isApiError, isHttpError } from "../../errors.js";
 import type { Logger } from "./logging.js";
 
 const describe = (error: unknown) => (isApiError(error) ? error.code : error instanceof Error ? error.name : "error");
 const text = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A call's time queued on this side and, when an attempt was answered, the API's own (to the end of the body, else to its headers). */
+function whereTimeWent(e: CallTimes): { queueMs: number; apiMs?: number } {
+  const apiMs = e.apiMs ?? e.firstByteMs;
+  return apiMs === undefined ? { queueMs: e.queueMs } : { queueMs: e.queueMs, apiMs };
+}
 
 /**
  * Logs what happens anywhere in the process from ballast's diagnostics
@@ -20,12 +26,20 @@ export function logEvents(logger: Logger): () => void {
   const debug = (obj: Record<string, unknown>, msg: string) => logger.debug?.(obj, msg);
   const subscriptions = [
     subscribeChannel(CHANNELS.requestEnd, (e) => {
-      const entry = { kind: e.kind, method: e.request.method, url: e.request.url, status: e.status, attempts: e.attempts, durationMs: e.durationMs };
+      const entry = {
+        kind: e.kind,
+        method: e.request.method,
+        url: e.request.url,
+        status: e.status,
+        attempts: e.attempts,
+        durationMs: e.durationMs,
+        ...whereTimeWent(e),
+      };
       if (e.status >= 400) logger.warn(entry, "ballast response");
       else logger.info(entry, "ballast response");
     }),
     subscribeChannel(CHANNELS.requestError, (e) => {
-      const entry = { kind: e.kind, method: e.request.method, url: e.request.url, durationMs: e.durationMs };
+      const entry = { kind: e.kind, method: e.request.method, url: e.request.url, durationMs: e.durationMs, ...whereTimeWent(e) };
       if (isHttpError(e.error)) logger.warn({ ...entry, status: e.error.status, attempts: e.error.attempts, requestId: e.error.requestId }, "ballast response");
       else logger.error({ ...entry, code: describe(e.error), error: text(e.error) }, "ballast request failed");
     }),
