@@ -1,7 +1,8 @@
 /**
  * The rate limiter's waiting side: a request's wait ends by the time it
  * started with, however often it goes back to the queue; a slot reached late
- * is used only as late as the limit can take.
+ * is used only as late as the limit can take; processes contending for one
+ * key use every slot without asking the store once per process per slot.
  */
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/clock.js";
@@ -9,6 +10,7 @@ import { isRateLimitError } from "../../../src/errors.js";
 import { createLimiter } from "../../../src/middleware/rate-limit/limiter.js";
 import { resolveRateLimitOptions } from "../../../src/middleware/rate-limit/options.js";
 import { memoryStore } from "../../../src/stores/memory.js";
+import type { Store } from "../../../src/stores/types.js";
 import { createFakeClock, type FakeClock } from "../../../src/testing/fake-clock.js";
 import type { Duration } from "../../../src/util/duration.js";
 
@@ -76,5 +78,50 @@ describe("createLimiter: slots a late timer reaches", () => {
     expect(stale).toBe(0);
     expect(sent).toHaveLength(150);
     for (const t of sent) expect(sent.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(100);
+  });
+});
+
+/**
+ * `processes` limiters (one per process) sharing one store whose answers take
+ * one round trip (`rttMs`), each with `loops` requests always waiting, for
+ * `ms` of fake time at `rate`/s: how many store calls and requests that makes.
+ */
+async function contendedFleet({ processes, loops, rate, ms, rttMs }: { processes: number; loops: number; rate: number; ms: number; rttMs: number }) {
+  const clock = createFakeClock();
+  const t0 = clock.now();
+  const shared = memoryStore({ clock });
+  let calls = 0;
+  // A networked store: decided when asked, answered one round trip later; no synchronous fast path.
+  const { rateFastPath: _, ...networked } = shared;
+  const store: Store = {
+    ...networked,
+    acquireRate(key, rules, maxReserveMs) {
+      calls++;
+      const d = shared.acquireRate(key, rules, maxReserveMs);
+      return clock.sleep(rttMs).then(() => (d instanceof Promise ? d : { ...d, wait: Math.max(0, d.wait - rttMs) }));
+    },
+  };
+  const { rules } = resolveRateLimitOptions({ limits: [{ requests: rate, per: "1s" }] });
+  let sent = 0;
+  const fleet = Array.from({ length: processes }, () => createLimiter(store, rules, clock));
+  for (const limiter of fleet)
+    for (let i = 0; i < loops; i++)
+      void (async () => {
+        while (clock.now() - t0 < ms) {
+          await limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY });
+          if (clock.now() - t0 < ms) sent++;
+          await clock.sleep(rttMs);
+        }
+      })();
+  await clock.advance(ms);
+  return { calls, sent };
+}
+
+describe("createLimiter: a fleet contending for one key", () => {
+  // 200/s for 2 s of fake time: 400 slots. A queue that keeps being refused backs off instead of asking once per slot.
+  it.each([1, 2, 4, 16])("%i process(es) with requests always waiting use every slot and ask the store fewer than 6 times per request", async (processes) => {
+    const { calls, sent } = await contendedFleet({ processes, loops: 4, rate: 200, ms: 2000, rttMs: 1 });
+    expect(sent).toBe(400);
+    expect(calls / sent).toBeLessThan(6);
   });
 });
