@@ -65,7 +65,9 @@ export { type ApiKeyOptions, type AuthMiddleware, apiKey, type BasicOptions, bas
 export { CACHE_STATUS_HEADER, type CacheOptions, type CacheStats, cache } from "./middleware/cache/cache.js";
 export type { CacheStore } from "./middleware/cache/store.js";
 export {
+  type CircuitBreakerKeyStats,
   type CircuitBreakerOptions,
+  type CircuitBreakerStateChange,
   type CircuitKeyStats,
   type CircuitStateChange,
   circuitBreaker,

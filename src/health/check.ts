@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
-import { type Duration, toMillis } from "../util/duration.js";
-import { durationOption } from "../util/options.js";
+import type { Duration } from "../util/duration.js";
+import { durationOption, integerOption } from "../util/options.js";
 import { type InboxLimits, type Probe, probeFor } from "./probes.js";
 import type { CheckResult, HealthReport, HealthStatus, HealthTarget, InboxThresholds } from "./types.js";
 
@@ -41,8 +41,8 @@ export function healthCheck(targets: Record<string, HealthTarget>, options: Chec
   const timeoutMs = durationOption(options.timeout ?? "2s", "timeout");
   const clock = options.clock ?? systemClock;
   const limits: InboxLimits = {
-    maxPending: options.inbox?.maxPending ?? Number.POSITIVE_INFINITY,
-    maxPendingAgeMs: toMillis(options.inbox?.maxPendingAge ?? "5m", "inbox.maxPendingAge"),
+    maxPending: maxPendingOption(options.inbox?.maxPending),
+    maxPendingAgeMs: durationOption(options.inbox?.maxPendingAge ?? "5m", "inbox.maxPendingAge"),
     deadIsDegraded: options.inbox?.deadIsDegraded ?? true,
   };
   const optional = new Set(options.optional ?? []);
@@ -100,4 +100,10 @@ function describe(error: unknown): string {
     return typeof code === "string" && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
+}
+
+/** `inbox.maxPending`: a whole number of events (0: any is too many), or no limit (unset or `Infinity`). */
+function maxPendingOption(value: number | undefined): number {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  return integerOption(value, "inbox.maxPending", 0);
 }

@@ -142,6 +142,10 @@ describe("checkHealth: custom checks, timeouts, overall status", () => {
     expect(() => healthCheck({ nope: 42 as never })).toThrow(expect.objectContaining({ option: "targets.nope" }));
     expect(() => healthCheck({ a: () => true }, { timeout: 0 })).toThrow(expect.objectContaining({ option: "timeout" }));
     expect(() => healthCheck({ a: () => true }, { optional: ["b"] })).toThrow(expect.objectContaining({ option: "optional" }));
+    expect(() => healthCheck({ a: () => true }, { inbox: { maxPendingAge: "soon" as never } })).toThrow(
+      expect.objectContaining({ option: "inbox.maxPendingAge" }),
+    );
+    expect(() => healthCheck({ a: () => true }, { inbox: { maxPending: -1 } })).toThrow(expect.objectContaining({ option: "inbox.maxPending" }));
   });
 
   it("reports a memory store and a stopped worker", async () => {

@@ -8,15 +8,16 @@ import type { BreakerSnapshot, BreakerStateName } from "../../stores/types.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { toMillis } from "../../util/duration.js";
 import { isLocalError, isServerFailure, type Outcome } from "./failure.js";
-import { type CircuitBreakerOptions, type CircuitStateChange, resolveBreakerConfig } from "./options.js";
+import { type CircuitBreakerOptions, type CircuitBreakerStateChange, resolveBreakerConfig } from "./options.js";
 
 export { isServerFailure, type Outcome } from "./failure.js";
-export type { CircuitBreakerOptions, CircuitStateChange } from "./options.js";
+export type { CircuitBreakerOptions, CircuitBreakerStateChange, CircuitStateChange } from "./options.js";
 
 /** Every state change is published here (`{ key, from, to, retryAt }`) for telemetry. */
 const stateChannel = channel(CHANNELS.circuitState);
 
-export interface CircuitKeyStats {
+/** One breaker's state and counts, as `stats()` reports them by key. */
+export interface CircuitBreakerKeyStats {
   state: BreakerStateName;
   /** When open: when probes will be let through (clock ms). */
   retryAt: number | undefined;
@@ -28,7 +29,10 @@ export interface CircuitKeyStats {
   rejected: number;
 }
 
-interface Cached extends CircuitKeyStats {
+/** @deprecated Use `CircuitBreakerKeyStats` (named after `circuitBreaker`, like `RateLimitKeyStats`). */
+export type CircuitKeyStats = CircuitBreakerKeyStats;
+
+interface Cached extends CircuitBreakerKeyStats {
   checkedAt: number;
 }
 
@@ -40,7 +44,7 @@ interface Cached extends CircuitKeyStats {
  * bounded number of probes decide between closed and open again. State lives
  * in the store, so with `redisStore` the whole fleet shares each breaker.
  */
-export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware & { stats(): Record<string, CircuitKeyStats> } {
+export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware & { stats(): Record<string, CircuitBreakerKeyStats> } {
   const config = resolveBreakerConfig(options);
   const clock: Clock = options.clock ?? systemClock;
   const store = options.store ?? memoryStore({ clock });
@@ -69,7 +73,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     next.consecutive = snap.consecutive;
     next.checkedAt = now;
     if (from !== next.state) {
-      const change: CircuitStateChange = { key: k, from, to: next.state, retryAt: next.retryAt };
+      const change: CircuitBreakerStateChange = { key: k, from, to: next.state, retryAt: next.retryAt };
       if (stateChannel.hasSubscribers) stateChannel.publish(change);
       onStateChange?.(change);
     }
@@ -190,8 +194,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   };
 
   return Object.assign(trusted(circuitBreakerMiddleware), {
-    stats(): Record<string, CircuitKeyStats> {
-      const out: Record<string, CircuitKeyStats> = {};
+    stats(): Record<string, CircuitBreakerKeyStats> {
+      const out: Record<string, CircuitBreakerKeyStats> = {};
       for (const [k, { checkedAt: _, ...s }] of cache) out[k] = s;
       return out;
     },

@@ -6,13 +6,17 @@ import { type Duration, toMillis } from "../../util/duration.js";
 import { durationOption, integerOption, numberOption } from "../../util/options.js";
 import type { Outcome } from "./failure.js";
 
-export interface CircuitStateChange {
+/** A breaker's move from one state to another, as `onStateChange` and the `ballast:circuit:state` channel get it. */
+export interface CircuitBreakerStateChange {
   key: string;
   from: BreakerStateName;
   to: BreakerStateName;
   /** When open: when probes will be let through (clock ms). */
   retryAt?: number | undefined;
 }
+
+/** @deprecated Use `CircuitBreakerStateChange` (named after `circuitBreaker`, like its options). */
+export type CircuitStateChange = CircuitBreakerStateChange;
 
 export interface CircuitBreakerOptions {
   /** Open when failures / requests in the window reach this (0–1, default 0.5); 0 turns the rate rule off. */
@@ -34,7 +38,7 @@ export interface CircuitBreakerOptions {
   /** One breaker per `"origin"` (default), per `"route"` (origin + route template), or per key a function returns. */
   key?: "origin" | "route" | ((req: ApiRequest) => string);
   /** Called on every state change this process sees (its own and, with a shared store, other processes'). */
-  onStateChange?: (change: CircuitStateChange) => void;
+  onStateChange?: (change: CircuitBreakerStateChange) => void;
   /** How old this process's copy of a breaker's shared state may get before it is read again (default `"1s"`). */
   syncInterval?: Duration;
   /** Where breaker state lives (default: a new `memoryStore`); with `redisStore` one process's trip opens every process's breaker. */

@@ -10,7 +10,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from "../../../src/errors.js";
-import { type CircuitBreakerOptions, type CircuitStateChange, circuitBreaker } from "../../../src/middleware/circuit-breaker/circuit-breaker.js";
+import { type CircuitBreakerOptions, type CircuitBreakerStateChange, circuitBreaker } from "../../../src/middleware/circuit-breaker/circuit-breaker.js";
 import { concurrency } from "../../../src/middleware/concurrency/concurrency.js";
 import { rateLimit } from "../../../src/middleware/rate-limit/rate-limit.js";
 import { attemptDeadline, timeout } from "../../../src/middleware/timeout/timeout.js";
@@ -21,7 +21,7 @@ import { harness, request } from "../policy-harness.js";
 
 /** A breaker in front of `inner` policies (built on the harness's clock), recording its state changes. */
 function breaker(options: Omit<CircuitBreakerOptions, "clock">, inner: (clock: FakeClock) => Middleware[] = () => []) {
-  const changes: CircuitStateChange[] = [];
+  const changes: CircuitBreakerStateChange[] = [];
   let policy!: ReturnType<typeof circuitBreaker>;
   const h = harness((clock) => {
     policy = circuitBreaker({ ...options, clock, onStateChange: (c) => changes.push(c) });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
 import type { ClientOptions } from "../../../src/client/options.js";
 import { isHttpError, isRateLimitError, isTimeoutError } from "../../../src/errors.js";
-import type { CircuitKeyStats } from "../../../src/middleware/circuit-breaker/circuit-breaker.js";
+import type { CircuitBreakerKeyStats } from "../../../src/middleware/circuit-breaker/circuit-breaker.js";
 import { createFakeClock } from "../../../src/testing/fake-clock.js";
 import type { ApiRequest, Transport } from "../../../src/types.js";
 
@@ -25,7 +25,7 @@ function client(options: Omit<ClientOptions, "baseUrl" | "clock" | "transport">)
     async close() {},
   };
   const c = createClient({ baseUrl: BASE, clock, transport, retry: false, ...options });
-  const breaker = () => (c.stats().policies.circuitBreaker as Record<string, CircuitKeyStats>)[BASE];
+  const breaker = () => (c.stats().policies.circuitBreaker as Record<string, CircuitBreakerKeyStats>)[BASE];
   return {
     c,
     clock,
