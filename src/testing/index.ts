@@ -1,6 +1,7 @@
 // `ballast/testing`: the API simulator (plain or a provider's dialect), its reply helpers, a fake clock and signed webhook delivery.
 
 export { CHAOS_FAULTS, type ChaosFault, type ChaosOptions, type ChaosStats } from "./chaos.js";
+export { createApiSimulator } from "./create.js";
 export type {
   GithubAppCredentials,
   GithubControls,
@@ -50,7 +51,7 @@ export type { CollectionOptions, PaginationStyle } from "./pagination.js";
 export type { RateLimitHeaderStyle, SimRateLimitOptions } from "./rate-limit.js";
 export type { RateLimitAlgorithm } from "./rate-limit-algorithms.js";
 export type { SimRoute } from "./route.js";
-export { type ApiSimulator, type ApiSimulatorOptions, createApiSimulator, type SimRateLimit, type SimulatorHook } from "./simulator.js";
+export type { ApiSimulator, ApiSimulatorOptions, SimRateLimit, SimulatorHook } from "./simulator.js";
 export type { Fault, Reply, ReplyHandler, RouteOptions, RouteReply, SimRequest } from "./types.js";
 
 export { type DeliverWebhookOptions, deliverWebhook, type WebhookDeliveryResult } from "./webhook-delivery.js";

@@ -3,7 +3,6 @@ import type { AddressInfo, Socket } from "node:net";
 import { type Clock, systemClock } from "../clock.js";
 import type { ProblemDetails } from "../errors.js";
 import { Chaos, type ChaosOptions, type ChaosStats } from "./chaos.js";
-import { type DialectOptions, type DialectSimulator, type ProviderName, startDialect } from "./dialects/index.js";
 import { problem } from "./fixtures.js";
 import { IdempotencyStore, runIdempotently } from "./idempotency.js";
 import { type Injection, Injections, type InjectOptions, injectedReply } from "./inject.js";
@@ -105,18 +104,8 @@ interface Answer {
 }
 const KEEP_ALIVE_MS = 60_000;
 
-/**
- * Starts a simulator: a plain one to script route by route, or with `provider` one that speaks that API's
- * dialect (its paths, errors, paging, idempotency and signed webhooks; see docs/providers.md).
- */
-export function createApiSimulator<P extends ProviderName>(options: DialectOptions<P>): Promise<DialectSimulator<P>>;
-export function createApiSimulator(options?: ApiSimulatorOptions): Promise<ApiSimulator>;
-export function createApiSimulator(options: ApiSimulatorOptions | DialectOptions<ProviderName> = {}): Promise<unknown> {
-  if ("provider" in options && options.provider !== undefined) return startDialect(options, startSimulator);
-  return startSimulator(options as ApiSimulatorOptions);
-}
-
-async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulator> {
+/** Starts the plain simulator (`createApiSimulator` without a provider; dialects build on it). */
+export async function startSimulator(options: ApiSimulatorOptions): Promise<ApiSimulator> {
   const host = options.host ?? "127.0.0.1";
   const clock = options.clock ?? systemClock;
   const log = options.log ?? true;
