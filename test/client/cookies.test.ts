@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isConfigError } from "../../src/errors.js";
 import { cursor } from "../../src/pagination/cursor.js";
@@ -43,6 +43,7 @@ describe("cookies: a call's cookies in the cookie header", () => {
 
   it("refuses a name that is not a token and a value that is not a string, number or boolean, naming the cookie", async () => {
     const client = createClient({ baseUrl: env.sim.url });
+    onTestFinished(() => client.close());
     const bad = [
       [{ "my session": "x" }, "cookies.my session"],
       [{ "a=b": "x" }, "cookies.a=b"],
@@ -53,6 +54,5 @@ describe("cookies: a call's cookies in the cookie header", () => {
       expect(isConfigError(error) && error.option).toBe(option);
     }
     expect(env.sim.requests).toHaveLength(0);
-    await client.close();
   });
 });

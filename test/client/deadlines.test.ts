@@ -74,12 +74,12 @@ describe.each(transports)("a trickling body against the deadlines, %s transport"
 describe("a per-call duration", () => {
   it('timeout: "300ms" on a call is the same wall as 300', async () => {
     const client = createClient({ baseUrl: server.url, retry: false });
+    onTestFinished(() => client.close());
     const { error, ms } = await timed(() => client.get("/trickle", { timeout: "300ms" }));
     expect(error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "total", timeoutMs: 300 });
     expect(ms).toBeLessThan(wall(300));
     const attempt = await timed(() => client.get("/trickle", { timeout: { attempt: "0.2s" } }));
     expect(attempt.error).toMatchObject({ code: "BALLAST_TIMEOUT", limit: "attempt", timeoutMs: 200 });
-    await client.close();
   });
 });
 

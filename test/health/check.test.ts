@@ -101,13 +101,13 @@ describe("checkHealth: clients", () => {
 
   it("cuts a health endpoint that never answers at the timeout", async () => {
     const hanging = await startServer(); // accepts, never answers
+    onTestFinished(() => hanging.close());
     const client = createClient({ baseUrl: hanging.origin, health: { path: "/health" }, retry: false });
+    onTestFinished(() => client.close());
     const started = Date.now();
     const report = await checkHealth({ api: client }, { timeout: 200 });
     expect(report).toMatchObject({ status: "down", reasons: ["api: timed out after 200 ms"] });
     expect(Date.now() - started).toBeLessThan(10_000);
-    await client.close();
-    await hanging.close();
   });
 });
 
@@ -214,12 +214,12 @@ describePostgres("checkHealth: PostgreSQL", () => {
 
   it("reads a PostgreSQL inbox's counts and checks the pool", async () => {
     const inbox = postgresInbox(pool, { schema });
+    onTestFinished(() => inbox.close());
     const now = Date.now();
     await fill(inbox, now);
     const report = await checkHealth({ inbox, db: pool });
     expect(report.checks.db).toMatchObject({ status: "healthy" });
     expectFilledReport(report, now);
-    await inbox.close();
   });
 
   it("is down when PostgreSQL does not answer", async () => {

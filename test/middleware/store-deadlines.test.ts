@@ -132,12 +132,12 @@ describe.each(outages)("a store that is $name", ({ open }) => {
       timeout: { total: 400 },
       retry: false,
     });
+    onTestFinished(() => client.close());
     const before = served;
     const { error, ms } = await timed(() => client.get("/x"));
     expect(isTimeoutError(error) && error.sent === false, String(error)).toBe(true);
     expect(ms).toBeLessThan(400 + 4000); // generous for a loaded machine; unbounded it waits for the store's 60 s
     expect(served).toBe(before);
-    await client.close();
   });
 
   it("the circuit breaker fails open: the call goes through within its deadline", async () => {

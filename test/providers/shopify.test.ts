@@ -53,6 +53,7 @@ describe("shopify() against the Shopify dialect", () => {
 
   it("Shopify's { errors } bodies: a 404, a 422 with field errors, a wrong token", async () => {
     const shop = shopify({ baseUrl: env.sim.url, accessToken: TOKEN });
+    onTestFinished(() => shop.close());
     const missing = await httpFailure(shop.get("/admin/api/products/:id.json", { params: { id: "1" } }));
     expect(isHttpError(missing)).toBe(true);
     expect(missing.status).toBe(404);
@@ -70,7 +71,6 @@ describe("shopify() against the Shopify dialect", () => {
     const wrong = shopify({ baseUrl: env.sim.url, accessToken: "shpat_wrong" });
     onTestFinished(() => wrong.close());
     expect((await httpFailure(wrong.get("/admin/api/products.json"))).status).toBe(401);
-    await shop.close();
   });
 
   it("a 503 burst is retried on reads", async () => {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../src/client/create-client.js";
 import { isHttpError } from "../../src/errors.js";
 import { oauth2 } from "../../src/oauth/index.js";
@@ -58,6 +58,7 @@ describe("tokens that live no longer than refreshSkew", () => {
   it("it is refreshed once past half its lifetime", async () => {
     lifetime = 30;
     const { api, clock } = setup();
+    onTestFinished(() => api.close());
     await api.get("/api");
     await clock.advance(14_000);
     await api.get("/api");
@@ -66,12 +67,12 @@ describe("tokens that live no longer than refreshSkew", () => {
     await api.get("/api");
     await api.get("/api");
     expect(grants).toBe(2);
-    await api.close();
   });
 
   it("a long-lived token still refreshes refreshSkew (60 s) before expiry", async () => {
     lifetime = 3600;
     const { api, clock } = setup();
+    onTestFinished(() => api.close());
     await api.get("/api");
     await clock.advance(3_600_000 - 61_000);
     await api.get("/api");
@@ -79,7 +80,6 @@ describe("tokens that live no longer than refreshSkew", () => {
     await clock.advance(2_000);
     await api.get("/api");
     expect(grants).toBe(2);
-    await api.close();
   });
 });
 
@@ -88,6 +88,7 @@ describe("an API that refuses every token", () => {
     lifetime = 3600;
     apiRefusesAll = true;
     const { api, clock } = setup();
+    onTestFinished(() => api.close());
     const errors: unknown[] = [];
     for (let i = 0; i < 10; i++) errors.push(await api.get("/api").catch((e: unknown) => e));
     expect(errors.every((e) => isHttpError(e) && e.status === 401)).toBe(true);
@@ -104,13 +105,13 @@ describe("an API that refuses every token", () => {
     await clock.advance(1_000);
     await api.get("/api").catch(() => undefined);
     expect(grants).toBe(4);
-    await api.close();
   });
 
   it("once the API accepts tokens again, a later refusal refreshes at once", async () => {
     lifetime = 3600;
     apiRefusesAll = true;
     const { api, clock } = setup();
+    onTestFinished(() => api.close());
     for (let i = 0; i < 3; i++) await api.get("/api").catch(() => undefined);
     expect(grants).toBe(2);
     apiRefusesAll = false;
@@ -120,6 +121,5 @@ describe("an API that refuses every token", () => {
     apiRefusesAll = true;
     await api.get("/api").catch(() => undefined);
     expect(grants).toBe(before + 1);
-    await api.close();
   });
 });

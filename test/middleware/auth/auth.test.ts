@@ -45,11 +45,11 @@ describe("auth", () => {
   it("apiKey goes in the named header or query parameter", async () => {
     headersOf();
     const h = createClient({ baseUrl: env.sim.url, auth: apiKey({ header: "X-Api-Key", value: "k1" }) });
+    onTestFinished(() => h.close());
     expect(await h.get("/me")).toMatchObject({ key: "k1" });
     const q = createClient({ baseUrl: env.sim.url, auth: apiKey({ query: "api_key", value: () => "k 2" }) });
     onTestFinished(() => q.close());
     expect(await q.get("/me", { query: { a: 1 } })).toMatchObject({ query: { a: "1", api_key: "k 2" } });
-    await h.close();
   });
 
   it("basic encodes username:password", async () => {

@@ -43,12 +43,12 @@ describe("logging", () => {
     env.sim.route("GET", "/flaky", [{ status: 503 }, { json: {} }]);
     const { lines, logger } = memoryLogger();
     const c = createClient({ baseUrl: env.sim.url, logger, retry: { backoff: constantBackoff(1) } });
+    onTestFinished(() => c.close());
     await c.get("/flaky");
     expect(lines.filter((l) => l.msg === "ballast retry")).toHaveLength(1);
     const bad = createClient({ baseUrl: "http://127.0.0.1:1", logger, retry: false });
     onTestFinished(() => bad.close());
     await bad.get("/x").catch(() => {});
     expect(lines.at(-1)).toMatchObject({ level: "error", msg: "ballast request failed", obj: { code: "BALLAST_NETWORK" } });
-    await c.close();
   });
 });

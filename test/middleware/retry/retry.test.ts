@@ -19,34 +19,34 @@ describe("which requests are retried", () => {
   it.each([408, 429, 500, 502, 503, 504])("retries a GET answered %i, then succeeds", async (status) => {
     const route = env.sim.route("GET", "/r", [{ status }, { status }, { json: { ok: true } }]);
     const c = client();
+    onTestFinished(() => c.close());
     expect(await c.get("/r")).toEqual({ ok: true });
     expect(route.calls).toBe(3);
-    await c.close();
   });
 
   it.each([400, 401, 403, 404, 409, 422, 501])("does not retry %i", async (status) => {
     const route = env.sim.route("GET", "/r", { status });
     const c = client();
+    onTestFinished(() => c.close());
     await expect(c.get("/r")).rejects.toMatchObject({ status, attempts: 1 });
     expect(route.calls).toBe(1);
-    await c.close();
   });
 
   it("stops after `attempts` tries in all and reports them on the error", async () => {
     const route = env.sim.route("GET", "/r", { status: 503 });
     const c = client({ retry: { attempts: 3 } });
+    onTestFinished(() => c.close());
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 503, attempts: 3, retryable: true });
     expect(route.calls).toBe(3);
-    await c.close();
   });
 
   it("does not retry a POST without an idempotency key", async () => {
     const route = env.sim.route("POST", "/charges", { status: 503 });
     const c = client();
+    onTestFinished(() => c.close());
     await expect(c.post("/charges", { json: { amount: 1 } })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(route.calls).toBe(1);
-    await c.close();
   });
 
   it("retries a POST with an idempotency key, sending the same key every time, and creates one charge", async () => {
@@ -62,13 +62,13 @@ describe("which requests are retried", () => {
       { idempotency: true },
     );
     const c = client();
+    onTestFinished(() => c.close());
     const res = await c.post("/charges", { json: { amount: 100 }, idempotencyKey: true });
     expect(res).toMatchObject({ amount: 100 });
     const keys = route.requests.map((r) => r.headers["idempotency-key"]);
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
-    await c.close();
   });
 
   it("replays the first result for a retried POST whose first answer was lost after processing", async () => {
@@ -88,46 +88,46 @@ describe("which requests are retried", () => {
         },
       ],
     });
+    onTestFinished(() => c.close());
     const res = await c.post<{ id: string }>("/charges", { json: { amount: 1 }, idempotencyKey: "order-7" });
     expect(route.calls).toBe(2);
     expect(route.effects).toBe(1); // one charge created
     expect(res.id).toBe(`ch_${route.requests[0]?.seq}`);
-    await c.close();
   });
 
   it("honours a should-retry header that forbids or forces a retry", async () => {
     const no = env.sim.route("GET", "/no", { status: 503, headers: { "stripe-should-retry": "false" } });
     const yes = env.sim.route("POST", "/yes", [{ status: 409, headers: { "x-should-retry": "true" } }, { json: {} }]);
     const c = client();
+    onTestFinished(() => c.close());
     await expect(c.get("/no")).rejects.toMatchObject({ status: 503 });
     expect(no.calls).toBe(1);
     await c.post("/yes", { json: {} });
     expect(yes.calls).toBe(2);
-    await c.close();
   });
 
   it("lets shouldRetry override the default rule", async () => {
     const route = env.sim.route("GET", "/r", [{ status: 404 }, { json: { found: true } }]);
     const c = client({ retry: { shouldRetry: ({ response }) => (response?.status === 404 ? true : undefined) } });
+    onTestFinished(() => c.close());
     expect(await c.get("/r")).toEqual({ found: true });
     expect(route.calls).toBe(2);
-    await c.close();
   });
 
   it("sends a one-shot stream body once and does not retry it", async () => {
     const route = env.sim.route("PUT", "/upload", { status: 503 });
     const c = client();
+    onTestFinished(() => c.close());
     await expect(c.put("/upload", { body: Readable.from([Buffer.from("data")]) })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(route.calls).toBe(1);
-    await c.close();
   });
 
   it("retries a streamed body given as a function, with a fresh stream each attempt", async () => {
     const route = env.sim.route("PUT", "/upload", [{ status: 503 }, { json: {} }]);
     const c = client();
+    onTestFinished(() => c.close());
     await c.put("/upload", { body: () => Readable.from([Buffer.from("data")]) });
     expect(route.requests.map((r) => r.text())).toEqual(["data", "data"]);
-    await c.close();
   });
 });
 
@@ -135,9 +135,9 @@ describe("network errors", () => {
   it("retries a reset connection for GET", async () => {
     const route = env.sim.route("GET", "/r", [{ fault: "reset" }, { json: { ok: 1 } }]);
     const c = client();
+    onTestFinished(() => c.close());
     expect(await c.get("/r")).toEqual({ ok: 1 });
     expect(route.calls).toBe(2);
-    await c.close();
   });
 
   it("fails with NetworkError ECONNREFUSED after retrying, and retries even a POST that never left", async () => {
@@ -155,9 +155,9 @@ describe("network errors", () => {
   it("does not retry a POST whose connection reset after it was sent", async () => {
     const route = env.sim.route("POST", "/r", { fault: "reset" });
     const c = client();
+    onTestFinished(() => c.close());
     await expect(c.post("/r", { json: {} })).rejects.toSatisfy(isNetworkError);
     expect(route.calls).toBe(1);
-    await c.close();
   });
 });
 
@@ -166,24 +166,24 @@ describe("how long to wait", () => {
     env.sim.route("GET", "/r", [{ status: 429, headers: { "retry-after": "0" } }, { status: 503, headers: { "retry-after-ms": "30" } }, { json: {} }]);
     const events: RetryEvent[] = [];
     const c = client({ retry: { onRetry: (e) => events.push(e) } });
+    onTestFinished(() => c.close());
     await c.get("/r");
     expect(events.map((e) => [e.attempt, e.status, e.delay])).toEqual([
       [1, 429, 0],
       [2, 503, 30],
     ]);
-    await c.close();
   });
 
   it("fails at once, with when a retry is allowed, when Retry-After exceeds maxRetryAfter", async () => {
     const when = new Date(Date.now() + 3_600_000).toUTCString();
     const route = env.sim.route("GET", "/r", { status: 429, headers: { "retry-after": when } });
     const c = client({ retry: { maxRetryAfter: "1m" } });
+    onTestFinished(() => c.close());
     const started = Date.now();
     const err = (await c.get("/r").catch((e: unknown) => e)) as HttpError;
     expect(isHttpError(err)).toBe(true);
     expect(route.calls).toBe(1);
     expect(err.retryAt).toBeGreaterThan(started + 3_500_000);
-    await c.close();
   });
 
   it("never plans a wait past the total deadline", async () => {
@@ -214,6 +214,7 @@ describe("retry budget", () => {
     env.sim.route("GET", "/up", { json: {} });
     const budget = retryBudget({ capacity: 10, retryCost: 5, successRefund: 5 });
     const c = client({ retry: { budget } });
+    onTestFinished(() => c.close());
     await c.get("/down").catch(() => {}); // 1 try + 2 retries (10 tokens)
     await c.get("/down").catch(() => {}); // budget empty: 1 try, no retry
     expect(failing.calls).toBe(4);
@@ -221,17 +222,16 @@ describe("retry budget", () => {
     await c.get("/up");
     expect(budget.available).toBe(5);
     expect(c.stats().policies.retry).toEqual({ budget: 5 });
-    await c.close();
   });
 
   it("is shared by a client and its extensions", async () => {
     env.sim.route("GET", "/down", { status: 503 });
     const c = client({ retry: { budget: { capacity: 5, retryCost: 5 } } });
+    onTestFinished(() => c.close());
     const child = c.extend({ headers: { "x-child": "1" } });
     await c.get("/down").catch(() => {});
     const err = (await child.get("/down").catch((e: unknown) => e)) as HttpError;
     expect(err.attempts).toBe(1);
-    await c.close();
   });
 });
 
@@ -239,17 +239,17 @@ describe("attempt timeouts", () => {
   it("retries an attempt that timed out, then succeeds", async () => {
     const route = env.sim.route("GET", "/slow", [{ delay: 2000, json: {} }, { json: { fast: true } }]);
     const c = client({ timeout: { attempt: 100 } });
+    onTestFinished(() => c.close());
     expect(await c.get("/slow")).toEqual({ fast: true });
     expect(route.calls).toBe(2);
-    await c.close();
   });
 
   it("reports a TimeoutError naming the attempt limit when every try times out", async () => {
     env.sim.route("GET", "/slow", { delay: 2000, json: {} });
     const c = client({ timeout: { attempt: 50 }, retry: { attempts: 2 } });
+    onTestFinished(() => c.close());
     const err = await c.get("/slow").catch((e: unknown) => e);
     expect(isTimeoutError(err)).toBe(true);
     expect(err).toMatchObject({ limit: "attempt", timeoutMs: 50 });
-    await c.close();
   });
 });
