@@ -2,6 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { isValidationError } from "../../src/errors.js";
 import { cursor, isPaginationError, linkHeader, nextUrl, pages, paginate } from "../../src/pagination/index.js";
+import { collect } from "../support/iterate.js";
 import { type Item, items, type PagingServer, sender, startPagingServer } from "./fixtures.js";
 
 const ALL = items(50);
@@ -16,12 +17,6 @@ const cursorApi = (url: URL) => {
   const start = Number(url.searchParams.get("cursor") ?? 0);
   return { json: { data: ALL.slice(start, start + 10), next_cursor: start + 10 < ALL.length ? String(start + 10) : null } };
 };
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 describe("pages()", () => {
   it("yields each page with its items, raw response and the position to resume from", async () => {

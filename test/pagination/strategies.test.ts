@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { cursor, linkHeader, nextUrl, offset, page, pages, paginate, parseLinkHeader } from "../../src/pagination/index.js";
+import { collect } from "../support/iterate.js";
 import { type Item, items, type PagingServer, sender, startPagingServer } from "./fixtures.js";
 
 const ALL = items(23);
@@ -9,12 +10,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 describe("cursor()", () => {
   it("follows next_cursor until it is null, keeping the caller's query and sending the limit", async () => {

@@ -4,12 +4,7 @@ import { createClient } from "../../src/client/create-client.js";
 import { isParseError } from "../../src/errors.js";
 import { ndjson } from "../../src/streaming/index.js";
 import { startServer } from "../support/http-server.js";
-
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
+import { collect } from "../support/iterate.js";
 
 describe("ndjson()", () => {
   it("parses one value per line across arbitrary chunk boundaries, with CRLF, blank lines and no final newline", async () => {
@@ -17,17 +12,17 @@ describe("ndjson()", () => {
     const bytes = Buffer.from(text);
     // One byte per chunk splits lines and multi-byte characters.
     const chunks = Array.from(bytes, (b) => Buffer.from([b]));
-    expect(await all(ndjson(Readable.from(chunks)))).toEqual([{ a: 1 }, { b: "é✓" }, [1, 2], "last"]);
+    expect(await collect(ndjson(Readable.from(chunks)))).toEqual([{ a: 1 }, { b: "é✓" }, [1, 2], "last"]);
   });
 
   it("an invalid line throws ParseError naming its line number", async () => {
-    const err = await all(ndjson(Readable.from(['{"ok":1}\n', "\n", "{nope}\n"]))).catch((e) => e);
+    const err = await collect(ndjson(Readable.from(['{"ok":1}\n', "\n", "{nope}\n"]))).catch((e) => e);
     expect(isParseError(err)).toBe(true);
     expect(err.message).toContain("line 3");
   });
 
   it("a line longer than maxLineBytes throws instead of growing memory", async () => {
-    const err = await all(ndjson(Readable.from(["x".repeat(100)]), { maxLineBytes: 50 })).catch((e) => e);
+    const err = await collect(ndjson(Readable.from(["x".repeat(100)]), { maxLineBytes: 50 })).catch((e) => e);
     expect(isParseError(err)).toBe(true);
     await expect(ndjson(Readable.from([]), { maxLineBytes: 0 }).next()).rejects.toMatchObject({ option: "ndjson.maxLineBytes" });
   });

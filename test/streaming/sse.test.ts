@@ -5,6 +5,7 @@ import { isHttpError, isParseError } from "../../src/errors.js";
 import { sse } from "../../src/streaming/index.js";
 import { createFakeClock } from "../../src/testing/index.js";
 import { startServer } from "../support/http-server.js";
+import { take } from "../support/iterate.js";
 import { apiRequest } from "../support/request.js";
 import { useSimulator } from "../support/simulator.js";
 
@@ -16,15 +17,6 @@ beforeAll(() => {
 afterAll(() => client.close());
 
 const SSE = { "content-type": "text/event-stream", "cache-control": "no-cache" };
-
-async function take<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) {
-    out.push(x);
-    if (out.length === n) break;
-  }
-  return out;
-}
 
 describe("client.sse()", () => {
   it("yields events (type, multi-line data, id) and reconnects with Last-Event-ID after the stream ends", async () => {
