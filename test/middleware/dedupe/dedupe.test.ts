@@ -91,7 +91,9 @@ describe("dedupe()", () => {
     expect(await text(await stayer)).toBe("done");
 
     let closedEarly = false;
+    let arrived = false;
     origin.handle = (req, res) => {
+      arrived = true;
       res.on("close", () => {
         closedEarly = !res.writableFinished;
       });
@@ -102,7 +104,7 @@ describe("dedupe()", () => {
     const c2 = new AbortController();
     const p1 = send(request(origin.origin, "/t", { signal: c1.signal }));
     const p2 = send(request(origin.origin, "/t", { signal: c2.signal }));
-    await new Promise((r) => setTimeout(r, 30));
+    await expect.poll(() => arrived).toBe(true); // the shared call is on the wire: aborting it must close the connection
     c1.abort();
     c2.abort();
     await expect(p1).rejects.toSatisfy(isAbortError);
