@@ -9,8 +9,8 @@ import { createServer } from "node:http";
 import pg from "pg";
 import { createWebhookReceiver, createWebhookWorker, postgresInbox } from "../../src/webhooks/index.js";
 
-const { PORT = "0", SCHEMA = "", SECRET = "", DATABASE_URL } = process.env;
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 });
+const { PORT = "0", SCHEMA = "", SECRET = "", DATABASE_URL, POOL = "8" } = process.env;
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(POOL) });
 const inbox = postgresInbox(pool, { schema: SCHEMA });
 const handlers = { "invoice.paid": async () => {} };
 
