@@ -8,9 +8,17 @@ export interface PgQueryResult<Row> {
   rowCount: number | null;
 }
 
+/** A query by config; with `name` it is a prepared statement (parsed once per connection). */
+export interface PgQueryConfig {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
 /** Anything that runs a query: a pg `Pool`, `PoolClient` or `Client`. */
 export interface PgQueryable {
   query<Row = unknown>(text: string, values?: unknown[]): Promise<PgQueryResult<Row>>;
+  query<Row = unknown>(config: PgQueryConfig): Promise<PgQueryResult<Row>>;
 }
 
 /** A connection checked out of a pool (pg `PoolClient`). */

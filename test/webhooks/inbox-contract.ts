@@ -77,6 +77,25 @@ export function inboxContract(label: string, make: () => Promise<InboxFixture>):
       expect(results.every((r) => r === "stored")).toBe(true);
     });
 
+    it("keeps every field of events stored together byte for byte", async () => {
+      // One batch of events that differ in every way a batched write could mix up: sizes (empty to 64 KiB),
+      // every byte value, header text beyond ASCII, absent type and ordering key.
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const variants = [
+        event({ payload: Buffer.alloc(0), type: undefined }),
+        event({ payload: bytes, orderingKey: "cus_1" }),
+        event({ payload: Buffer.alloc(64 * 1024, 0xab), headers: { "x-note": "café ü 日本 😀", "content-type": "application/json" } }),
+        event({ payload: Buffer.from("{}"), headers: {} }),
+        event({ payload: Buffer.concat([bytes, bytes]), type: 'a"b\\c{d}', orderingKey: 'key,with"quotes' }),
+      ];
+      expect(await Promise.all(variants.map((v) => inbox.put(v)))).toEqual(variants.map(() => "stored"));
+      for (const v of variants) {
+        const got = await inbox.get(v.id);
+        expect(got).toMatchObject({ id: v.id, scheme: v.scheme, type: v.type, orderingKey: v.orderingKey, headers: v.headers, receivedAt: v.receivedAt });
+        expect(got?.payload.equals(v.payload)).toBe(true);
+      }
+    });
+
     it("claims ready events oldest first, counts attempts, and holds them for the lease", async () => {
       const now = fresh();
       await drain(now);
