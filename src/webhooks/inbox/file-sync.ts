@@ -1,7 +1,8 @@
-import { closeSync, fsync, openSync } from "node:fs";
+import { closeSync, fdatasync, openSync } from "node:fs";
 
 /**
- * fsync of one file on libuv's thread pool, shared by every caller: `sync()`
+ * fsync (fdatasync: the data and the size, not the timestamps, as SQLite
+ * itself syncs its WAL on Linux) of one file on libuv's thread pool, shared by every caller: `sync()`
  * resolves once an fsync that *started after the call* has finished, so it
  * covers everything written before the call. Callers that arrive while an
  * fsync runs share the next one (many commits, one fsync).
@@ -27,7 +28,7 @@ export function createFileSync(path: string): FileSync {
     running = true;
     const batch = next;
     next = [];
-    fsync(fd, (error) => {
+    fdatasync(fd, (error) => {
       running = false;
       count++;
       for (const w of batch) error ? w.reject(error) : w.resolve();
