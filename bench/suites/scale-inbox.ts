@@ -15,12 +15,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { postgresInbox } from "../../src/webhooks/index.js";
 import { type CpuSample, cpuSplit, describeSplit, sampleCpu } from "../scale/cpu-by-command.js";
+import { withLoadAverage } from "../scale/load-average.js";
 import { runWrk, writeRequests, wrkVersion } from "../webhooks/wrk-load.js";
 
 export const title = "Scaling out: PostgreSQL inbox acks/s and processed/s by process count";
@@ -90,16 +91,8 @@ interface Mark {
   inserted: number;
 }
 
-export async function run(): Promise<string> {
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" / ");
-  const before = load();
-  const body = await inboxCurves();
-  return [`Load average (1/5/15 min) before: ${before}; after: ${load()} (2 cores; other work on the machine competes with every figure).`, "", body].join(
-    "\n",
-  );
+export function run(): Promise<string> {
+  return withLoadAverage(inboxCurves);
 }
 
 async function inboxCurves(): Promise<string> {

@@ -11,10 +11,10 @@
  * On a 2-core machine every curve flattens early: the figures say where.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startRedisCluster } from "../../test/support/redis-cluster.js";
 import { cpuSplit, describeSplit, sampleCpu } from "../scale/cpu-by-command.js";
+import { withLoadAverage } from "../scale/load-average.js";
 
 export const title = "Scaling out: limiter acquires/s by process count (Redis, Redis Cluster)";
 
@@ -123,14 +123,6 @@ async function limiterCurves(): Promise<string> {
   ].join("\n");
 }
 
-export async function run(): Promise<string> {
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" / ");
-  const before = load();
-  const body = [await limiterCurves()];
-  return [`Load average (1/5/15 min) before: ${before}; after: ${load()} (2 cores; other work on the machine competes with every figure).`, "", ...body].join(
-    "\n",
-  );
+export function run(): Promise<string> {
+  return withLoadAverage(limiterCurves);
 }
