@@ -5,11 +5,16 @@
  */
 import { ConfigError } from "../errors.js";
 import type { RetryOptions } from "../middleware/retry/retry.js";
-import type { ClientOptions, RequestOptions } from "./options.js";
 
 type Known<T> = Readonly<Record<keyof T, true>>;
 
-const CLIENT_OPTIONS = {
+/**
+ * Every option `createClient` takes, and every option of a call. They name
+ * exactly the keys of `ClientOptions` and `RequestOptions`, which
+ * test/client/types/option-keys.check.ts checks at compile time (options.ts
+ * imports this file, so it does not import options.ts back).
+ */
+export const CLIENT_OPTIONS = {
   baseUrl: true,
   auth: true,
   headers: true,
@@ -35,9 +40,9 @@ const CLIENT_OPTIONS = {
   concurrency: true,
   cache: true,
   dedupe: true,
-} as const satisfies Known<ClientOptions>;
+} as const;
 
-const REQUEST_OPTIONS = {
+export const REQUEST_OPTIONS = {
   method: true,
   path: true,
   params: true,
@@ -58,7 +63,10 @@ const REQUEST_OPTIONS = {
   form: true,
   multipart: true,
   body: true,
-} as const satisfies Known<RequestOptions>;
+} as const;
+
+/** The name of a call option. */
+export type RequestOptionName = keyof typeof REQUEST_OPTIONS;
 
 /** What to write instead, for names other HTTP clients use. */
 const SHARED_HINTS: Readonly<Record<string, string>> = {
@@ -154,7 +162,7 @@ export const checkRequestKeys = (options: object): void => checkKeys(options, RE
 export const checkVerbKeys = (options: object): void => checkKeys(options, VERB_KEYS, VERB_HINTS, "a call");
 
 /** Checks the options of a method that takes `extra` keys of its own (paginate, pages, sse) besides some request options. */
-export function callKeyChecker(what: string, requestKeys: ReadonlyArray<keyof RequestOptions>, extra: ReadonlyArray<string>): (options: object) => void {
+export function callKeyChecker(what: string, requestKeys: ReadonlyArray<RequestOptionName>, extra: ReadonlyArray<string>): (options: object) => void {
   const keys = new Set<string>([...requestKeys, ...extra]);
   const hints: Record<string, string> = { ...VERB_HINTS };
   for (const k of REQUEST_KEYS) if (!keys.has(k) && hints[k] === undefined) hints[k] = `is not taken by ${what}`;
@@ -162,7 +170,7 @@ export function callKeyChecker(what: string, requestKeys: ReadonlyArray<keyof Re
 }
 
 /** The request options every call takes, for `callKeyChecker`. */
-export const REQUEST_OPTION_NAMES = Object.keys(REQUEST_OPTIONS) as ReadonlyArray<keyof RequestOptions>;
+export const REQUEST_OPTION_NAMES = Object.keys(REQUEST_OPTIONS) as ReadonlyArray<RequestOptionName>;
 
 const RETRY_HINTS: Readonly<Record<string, string>> = {
   limit: "ky and got count retries, ballast counts tries: limit: 2 is attempts: 3 (the first included)",

@@ -3,6 +3,8 @@
  * per-call `timeout: 5000` compile. Typechecked by test/client/type-checks.test.ts.
  */
 import { createClient, linkHeader } from "ballast";
+import type { CLIENT_OPTIONS, REQUEST_OPTIONS } from "../../../src/client/option-keys.js";
+import type { ClientOptions, RequestOptions } from "../../../src/client/options.js";
 
 const client = createClient({ baseUrl: "https://api.example.com", retry: 3, timeout: "30s" });
 createClient({ baseUrl: "https://api.example.com", retry: { attempts: 3 } });
@@ -33,3 +35,12 @@ client.get("/users", { method: "POST" });
 client.get("/users", { timeout: "5 seconds" });
 // @ts-expect-error: no json on paginate
 client.paginate("/users", { strategy: linkHeader(), json: {} });
+
+// The option-name lists behind those errors name exactly the keys of the option types: an option added to
+// ClientOptions or RequestOptions but not to src/client/option-keys.ts would be refused at run time.
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const clientOptionNames: Same<keyof typeof CLIENT_OPTIONS, keyof ClientOptions> = true;
+export const requestOptionNames: Same<keyof typeof REQUEST_OPTIONS, keyof RequestOptions> = true;
+// @ts-expect-error: the check can fail (a list missing one name)
+export const missingOne: Same<Exclude<keyof typeof CLIENT_OPTIONS, "dedupe">, keyof ClientOptions> = true;
