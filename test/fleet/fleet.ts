@@ -56,8 +56,15 @@ export interface TimedRun {
 }
 
 /**
+ * From the run message to the measured window: every worker has the message,
+ * its loops are queued and the shared key's reservations reach a lookahead
+ * ahead. A process's start is not the limiter's throughput.
+ */
+export const RAMP_MS = 300;
+
+/**
  * Warms every worker up against `run.warmTarget` (default `target`), then has all of them run `rate`
- * (limiter key `key`) from a common start, 100 ms ahead, for `runMs`.
+ * (limiter key `key`) at once; the measured window [`start`, `until`) opens `RAMP_MS` later and lasts `runMs`.
  * `atStart` learns the start time before the run begins.
  */
 export async function timedRateRun(
@@ -70,7 +77,7 @@ export async function timedRateRun(
 ): Promise<TimedRun> {
   for (const w of workers) w.run({ mode: "warm", target: run.warmTarget ?? target });
   await Promise.all(workers.map((w) => w.next("done")));
-  const start = Date.now() + 100;
+  const start = Date.now() + RAMP_MS;
   const until = start + runMs;
   atStart?.(start);
   for (const w of workers)

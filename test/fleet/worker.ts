@@ -35,7 +35,7 @@ import { concurrency } from "../../src/middleware/concurrency/concurrency.js";
 import { rateLimit } from "../../src/middleware/rate-limit/rate-limit.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { undiciTransport } from "../../src/transport/undici.js";
-import type { ApiResponse, Next } from "../../src/types.js";
+import type { ApiResponse, Middleware, Next } from "../../src/types.js";
 import { apiRequest } from "../support/request.js";
 
 export interface RunMessage {
@@ -86,8 +86,17 @@ async function warm(target: string): Promise<Record<string, number>> {
   return {};
 }
 
-/** `loops` loops sending GET `path` through `pipeline` until `until`; counts by status (or `error`). */
-async function loop(pipeline: Next, target: string, path: string, loops: number, until: number): Promise<Record<string, number>> {
+/**
+ * The last step of a timed run's pipeline: a request already sent runs to its
+ * end although the run's signal fires. Only waiting (for a slot, a permit) is
+ * cut off at `until`: a request aborted in flight would give its permit back
+ * while the server still works on it, and the next holder would meet it there.
+ */
+const finishOnceSent: Middleware = (req, next) => next({ ...req, signal: undefined });
+
+/** `loops` loops sending GET `path` through `policies` until `until`; counts by status (or `error`). */
+async function loop(policies: Middleware[], target: string, path: string, loops: number, until: number): Promise<Record<string, number>> {
+  const pipeline = compose([...policies, finishOnceSent], transport.send);
   const stop = AbortSignal.timeout(Math.max(0, until - Date.now()));
   const counts: Record<string, number> = {};
   const count = (what: string) => {
@@ -130,7 +139,7 @@ async function rate(m: RunMessage): Promise<Record<string, number>> {
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
   const cpu = process.cpuUsage();
-  const counts = await loop(compose([limiter], transport.send), m.target, "/work", m.loops ?? 8, m.until ?? 0);
+  const counts = await loop([limiter], m.target, "/work", m.loops ?? 8, m.until ?? 0);
   lag.disable();
   const used = process.cpuUsage(cpu);
   const k = limiter.stats().keys[key];
@@ -148,7 +157,7 @@ async function rate(m: RunMessage): Promise<Record<string, number>> {
 
 async function leases(m: RunMessage): Promise<Record<string, number>> {
   const limited = concurrency({ limit: m.limit ?? 10, store, key: m.key ?? "fleet-leases", lease: "5s", pollInterval: "5ms" });
-  return loop(compose([limited], transport.send), m.target, "/slow", m.loops ?? 2, m.until ?? 0);
+  return loop([limited], m.target, "/slow", m.loops ?? 2, m.until ?? 0);
 }
 
 /** Set by a `stop` message: the running `client-rate` loops end after their current call. */
