@@ -152,7 +152,6 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
         limit: LIMIT,
         loops: 4,
         arrivalMargin: ARRIVAL_MARGIN_MS,
-        warmTarget: api.url,
       });
       for (const d of done) expect(d.type).toBe("done");
       const { refused, passed } = await work(done, start, until);
@@ -174,7 +173,6 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
         limit: LIMIT,
         loops: 4,
         arrivalMargin: ARRIVAL_MARGIN_MS,
-        warmTarget: api.url,
       });
       for (const d of done) expect(d.type).toBe("done");
       const t = api.injectedAt;
@@ -195,7 +193,6 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
         mode: "leases",
         limit: 10,
         loops: 2,
-        warmTarget: api.url,
       });
       for (const d of done) expect(d.type).toBe("done");
       const slow = await judged("/slow", done);

@@ -63,7 +63,7 @@ export interface TimedRun {
 export const RAMP_MS = 300;
 
 /**
- * Warms every worker up against `run.warmTarget` (default `target`), then has all of them run `rate`
+ * Warms every worker up against `target` (its /warmup: behind an nginx judge, unjudged), then has all of them run `rate`
  * (limiter key `key`) at once; the measured window [`start`, `until`) opens `RAMP_MS` later and lasts `runMs`.
  * `atStart` learns the start time before the run begins.
  */
@@ -73,9 +73,9 @@ export async function timedRateRun(
   key: string,
   runMs: number,
   atStart?: (start: number) => void,
-  run: { mode?: "rate" | "leases"; limit?: number; loops?: number; arrivalMargin?: number; warmTarget?: string } = {},
+  run: { mode?: "rate" | "leases"; limit?: number; loops?: number; arrivalMargin?: number } = {},
 ): Promise<TimedRun> {
-  for (const w of workers) w.run({ mode: "warm", target: run.warmTarget ?? target });
+  for (const w of workers) w.run({ mode: "warm", target });
   await Promise.all(workers.map((w) => w.next("done")));
   const start = Date.now() + RAMP_MS;
   const until = start + runMs;

@@ -136,7 +136,7 @@ async function rate(m: RunMessage): Promise<Record<string, number>> {
     key,
     ...(m.arrivalMargin !== undefined && { arrivalMargin: m.arrivalMargin }),
   });
-  const lag = monitorEventLoopDelay({ resolution: 5 });
+  const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
   const cpu = process.cpuUsage();
   const counts = await loop([limiter], m.target, "/work", m.loops ?? 8, m.until ?? 0);

@@ -1,7 +1,8 @@
 /**
  * nginx as a judge no one here wrote: a real `limit_req` (leaky bucket) and
  * `limit_conn` in front of a loopback upstream, with an access log of every
- * request's time, status and worker. Locally, without nginx the suite is
+ * request's time, status and worker; `/warmup` passes unjudged, so clients can
+ * open their connections before a measured run. Locally, without nginx the suite is
  * skipped loudly; under CI=true that is a failure (.ci/run installs nginx-light).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -62,7 +63,7 @@ export interface NginxJudgeOptions {
 }
 
 export interface LoggedRequest {
-  /** When nginx read the request (ms since epoch): the log time less \`$request_time\`. */
+  /** When nginx read the request (ms since epoch): the log time less `$request_time`. */
   at: number;
   /** When nginx finished it and wrote the log line (ms since epoch). */
   end: number;
@@ -124,6 +125,10 @@ http {
     server_name judge;
     location / {
       ${limits.join("\n      ")}
+      ${answer}
+    }
+    # Not judged: a client warms its connections to the judge here before a measured run.
+    location /warmup {
       ${answer}
     }
   }
