@@ -181,7 +181,9 @@ function fleetSuite(name: string, backend: () => Promise<{ env: Record<string, s
       const { refused } = await work(done, start, until);
       const during = (await work(done, at + 150, at + 950)).passed;
       const after = (await work(done, at + 1000, until)).passed;
-      console.log(`${name} pause: ${during.length} requests during the pause, ${after.length} after, ${refused.length} refused`);
+      console.log(
+        `${name} pause: ${during.length} requests during the pause, ${after.length} after, ${refused.length} refused (arrived at ${JSON.stringify(refused.map((r) => Math.round(r.at - at)))} ms from the 429)`,
+      );
       expect(refused).toHaveLength(0);
       expect(during).toHaveLength(0);
       for (let i = 0; i < FLEET; i++) expect(after.some((r) => r.worker === String(i))).toBe(true);
