@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigError } from "../errors.js";
 import type { TimeoutOverride } from "../middleware/timeout/timeout.js";
 import type { ApiRequest, RequestContext, ResponseReading } from "../types.js";
+import { CALL_TIMING, newCallTiming } from "../util/call-timing.js";
 import type { Duration } from "../util/duration.js";
 import { durationOption, integerOption, shown } from "../util/options.js";
 import { encodeBody } from "./body.js";
@@ -93,7 +94,8 @@ export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unkno
         headers[config.idempotencyHeader] = idempotencyKey;
       }
     }
-    const context: RequestContext = { ...o.context };
+    // The timing record is written into the literal: adding a key to a spread copy afterwards is V8's slow path (see util/copy.ts).
+    const context: RequestContext = { [CALL_TIMING]: newCallTiming(), ...o.context };
     if (o.timeout !== undefined) {
       context.timeout = callTimeout(o.timeout);
       onTimeout?.(o.timeout);
@@ -113,6 +115,8 @@ export function requestBuilder(config: ClientConfig, onTimeout?: (timeout: unkno
       idempotencyKey,
       attempt: 1,
       deadline: undefined,
+      // Present from the start, so the attempt timer's copy that sets it replaces a key rather than adding one (V8's fast path).
+      timeout: undefined,
       context,
       read,
     };

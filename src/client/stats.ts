@@ -93,34 +93,57 @@ class RouteRecorder {
   }
 }
 
+/** "1xx" … "5xx" by `status / 100`, so recording a call builds no string. */
+const STATUS_CLASSES = Array.from({ length: 10 }, (_, i) => `${i}xx`);
+
+const statusClass = (status: number): string => STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
+
 /** Per-route call statistics, recorded by a middleware at the outer edge of the pipeline. */
 export class StatsRecorder {
+  /** By `METHOD route`, in the order routes were first seen. */
   private routes = new Map<string, RouteRecorder>();
+  /** The same recorders by route, then method: found without building the `METHOD route` string per call. */
+  private byRoute = new Map<string, Map<string, RouteRecorder>>();
   constructor(private clock: Clock) {}
 
-  private route(key: string): RouteRecorder {
-    let r = this.routes.get(key);
+  private route(method: string, route: string): RouteRecorder {
+    let methods = this.byRoute.get(route);
+    if (methods === undefined) {
+      methods = new Map();
+      this.byRoute.set(route, methods);
+    }
+    let r = methods.get(method);
     if (r === undefined) {
-      r = new RouteRecorder();
-      this.routes.set(key, r);
+      const key = `${method} ${route}`;
+      r = this.routes.get(key);
+      if (r === undefined) {
+        r = new RouteRecorder();
+        this.routes.set(key, r);
+      }
+      methods.set(method, r);
     }
     return r;
   }
 
   readonly middleware: Middleware = (req, next) => {
     const started = this.clock.now();
-    const key = `${req.method} ${req.route}`;
-    // observeCall made the call's timing record when something listens to its channels; else it starts here.
-    const given = timingOf(req);
-    const t = given ?? newCallTiming();
-    return next(given === undefined ? withTiming(req, t) : req).then(
+    const { method, route } = req;
+    // The record the request builder left in a new call's context (observeCall's publishes it too); a request sent
+    // again, or through a second client, gets a fresh one (on a copy).
+    let timing = timingOf(req);
+    if (timing === undefined || timing.claimed) {
+      timing = newCallTiming();
+      req = withTiming(req, timing);
+    }
+    timing.claimed = true;
+    const t = timing;
+    return next(req).then(
       (res) => {
-        const cls = `${Math.floor(res.status / 100)}xx`;
-        this.route(key).record(cls, res.status >= 400, this.clock.now() - started, t);
+        this.route(method, route).record(statusClass(res.status), res.status >= 400, this.clock.now() - started, t);
         return res;
       },
       (err) => {
-        this.route(key).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started, t);
+        this.route(method, route).record(isApiError(err) ? err.code : "error", true, this.clock.now() - started, t);
         throw err;
       },
     );

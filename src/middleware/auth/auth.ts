@@ -3,6 +3,7 @@ import { ConfigError } from "../../errors.js";
 import { addSecretParams } from "../../redact.js";
 import type { Middleware } from "../../types.js";
 import { withinAttempt } from "../../util/attempt-wait.js";
+import { withEntry } from "../../util/copy.js";
 import { type CredentialKey, fingerprint } from "../../util/fingerprint.js";
 
 /**
@@ -49,7 +50,7 @@ export function bearer(token: Secret): AuthMiddleware {
     const value = `Bearer ${token}`;
     return withSecret(
       trusted(function bearerAuth(req, next) {
-        return next({ ...req, headers: { ...req.headers, authorization: value } });
+        return next({ ...req, headers: withEntry(req.headers, "authorization", value) });
       }),
       token,
     );
@@ -57,7 +58,7 @@ export function bearer(token: Secret): AuthMiddleware {
   return withSecret(
     trusted(async function bearerAuth(req, next) {
       const { value: t, req: sending } = await withinAttempt(resolve(token), req);
-      return next({ ...sending, headers: { ...sending.headers, authorization: `Bearer ${t}` } });
+      return next({ ...sending, headers: withEntry(sending.headers, "authorization", `Bearer ${t}`) });
     }),
     token,
   );
@@ -75,7 +76,7 @@ export function apiKey(options: ApiKeyOptions): AuthMiddleware {
     const name = header.toLowerCase();
     const m = trusted(async function apiKeyAuth(req, next) {
       const { value: v, req: sending } = await withinAttempt(resolve(options.value), req);
-      return next({ ...sending, headers: { ...sending.headers, [name]: v } });
+      return next({ ...sending, headers: withEntry(sending.headers, name, v) });
     });
     return withSecret(m, options.value);
   }
@@ -106,7 +107,7 @@ export function basic(options: BasicOptions): AuthMiddleware {
     const value = encode(options.password);
     return withSecret(
       trusted(function basicAuth(req, next) {
-        return next({ ...req, headers: { ...req.headers, authorization: value } });
+        return next({ ...req, headers: withEntry(req.headers, "authorization", value) });
       }),
       options.password,
       encode,
@@ -116,7 +117,7 @@ export function basic(options: BasicOptions): AuthMiddleware {
   return withSecret(
     trusted(async function basicAuth(req, next) {
       const { value, req: sending } = await withinAttempt(password(), req);
-      return next({ ...sending, headers: { ...sending.headers, authorization: encode(value) } });
+      return next({ ...sending, headers: withEntry(sending.headers, "authorization", encode(value)) });
     }),
     password,
     encode,
