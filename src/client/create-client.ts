@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { CallKind } from "../channels.js";
-import { finishResponse } from "../response/finish.js";
+import { finishedData } from "../response/finish.js";
 import type { InferOutput, Schema } from "../schema/validate.js";
 import type { ApiResponse, HttpMethod, Next, ResponseReading } from "../types.js";
 import { requestBuilder } from "./build-request.js";
@@ -109,12 +109,21 @@ function buildClient(options: ClientOptions, shared: Shared): Client {
   function run(o: CallOptions, kind: CallKind, verbMethod?: string, verbPath?: string): Promise<Finished> {
     const req = buildRequest(o, verbMethod, verbPath);
     const read = req.read as ResponseReading;
-    return observeCall(kind, req, shared.clock, send, async (response) => ({ data: await finishResponse(response, read), response }));
+    return observeCall(kind, req, shared.clock, send, (response): Finished | Promise<Finished> => {
+      const data = finishedData(response, read);
+      return data instanceof Promise ? data.then((d) => ({ data: d, response })) : { data, response };
+    });
   }
 
-  // async: a bad option rejects the call's promise rather than throwing at the call site.
-  async function shaped(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<Finished> {
-    return shape(await run(o, "request", verbMethod, verbPath), o);
+  /** The call, shaped by its schema and transform. A bad option rejects the call's promise rather than throwing at the call site. */
+  function shaped(o: CallOptions, verbMethod?: string, verbPath?: string): Promise<Finished> {
+    let finished: Promise<Finished>;
+    try {
+      finished = run(o, "request", verbMethod, verbPath);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return o.schema === undefined && o.transform === undefined ? finished : finished.then((done) => shape(done, o));
   }
 
   const call = (o: CallOptions, verbMethod?: string, verbPath?: string): CallPromise<unknown> =>

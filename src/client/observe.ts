@@ -17,8 +17,17 @@ const attemptEnd = channel(CHANNELS.attemptEnd);
  * where its time went (queued on this side, the API's own latency). Without
  * subscribers it is a plain send.
  */
-export async function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
-  if (!callStart.hasSubscribers && !callEnd.hasSubscribers && !callError.hasSubscribers) return after(await send(req));
+export function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
+  if (callStart.hasSubscribers || callEnd.hasSubscribers || callError.hasSubscribers) return observed(kind, req, clock, send, after);
+  // Without subscribers, one reaction and no async frame; a step that throws synchronously still rejects.
+  try {
+    return send(req).then(after);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+async function observed<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
   const base = { kind, request: describeRequest(req), route: req.route, origin: req.origin };
   // The steps inside (stats, rate limit, concurrency, retry, the attempt) fill in this record.
   const timing = newCallTiming();

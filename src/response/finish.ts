@@ -52,19 +52,31 @@ export const readResponse: Middleware = trusted(function readResponse(req, next)
  * the decoded body, or the stream for `type: "stream"`.
  */
 export async function finishResponse(res: ApiResponse, read: ResponseReading): Promise<unknown> {
+  return finishedData(res, read);
+}
+
+/**
+ * `finishResponse` without a promise when there is nothing left to read (the
+ * common case: the attempt read and decoded the body): the data, or a
+ * synchronous throw of the `HttpError`; a promise only when a body is still to be read.
+ */
+export function finishedData(res: ApiResponse, read: ResponseReading): unknown {
   const body = res.body;
   if (failsCall(res.status, read.redirect)) {
-    let parsed: unknown;
-    if (isBuffered(body)) parsed = body.data;
-    else if (body !== null) parsed = parseErrorBody(await readBody(res, read.errorBytes).catch(() => EMPTY), res);
-    throw toHttpError(res, parsed, read);
+    if (isBuffered(body) || body === null) throw toHttpError(res, body?.data, read);
+    return readBody(res, read.errorBytes)
+      .catch(() => EMPTY)
+      .then((buf) => {
+        throw toHttpError(res, parseErrorBody(buf, res), read);
+      });
   }
   if (isBuffered(body)) return body.data;
-  if (read.type === "stream") return body;
+  const type = read.type;
+  if (type === "stream") return body;
   if (body === null) return undefined;
   if (bodiless(res)) {
     discardBody(body);
     return undefined;
   }
-  return decodeBody(await readBody(res, read.maxBytes), res, read.type);
+  return readBody(res, read.maxBytes).then((buf) => decodeBody(buf, res, type));
 }
