@@ -1,6 +1,6 @@
 import { isTrusted, trusted } from "../../compose.js";
 import { discardBody } from "../../response/read-body.js";
-import type { ApiRequest, Middleware, RedirectMode, RequestHeaders } from "../../types.js";
+import type { ApiRequest, ApiResponse, Middleware, Next, RedirectMode, RequestHeaders } from "../../types.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Hops followed before the 3xx is handed back (and the call fails with it). */
@@ -55,9 +55,9 @@ function nextHop(from: ApiRequest, status: number, location: string | undefined,
  * Location, a one-shot body) is handed back as is.
  */
 export function redirects(defaultMode: RedirectMode, idempotencyHeader?: string): Middleware {
-  return trusted(async function redirect(req, next) {
-    let res = await next(req);
-    if (!REDIRECTS.has(res.status) || ((req.context.redirect as RedirectMode | undefined) ?? defaultMode) !== "follow") return res;
+  /** The hops after a first response that is a redirect to follow. */
+  async function follow(req: ApiRequest, first: ApiResponse, next: Next): Promise<ApiResponse> {
+    let res = first;
     let current = req;
     for (let hop = 1; hop <= MAX_REDIRECTS && REDIRECTS.has(res.status); hop++) {
       const location = res.headers.location;
@@ -68,6 +68,13 @@ export function redirects(defaultMode: RedirectMode, idempotencyHeader?: string)
       res = await next(current);
     }
     return res;
+  }
+
+  // One reaction per call; the async hops only for a redirect to follow.
+  return trusted(function redirect(req, next) {
+    return next(req).then((res) =>
+      REDIRECTS.has(res.status) && ((req.context.redirect as RedirectMode | undefined) ?? defaultMode) === "follow" ? follow(req, res, next) : res,
+    );
   });
 }
 

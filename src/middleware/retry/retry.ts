@@ -111,20 +111,51 @@ export function retry(options: RetryOptions = {}): Policy {
     return own === false ? 1 : (own.attempts ?? attempts);
   };
 
-  const retryMiddleware = async function retryMiddleware(req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
-    const allowed = attemptsFor(req);
-    for (let attempt = 1; ; attempt++) {
-      const tryReq = attempt === 1 && req.attempt === 1 ? req : { ...req, attempt };
-      let res: ApiResponse | undefined;
-      let error: unknown;
-      try {
-        res = await next(tryReq);
-      } catch (err) {
-        error = err;
-      }
-      if (res !== undefined && res.status < 400) {
-        budget?.release(attempt - 1);
+  /** The first attempt, as one reaction: a success (the common case) returns without an async frame; anything else goes on in `retrying`. */
+  const retryMiddleware = function retryMiddleware(req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
+    const tryReq = req.attempt === 1 ? req : { ...req, attempt: 1 };
+    let sent: Promise<ApiResponse>;
+    try {
+      sent = next(tryReq);
+    } catch (err) {
+      return retrying(req, next, tryReq, undefined, err);
+    }
+    return sent.then(
+      (res: ApiResponse | undefined) => {
+        if (res === undefined || res.status >= 400) return retrying(req, next, tryReq, res, undefined);
+        budget?.release(0);
         return res;
+      },
+      (err: unknown) => retrying(req, next, tryReq, undefined, err),
+    );
+  };
+
+  /** After a first attempt that failed: decides, waits and tries again, up to the attempts allowed. */
+  async function retrying(
+    req: ApiRequest,
+    next: Parameters<Middleware>[1],
+    firstReq: ApiRequest,
+    firstRes: ApiResponse | undefined,
+    firstError: unknown,
+  ): Promise<ApiResponse> {
+    const allowed = attemptsFor(req);
+    let tryReq = firstReq;
+    let res = firstRes;
+    let error = firstError;
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > 1) {
+        tryReq = { ...req, attempt };
+        res = undefined;
+        error = undefined;
+        try {
+          res = await next(tryReq);
+        } catch (err) {
+          error = err;
+        }
+        if (res !== undefined && res.status < 400) {
+          budget?.release(attempt - 1);
+          return res;
+        }
       }
 
       const now = clock.now();
@@ -177,6 +208,6 @@ export function retry(options: RetryOptions = {}): Policy {
         throw err;
       }
     }
-  };
+  }
   return Object.assign(trusted(retryMiddleware), { stats: () => ({ budget: budget?.available }) });
 }
