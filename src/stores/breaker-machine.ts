@@ -21,18 +21,38 @@ export interface BreakerData {
   outcomes: boolean[];
   /** Time window: buckets of `ms / BUCKETS`, keyed by bucket index. */
   buckets: Map<number, { total: number; failures: number }>;
+  /** Outcomes and failures in the window, kept as they come and go (no scan of the window per request). */
+  total: number;
+  failures: number;
+  /** The smallest bucket index held (Infinity: none), so expired buckets are looked for only when one can be. */
+  oldestBucket: number;
 }
 
 /** A time window is kept as this many buckets (the window slides one bucket at a time). */
 export const BUCKETS = 10;
 
 export function newBreakerData(): BreakerData {
-  return { state: "closed", openUntil: 0, halfOpenSince: 0, probes: 0, successes: 0, consecutive: 0, outcomes: [], buckets: new Map() };
+  return {
+    state: "closed",
+    openUntil: 0,
+    halfOpenSince: 0,
+    probes: 0,
+    successes: 0,
+    consecutive: 0,
+    outcomes: [],
+    buckets: new Map(),
+    total: 0,
+    failures: 0,
+    oldestBucket: Number.POSITIVE_INFINITY,
+  };
 }
 
 function resetWindow(d: BreakerData): void {
   d.outcomes = [];
   d.buckets = new Map();
+  d.total = 0;
+  d.failures = 0;
+  d.oldestBucket = Number.POSITIVE_INFINITY;
   d.consecutive = 0;
 }
 
@@ -58,37 +78,42 @@ export function settle(d: BreakerData, config: BreakerConfig, now: number): void
   }
 }
 
-function windowCounts(d: BreakerData, config: BreakerConfig, now: number): { total: number; failures: number } {
-  if (config.window.kind === "count") {
-    let failures = 0;
-    for (const f of d.outcomes) if (f) failures++;
-    return { total: d.outcomes.length, failures };
-  }
-  const width = config.window.ms / BUCKETS;
-  const current = Math.floor(now / width);
-  let total = 0;
-  let failures = 0;
-  for (const [index, b] of d.buckets) {
-    if (index <= current - BUCKETS) d.buckets.delete(index);
-    else {
-      total += b.total;
-      failures += b.failures;
-    }
-  }
-  return { total, failures };
+/** Drops the time window's buckets that slid out of it (a scan only when the oldest one has). */
+function expireBuckets(d: BreakerData, config: BreakerConfig, now: number): void {
+  if (config.window.kind !== "time") return;
+  const current = Math.floor(now / (config.window.ms / BUCKETS));
+  if (d.oldestBucket > current - BUCKETS) return;
+  let oldest = Number.POSITIVE_INFINITY;
+  d.buckets.forEach((b, index) => {
+    if (index <= current - BUCKETS) {
+      d.buckets.delete(index);
+      d.total -= b.total;
+      d.failures -= b.failures;
+    } else if (index < oldest) oldest = index;
+  });
+  d.oldestBucket = oldest;
 }
 
 function addOutcome(d: BreakerData, config: BreakerConfig, now: number, failure: boolean): void {
+  d.total++;
+  if (failure) d.failures++;
   if (config.window.kind === "count") {
     d.outcomes.push(failure);
-    if (d.outcomes.length > config.window.size) d.outcomes.shift();
+    if (d.outcomes.length > config.window.size) {
+      d.total--;
+      if (d.outcomes.shift()) d.failures--;
+    }
     return;
   }
   const index = Math.floor(now / (config.window.ms / BUCKETS));
-  const b = d.buckets.get(index) ?? { total: 0, failures: 0 };
-  b.total++;
-  if (failure) b.failures++;
-  d.buckets.set(index, b);
+  const b = d.buckets.get(index);
+  if (b === undefined) {
+    d.buckets.set(index, { total: 1, failures: failure ? 1 : 0 });
+    if (index < d.oldestBucket) d.oldestBucket = index;
+  } else {
+    b.total++;
+    if (failure) b.failures++;
+  }
 }
 
 /**
@@ -116,10 +141,11 @@ export function recordOutcome(d: BreakerData, config: BreakerConfig, now: number
   }
   if (d.state === "open") return;
   d.consecutive = success ? 0 : d.consecutive + 1;
+  expireBuckets(d, config, now);
   addOutcome(d, config, now, !success);
   if (config.consecutiveFailures > 0 && d.consecutive >= config.consecutiveFailures) open(d, config, now);
   else if (config.failureRate > 0) {
-    const { total, failures } = windowCounts(d, config, now);
+    const { total, failures } = d;
     if (total >= config.minimumRequests && total > 0 && failures / total >= config.failureRate) open(d, config, now);
   }
 }
@@ -147,6 +173,7 @@ function retryIn(d: BreakerData, config: BreakerConfig, now: number): number {
 }
 
 export function snapshot(d: BreakerData, config: BreakerConfig, now: number): BreakerSnapshot {
-  const { total, failures } = d.state === "closed" ? windowCounts(d, config, now) : { total: 0, failures: 0 };
-  return { state: d.state, retryIn: retryIn(d, config, now), total, failures, consecutive: d.consecutive };
+  const closed = d.state === "closed";
+  if (closed) expireBuckets(d, config, now);
+  return { state: d.state, retryIn: retryIn(d, config, now), total: closed ? d.total : 0, failures: closed ? d.failures : 0, consecutive: d.consecutive };
 }
