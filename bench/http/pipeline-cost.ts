@@ -4,7 +4,8 @@
  * transport that answers at once with a small JSON body (a fresh stream per
  * attempt, as undici's). Interleaved rounds, one configuration after the
  * other in this process; prints µs per call (median over rounds) and the
- * paired difference to the default pipeline. Useful on a busy machine, where
+ * paired difference to the default pipeline, for the default pipeline plus
+ * each policy of the full one alone and for the full one. Useful on a busy machine, where
  * the socket benchmark's figures drift: this one measures what the pipeline
  * adds, which is what its optimisations change.
  *
@@ -55,6 +56,9 @@ const base = { baseUrl: "http://127.0.0.1:1", transport: instant, auth: bearer(T
 const configs = {
   "no pipeline (transport only)": undefined,
   default: createClient(base),
+  "+ rate limit (2 limits)": createClient({ ...base, rateLimit: FULL_PIPELINE.rateLimit }),
+  "+ circuit breaker": createClient({ ...base, circuitBreaker: FULL_PIPELINE.circuitBreaker }),
+  "+ concurrency": createClient({ ...base, concurrency: FULL_PIPELINE.concurrency }),
   "full pipeline": createClient({ ...base, ...FULL_PIPELINE }),
 };
 
