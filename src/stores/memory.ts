@@ -2,17 +2,12 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../clock.js";
 import { type BreakerData, newBreakerData, recordOutcome, releaseProbe, settle, snapshot, takeProbe } from "./breaker-machine.js";
 import { alignRateState, compileGrantNow, decideRate, newRateState, type RateState, rateRemaining, rateStateIdle } from "./gcra.js";
-import type { BreakerConfig, BreakerFastPath, BreakerSnapshot, Lock, Permit, PermitFastPath, RateDecision, RateFastPath, RateRule, Store } from "./types.js";
+import { memoryPermits } from "./memory-permits.js";
+import type { BreakerConfig, BreakerFastPath, BreakerSnapshot, Lock, Permit, RateDecision, RateFastPath, RateRule, Store } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** The clock TTLs, GCRA and breakers run on (default: the system clock). Pass the client's clock in tests. */
   clock?: Clock;
-}
-
-/** The permits of one key: lease end per permit id, and the earliest of them (no scan for expired leases before it). */
-interface Permits {
-  leases: Map<string, number>;
-  firstExpiry: number;
 }
 
 /** Expired entries are swept once per this many writes (no timers: the store owns none). */
@@ -29,8 +24,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const fences = new Map<string, number>();
   const rates = new Map<string, RateState>();
   const breakers = new Map<string, BreakerData>();
-  const permits = new Map<string, Permits>();
-  let permitSeq = 0;
+  const permits = memoryPermits(clock);
   let writes = 0;
   // The last rate key used, to skip a map lookup when one key is hot (forgotten when swept).
   let lastRateKey: string | undefined;
@@ -43,10 +37,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     for (const [k, s] of rates) if (rateStateIdle(s, now)) rates.delete(k);
     lastRateKey = undefined;
     lastRate = undefined;
-    for (const [k, held] of permits) {
-      for (const [id, until] of held.leases) if (until <= now) held.leases.delete(id);
-      if (held.leases.size === 0) permits.delete(k);
-    }
+    permits.sweep(now);
   }
 
   function live(key: string, now: number): { value: string; expiresAt: number } | undefined {
@@ -66,29 +57,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     return d;
   }
 
-  /** Permits of `key`, expired leases dropped (a scan only when a lease can have ended: not with the endless leases of one process). */
-  function heldPermits(key: string, now: number): Permits {
-    let held = permits.get(key);
-    if (held === undefined) {
-      held = { leases: new Map(), firstExpiry: Number.POSITIVE_INFINITY };
-      permits.set(key, held);
-    }
-    if (held.firstExpiry <= now) {
-      let first = Number.POSITIVE_INFINITY;
-      for (const [id, until] of held.leases) {
-        if (until <= now) held.leases.delete(id);
-        else if (until < first) first = until;
-      }
-      held.firstExpiry = first;
-    }
-    return held;
-  }
-
-  function lease(held: Permits, id: string, until: number): void {
-    held.leases.set(id, until);
-    if (until < held.firstExpiry) held.firstExpiry = until;
-  }
-
   function breakerState(key: string, config: BreakerConfig): BreakerSnapshot {
     const now = clock.now();
     const d = breaker(key);
@@ -102,21 +70,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       const d = breaker(key);
       recordOutcome(d, config, now, outcome.success, outcome.probe);
       return snapshot(d, config, now);
-    },
-  };
-
-  const permitNow: PermitFastPath = {
-    takeNow(key, limit, leaseMs) {
-      const now = clock.now();
-      const held = heldPermits(key, now);
-      if (held.leases.size >= limit) return undefined;
-      // Unique within this store, which is all a permit id has to be (no other process sees it).
-      const id = String(++permitSeq);
-      lease(held, id, now + leaseMs);
-      return { key, id };
-    },
-    release(permit) {
-      permits.get(permit.key)?.leases.delete(permit.id);
     },
   };
 
@@ -230,19 +183,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     },
 
     async acquirePermit(key, limit, leaseMs): Promise<Permit | undefined> {
-      return permitNow.takeNow(key, limit, leaseMs);
+      return permits.fast.takeNow(key, limit, leaseMs);
     },
     async renewPermit(permit, leaseMs) {
-      const now = clock.now();
-      const held = heldPermits(permit.key, now);
-      if (!held.leases.has(permit.id)) return false;
-      lease(held, permit.id, now + leaseMs);
-      return true;
+      return permits.renew(permit, leaseMs);
     },
     async releasePermit(permit) {
-      permitNow.release(permit);
+      permits.fast.release(permit);
     },
-    permitFastPath: () => permitNow,
+    permitFastPath: () => permits.fast,
 
     async ping() {},
 
