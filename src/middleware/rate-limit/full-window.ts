@@ -48,6 +48,10 @@ export function fullWindowGuard(windowOf: (quota: number) => number | undefined,
     return k;
   };
   return {
+    /** False while no response said `key`'s window is full: `holdMs` is then 0 whatever the time. */
+    holds(key: string): boolean {
+      return keys.get(key)?.full !== undefined;
+    },
     /** How long to hold a request of `key` that is about to be sent (0: send now). */
     holdMs(key: string, now: number): number {
       const k = keys.get(key);

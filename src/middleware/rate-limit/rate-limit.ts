@@ -33,6 +33,9 @@ export interface RateLimitStats {
 
 const waitChannel = channel(CHANNELS.rateLimitWait);
 
+/** What most responses say about the quota: nothing (one array for all of them). */
+const NO_QUOTA: ReadonlyArray<ServerQuota> = Object.freeze([]);
+
 /** What a key's server last said: its policies (kept until it sends new ones) and its limits. */
 interface Heard {
   policies: ReadonlyArray<QuotaPolicy>;
@@ -66,8 +69,8 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
     quota !== undefined && limits.some((l) => l.requests <= quota && l.burst <= quota && (windowMs === undefined || l.per / l.requests >= windowMs / quota));
 
   /** Remembers the IETF fields of a response; returns its limits with the policies heard so far, for the pause. */
-  function hear(key: string, fields: IetfFields): ServerQuota[] {
-    if (fields.policies === undefined && fields.limits === undefined) return [];
+  function hear(key: string, fields: IetfFields): ReadonlyArray<ServerQuota> {
+    if (fields.policies === undefined && fields.limits === undefined) return NO_QUOTA;
     const before = heard.get(key);
     const policies = fields.policies ?? before?.policies ?? [];
     heard.set(key, { policies, limits: fields.limits ?? before?.limits ?? [] });
@@ -75,8 +78,7 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   }
 
   /** Takes what a response says about the quota; a promise only when it paused the key (sharing the pause). */
-  function learn(key: string, req: ApiRequest, res: ApiResponse): Promise<void> | undefined {
-    const now = clock.now();
+  function learn(key: string, req: ApiRequest, res: ApiResponse, now: number): Promise<void> | undefined {
     const quota = hear(key, readIetfFields(res.headers, now));
     const pause = serverPauseMs(res.status, res.headers, now, o.learn === "rejections", quota, paced);
     if (pause === undefined) return undefined;
@@ -87,10 +89,10 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   }
 
   /** The response, once learned from. Failing to learn or share a pause (store down) must not lose it: the server's answer still reaches the caller. */
-  function learned(key: string, req: ApiRequest, res: ApiResponse): ApiResponse | Promise<ApiResponse> {
+  function learned(key: string, req: ApiRequest, res: ApiResponse, now = clock.now()): ApiResponse | Promise<ApiResponse> {
     let sharing: Promise<void> | undefined;
     try {
-      sharing = learn(key, req, res);
+      sharing = learn(key, req, res, now);
     } catch {
       return res;
     }
@@ -134,14 +136,15 @@ export function rateLimit(options: RateLimitOptions): Middleware & { stats(): Ra
   };
   /** Sends after the full-window hold, noting when the answer came back. */
   function guarded(guard: NonNullable<typeof fullWindow>, key: string, req: ApiRequest, next: Next): Promise<ApiResponse> {
-    // Counted from the hold on, so that a request behind it measures from the right receipt.
-    const hold = guard.holdMs(key, clock.now());
+    // Counted from the hold on, so that a request behind it measures from the right receipt. (No clock read unless held.)
+    const hold = guard.holds(key) ? guard.holdMs(key, clock.now()) : 0;
     guard.sent(key);
     const sent = hold > 0 ? heldThenSent(hold, req, next) : next(req);
     return sent.then(
       (res) => {
-        guard.settled(key, res.status < 400, res.headers, clock.now());
-        return learned(key, req, res);
+        const now = clock.now();
+        guard.settled(key, res.status < 400, res.headers, now);
+        return learned(key, req, res, now);
       },
       (err: unknown) => {
         guard.settled(key, false, undefined, clock.now());
