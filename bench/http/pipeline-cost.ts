@@ -9,7 +9,7 @@
  * the socket benchmark's figures drift: this one measures what the pipeline
  * adds, which is what its optimisations change.
  *
- *   node --import tsx bench/http/pipeline-cost.ts [--rounds 7] [--calls 50000] [--concurrency 50] [--only "full pipeline"]
+ *   node --import tsx bench/http/pipeline-cost.ts [--scenario GET|POST] [--rounds 7] [--calls 50000] [--concurrency 50] [--only "full pipeline"]
  *   node --cpu-prof --cpu-prof-dir=.scratch/profiles --import tsx bench/http/pipeline-cost.ts --only "full pipeline"
  */
 import { Readable } from "node:stream";
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import type { ApiRequest, ApiResponse, Transport } from "../../src/types.js";
 import { compileBallast } from "./compile-ballast.js";
 import { FULL_PIPELINE } from "./full-pipeline.js";
-import { ITEM, ITEM_PATH, TOKEN } from "./payloads.js";
+import { CHARGE, ECHO_PATH, ITEM, ITEM_PATH, TOKEN } from "./payloads.js";
 import { median } from "./report.js";
 
 const { values } = parseArgs({
@@ -27,8 +27,10 @@ const { values } = parseArgs({
     calls: { type: "string", default: "50000" },
     concurrency: { type: "string", default: "50" },
     only: { type: "string" },
+    scenario: { type: "string", default: "GET" },
   },
 });
+const post = values.scenario.toUpperCase() === "POST";
 const rounds = Number(values.rounds);
 const calls = Number(values.calls);
 const concurrency = Number(values.concurrency);
@@ -62,9 +64,10 @@ const configs = {
   "full pipeline": createClient({ ...base, ...FULL_PIPELINE }),
 };
 
-const req = { method: "GET", origin: base.baseUrl, path: ITEM_PATH, attempt: 1 } as ApiRequest;
+// POST: the client encodes CHARGE as its body (the instant transport answers the item whatever it is sent).
+const req = { method: post ? "POST" : "GET", origin: base.baseUrl, path: post ? ECHO_PATH : ITEM_PATH, attempt: 1 } as ApiRequest;
 async function bare(): Promise<unknown> {
-  const res = await instant.send(req);
+  const res = await instant.send(post ? { ...req, body: JSON.stringify(CHARGE) } : req);
   const chunks: Buffer[] = [];
   for await (const c of res.body as Readable) chunks.push(c as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -87,7 +90,8 @@ async function measure(call: () => Promise<unknown>): Promise<number> {
 const names = (Object.keys(configs) as Array<keyof typeof configs>).filter((n) => values.only === undefined || n === values.only || n === "default");
 const callOf = (n: keyof typeof configs) => {
   const c = configs[n];
-  return c === undefined ? bare : () => c.get(ITEM_PATH);
+  if (c === undefined) return bare;
+  return post ? () => c.post(ECHO_PATH, { json: CHARGE }) : () => c.get(ITEM_PATH);
 };
 for (const n of names) await measure(callOf(n)); // warm-up
 const samples = new Map<string, number[]>(names.map((n) => [n, []]));
