@@ -29,12 +29,14 @@ export function observeCall<T>(kind: CallKind, req: ApiRequest, clock: Clock, se
 
 async function observed<T>(kind: CallKind, req: ApiRequest, clock: Clock, send: Next, after: (res: ApiResponse) => T | Promise<T>): Promise<T> {
   const base = { kind, request: describeRequest(req), route: req.route, origin: req.origin };
-  // The steps inside (stats, rate limit, concurrency, retry, the attempt) fill in this record.
-  const timing = newCallTiming();
+  // The steps inside (stats, rate limit, concurrency, retry, the attempt) fill in this record: the one the request
+  // builder made for the call, else a fresh one.
+  const own = timingOf(req);
+  const timing = own !== undefined && !own.claimed ? own : newCallTiming();
   const started = clock.now();
   callStart.publish(base);
   try {
-    const res = await send(withTiming(req, timing));
+    const res = await send(timing === own ? req : withTiming(req, timing));
     const out = await after(res);
     callEnd.publish({ ...base, status: res.status, attempts: res.attempts, durationMs: clock.now() - started, ...callTimes(timing) });
     return out;
