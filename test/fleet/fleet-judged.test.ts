@@ -8,7 +8,9 @@
  * How it measures (each point was a cause of lost utilisation or of false
  * refusals; h-fleet, 2026-12-02):
  * - the window opens RAMP_MS after the run message (fleet.ts): a process's
- *   start is not the limiter's throughput;
+ *   start is not the limiter's throughput; workers warm their connections
+ *   through the judge's unjudged /warmup, so the first requests of a run do
+ *   not wait on 64 new connections and arrive bunched;
  * - a request counts at its arrival at nginx (the log time less
  *   `$request_time`), and nginx runs at real-time priority so that, with 16
  *   processes on 2 cores, it reads requests as they come instead of stamping a

@@ -12,6 +12,8 @@
  *   until `until`, then report counts.
  * - `leases`: `loops` concurrent loops send GET /slow through
  *   concurrency(`limit`) on the shared store until `until`, then report counts.
+ *   In both, nothing new is sent after `until`; a request already sent runs
+ *   to its end (waiting for a slot or permit is what `until` cuts off).
  * - `hold-permits`: takes every permit of a shared concurrency limit with
  *   requests that never get answered, reports `holding`, and waits to be killed.
  * - `trip-breaker`: sends to a failing route until its shared breaker opens.
