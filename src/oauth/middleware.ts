@@ -34,13 +34,15 @@ export function tokenWasRefused(headers: ResponseHeaders): boolean {
 export function tokenAuth(getToken: TokenSource): Middleware {
   const withToken = (req: ApiRequest, tokens: TokenSet): ApiRequest => ({ ...req, headers: { ...req.headers, authorization: authorizationHeader(tokens) } });
   return trusted(async function oauthAuth(req, next) {
-    // The token source may wait on a store: never longer than the attempt may last.
-    const { value: first, req: sending } = await withinAttempt(getToken(undefined, req.signal), req);
+    // The token source may wait on a store: never longer than the attempt may last. A second send after a
+    // refused token gets what is left of the attempt's time (counted from here), not the whole limit again.
+    const since = Date.now();
+    const { value: first, req: sending } = await withinAttempt(getToken(undefined, req.signal), req, since);
     const res = await next(withToken(sending, first));
     if (res.status !== 401 || !req.replayable || !tokenWasRefused(res.headers)) return res;
     let fresh: { value: TokenSet; req: ApiRequest };
     try {
-      fresh = await withinAttempt(getToken(first.accessToken, req.signal), req);
+      fresh = await withinAttempt(getToken(first.accessToken, req.signal), req, since);
     } catch (e) {
       res.body?.resume();
       throw e;

@@ -9,21 +9,26 @@ import type { ApiRequest } from "../types.js";
  * before that, on a store that never answers, would outlast the call, and a
  * long one would give the transport the whole limit again. Without
  * `req.timeout` the request's signal already aborts at the deadline.
+ * `since` (`Date.now()` when the attempt reached this step) counts time the
+ * step already spent on `req`, such as a first send refused for its token.
  */
-export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest): Promise<{ value: T; req: ApiRequest }> {
+export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest, since?: number): Promise<{ value: T; req: ApiRequest }> {
   const limit = req.timeout;
-  if (limit === undefined || !(pending instanceof Promise)) return { value: await pending, req };
+  if (limit === undefined) return { value: await pending, req };
   // The transport's timers are real time (it only runs them with the system clock).
-  const started = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(limit.expired()), limit.ms);
-  });
-  try {
-    const value = await Promise.race([pending, expired]);
-    const spent = Date.now() - started;
-    return { value, req: spent < 1 ? req : { ...req, timeout: { ms: Math.max(1, limit.ms - spent), expired: limit.expired } } };
-  } finally {
-    clearTimeout(timer);
-  }
+  const started = since ?? Date.now();
+  let value: T;
+  if (pending instanceof Promise) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(limit.expired()), Math.max(1, limit.ms - (Date.now() - started)));
+    });
+    try {
+      value = await Promise.race([pending, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } else value = pending;
+  const spent = Date.now() - started;
+  return { value, req: spent < 1 ? req : { ...req, timeout: { ms: Math.max(1, limit.ms - spent), expired: limit.expired } } };
 }
