@@ -30,15 +30,31 @@ export function compose(middleware: ReadonlyArray<Middleware>, end: Next): Next 
   middleware.forEach((m, i) => {
     if (typeof m !== "function") throw new ConfigError(`use[${i}]`, `must be a middleware function (req, next) => Promise<ApiResponse>; got ${typeof m}`);
   });
-  let next = end;
+  let next = rejecting(end);
   for (let i = middleware.length - 1; i >= 0; i--) next = link(middleware[i] as Middleware, next);
   return next;
+}
+
+/**
+ * `send`, with a synchronous throw turned into a rejection. Trusted steps chain
+ * `next(req).then(...)` without a try: a user middleware or transport that
+ * throws (not an async function) would otherwise skip their cleanup — the
+ * concurrency step's permit, taken at once, was never given back.
+ */
+function rejecting(send: Next): Next {
+  return (req) => {
+    try {
+      return send(req);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
 }
 
 function link(step: Middleware, next: Next): Next {
   if ((step as unknown as Record<symbol, unknown>)[TRUSTED] === true) return (req) => step(req, next);
   const name = step.name || "anonymous";
-  return (req: ApiRequest): Promise<ApiResponse> => {
+  return rejecting((req: ApiRequest): Promise<ApiResponse> => {
     let pending = false;
     return step(req, (r) => {
       if (pending) return Promise.reject(new Error(`ballast: middleware "${name}" called next() while a previous call was still pending`));
@@ -47,5 +63,5 @@ function link(step: Middleware, next: Next): Next {
         pending = false;
       });
     });
-  };
+  });
 }
