@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { postgresInbox } from "../../src/webhooks/inbox/postgres.js";
 import { DATABASE_URL, describePostgres, uniqueName } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
 import { inboxContract } from "./inbox-contract.js";
 
 describePostgres("postgresInbox", () => {
@@ -71,5 +72,58 @@ describePostgres("postgresInbox storage", () => {
     expect(await inbox.put(event("evt_p3"))).toBe("stored");
     expect(await inbox.put(event("evt_p2"))).toBe("duplicate");
     expect(await preparedPuts()).toBe(1);
+  });
+
+  it("claims by walking the open-events index in order, even on a table never analyzed with a backlog of open events", async () => {
+    const inbox = postgresInbox(pool, { schema, table: "backlog" });
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => inbox.put(event(`evt_b${i}`))));
+    const scans = async () => {
+      const { rows } = await pool.query(
+        `SELECT indexrelname AS name, idx_scan AS scans, idx_tup_read AS entries FROM pg_stat_user_indexes WHERE schemaname = $1 AND relname = 'backlog'`,
+        [schema],
+      );
+      return Object.fromEntries(rows.map((r) => [r.name, { scans: Number(r.scans), entries: Number(r.entries) }]));
+    };
+    const before = await scans();
+    const claimed = await inbox.claim({ limit: 10, leaseMs: 60_000, now: 2, lease: "backlog-lease" });
+    expect(claimed.map((e) => e.id)).toEqual(Array.from({ length: 10 }, (_, i) => `evt_b${i}`));
+    // The claim's connection reports its statistics when next idle (one connection in this pool).
+    await pool.query("SELECT pg_stat_force_next_flush()");
+    const after = await waitFor(
+      async () => {
+        const now = await scans();
+        return (now.backlog_open?.scans ?? 0) > (before.backlog_open?.scans ?? 0) && now;
+      },
+      { what: "the claim to scan backlog_open" },
+    );
+    // It read about the ten it claimed, not the 2,000 open events, and the status index not at all.
+    expect(after.backlog_open!.entries - before.backlog_open!.entries).toBeLessThan(100);
+    expect(after.backlog_status!.scans).toBe(before.backlog_status!.scans);
+  });
+
+  it("completes events finished together in one statement, each answering for its own lease", async () => {
+    const inbox = postgresInbox(pool, { schema, table: "completes" });
+    for (let i = 0; i < 20; i++) await inbox.put(event(`evt_c${i}`));
+    const claimed = await inbox.claim({ limit: 20, leaseMs: 60_000, now: 2, lease: "lease-c" });
+    const updates: string[] = [];
+    const query = pool.query.bind(pool);
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      const text = typeof config === "string" ? config : (config as { text: string }).text;
+      if (/^\s*UPDATE/.test(text)) updates.push(text);
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    try {
+      const results = await Promise.all([
+        ...claimed.map((e) => inbox.complete(e.id, "lease-c", 3)),
+        inbox.complete("evt_c0", "lease-c", 3),
+        inbox.complete("evt_c1", "another-lease", 3),
+        inbox.complete("evt_unknown", "lease-c", 3),
+      ]);
+      expect(results).toEqual([...claimed.map(() => true), false, false, false]);
+    } finally {
+      pool.query = query;
+    }
+    expect(updates).toHaveLength(1);
+    expect((await inbox.list({ status: "done" })).map((e) => [e.id, e.completedAt])).toEqual(claimed.map((e) => [e.id, 3]));
   });
 });

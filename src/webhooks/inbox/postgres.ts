@@ -180,7 +180,32 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
     FROM ready WHERE x.id = ready.id
     RETURNING x.*`;
 
+  // The claim must walk the `_open` index in seq order and stop after `limit` rows. With statistics taken
+  // when few events were open (a new table, or a backlog built since the last ANALYZE), the planner
+  // estimates one ready row and instead reads every open row through `_status` and sorts them: each claim
+  // then costs the whole backlog (5.7 ms for 32 events with 10k open, against 0.9 ms walking the index).
+  // Sorting and bitmap scans are off for the claim's transaction only, so that walk is the plan whatever
+  // the statistics say.
+  const claimSettings = "SET LOCAL synchronous_commit = off; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off";
+
   const held = `id = $1 AND lease = $2 AND status = 'processing'`;
+
+  // Completions without effects share a statement and a commit, as puts do: each caller resolves once the
+  // commit holding its event is durable. A lease matches at most one row, so the result is per (id, lease).
+  const completeMany = `
+    UPDATE ${t} x SET status = 'done', completed_at = u.now, lease = NULL, lease_until = NULL
+    FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(id, lease, now)
+    WHERE x.id = u.id AND x.lease = u.lease AND x.status = 'processing'
+    RETURNING u.id, u.lease`;
+  const completer = createBatcher<{ id: string; lease: string; now: number }, boolean>({
+    ...group,
+    async flush(items) {
+      const res = await pool.query<{ id: string; lease: string }>(completeMany, [items.map((i) => i.id), items.map((i) => i.lease), items.map((i) => i.now)]);
+      const done = new Set(res.rows.map((r) => `${r.lease} ${r.id}`));
+      // The same completion twice in one batch: the first wins, as it would one after the other.
+      return items.map((i) => done.delete(`${i.lease} ${i.id}`));
+    },
+  });
 
   return {
     kind: "postgres",
@@ -196,7 +221,7 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
       // claimed again), so it does not wait for the WAL flush: claims do not
       // compete with the durable commits of incoming events.
       const rows = await transaction(async (client) => {
-        await client.query("SET LOCAL synchronous_commit = off");
+        await client.query(claimSettings);
         return (await client.query<InboxRow & { seq: string }>(claimSql, [now, limit, lease, now + leaseMs])).rows;
       });
       return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(rowToEvent);
@@ -204,10 +229,7 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
 
     async complete(id: string, lease: string, now: number, effects: ReadonlyArray<AtomicEffect<PgPoolClient>> = []) {
       await migrate();
-      if (effects.length === 0) {
-        const res = await pool.query(`UPDATE ${t} SET status = 'done', completed_at = $3, lease = NULL, lease_until = NULL WHERE ${held}`, [id, lease, now]);
-        return res.rowCount === 1;
-      }
+      if (effects.length === 0) return completer.run({ id, lease, now });
       // The status update first: it locks the row, so no one else can complete
       // it meanwhile; the effects commit with it or not at all.
       const lost = Symbol("lost");
@@ -297,7 +319,7 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
 
     async close() {
       // The pool is the caller's: it is not ended here.
-      await batcher.idle();
+      await Promise.all([batcher.idle(), completer.idle()]);
     },
   };
 }
