@@ -15,8 +15,9 @@ export interface PostgresInboxOptions {
    * Group commit for `put`: events arriving while the pool is busy are
    * inserted together, one multi-row INSERT and one commit each, and every
    * caller resolves after the commit holding its event. Durability is
-   * PostgreSQL's own (`synchronous_commit`, on by default). `false` inserts
-   * each event on its own. Default `{ maxBatch: 500, concurrency: pool size }`.
+   * PostgreSQL's own (`synchronous_commit`, on by default). Completions
+   * without `ctx.atomically` effects are grouped the same way (one UPDATE and
+   * one commit per batch). `false` inserts (and completes) each event on its own. Default `{ maxBatch: 500, concurrency: pool size }`.
    */
   groupCommit?: false | { maxBatch?: number; maxDelayMs?: number; concurrency?: number };
   /**
