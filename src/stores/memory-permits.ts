@@ -8,18 +8,19 @@ interface Held {
 }
 
 /**
- * A permit of the memory store. Its id is its number in the store, made a
- * string only when read: taking and giving back a permit (twice per request
- * under a concurrency limit) then builds and hashes no string.
+ * A permit of the memory store. Its id is its number in the store; the leases
+ * are kept by number, so taking and giving back a permit (twice per request
+ * under a concurrency limit) hashes no string. `id` is an own property, not a
+ * getter: a copy of the permit (`{ ...permit }`, JSON) keeps it, and giving
+ * such a copy back frees the permit.
  */
 class LocalPermit implements Permit {
+  readonly id: string;
   constructor(
     readonly key: string,
     readonly n: number,
-  ) {}
-
-  get id(): string {
-    return String(this.n);
+  ) {
+    this.id = String(n);
   }
 }
 

@@ -332,6 +332,17 @@ export function storeContract(make: () => Promise<ContractHarness>): void {
     expect(await h.store.acquirePermit(k, 1, 1000)).toBeUndefined();
   });
 
+  it("a permit is data: a copy of it (spread, JSON) keeps its id, renews it and gives it back", async () => {
+    const k = fresh("sem-copy");
+    const a = await h.store.acquirePermit(k, 1, 1000);
+    expect(typeof a?.id).toBe("string");
+    const copy = JSON.parse(JSON.stringify({ ...a })) as NonNullable<typeof a>;
+    expect(copy).toMatchObject({ key: a?.key, id: a?.id });
+    expect(await h.store.renewPermit(copy, 1000)).toBe(true);
+    await h.store.releasePermit(copy);
+    expect(await h.store.acquirePermit(k, 1, 1000)).toBeDefined();
+  });
+
   it("concurrent permit requests never exceed the limit", async () => {
     const k = fresh("sem-race");
     const got = await Promise.all(Array.from({ length: 30 }, () => h.store.acquirePermit(k, 5, 1000)));
