@@ -47,8 +47,10 @@ export interface ApiRequest {
    * itself (`Transport.enforcesTimeouts`): this attempt must get its headers
    * within `ms`, and no gap in its body may exceed `ms`; on expiry the
    * transport fails with `expired()`. Saves an AbortController and a timer per request.
+   * `endsAt` (`Date.now()` time) is when the attempt's time runs out as its timer set it: the pipeline's
+   * last step hands the transport no more than what is left then, so a wait before sending counts.
    */
-  timeout?: { ms: number; expired: () => Error } | undefined;
+  timeout?: { ms: number; expired: () => Error; endsAt?: number } | undefined;
   /**
    * How the attempt reads the response (set by the client for its calls):
    * the body is read, bounded and parsed inside the attempt, so the attempt

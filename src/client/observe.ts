@@ -62,7 +62,8 @@ function callTimes(t: CallTiming): CallTimes {
  * and `attempt:end` once the response headers arrived or the attempt failed.
  */
 export function observeAttempts(transport: Transport, clock: Clock): Next {
-  return (req) => {
+  return (sending) => {
+    const req = leftOfAttempt(sending);
     if (!attemptStart.hasSubscribers && !attemptEnd.hasSubscribers) {
       const timing = timingOf(req);
       return timing === undefined ? transport.send(req) : timed(transport.send(req), timing, clock);
@@ -95,6 +96,20 @@ export function observeAttempts(transport: Transport, clock: Clock): Next {
       },
     );
   };
+}
+
+/**
+ * The request with the transport's time limit cut to what is left of the
+ * attempt (`timeout.endsAt`): a wait between the attempt timer and the
+ * transport (a `use` middleware, a token store, a secret) counts against it,
+ * as it does with ballast's own timer, so the call still ends at its deadline.
+ */
+function leftOfAttempt(req: ApiRequest): ApiRequest {
+  const t = req.timeout;
+  if (t?.endsAt === undefined) return req;
+  const left = Math.ceil(t.endsAt - Date.now());
+  // (A copy only when a wait took more than the ms the rounding up of `ms` may hold.)
+  return left < t.ms - 1 ? { ...req, timeout: { ...t, ms: Math.max(1, left) } } : req;
 }
 
 /** Notes the API's latency of one attempt on the call's timing: to its response headers, and to the end of its body. */

@@ -30,5 +30,5 @@ export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest,
     }
   } else value = pending;
   const spent = Date.now() - started;
-  return { value, req: spent < 1 ? req : { ...req, timeout: { ms: Math.max(1, limit.ms - spent), expired: limit.expired } } };
+  return { value, req: spent < 1 ? req : { ...req, timeout: { ...limit, ms: Math.max(1, limit.ms - spent) } } };
 }

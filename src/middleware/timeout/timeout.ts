@@ -103,7 +103,8 @@ function attemptLimit(attemptMs: number | undefined, totalMs: number | undefined
     const ms = byTotal ? (left as number) : (attempt as number);
     const expired = () =>
       byTotal ? new TimeoutError("total", total ?? ms, { request: describeRequest(req) }) : new TimeoutError("attempt", ms, { request: describeRequest(req) });
-    if (watch.native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired } });
+    // endsAt: the transport gets what is left of this at sending, after any wait below (a permit, a token, a `use` step).
+    if (watch.native) return next({ ...req, timeout: { ms: Math.max(1, Math.ceil(ms)), expired, endsAt: Date.now() + ms } });
     return withTimer(req, next, ms, expired, clock);
   };
 }
