@@ -107,7 +107,9 @@ function redactDeep(value: unknown, fields: ReadonlySet<string> | undefined, sho
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, fields, shown, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    const secret = !shown?.has(k) && (isSecretParam(k, fields) || fields?.has(k.toLowerCase()) === true);
+    // `shown` overrides the guess by name only: a name the user added (`addSecretParams`, `fields`) is always redacted.
+    const named = fields?.has(k.toLowerCase()) === true || (addedSecretParams.size > 0 && addedSecretParams.has(k.toLowerCase()));
+    const secret = named || (!shown?.has(k) && isSecretParam(k, fields));
     // defineProperty, not assignment: a field named "__proto__" stays data and never swaps the copy's prototype.
     Object.defineProperty(out, k, {
       value: secret ? REDACTED : redactDeep(v, fields, shown, depth + 1),
