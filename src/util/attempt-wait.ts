@@ -1,4 +1,5 @@
 import type { ApiRequest } from "../types.js";
+import { abortError } from "./abort.js";
 
 /**
  * Waits for `pending` (a wait inside an attempt, before the transport: a
@@ -8,13 +9,14 @@ import type { ApiRequest } from "../types.js";
  * only when the request is sent, and no signal aborts at the deadline: a wait
  * before that, on a store that never answers, would outlast the call, and a
  * long one would give the transport the whole limit again. Without
- * `req.timeout` the request's signal already aborts at the deadline.
+ * `req.timeout` (ballast's own timer: the fetch transport, a fake clock) the
+ * request's signal aborts at the limit, and the wait ends with it.
  * `since` (`Date.now()` when the attempt reached this step) counts time the
  * step already spent on `req`, such as a first send refused for its token.
  */
 export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest, since?: number): Promise<{ value: T; req: ApiRequest }> {
   const limit = req.timeout;
-  if (limit === undefined) return { value: await pending, req };
+  if (limit === undefined) return { value: await (pending instanceof Promise && req.signal ? untilAborted(pending, req.signal, req) : pending), req };
   // The transport's timers are real time (it only runs them with the system clock).
   const started = since ?? Date.now();
   let value: T;
@@ -24,11 +26,33 @@ export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest,
       timer = setTimeout(() => reject(limit.expired()), Math.max(1, limit.ms - (Date.now() - started)));
     });
     try {
-      value = await Promise.race([pending, expired]);
+      value = await Promise.race([req.signal ? untilAborted(pending, req.signal, req) : pending, expired]);
     } finally {
       clearTimeout(timer);
     }
   } else value = pending;
   const spent = Date.now() - started;
   return { value, req: spent < 1 ? req : { ...req, timeout: { ...limit, ms: Math.max(1, limit.ms - spent) } } };
+}
+
+/** `pending`, or the signal's abort (a deadline's `TimeoutError`, else an `AbortError`) if that comes first. */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal, req: ApiRequest): Promise<T> {
+  if (signal.aborted) {
+    pending.catch(() => {}); // nobody waits for it any more
+    return Promise.reject(abortError(signal.reason, req));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal.reason, req));
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
 }

@@ -3,6 +3,7 @@ import { createClient } from "../../../src/client/create-client.js";
 import { isConfigError } from "../../../src/errors.js";
 import { apiKey, basic, bearer } from "../../../src/middleware/auth/auth.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
+import { fetchTransport } from "../../../src/transport/fetch.js";
 import { useSimulator } from "../../support/simulator.js";
 
 const env = useSimulator();
@@ -29,17 +30,37 @@ describe("auth", () => {
     expect(route.requests.map((r) => r.headers.authorization)).toEqual(["Bearer tok_1", "Bearer tok_2"]);
   });
 
-  it.each([
+  const vaultDown = [
     ["bearer", () => bearer(() => new Promise<string>(() => {}))],
     ["apiKey in a header", () => apiKey({ header: "x-api-key", value: () => new Promise<string>(() => {}) })],
     ["apiKey in the query", () => apiKey({ query: "api_key", value: () => new Promise<string>(() => {}) })],
     ["basic", () => basic({ username: "u", password: () => new Promise<string>(() => {}) })],
-  ])("%s: a secret function that never answers (a vault down) ends the call at its timeout, unsent", async (_name, auth) => {
-    const route = headersOf();
-    const c = createClient({ baseUrl: env.sim.url, auth: auth(), retry: false, timeout: 150 });
-    onTestFinished(() => c.close());
-    await expect(c.get("/me")).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
-    expect(route.calls).toBe(0);
+  ] as const;
+
+  describe.each([
+    ["undici (the default)", () => undefined],
+    ["fetch", () => fetchTransport()],
+  ])("%s transport", (_transport, make) => {
+    it.each(vaultDown)("%s: a secret function that never answers (a vault down) ends the call at its timeout, unsent", async (_name, auth) => {
+      const route = headersOf();
+      const transport = make();
+      const c = createClient({ baseUrl: env.sim.url, auth: auth(), retry: false, timeout: 150, ...(transport && { transport }) });
+      onTestFinished(() => c.close());
+      await expect(c.get("/me")).rejects.toMatchObject({ code: "BALLAST_TIMEOUT" });
+      expect(route.calls).toBe(0);
+    });
+
+    it.each(vaultDown)("%s: the caller's signal ends the wait for the secret", async (_name, auth) => {
+      const route = headersOf();
+      const transport = make();
+      const c = createClient({ baseUrl: env.sim.url, auth: auth(), retry: false, timeout: 60_000, ...(transport && { transport }) });
+      onTestFinished(() => c.close());
+      const controller = new AbortController();
+      const call = c.get("/me", { signal: controller.signal });
+      controller.abort(new Error("user gave up"));
+      await expect(call).rejects.toMatchObject({ code: "BALLAST_ABORT" });
+      expect(route.calls).toBe(0);
+    });
   });
 
   it("apiKey goes in the named header or query parameter", async () => {
