@@ -38,8 +38,10 @@ const DATE_LAG_MS = 1000;
  * server's clock: it is measured from our clock when that agrees with the
  * response's `Date` header (which has whole seconds, so the server's now lies
  * in `[Date, Date + 1 s)`, and the answer reaches us up to `DATE_LAG_MS`
- * later), else from `Date` itself (the longer pause), so a skewed local clock
- * neither shortens a pause nor stretches it by a second. Without the lag, an
+ * later), else from `Date` itself (the longer pause), so a local clock behind
+ * the server's does not stretch a pause by a second; one up to
+ * `1 s + DATE_LAG_MS` ahead is taken as the server's and ends it that much
+ * early (docs/rate-limiting.md says so). Without the lag, an
  * answer dated in the last ms of a window and read in the next one paused a
  * fixed-window key for a whole extra second.
  */
