@@ -44,8 +44,8 @@ export interface ApiRequest {
   context: RequestContext;
   /**
    * Set by the client's attempt timer when the transport enforces time limits
-   * itself (`Transport.enforcesTimeouts`): this attempt must get its headers
-   * within `ms`, and no gap in its body may exceed `ms`; on expiry the
+   * itself (`Transport.enforcesTimeouts`): this attempt, headers and body,
+   * must be over within `ms` of sending (however slowly the body trickles); on expiry the
    * transport fails with `expired()`. Saves an AbortController and a timer per request.
    * `endsAt` (`Date.now()` time) is when the attempt's time runs out as its timer set it: the pipeline's
    * last step hands the transport no more than what is left then, so a wait before sending counts.
