@@ -40,10 +40,10 @@ if (pinning.client.length > 0) spawnSync("taskset", ["-p", ...pinning.client, St
 const server = await startServer(pinning);
 try {
   const names = values.contenders.split(",").map((s) => s.trim());
-  const clients: Array<{ name: string; calls: Calls; call: () => Promise<unknown>; rps: number[]; cpu: number[] }> = [];
+  const clients: Array<{ name: string; calls: Calls; call: () => Promise<unknown>; rps: number[]; cpu: number[]; p50: number[]; p99: number[] }> = [];
   for (const name of names) {
     const calls = await findContender(name).open(server.baseUrl, ballastSrc);
-    clients.push({ name, calls, call: scenario === "GET" ? calls.get : calls.post, rps: [], cpu: [] });
+    clients.push({ name, calls, call: scenario === "GET" ? calls.get : calls.post, rps: [], cpu: [], p50: [], p99: [] });
   }
   for (const c of clients) await runLoad(c.call, concurrency, { durationMs: 2000, minRequests: 20_000, maxMs: 10_000 });
   for (let i = 0; i < slices; i++) {
@@ -53,6 +53,8 @@ try {
       const r = await runLoad(c.call, concurrency, { durationMs });
       c.rps.push((r.requests / r.elapsedMs) * 1000);
       c.cpu.push(r.cpuUs / r.requests);
+      c.p50.push(r.p50Ms);
+      c.p99.push(r.p99Ms);
     }
   }
   const base = clients.find((c) => c.name === BASELINE) ?? clients[0]!;
@@ -61,7 +63,7 @@ try {
     const rps = median(c.rps);
     const cpu = median(c.cpu);
     console.log(
-      `  ${c.name.padEnd(16)} ${Math.round(rps).toString().padStart(7)} req/s (${(rps / median(base.rps)).toFixed(2)}×)  ${cpu.toFixed(1).padStart(7)} CPU µs/req (${(cpu / median(base.cpu)).toFixed(2)}×)`,
+      `  ${c.name.padEnd(16)} ${Math.round(rps).toString().padStart(7)} req/s (${(rps / median(base.rps)).toFixed(2)}×)  ${cpu.toFixed(1).padStart(7)} CPU µs/req (${(cpu / median(base.cpu)).toFixed(2)}×)  p50 ${median(c.p50).toFixed(2)} ms  p99 ${median(c.p99).toFixed(2)} ms`,
     );
   }
   for (const c of clients) await c.calls.close();

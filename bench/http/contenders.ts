@@ -80,6 +80,39 @@ const ballastProduction: Contender = {
   },
 };
 
+/**
+ * The default pipeline plus a rate limit (the full pipeline's two limits, set
+ * so nobody waits) kept in Redis (`redisStore`, REDIS_URL or
+ * 127.0.0.1:6379): one EVALSHA round trip per request (BENCH_REDIS_AUTOPIPELINING=1
+ * turns on ioredis' auto-pipelining). Not in the suite's
+ * list; for compare.ts (`--contenders "ballast (redis rate limit)"`).
+ */
+const ballastRedisRateLimit: Contender = {
+  name: "ballast (redis rate limit)",
+  packageJson: "package.json",
+  peer: false,
+  async open(baseUrl, ballastSrc) {
+    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
+    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
+    const { redisStore }: typeof import("../../src/stores/redis.js") = await import(pathToFileURL(join(ballastSrc, "stores/redis.js")).href);
+    const { Redis } = await import("ioredis");
+    // BENCH_REDIS_AUTOPIPELINING=1: ioredis sends the commands issued in one event-loop turn in one write.
+    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING === "1" });
+    const prefix = `bench-http:${process.pid}:`;
+    const client = createClient({ baseUrl, auth: bearer(TOKEN), store: redisStore(redis, { prefix }), rateLimit: FULL_PIPELINE.rateLimit });
+    return {
+      get: () => client.get(ITEM_PATH),
+      post: () => client.post(ECHO_PATH, { json: CHARGE }),
+      async close() {
+        await client.close();
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      },
+    };
+  },
+};
+
 /** The ceiling: undici's `request()` on a keep-alive Agent configured like ballast's. */
 const undiciRequest: Contender = {
   name: "undici.request",
@@ -230,8 +263,11 @@ const ofetch: Contender = {
 export const CONTENDERS: ReadonlyArray<Contender> = [ballast, ballastProduction, undiciRequest, undiciFetch, nodeFetch, got, ky, axios, ofetch];
 export const BASELINE = undiciRequest.name;
 
+/** Contenders for compare.ts and profile.ts only (they need a service the suite does not start). */
+const EXTRA: ReadonlyArray<Contender> = [ballastRedisRateLimit];
+
 export function findContender(name: string): Contender {
-  const c = CONTENDERS.find((x) => x.name === name);
+  const c = CONTENDERS.find((x) => x.name === name) ?? EXTRA.find((x) => x.name === name);
   if (c === undefined) throw new Error(`unknown contender ${JSON.stringify(name)}; one of ${CONTENDERS.map((x) => x.name).join(", ")}`);
   return c;
 }

@@ -13,10 +13,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { createClient } from "../../src/client/create-client.js";
 import { seededRandom as prng } from "../../src/testing/chaos.js";
 
-type Fault = "reset" | "lost" | "cut" | "500" | "503" | "429" | "429ms" | "stall" | "none";
+type Fault = "reset" | "lost" | "cut" | "500" | "503" | "429" | "429ms" | "429zero" | "stall" | "none";
 
 /** Cumulative probabilities of each fault per attempt (20 % in all). */
-const FAULTS: Array<[number, Fault]> = [
+type FaultTable = ReadonlyArray<readonly [number, Fault]>;
+
+const FAULTS: FaultTable = [
   [0.04, "reset"],
   [0.07, "lost"],
   [0.1, "cut"],
@@ -27,9 +29,22 @@ const FAULTS: Array<[number, Fault]> = [
   [0.2, "stall"],
 ];
 
-function pick(random: () => number): Fault {
+/**
+ * The goodput run's faults (20 % in all), each answered or cut at once, so
+ * what it measures is what handling them costs: resets before processing,
+ * bodies cut half-way, 500/503, 429 with `Retry-After: 0`.
+ */
+export const GOODPUT_FAULTS: FaultTable = [
+  [0.05, "reset"],
+  [0.1, "cut"],
+  [0.13, "500"],
+  [0.16, "503"],
+  [0.2, "429zero"],
+];
+
+function pick(random: () => number, table: FaultTable): Fault {
   const r = random();
-  for (const [p, f] of FAULTS) if (r < p) return f;
+  for (const [p, f] of table) if (r < p) return f;
   return "none";
 }
 
@@ -44,7 +59,7 @@ interface SoakServer {
   close(): Promise<void>;
 }
 
-async function startSoakServer(seed: number): Promise<SoakServer> {
+async function startSoakServer(seed: number, table: FaultTable = FAULTS): Promise<SoakServer> {
   const random = prng(seed);
   const applied = new Map<string, number>();
   const unkeyedAttempts = new Map<string, string[]>();
@@ -54,7 +69,7 @@ async function startSoakServer(seed: number): Promise<SoakServer> {
   let attempts = 0;
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     attempts++;
-    const fault = pick(random);
+    const fault = pick(random, table);
     faults[fault] = (faults[fault] ?? 0) + 1;
     let body = "";
     req.setEncoding("utf8");
@@ -66,7 +81,7 @@ async function startSoakServer(seed: number): Promise<SoakServer> {
       const op = req.method === "POST" && key === undefined ? (JSON.parse(body) as { op: string }).op : undefined;
       if (op !== undefined) {
         const list = unkeyedAttempts.get(op) ?? [];
-        list.push(fault === "429" || fault === "429ms" ? "429" : fault);
+        list.push(fault === "429" || fault === "429ms" || fault === "429zero" ? "429" : fault);
         unkeyedAttempts.set(op, list);
       }
       // Faults before processing: nothing applied.
@@ -75,6 +90,7 @@ async function startSoakServer(seed: number): Promise<SoakServer> {
       if (fault === "500" || fault === "503") return res.writeHead(Number(fault), { "content-type": "application/json" }).end('{"error":"unavailable"}');
       if (fault === "429") return res.writeHead(429, { "retry-after": "1", "content-type": "application/json" }).end('{"error":"slow down"}');
       if (fault === "429ms") return res.writeHead(429, { "retry-after-ms": "30", "content-type": "application/json" }).end('{"error":"slow down"}');
+      if (fault === "429zero") return res.writeHead(429, { "retry-after": "0", "content-type": "application/json" }).end('{"error":"slow down"}');
 
       let answer: string;
       if (req.method === "GET") answer = JSON.stringify({ id: req.url, items: Array.from({ length: 20 }, (_, i) => ({ i, name: `item ${i}` })) });
@@ -203,4 +219,56 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unkeyedRetriedAfterReaching,
     failures,
   };
+}
+
+export interface GoodputReport {
+  calls: number;
+  ok: number;
+  failed: number;
+  attempts: number;
+  ms: number;
+  faults: Record<string, number>;
+  /** A few failure messages (must be none). */
+  failures: string[];
+}
+
+/**
+ * Goodput: `calls` idempotent calls (half GETs, half keyed POSTs), `concurrency`
+ * in flight, against the soak server with `faults` (or none), through a client
+ * that retries up to 10 times with a 1 ms backoff base (the server here
+ * recovers at once: the default 200 ms would measure the backoff policy, not
+ * the client). Successful calls per second is the figure.
+ */
+export async function runGoodput(options: { calls: number; concurrency: number; seed: number; faults: FaultTable | undefined }): Promise<GoodputReport> {
+  const server = await startSoakServer(options.seed, options.faults ?? []);
+  const client = createClient({ baseUrl: server.url, retry: { attempts: 10, backoff: { base: 1 } } });
+  const random = prng(options.seed * 7919);
+  const failures: string[] = [];
+  let ok = 0;
+  let failed = 0;
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < options.calls) {
+      const n = next++;
+      try {
+        if (random() < 0.5) await client.get("/orders/:n", { params: { n } });
+        else {
+          const key = randomUUID();
+          await client.post("/orders", { json: { op: key }, idempotencyKey: key });
+        }
+        ok++;
+      } catch (err) {
+        failed++;
+        if (failures.length < 10) failures.push((err as Error).message);
+      }
+    }
+  }
+  const started = performance.now();
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } finally {
+    await client.close();
+    await server.close();
+  }
+  return { calls: options.calls, ok, failed, attempts: server.attempts, ms: performance.now() - started, faults: server.faults, failures };
 }
