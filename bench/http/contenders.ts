@@ -40,15 +40,20 @@ async function ballastLikeAgent() {
   return new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
 }
 
+/** ballast's createClient and bearer, typed from the TypeScript source, loaded from `ballastSrc` (usually the compiled copy). */
+async function ballastOf(ballastSrc: string) {
+  const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
+  const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
+  return { createClient, bearer };
+}
+
 /** ballast with its full default pipeline: auth, retry, attempt and total timeouts; logging off. */
 const ballast: Contender = {
   name: "ballast",
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    // Typed from the TypeScript source; loaded from ballastSrc (usually the compiled copy).
-    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
-    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
+    const { createClient, bearer } = await ballastOf(ballastSrc);
     const client = createClient({ baseUrl, auth: bearer(TOKEN) });
     return {
       get: () => client.get(ITEM_PATH),
@@ -69,8 +74,7 @@ const ballastProduction: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
-    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
+    const { createClient, bearer } = await ballastOf(ballastSrc);
     const client = createClient({ baseUrl, auth: bearer(TOKEN), ...FULL_PIPELINE });
     return {
       get: () => client.get(ITEM_PATH),
@@ -92,8 +96,7 @@ const ballastRedisRateLimit: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
-    const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
+    const { createClient, bearer } = await ballastOf(ballastSrc);
     const { redisStore }: typeof import("../../src/stores/redis.js") = await import(pathToFileURL(join(ballastSrc, "stores/redis.js")).href);
     const { Redis } = await import("ioredis");
     // BENCH_REDIS_AUTOPIPELINING=1: ioredis sends the commands issued in one event-loop turn in one write.
