@@ -74,3 +74,29 @@ describe("memoryStore", () => {
     expect(fast?.remaining("never")).toBe(5);
   });
 });
+
+describe("memoryStore permits", () => {
+  it("a copy of a permit ({ key, id }) gives back and renews the permit it names", async () => {
+    const clock = createFakeClock();
+    const store = memoryStore({ clock });
+    const held = await store.acquirePermit("k", 1, 1000);
+    expect(held).toBeDefined();
+    const copy = { key: held?.key as string, id: held?.id as string };
+    expect(await store.renewPermit(copy, 1000)).toBe(true);
+    await store.releasePermit(copy);
+    expect(await store.acquirePermit("k", 1, 1000)).toBeDefined();
+  });
+
+  it("gives each permit its own id and ignores a second release of the same permit", async () => {
+    const store = memoryStore({ clock: createFakeClock() });
+    const fast = store.permitFastPath?.();
+    const a = fast?.takeNow("k", 2, Number.POSITIVE_INFINITY);
+    const b = fast?.takeNow("k", 2, Number.POSITIVE_INFINITY);
+    expect(a?.id).not.toBe(b?.id);
+    fast?.release(a as NonNullable<typeof a>);
+    fast?.release(a as NonNullable<typeof a>);
+    expect(fast?.takeNow("k", 2, Number.POSITIVE_INFINITY)).toBeDefined();
+    // b is still held: the double release of a freed one slot, not two.
+    expect(fast?.takeNow("k", 2, Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+});
