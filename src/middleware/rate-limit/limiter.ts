@@ -15,18 +15,6 @@ import { aheadOf, enqueue, remove, type Waiter } from "./wait-queue.js";
  */
 export const LOOKAHEAD_MS = 50;
 
-/**
- * The longest a queue that keeps being refused waits before asking the store
- * again. Processes contending for one key see its next free slot pushed just
- * past the lookahead by each other's reservations: asking again as soon as
- * that slot comes within it would be refused again (others took it), so each
- * process would ask once per interval (16 processes at 200/s: ~17 store calls
- * per request, a core of CPU). Backing off to half the lookahead bounds that,
- * and still asks at least twice while a slot is within reach, so the fleet
- * leaves none unreserved.
- */
-export const CONTENDED_POLL_MS = LOOKAHEAD_MS / 2;
-
 export interface AcquireOptions {
   priority?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -262,10 +250,6 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
     s.pumping = true;
     s.spacing = initialSpacing;
     s.lastGrantAt = Number.NaN;
-    // The least time between a refusal and the next ask: grows while refusals follow refusals (others take
-    // the slots this queue was told of), shrinks with each grant; a queue alone never has two refusals in a row.
-    let backoff = 0;
-    let refusedLast = false;
     try {
       while (s.waiters.length > 0) {
         const head = s.waiters[0] as Waiter;
@@ -293,17 +277,16 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
         const first = s.waiters[0];
         if (d.granted) {
           if (first !== undefined) first.grant(d.wait);
-          backoff /= 2;
-          refusedLast = false;
           continue;
         }
         if (d.wait > budget && first === head) {
           head.fail(now + d.wait);
           continue;
         }
-        if (refusedLast) backoff = Math.min(CONTENDED_POLL_MS, Math.max(1, backoff * 2));
-        refusedLast = true;
-        await clock.sleep(Math.max(1, d.wait - LOOKAHEAD_MS, backoff));
+        // Every process asks as the next slot comes within the lookahead, whoever won the last one: the same
+        // rule for all keeps the slots shared fairly (backing off after refusals let the process that won a slot
+        // ask first at the next and starved the others: 144 requests against 19 among 4 processes).
+        await clock.sleep(Math.max(1, d.wait - LOOKAHEAD_MS));
       }
     } finally {
       s.pumping = false;
