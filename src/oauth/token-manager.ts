@@ -2,7 +2,7 @@ import { CHANNELS, channel } from "../channels.js";
 import { type Clock, systemClock } from "../clock.js";
 import { ConfigError } from "../errors.js";
 import type { Lock, Store } from "../stores/types.js";
-import { abortError } from "../util/abort.js";
+import { untilAborted } from "../util/abort.js";
 import { type Duration, toMillis } from "../util/duration.js";
 import { durationOption, integerOption } from "../util/options.js";
 import { isOAuthError, OAuthError, type ReauthorizationReason, ReauthorizationRequiredError } from "./errors.js";
@@ -145,7 +145,7 @@ export class TokenManager {
     const cached = this.#cache.get(connectionId);
     if (cached !== undefined && this.#fresh(cached.tokens, cached.refreshAt, options.rejected)) return cached.tokens;
     const read = this.#store.get(connectionId);
-    const current = await (options.signal ? raceSignal(read, options.signal) : read);
+    const current = await (options.signal ? untilAborted(read, options.signal) : read);
     if (current === undefined && options.renewMissing) return this.#renewOnce(connectionId, options);
     const record = this.#check(connectionId, current);
     if (this.#usable(record.value, options.rejected)) return this.#remember(connectionId, record.value.tokens, record.value.updatedAt);
@@ -249,7 +249,7 @@ export class TokenManager {
         .finally(() => this.#inflight.delete(connectionId));
       this.#inflight.set(connectionId, shared);
     }
-    return options.signal ? raceSignal(shared, options.signal) : shared;
+    return options.signal ? untilAborted(shared, options.signal) : shared;
   }
 
   /** Across processes: one lock holder renews; the others wait for its write and use it. */
@@ -343,25 +343,4 @@ export class TokenManager {
     }
     return error;
   }
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {}); // nobody waits for it any more
-    return Promise.reject(abortError(signal.reason));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal.reason));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -1,5 +1,5 @@
 import type { ApiRequest } from "../types.js";
-import { abortError } from "./abort.js";
+import { untilAborted } from "./abort.js";
 
 /**
  * Waits for `pending` (a wait inside an attempt, before the transport: a
@@ -33,26 +33,4 @@ export async function withinAttempt<T>(pending: T | Promise<T>, req: ApiRequest,
   } else value = pending;
   const spent = Date.now() - started;
   return { value, req: spent < 1 ? req : { ...req, timeout: { ...limit, ms: Math.max(1, limit.ms - spent) } } };
-}
-
-/** `pending`, or the signal's abort (a deadline's `TimeoutError`, else an `AbortError`) if that comes first. */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal, req: ApiRequest): Promise<T> {
-  if (signal.aborted) {
-    pending.catch(() => {}); // nobody waits for it any more
-    return Promise.reject(abortError(signal.reason, req));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal.reason, req));
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
