@@ -36,6 +36,9 @@ function traceRun(name: string, durability: string, fsync: string): Trace {
     [
       "-f",
       "-qq",
+      // -y prints each fd argument's path: a WAL write or fsync is known by its own line, even when another
+      // thread's system call split the openat that created the fd into "unfinished" and "resumed" halves.
+      "-y",
       "-e",
       "trace=openat,pwrite64,write,fsync,fdatasync",
       "-e",
@@ -55,8 +58,7 @@ function traceRun(name: string, durability: string, fsync: string): Trace {
       timeout: 60_000,
     },
   );
-  const walFds = new Set<string>();
-  const pending = new Map<string, string>(); // pid → fd of an unfinished fsync
+  const pending = new Set<string>(); // pids with an unfinished fsync of the WAL
   let lastWrite = -1; // event index of the last WAL write
   let syncStartedAfterWrite = false;
   let syncedSinceWrite = false;
@@ -67,28 +69,25 @@ function traceRun(name: string, durability: string, fsync: string): Trace {
   const lines = readFileSync(out, "utf8").split("\n");
   lines.forEach((line, i) => {
     const pid = line.split(/\s+/, 1)[0] as string;
-    const open = /openat\(.*"([^"]+-wal)".*\)\s+=\s+(\d+)/.exec(line);
-    if (open) walFds.add(open[2] as string);
-    const write = /pwrite64\((\d+),/.exec(line);
-    if (write && walFds.has(write[1] as string)) {
+    if (/pwrite64\(\d+<[^>]*-wal>/.test(line)) {
       lastWrite = i;
       syncStartedAfterWrite = false;
       syncedSinceWrite = false;
     }
-    const sync = /\b(?:fsync|fdatasync)\((\d+)/.exec(line);
-    if (sync && walFds.has(sync[1] as string)) {
+    if (/\b(?:fsync|fdatasync)\(\d+<[^>]*-wal>/.test(line)) {
       if (lastWrite >= 0) syncStartedAfterWrite = true;
       if (inWave) waveFsyncs++;
-      if (line.includes("<unfinished")) pending.set(pid, sync[1] as string);
+      if (line.includes("<unfinished")) pending.add(pid);
       else if (/=\s+0$/.test(line) && syncStartedAfterWrite) syncedSinceWrite = true;
     }
     if (/<\.\.\. (?:fsync|fdatasync) resumed>.*=\s+0$/.test(line) && pending.has(pid)) {
       pending.delete(pid);
       if (syncStartedAfterWrite) syncedSinceWrite = true;
     }
-    if (/write\(1, "WAVE/.test(line)) inWave = true;
-    if (/write\(1, "ACK seq/.test(line)) sequentialSynced.push(lastWrite >= 0 && syncedSinceWrite);
-    if (/write\(1, "ACK wave/.test(line)) wavePuts++;
+    const stdout = /write\(1(?:<[^>]*>)?, "(WAVE|ACK seq|ACK wave)/.exec(line)?.[1];
+    if (stdout === "WAVE") inWave = true;
+    if (stdout === "ACK seq") sequentialSynced.push(lastWrite >= 0 && syncedSinceWrite);
+    if (stdout === "ACK wave") wavePuts++;
   });
   return { sequentialSynced, wavePuts, waveFsyncs };
 }
