@@ -31,14 +31,31 @@ function version(pkg: string): string {
 // Sections of suites not run this time are kept from the previous RESULTS.md, so
 // `npm run bench <name>` refreshes one suite without dropping the others.
 const resultsPath = join(here, "RESULTS.md");
-const previous = new Map<string, string>();
+const previous = new Map<string, { section: string; ranAt: string; notes: string }>();
 try {
   const old = readFileSync(resultsPath, "utf8");
   for (const part of old.split(/^(?=## )/m).slice(1)) {
-    const m = /_suite (\S+\.ts),/.exec(part);
-    if (m?.[1]) previous.set(m[1], part.trimEnd());
+    const m = /^_suite (\S+\.ts), run (\S+),.*$/m.exec(part);
+    if (!m?.[1]) continue;
+    // What follows the _suite line was written by hand about that run's figures.
+    const notes = part.slice((m.index ?? 0) + m[0].length).trim();
+    previous.set(m[1], { section: part.trimEnd(), ranAt: m[2] as string, notes });
   }
 } catch {}
+
+const cpu = os.cpus()[0]?.model ?? "unknown";
+const machine = `${os.cpus().length} × ${cpu}`;
+const STALE = /^_The notes below were written for the run of (\S+)[^\n]*\n+/;
+
+/** Hand-written notes of a rerun suite are kept, marked as being about an earlier run, not dropped unseen. */
+function keptNotes(file: string): string {
+  const old = previous.get(file);
+  if (!old?.notes) return "";
+  const ranAt = STALE.exec(old.notes)?.[1] ?? old.ranAt;
+  console.log(`note: ${file}'s hand-written notes are about the run of ${ranAt}; update them for the new figures`);
+  const notes = old.notes.replace(STALE, "");
+  return `\n\n_The notes below were written for the run of ${ranAt}; the figures above are newer._\n\n${notes}`;
+}
 
 const fresh = new Map<string, string>();
 for (const file of files) {
@@ -47,12 +64,12 @@ for (const file of files) {
   const started = Date.now();
   const body = await suite.run();
   console.log(body);
-  fresh.set(file, `## ${suite.title}\n\n${body.trim()}\n\n_suite ${file}, run ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(1)} s_`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  fresh.set(file, `## ${suite.title}\n\n${body.trim()}\n\n_suite ${file}, run ${new Date().toISOString()}, ${seconds} s, on ${machine}_${keptNotes(file)}`);
 }
 const allFiles = [...new Set([...previous.keys(), ...fresh.keys()])].sort();
-const sections = allFiles.map((f) => fresh.get(f) ?? (previous.get(f) as string));
+const sections = allFiles.map((f) => fresh.get(f) ?? previous.get(f)?.section);
 
-const cpu = os.cpus()[0]?.model ?? "unknown";
 let redis = "n/a";
 try {
   redis = execSync("redis-server --version", { encoding: "utf8" }).trim();
@@ -78,7 +95,7 @@ const header = [
   "",
   `Written by \`npm run bench\` (all suites) or \`npm run bench <suite>\` (one suite; the others keep their last figures). Each section says when it ran.`,
   "",
-  `- Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
+  `- Machine of the last run: ${machine}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()} (each section names the CPU it ran on, where it was recorded)`,
   `- Node ${process.version}; ${redis}`,
   `- Versions: ${deps.map((d) => `${d} ${version(d)}`).join(", ")}`,
   "",
