@@ -31,7 +31,7 @@ export function detectPinning(): Pinning {
   };
 }
 
-/** `node --import tsx <script> ...args`, under `taskset` when pinned. */
+/** `node --import tsx <script> ...args` (`script` relative to bench/http/), under `taskset` when pinned. */
 function spawnTs(pin: string[], script: string, args: string[]): ChildProcess {
   const nodeArgs = ["--import", "tsx", join(here, script), ...args];
   const [cmd, argv] = pin.length > 0 ? ["taskset", [...pin, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
@@ -52,8 +52,13 @@ export interface RunningServer {
   stop(): void;
 }
 
-export function startServer(pinning: Pinning): Promise<RunningServer> {
-  const child = spawnTs(pinning.server, "server.ts", []);
+/**
+ * Starts a server process on the server's core: `script` (relative to
+ * bench/http/, default the benchmark server) prints `{"port":N}` on stdout once
+ * listening.
+ */
+export function startServer(pinning: Pinning, script = "server.ts", args: string[] = []): Promise<RunningServer> {
+  const child = spawnTs(pinning.server, script, args);
   const stderr = collect(child.stderr);
   return new Promise((resolve, reject) => {
     let out = "";
@@ -80,7 +85,16 @@ export function startServer(pinning: Pinning): Promise<RunningServer> {
 
 /** Runs one worker process to completion; rejects with its stderr when it fails. */
 export function runWorker(pinning: Pinning, config: WorkerConfig): Promise<ScenarioResult[]> {
-  const child = spawnTs(pinning.client, "worker.ts", [JSON.stringify(config)]);
+  return runClient(pinning, "worker.ts", config, config.contender);
+}
+
+/**
+ * Runs a client process on the client's core to completion: `script` (relative
+ * to bench/http/) gets `config` as JSON in argv[2] and prints one
+ * `RESULT {json}` line; rejects with its stderr when it fails.
+ */
+export function runClient<T>(pinning: Pinning, script: string, config: unknown, label: string): Promise<T> {
+  const child = spawnTs(pinning.client, script, [JSON.stringify(config)]);
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
   return new Promise((resolve, reject) => {
@@ -90,8 +104,8 @@ export function runWorker(pinning: Pinning, config: WorkerConfig): Promise<Scena
         .text()
         .split("\n")
         .find((l) => l.startsWith("RESULT "));
-      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice("RESULT ".length)) as ScenarioResult[]);
-      else reject(new Error(`${config.contender} worker exited with ${code}: ${stderr.text().trim().split("\n").slice(0, 8).join("\n")}`));
+      if (code === 0 && line !== undefined) resolve(JSON.parse(line.slice("RESULT ".length)) as T);
+      else reject(new Error(`${label} worker exited with ${code}: ${stderr.text().trim().split("\n").slice(0, 8).join("\n")}`));
     });
   });
 }

@@ -30,17 +30,32 @@ const FAULTS: FaultTable = [
 ];
 
 /**
- * The goodput run's faults (20 % in all), each answered or cut at once, so
- * what it measures is what handling them costs: resets before processing,
- * bodies cut half-way, 500/503, 429 with `Retry-After: 0`.
+ * The goodput run's faults (20 % of attempts in each table), each answered or
+ * cut at once, so what it measures is what handling them costs: "all" mixes
+ * resets before processing, bodies cut half-way, 500/503 and 429 with
+ * `Retry-After: 0`; "status" and "connection" split them by kind.
  */
-export const GOODPUT_FAULTS: FaultTable = [
-  [0.05, "reset"],
-  [0.1, "cut"],
-  [0.13, "500"],
-  [0.16, "503"],
-  [0.2, "429zero"],
-];
+export const GOODPUT_FAULTS = {
+  none: [],
+  all: [
+    [0.05, "reset"],
+    [0.1, "cut"],
+    [0.13, "500"],
+    [0.16, "503"],
+    [0.2, "429zero"],
+  ],
+  status: [
+    [0.07, "500"],
+    [0.14, "503"],
+    [0.2, "429zero"],
+  ],
+  connection: [
+    [0.1, "reset"],
+    [0.2, "cut"],
+  ],
+} satisfies Record<string, FaultTable>;
+
+export type GoodputFaults = keyof typeof GOODPUT_FAULTS;
 
 function pick(random: () => number, table: FaultTable): Fault {
   const r = random();
@@ -48,7 +63,10 @@ function pick(random: () => number, table: FaultTable): Fault {
   return "none";
 }
 
-interface SoakServer {
+/** Answered before any fault is drawn: `{ attempts, faults, cpuUs }` so far (for a server in another process). */
+export const STATS_PATH = "/__stats";
+
+export interface SoakServer {
   url: string;
   /** Side effects applied, per operation id (un-keyed POST) or idempotency key. */
   applied: Map<string, number>;
@@ -59,7 +77,7 @@ interface SoakServer {
   close(): Promise<void>;
 }
 
-async function startSoakServer(seed: number, table: FaultTable = FAULTS): Promise<SoakServer> {
+export async function startSoakServer(seed: number, table: FaultTable = FAULTS): Promise<SoakServer> {
   const random = prng(seed);
   const applied = new Map<string, number>();
   const unkeyedAttempts = new Map<string, string[]>();
@@ -68,6 +86,10 @@ async function startSoakServer(seed: number, table: FaultTable = FAULTS): Promis
   const sockets = new Set<Socket>();
   let attempts = 0;
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    if (req.url === STATS_PATH) {
+      const cpu = process.cpuUsage();
+      return res.end(JSON.stringify({ attempts, faults, cpuUs: cpu.user + cpu.system }));
+    }
     attempts++;
     const fault = pick(random, table);
     faults[fault] = (faults[fault] ?? 0) + 1;
@@ -219,56 +241,4 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unkeyedRetriedAfterReaching,
     failures,
   };
-}
-
-export interface GoodputReport {
-  calls: number;
-  ok: number;
-  failed: number;
-  attempts: number;
-  ms: number;
-  faults: Record<string, number>;
-  /** A few failure messages (must be none). */
-  failures: string[];
-}
-
-/**
- * Goodput: `calls` idempotent calls (half GETs, half keyed POSTs), `concurrency`
- * in flight, against the soak server with `faults` (or none), through a client
- * that retries up to 10 times with a 1 ms backoff base (the server here
- * recovers at once: the default 200 ms would measure the backoff policy, not
- * the client). Successful calls per second is the figure.
- */
-export async function runGoodput(options: { calls: number; concurrency: number; seed: number; faults: FaultTable | undefined }): Promise<GoodputReport> {
-  const server = await startSoakServer(options.seed, options.faults ?? []);
-  const client = createClient({ baseUrl: server.url, retry: { attempts: 10, backoff: { base: 1 } } });
-  const random = prng(options.seed * 7919);
-  const failures: string[] = [];
-  let ok = 0;
-  let failed = 0;
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < options.calls) {
-      const n = next++;
-      try {
-        if (random() < 0.5) await client.get("/orders/:n", { params: { n } });
-        else {
-          const key = randomUUID();
-          await client.post("/orders", { json: { op: key }, idempotencyKey: key });
-        }
-        ok++;
-      } catch (err) {
-        failed++;
-        if (failures.length < 10) failures.push((err as Error).message);
-      }
-    }
-  }
-  const started = performance.now();
-  try {
-    await Promise.all(Array.from({ length: options.concurrency }, worker));
-  } finally {
-    await client.close();
-    await server.close();
-  }
-  return { calls: options.calls, ok, failed, attempts: server.attempts, ms: performance.now() - started, faults: server.faults, failures };
 }

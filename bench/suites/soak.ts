@@ -1,10 +1,17 @@
 /**
- * `npm run bench soak`: the call-unit soak at 10,000 calls, then goodput under
- * faults: paired rounds of the same idempotent load with and without ~20 % of
- * attempts faulted (see bench/soak/soak.ts). SOAK_CALLS and GOODPUT_CALLS /
- * GOODPUT_ROUNDS override the sizes.
+ * `npm run bench soak`: the call-unit soak at 10,000 calls (client and server
+ * in this process), then goodput under faults in the HTTP suite's setup:
+ * ballast compiled, the fault server (bench/soak/fault-server.ts) in its own
+ * process on one core, each run a fresh client process on the other
+ * (bench/soak/goodput-worker.ts), paired rounds of fault-free and faulted runs.
+ * SOAK_CALLS, GOODPUT_ROUNDS, GOODPUT_SECONDS and GOODPUT_WARMUP_SECONDS
+ * override the sizes.
  */
-import { GOODPUT_FAULTS, type GoodputReport, runGoodput, runSoak } from "../soak/soak.js";
+import { loadavg } from "node:os";
+import { compileBallast } from "../http/compile-ballast.js";
+import { detectPinning, type Pinning, runClient, startServer } from "../http/processes.js";
+import type { GoodputConfig, GoodputResult } from "../soak/goodput-worker.js";
+import { type GoodputFaults, runSoak } from "../soak/soak.js";
 
 export const title = "Soak: 10,000 calls, ~20 % of attempts failing; goodput under faults";
 
@@ -14,60 +21,94 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-/** Paired rounds: fault-free and faulted runs of the same load, alternating which goes first. */
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" / ");
+
+/** What each run's faults are, in the order of the table. */
+const KINDS: ReadonlyArray<readonly [GoodputFaults, string]> = [
+  ["none", "fault-free"],
+  ["all", "~20 % of attempts faulted (the target's run)"],
+  ["status", "~20 % status faults only (500, 503, 429 `Retry-After: 0`)"],
+  ["connection", "~20 % connection faults only (resets, cut bodies)"],
+];
+
+/** One run: a fresh fault server seeded `seed`, a fresh client process against it. */
+async function runOnce(pinning: Pinning, faults: GoodputFaults, seed: number, config: Omit<GoodputConfig, "baseUrl" | "seed">): Promise<GoodputResult> {
+  const server = await startServer(pinning, "../soak/fault-server.ts", [JSON.stringify({ seed, faults })]);
+  try {
+    return await runClient<GoodputResult>(pinning, "../soak/goodput-worker.ts", { ...config, baseUrl: server.baseUrl, seed }, `goodput (${faults})`);
+  } finally {
+    server.stop();
+  }
+}
+
+/** Paired rounds: every kind of run once per round, in a rotated order; ratios are each round's faulted ÷ fault-free. */
 async function goodput(): Promise<string> {
   const quick = process.env.BENCH_QUICK === "1";
-  const calls = Number(process.env.GOODPUT_CALLS ?? (quick ? 2_000 : 10_000));
   const rounds = Number(process.env.GOODPUT_ROUNDS ?? (quick ? 2 : 5));
+  const durationMs = Number(process.env.GOODPUT_SECONDS ?? (quick ? 1 : 2)) * 1000;
+  const warmupMs = Number(process.env.GOODPUT_WARMUP_SECONDS ?? (quick ? 0.5 : 1)) * 1000;
   const concurrency = 50;
-  const clean: GoodputReport[] = [];
-  const faulted: GoodputReport[] = [];
-  const ratios: number[] = [];
-  await runGoodput({ calls: 2_000, concurrency, seed: 99, faults: GOODPUT_FAULTS }); // warm-up
+  const pinning = detectPinning();
+  const loadBefore = load();
+  const ballastSrc = compileBallast();
+  const runs = new Map<GoodputFaults, GoodputResult[]>(KINDS.map(([k]) => [k, []]));
   for (let r = 0; r < rounds; r++) {
-    const run = (faults: boolean) => runGoodput({ calls, concurrency, seed: r + 1, faults: faults ? GOODPUT_FAULTS : undefined });
-    let c: GoodputReport;
-    let f: GoodputReport;
-    if (r % 2 === 0) {
-      c = await run(false);
-      f = await run(true);
-    } else {
-      f = await run(true);
-      c = await run(false);
+    const k = r % KINDS.length;
+    for (const [kind] of [...KINDS.slice(k), ...KINDS.slice(0, k)]) {
+      const result = await runOnce(pinning, kind, r + 1, { ballastSrc, concurrency, warmupMs, durationMs });
+      runs.get(kind)?.push(result);
+      console.error(`round ${r + 1}/${rounds} ${kind}: ${Math.round((result.ok / result.elapsedMs) * 1000)} calls/s, ${result.failed} failed`);
     }
-    clean.push(c);
-    faulted.push(f);
-    ratios.push(f.ok / f.ms / (c.ok / c.ms));
   }
-  const rate = (xs: GoodputReport[]) => median(xs.map((x) => (x.ok / x.ms) * 1000));
-  const failed = faulted.reduce((n, x) => n + x.failed, 0) + clean.reduce((n, x) => n + x.failed, 0);
-  const faultedAttempts = faulted.reduce((n, x) => n + x.attempts, 0);
-  const faultCount = faulted.reduce((n, x) => n + (x.attempts - (x.faults.none ?? 0)), 0);
-  const ratio = median(ratios);
-  const met = ratio >= 0.75 && failed === 0;
+  const rate = (x: GoodputResult) => (x.ok / x.elapsedMs) * 1000;
+  const clean = runs.get("none") ?? [];
+  const ratios = (kind: GoodputFaults) => (runs.get(kind) ?? []).map((x, i) => rate(x) / rate(clean[i] as GoodputResult));
+  const sum = (xs: GoodputResult[], f: (x: GoodputResult) => number) => xs.reduce((n, x) => n + f(x), 0);
+  const rows = KINDS.map(([kind, label]) => {
+    const xs = runs.get(kind) ?? [];
+    const attempts = sum(xs, (x) => x.attempts);
+    const faulted = ((attempts - sum(xs, (x) => x.faults.none ?? 0)) / attempts) * 100;
+    const perRound = ratios(kind).map((x) => x.toFixed(2));
+    const ratio = kind === "none" ? "1.00" : `${median(ratios(kind)).toFixed(2)}× (${perRound.join(", ")})`;
+    const cells = [
+      label,
+      `${faulted.toFixed(1)} %`,
+      Math.round(median(xs.map(rate))).toLocaleString("en-US"),
+      ratio,
+      (attempts / sum(xs, (x) => x.ok + x.failed)).toFixed(2),
+      (sum(xs, (x) => x.cpuUs) / sum(xs, (x) => x.ok)).toFixed(0),
+      `${median(xs.map((x) => x.p50Ms)).toFixed(1)} / ${median(xs.map((x) => x.p99Ms)).toFixed(1)}`,
+      `${Math.round(median(xs.map((x) => x.serverBusy)) * 100)} %`,
+      sum(xs, (x) => x.failed),
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+  const all = runs.get("all") ?? [];
   const mix = Object.entries(
-    faulted.reduce<Record<string, number>>((acc, x) => {
+    all.reduce<Record<string, number>>((acc, x) => {
       for (const [f, n] of Object.entries(x.faults)) if (f !== "none") acc[f] = (acc[f] ?? 0) + n;
       return acc;
     }, {}),
   )
     .map(([f, n]) => `${f === "429zero" ? "429 Retry-After: 0" : f} ${n}`)
     .join(", ");
+  const failed = [...runs.values()].flat().filter((x) => x.failed > 0);
+  const ratio = median(ratios("all"));
+  const met = ratio >= 0.75 && failed.length === 0;
   return [
-    `${rounds} paired rounds of ${calls} idempotent calls (half GETs, half keyed POSTs), ${concurrency} in flight, client and server in one process on loopback; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Faulted runs: ${((faultCount / faultedAttempts) * 100).toFixed(1)} % of attempts faulted (seeded per round: ${mix}). Goodput: successful calls per second; the ratio is the median of each round's faulted ÷ fault-free.`,
+    `${rounds} rounds; in each, four runs in a rotated order, each a fresh fault server (seeded with the round number) in its own process and a fresh client process: ≥ ${warmupMs / 1000} s warm-up (at least 10,000 calls unless that takes 4× as long), then ${durationMs / 1000} s measured. The setup of the HTTP suite: ballast's src/ compiled to JavaScript as the package ships, server and client on separate cores (${pinning.note}).`,
+    `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; server busy: server CPU ÷ wall time (100 % = its core saturated).`,
+    `Faults of the target's run: ${mix}. Load average (1/5/15 min) before: ${loadBefore}; after: ${load()}.`,
     "",
-    "| run | calls/s (median) | attempts per call | failed calls |",
-    "|---|--:|--:|--:|",
-    `| fault-free | ${Math.round(rate(clean)).toLocaleString("en-US")} | ${(clean.reduce((n, x) => n + x.attempts, 0) / (calls * rounds)).toFixed(2)} | ${clean.reduce((n, x) => n + x.failed, 0)} |`,
-    `| ~20 % of attempts faulted | ${Math.round(rate(faulted)).toLocaleString("en-US")} | ${(faultedAttempts / (calls * rounds)).toFixed(2)} | ${faulted.reduce((n, x) => n + x.failed, 0)} |`,
+    "| run | attempts faulted | calls/s (median) | × fault-free | attempts per call | client CPU µs / call | p50 / p99 ms | server busy | failed calls |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ...rows,
     "",
-    `Goodput under faults: ${ratio.toFixed(2)}× fault-free (rounds: ${ratios.map((x) => x.toFixed(2)).join(", ")}). Target (≥ 0.75× with every call succeeding): **${met ? "met" : "NOT met"}**.${
-      failed > 0
-        ? ` First failures: ${faulted
-            .flatMap((x) => x.failures)
-            .slice(0, 3)
-            .join("; ")}`
-        : ""
+    `Goodput under faults: ${ratio.toFixed(2)}× fault-free. Target (≥ 0.75× with every idempotent call succeeding): **${met ? "met" : "NOT met"}**.${
+      failed.length > 0 ? ` First failure: ${failed[0]?.firstError?.split("\n")[0]}` : ""
     }`,
   ].join("\n");
 }
