@@ -188,11 +188,14 @@ export function retry(options: RetryOptions = {}): Policy {
       }
 
       if (res) discardBody(res.body);
-      const event: RetryEvent = { request: describeRequest(tryReq), attempt, delay };
-      if (res) event.status = res.status;
-      else event.error = error;
-      onRetry?.(event);
-      if (retryChannel.hasSubscribers) retryChannel.publish(event);
+      // Built only for someone who listens: describeRequest redacts the URL, work wasted on every retry otherwise.
+      if (onRetry !== undefined || retryChannel.hasSubscribers) {
+        const event: RetryEvent = { request: describeRequest(tryReq), attempt, delay };
+        if (res) event.status = res.status;
+        else event.error = error;
+        onRetry?.(event);
+        if (retryChannel.hasSubscribers) retryChannel.publish(event);
+      }
 
       if (req.signal?.aborted) throw abortError(req.signal?.reason, req);
       try {
