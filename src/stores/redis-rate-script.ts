@@ -5,9 +5,15 @@ import type { RateRule } from "./types.js";
  * Compiles one set of rate rules into its own GCRA Lua script for
  * `redisStore`: the rules' intervals and tolerances become constants and the
  * per-rule steps are written out, so an acquire sends only the key and the
- * reservation horizon and the script does no argument parsing and no loops.
- * That keeps a script with several limits and the pause state about as cheap
- * for Redis as a minimal single-limit GCRA (see bench/RESULTS.md).
+ * reservation horizon and the script does no argument parsing. That keeps a
+ * script with several limits and the pause state about as cheap for Redis as
+ * a minimal single-limit GCRA (see bench/RESULTS.md).
+ *
+ * One call decides one or more acquires of the key, in the order of ARGV, as
+ * if each ran as its own script at the same server time: a grant moves the
+ * TATs the next one sees, a refusal changes nothing. The store sends the
+ * acquires that arrived while the key's previous call was out as one call
+ * (one round trip, one TIME, GET and SET for all of them).
  *
  * The state of a key is one string, `p=<paused until>;<rule id>=<TAT>;...`
  * (server-clock µs), read with GET and written with SET PX. A state this
@@ -16,9 +22,9 @@ import type { RateRule } from "./types.js";
  * `RATE_PAUSE`, an older version) is parsed entry by entry, and the entries of
  * rules this script does not know are kept while they are in the future.
  *
- * ARGV[1]: the reservation horizon (µs). Returns the remaining count (an
- * integer) when the request may go now and the key is not paused, or
- * `{granted, wait µs, remaining, pausedFor µs}` otherwise.
+ * ARGV[i]: the reservation horizon (µs) of acquire i. Returns one answer per
+ * acquire: the remaining count (an integer) when the request may go now and
+ * the key is not paused, or `{granted, wait µs, remaining, pausedFor µs}`.
  */
 export function rateAcquireScript(rules: ReadonlyArray<RateRule>): string {
   if (rules.length === 0) throw new ConfigError("rateLimit.limits", "needs at least one limit");
@@ -64,24 +70,33 @@ ${lines((r) => `      elseif k == '${r.id}' then ${r.tat} = n`)}
     if #kept > 0 then extra = ';' .. table.concat(kept, ';') end
   end
 end
-local start = now
-if pause > start then start = pause end
-${lines((r) => `if ${r.tat} - ${r.tolerance} > start then start = ${r.tat} - ${r.tolerance} end`)}
-local wait = start - now
 local pausedFor = 0
 if pause > now then pausedFor = pause - now else pause = 0 end
-if wait > tonumber(ARGV[1]) then return {0, wait, 0, pausedFor} end
-if pausedFor > longest then longest = pausedFor end
-local remaining, left = math.huge, 0
+local out, granted = {}, false
+for i = 1, #ARGV do
+  local start = now
+  if pause > start then start = pause end
+${lines((r) => `  if ${r.tat} - ${r.tolerance} > start then start = ${r.tat} - ${r.tolerance} end`)}
+  local wait = start - now
+  if wait > tonumber(ARGV[i]) then
+    out[i] = {0, wait, 0, pausedFor}
+  else
+    granted = true
+    local remaining, left = math.huge, 0
 ${lines(
-  (r) => `if ${r.tat} < start then ${r.tat} = start end
-${r.tat} = ${r.tat} + ${r.interval}
-if ${r.tat} - now > longest then longest = ${r.tat} - now end
-left = math.floor((now + ${r.tolerance} - ${r.tat}) / ${r.interval}) + 1
-if left < remaining then remaining = left end`,
+  (r) => `    if ${r.tat} < start then ${r.tat} = start end
+    ${r.tat} = ${r.tat} + ${r.interval}
+    left = math.floor((now + ${r.tolerance} - ${r.tat}) / ${r.interval}) + 1
+    if left < remaining then remaining = left end`,
 )}
-if remaining < 0 then remaining = 0 end
-redis.call('SET', KEYS[1], string.format('p=%d${compiled.map((r) => `;${r.id}=%d`).join("")}', pause, ${tats}) .. extra, 'PX', math.ceil(longest / 1000) + 1000)
-if wait == 0 and pausedFor == 0 then return remaining end
-return {1, wait, remaining, pausedFor}`;
+    if remaining < 0 then remaining = 0 end
+    if wait == 0 and pausedFor == 0 then out[i] = remaining else out[i] = {1, wait, remaining, pausedFor} end
+  end
+end
+if granted then
+  if pausedFor > longest then longest = pausedFor end
+${lines((r) => `  if ${r.tat} - now > longest then longest = ${r.tat} - now end`)}
+  redis.call('SET', KEYS[1], string.format('p=%d${compiled.map((r) => `;${r.id}=%d`).join("")}', pause, ${tats}) .. extra, 'PX', math.ceil(longest / 1000) + 1000)
+end
+return out`;
 }

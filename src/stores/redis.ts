@@ -3,6 +3,7 @@ import type { Cluster, Redis } from "ioredis";
 import { ConfigError } from "../errors.js";
 import type { Duration } from "../util/duration.js";
 import { durationOption } from "../util/options.js";
+import { coalescedRateAcquire } from "./redis-rate-batch.js";
 import { rateAcquireScript } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
 import { withinStoreTimeout } from "./store-timeout.js";
@@ -85,6 +86,11 @@ function toDecision(reply: unknown): RateDecision {
   return { granted: r[0] === 1, wait: (r[1] as number) / US, remaining: r[2] as number, pausedFor: (r[3] as number) / US };
 }
 
+/** One answer per acquire of the batch, in order. */
+function toDecisions(reply: unknown): RateDecision[] {
+  return (reply as unknown[]).map(toDecision);
+}
+
 const STATES: ReadonlyArray<BreakerStateName> = ["closed", "open", "half-open"];
 
 function breakerArgs(op: string, config: BreakerConfig, success = false, probe = false): Arg[] {
@@ -144,15 +150,18 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
   const lockExtend = script(redis, LOCK_EXTEND);
   const lockRelease = script(redis, LOCK_RELEASE);
 
-  // One compiled acquire script per rules array (a limiter passes the same array every time).
-  const rateScripts = new WeakMap<ReadonlyArray<RateRule>, (numKeys: number, ...args: Arg[]) => Promise<RateDecision>>();
-  function rateAcquire(rules: ReadonlyArray<RateRule>) {
-    let run = rateScripts.get(rules);
-    if (run === undefined) {
-      run = script(redis, rateAcquireScript(rules), toDecision);
-      rateScripts.set(rules, run);
+  // One compiled acquire script per rules array (a limiter passes the same array every time), and its
+  // coalescing: the acquires of a key that arrive while its call is out go together in the next one.
+  type Acquire = (key: string, reserve: number, signal?: AbortSignal) => Promise<RateDecision>;
+  const rateScripts = new WeakMap<ReadonlyArray<RateRule>, Acquire>();
+  function rateAcquire(rules: ReadonlyArray<RateRule>): Acquire {
+    let acquire = rateScripts.get(rules);
+    if (acquire === undefined) {
+      const run = script(redis, rateAcquireScript(rules), toDecisions);
+      acquire = coalescedRateAcquire((key, reserves) => run(1, rl(key), ...reserves), timeoutMs);
+      rateScripts.set(rules, acquire);
     }
-    return run;
+    return acquire;
   }
 
   function lockHandle(key: string, token: string, fence: number): Lock {
@@ -198,9 +207,9 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
       return fence === 0 ? undefined : lockHandle(key, token, fence);
     },
 
-    acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): Promise<RateDecision> {
+    acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number, signal?: AbortSignal): Promise<RateDecision> {
       const reserve = maxReserveMs < MAX_RESERVE_MS ? Math.floor(maxReserveMs * US) : MAX_RESERVE_MS * US;
-      return bounded("acquireRate", rateAcquire(rules)(1, rl(key), reserve));
+      return rateAcquire(rules)(key, reserve, signal);
     },
     async pauseRate(key, ms) {
       await bounded("pauseRate", ratePause(1, rl(key), Math.ceil(ms * US)));

@@ -142,9 +142,12 @@ export interface PolicyStore {
    * GCRA over every rule of `key` at once, plus the key's pause. When the
    * request could go within `maxReserveMs`, the slot is taken (for every rule)
    * and `granted` is true; otherwise nothing changes. The memory store answers
-   * synchronously so the in-process limiter pays for no promise.
+   * synchronously so the in-process limiter pays for no promise. `signal`
+   * (optional): the caller's; a store that queues acquires before sending
+   * them (`redisStore` coalesces a key's concurrent acquires) drops one whose
+   * signal aborted before it was sent, so it takes no slot.
    */
-  acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number): RateDecision | Promise<RateDecision>;
+  acquireRate(key: string, rules: ReadonlyArray<RateRule>, maxReserveMs: number, signal?: AbortSignal): RateDecision | Promise<RateDecision>;
   /**
    * Optional, for a store whose state lives in this process (the memory
    * store): a synchronous fast path for `rules`, built once per limiter.

@@ -84,6 +84,37 @@ describeRedisCluster("redisStore on Redis Cluster", () => {
     }
   });
 
+  it("sends the concurrent acquires of one key as one EVALSHA on its master, and decides keys on different masters apart", async () => {
+    const store = redisStore(cluster, { prefix });
+    const rules = [{ id: "five", interval: 1000, tolerance: 4000 }];
+    await store.acquireRate("coalesced", rules, 0); // loads the script on that master if needed
+    const owner = await serverOf(`${prefix}rl:{coalesced}`);
+    const monitor = await owner.monitor();
+    const commands: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source !== "lua") commands.push(String(args[0]).toLowerCase());
+    });
+    try {
+      await waitFor(async () => {
+        await owner.ping("sync");
+        return commands.includes("ping");
+      });
+      commands.length = 0;
+      // The first goes alone; the 19 that arrive while it is out go together in one call.
+      const ds = await Promise.all(Array.from({ length: 20 }, () => store.acquireRate("coalesced", rules, 0)));
+      await owner.ping("sync");
+      await waitFor(() => commands.includes("ping"), { what: "MONITOR to report the marker PING" });
+      expect(commands.filter((c) => c !== "ping" && c !== "cluster" && c !== "info")).toEqual(["evalsha", "evalsha"]);
+      expect(ds.filter((d) => d.granted)).toHaveLength(4); // the fifth of the burst went before MONITOR
+    } finally {
+      monitor.disconnect();
+      owner.disconnect();
+    }
+    const keys = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
+    const ds = await Promise.all(keys.flatMap((k) => Array.from({ length: 8 }, () => Promise.resolve(store.acquireRate(k, rules, 0)).then((d) => ({ k, d })))));
+    for (const k of keys) expect(ds.filter((x) => x.k === k && x.d.granted)).toHaveLength(5);
+  });
+
   it("keeps permit counts exact while the key's slot migrates (ASK), then moves (MOVED)", async () => {
     const store = redisStore(cluster, { prefix });
     const key = "migrating";

@@ -316,7 +316,7 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
       }
       let r: RateDecision | Promise<RateDecision>;
       try {
-        r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS));
+        r = store.acquireRate(key, rules, Math.min(o.maxWait, LOOKAHEAD_MS), o.signal);
       } catch (err) {
         return Promise.reject(toStoreError("acquireRate", err, described(o.request)));
       }
