@@ -10,8 +10,11 @@ import type { RateDecision } from "./types.js";
  */
 export const MAX_BATCH = 128;
 
-/** Runs the acquire script for `key` with one reservation horizon (µs) per acquire; one answer per acquire, in order. */
-export type RunRateBatch = (key: string, reserves: number[]) => Promise<RateDecision[]>;
+/** The acquire scripts of one set of rules: one acquire of `key` (horizon in µs), or several, one answer each in order. */
+export interface RateRunners {
+  one(key: string, reserve: number): Promise<RateDecision>;
+  many(key: string, reserves: number[]): Promise<RateDecision[]>;
+}
 
 /** One acquire waiting for its answer. */
 interface Pending {
@@ -22,6 +25,15 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
   /** The caller has its answer or gave up (the store's timeout): a late answer is not handed to anyone. */
   done: boolean;
+  /** The call it went out in, once sent. */
+  batch: Batch | undefined;
+}
+
+/** One script call that is out: it holds back its key's queue until it answers or every acquire in it gave up. */
+interface Batch {
+  waiting: number;
+  released: boolean;
+  release: () => void;
 }
 
 /** The acquires of one key: how many script calls are out, and who arrived meanwhile. */
@@ -43,10 +55,10 @@ interface Lane {
  * in the queue included). An acquire still queued when its time runs out or
  * its signal aborts is dropped before sending: it takes no slot. One already
  * sent may still be granted after its caller gave up; that slot goes unused
- * (the fleet sends less, never more). A batch out longer than `timeoutMs`
- * (a stalled server) no longer holds back the key's next one.
+ * (the fleet sends less, never more). A call whose every acquire gave up (a
+ * stalled server) no longer holds back the key's next one.
  */
-export function coalescedRateAcquire(run: RunRateBatch, timeoutMs: number): (key: string, reserve: number, signal?: AbortSignal) => Promise<RateDecision> {
+export function coalescedRateAcquire(run: RateRunners, timeoutMs: number): (key: string, reserve: number, signal?: AbortSignal) => Promise<RateDecision> {
   const lanes = new Map<string, Lane>();
 
   function settled(key: string, lane: Lane): void {
@@ -61,37 +73,50 @@ export function coalescedRateAcquire(run: RunRateBatch, timeoutMs: number): (key
     for (let i = 0; i < next.length; i += MAX_BATCH) send(key, lane, next.slice(i, i + MAX_BATCH));
   }
 
-  function send(key: string, lane: Lane, batch: Pending[]): void {
+  function send(key: string, lane: Lane, entries: Pending[]): void {
     lane.out++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      clearTimeout(stall);
-      settled(key, lane);
+    const batch: Batch = {
+      waiting: entries.length,
+      released: false,
+      release() {
+        if (batch.released) return;
+        batch.released = true;
+        settled(key, lane);
+      },
     };
-    // A stalled call keeps its callers' own time limits but stops holding the key's queue.
-    const stall = setTimeout(release, timeoutMs);
-    stall.unref();
-    run(
-      key,
-      batch.map((p) => p.reserve),
-    ).then(
-      (decisions) => {
-        for (let i = 0; i < batch.length; i++) answer(batch[i] as Pending, decisions[i] as RateDecision);
-        release();
-      },
-      (err: unknown) => {
-        for (const p of batch) fail(p, toStoreError("acquireRate", err));
-        release();
-      },
-    );
+    const failAll = (err: unknown) => {
+      for (const p of entries) fail(p, toStoreError("acquireRate", err));
+      batch.release();
+    };
+    // Alone, by the single-acquire script: what an acquire cost before coalescing.
+    if (entries.length === 1) {
+      const p = entries[0] as Pending;
+      p.batch = batch;
+      run.one(key, p.reserve).then((d) => {
+        answer(p, d);
+        batch.release();
+      }, failAll);
+      return;
+    }
+    const reserves: number[] = [];
+    for (const p of entries) {
+      p.batch = batch;
+      reserves.push(p.reserve);
+    }
+    run.many(key, reserves).then((decisions) => {
+      for (let i = 0; i < entries.length; i++) answer(entries[i] as Pending, decisions[i] as RateDecision);
+      batch.release();
+    }, failAll);
   }
 
   return (key, reserve, signal) =>
     new Promise<RateDecision>((resolve, reject) => {
-      const p: Pending = { reserve, signal, resolve, reject, timer: undefined as never, done: false };
-      p.timer = setTimeout(() => fail(p, new StoreError("acquireRate", `did not answer within ${timeoutMs} ms`, { timedOut: true })), timeoutMs);
+      const p: Pending = { reserve, signal, resolve, reject, timer: undefined as never, done: false, batch: undefined };
+      p.timer = setTimeout(() => {
+        fail(p, new StoreError("acquireRate", `did not answer within ${timeoutMs} ms`, { timedOut: true }));
+        // A stalled call whose every acquire gave up stops holding back the key's queue.
+        if (p.batch !== undefined && --p.batch.waiting === 0) p.batch.release();
+      }, timeoutMs);
       p.timer.unref();
       let lane = lanes.get(key);
       if (lane === undefined) {

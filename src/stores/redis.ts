@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import type { Duration } from "../util/duration.js";
 import { durationOption } from "../util/options.js";
 import { coalescedRateAcquire } from "./redis-rate-batch.js";
-import { rateAcquireScript } from "./redis-rate-script.js";
+import { rateAcquireScripts } from "./redis-rate-script.js";
 import { BREAKER, LOCK_ACQUIRE, LOCK_EXTEND, LOCK_RELEASE, PERMIT_ACQUIRE, PERMIT_RENEW, RATE_PAUSE } from "./redis-scripts.js";
 import { withinStoreTimeout } from "./store-timeout.js";
 import type { BreakerConfig, BreakerSnapshot, BreakerStateName, Lock, Permit, RateDecision, RateRule, Store } from "./types.js";
@@ -157,8 +157,10 @@ export function redisStore(redis: RedisConnection, options: RedisStoreOptions = 
   function rateAcquire(rules: ReadonlyArray<RateRule>): Acquire {
     let acquire = rateScripts.get(rules);
     if (acquire === undefined) {
-      const run = script(redis, rateAcquireScript(rules), toDecisions);
-      acquire = coalescedRateAcquire((key, reserves) => run(1, rl(key), ...reserves), timeoutMs);
+      const source = rateAcquireScripts(rules);
+      const one = script(redis, source.one, toDecision);
+      const many = script(redis, source.many, toDecisions);
+      acquire = coalescedRateAcquire({ one: (key, reserve) => one(1, rl(key), reserve), many: (key, reserves) => many(1, rl(key), ...reserves) }, timeoutMs);
       rateScripts.set(rules, acquire);
     }
     return acquire;

@@ -9,11 +9,19 @@ import { expect, it, onTestFinished } from "vitest";
 import { isAbortError, isStoreError } from "../../src/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { MAX_BATCH } from "../../src/stores/redis-rate-batch.js";
-import type { RateDecision, RateRule } from "../../src/stores/types.js";
+import type { RateDecision, RateRule, Store } from "../../src/stores/types.js";
 import { useRedis } from "../support/databases.js";
 import { redisProxy } from "../support/redis-faults.js";
 import { describeRedis, REDIS_URL } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
+
+/**
+ * Loads both acquire scripts if needed (NOSCRIPT adds an EVAL): three at once
+ * are one alone (the single-acquire script) and two together (the batch one).
+ */
+async function loadScripts(store: Store, rules: RateRule[]): Promise<void> {
+  await Promise.all(Array.from({ length: 3 }, () => store.acquireRate("warm", rules, 0)));
+}
 
 /** `n` requests at once, then one a second. */
 const burst = (n: number): RateRule[] => [{ id: `burst${n}`, interval: 1000, tolerance: (n - 1) * 1000 }];
@@ -36,10 +44,10 @@ describeRedis("redisStore: concurrent acquires of one key", () => {
     return commands.filter((c) => c !== "echo");
   }
 
-  it("sends the first at once and those that arrive while it is out in one call: 20 acquires, 2 EVALSHA", async () => {
+  it("sends the first at once, alone, and those that arrive while it is out in one call: 20 acquires, 2 EVALSHA", async () => {
     const store = redisStore(redis, { prefix: nextPrefix() });
     const rules = burst(1000);
-    await store.acquireRate("warm", rules, 0); // loads the script if needed
+    await loadScripts(store, rules);
     const commands = await commandsDuring(() => Promise.all(Array.from({ length: 20 }, () => store.acquireRate("k", rules, 0))));
     expect(commands).toEqual(["evalsha", "evalsha"]);
   });
@@ -78,7 +86,7 @@ describeRedis("redisStore: concurrent acquires of one key", () => {
   it(`splits more than ${MAX_BATCH} waiting acquires into calls of at most ${MAX_BATCH}, sent together, still exact`, async () => {
     const store = redisStore(redis, { prefix: nextPrefix() });
     const rules = burst(100);
-    await store.acquireRate("warm", rules, 0);
+    await loadScripts(store, rules);
     let ds: RateDecision[] = [];
     const commands = await commandsDuring(async () => {
       ds = await Promise.all(Array.from({ length: 1 + MAX_BATCH + 10 }, () => store.acquireRate("k", rules, 0)));
