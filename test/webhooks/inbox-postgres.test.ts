@@ -109,7 +109,7 @@ describePostgres("postgresInbox storage", () => {
     const query = pool.query.bind(pool);
     pool.query = ((config: unknown, ...rest: unknown[]) => {
       const text = typeof config === "string" ? config : (config as { text: string }).text;
-      if (/^\s*UPDATE/.test(text)) updates.push(text);
+      if (/\bUPDATE\b/.test(text)) updates.push(text);
       return (query as (...a: unknown[]) => unknown)(config, ...rest);
     }) as typeof pool.query;
     try {

@@ -193,10 +193,17 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
 
   // Completions without effects share a statement and a commit, as puts do: each caller resolves once the
   // commit holding its event is durable. A lease matches at most one row, so the result is per (id, lease).
+  // The rows are locked first, in id order: left to the plan, a batch locks them in the order it names them
+  // (or in table order, depending on statistics), and two batches naming the same rows in opposite orders
+  // deadlock — PostgreSQL then aborts one, failing every completion in it.
   const completeMany = `
+    WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(id, lease, now)),
+    locked AS MATERIALIZED (
+      SELECT x.id FROM ${t} x JOIN u ON x.id = u.id AND x.lease = u.lease
+      WHERE x.status = 'processing' ORDER BY x.id FOR UPDATE OF x)
     UPDATE ${t} x SET status = 'done', completed_at = u.now, lease = NULL, lease_until = NULL
-    FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(id, lease, now)
-    WHERE x.id = u.id AND x.lease = u.lease AND x.status = 'processing'
+    FROM u
+    WHERE x.id = u.id AND x.lease = u.lease AND x.status = 'processing' AND x.id IN (SELECT id FROM locked)
     RETURNING u.id, u.lease`;
   const completer = createBatcher<{ id: string; lease: string; now: number }, boolean>({
     ...group,

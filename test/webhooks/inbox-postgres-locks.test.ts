@@ -1,0 +1,48 @@
+import { expect, it } from "vitest";
+import { postgresInbox } from "../../src/webhooks/inbox/postgres.js";
+import { usePostgresSchema } from "../support/databases.js";
+import { describePostgres } from "../support/services.js";
+import { waitFor } from "../support/wait.js";
+
+describePostgres("postgresInbox row locks", () => {
+  const { pool, schema } = usePostgresSchema("inbox_locks", { max: 6 });
+  const event = (id: string) => ({ id, scheme: "stripe", type: "t", orderingKey: undefined, payload: Buffer.from("{}"), headers: {}, receivedAt: 1 });
+  /** Statements on this block's schema waiting for another transaction to end: batches that reached a row someone else holds. */
+  const waitingOnLocks = async () =>
+    Number(
+      (await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'transactionid' AND position($1 IN query) > 0", [schema])).rows[0].n,
+    );
+
+  it("completion batches naming the same rows in opposite orders take their locks in one order, so neither deadlocks", async () => {
+    const table = "completes";
+    const first = postgresInbox(pool, { schema, table });
+    const second = postgresInbox(pool, { schema, table });
+    for (const id of ["evt_a", "evt_b", "evt_c", "evt_d"]) await first.put(event(id));
+    await second.get("evt_a"); // its first use creates the table if need be: not while the first batch holds it
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => first.put(event(`evt_filler${i}`))));
+    expect(await first.claim({ limit: 4, leaseMs: 60_000, now: 2, lease: "L" })).toHaveLength(4);
+    // Statistics that know several events are in progress, as a busy inbox's do: the planner then walks each
+    // batch in the order it names its events (analyzed with none in progress, it walks them in table order).
+    await pool.query(`ANALYZE ${schema}.${table}`);
+
+    // A third connection holds evt_c and evt_d, so each batch stops on one of them. Locking rows in the order
+    // it names them, the first would stop holding evt_a and the second holding evt_b, and once the holder
+    // lets go each would wait for the other's row: PostgreSQL aborts one batch, failing all three completions.
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT id FROM ${schema}.${table} WHERE id IN ('evt_c', 'evt_d') FOR UPDATE`);
+      const one = Promise.allSettled(["evt_a", "evt_c", "evt_b"].map((id) => first.complete(id, "L", 3)));
+      await waitFor(async () => (await waitingOnLocks()) === 1, { what: "the first batch to wait on evt_c" });
+      const two = Promise.allSettled(["evt_b", "evt_d", "evt_a"].map((id) => second.complete(id, "L", 3)));
+      await waitFor(async () => (await waitingOnLocks()) === 2, { what: "the second batch to wait too" });
+      await holder.query("COMMIT");
+      const results = [...(await one), ...(await two)];
+      // Every completion answers (each row is done once: the other batch's claim on it is then stale); none fails.
+      expect(results.map((r) => (r.status === "fulfilled" ? "answered" : (r.reason as Error).message))).toEqual(Array(6).fill("answered"));
+    } finally {
+      holder.release();
+    }
+    expect((await first.list({ status: "done" })).map((e) => e.id)).toEqual(["evt_a", "evt_b", "evt_c", "evt_d"]);
+  });
+});
