@@ -15,6 +15,9 @@ import { aheadOf, enqueue, remove, type Waiter } from "./wait-queue.js";
  */
 export const LOOKAHEAD_MS = 50;
 
+/** The part of the lookahead a refused queue's next ask is spread over: asks land before the slot they were told of is due. */
+const ASK_SPREAD = 0.8;
+
 export interface AcquireOptions {
   priority?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -90,7 +93,14 @@ function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
  * in this process, in front of the store's GCRA. With nobody waiting, an
  * acquire is a single store call (synchronous for the memory store).
  */
-export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, clock: Clock, arrivalMargin = 0): Limiter {
+export function createLimiter(
+  store: Store,
+  rules: ReadonlyArray<RateRule>,
+  clock: Clock,
+  arrivalMargin = 0,
+  /** Where in the lookahead a refused queue asks again, in [0, 1) (default Math.random); inject for tests. */
+  random: () => number = Math.random,
+): Limiter {
   const keys = new Map<string, KeyState>();
   const tightest = Math.min(...rules.map((r) => r.interval));
   const initialSpacing = firstBindingInterval(rules);
@@ -283,10 +293,13 @@ export function createLimiter(store: Store, rules: ReadonlyArray<RateRule>, cloc
           head.fail(now + d.wait);
           continue;
         }
-        // Every process asks as the next slot comes within the lookahead, whoever won the last one: the same
+        // Every process asks again at a random point of the span in which the slot the store named is within
+        // the lookahead (before it is due), whoever won the last one. Asks spread over that span take the slots
+        // in turn, instead of every process asking for every slot at the moment it comes within reach; the same
         // rule for all keeps the slots shared fairly (backing off after refusals let the process that won a slot
         // ask first at the next and starved the others: 144 requests against 19 among 4 processes).
-        await clock.sleep(Math.max(1, d.wait - LOOKAHEAD_MS));
+        const slotAt = decidedAt + d.wait;
+        await clock.sleep(Math.max(1, slotAt - LOOKAHEAD_MS + ASK_SPREAD * LOOKAHEAD_MS * random() - clock.now()));
       }
     } finally {
       s.pumping = false;

@@ -2,7 +2,8 @@
  * The rate limiter's waiting side: a request's wait ends by the time it
  * started with, however often it goes back to the queue; a slot reached late
  * is used only as late as the limit can take; processes contending for one
- * key use every slot without asking the store once per process per slot.
+ * key use every slot, share them fairly, and do not ask the store once per
+ * process per slot.
  */
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../../src/clock.js";
@@ -11,6 +12,7 @@ import { createLimiter } from "../../../src/middleware/rate-limit/limiter.js";
 import { resolveRateLimitOptions } from "../../../src/middleware/rate-limit/options.js";
 import { memoryStore } from "../../../src/stores/memory.js";
 import type { Store } from "../../../src/stores/types.js";
+import { seededRandom } from "../../../src/testing/chaos.js";
 import { createFakeClock, type FakeClock } from "../../../src/testing/fake-clock.js";
 import type { Duration } from "../../../src/util/duration.js";
 
@@ -104,7 +106,7 @@ async function contendedFleet({ processes, loops, rate, ms, rttMs }: { processes
   const { rules } = resolveRateLimitOptions({ limits: [{ requests: rate, per: "1s" }] });
   let sent = 0;
   const byProcess = Array.from({ length: processes }, () => 0);
-  const fleet = Array.from({ length: processes }, () => createLimiter(store, rules, clock));
+  const fleet = Array.from({ length: processes }, (_, p) => createLimiter(store, rules, clock, 0, seededRandom(p + 1)));
   fleet.forEach((limiter, p) => {
     for (let i = 0; i < loops; i++)
       void (async () => {
@@ -128,6 +130,19 @@ describe("createLimiter: a fleet contending for one key", () => {
     const { sent } = await contendedFleet({ processes, loops: 4, rate: 200, ms: 2000, rttMs: 1 });
     expect(sent).toBe(400);
   });
+
+  // Each process asking for every slot as it came within the lookahead made 5 calls per request with 4 processes, 17 with 16.
+  it.each([
+    [4, 2],
+    [16, 5],
+  ])(
+    "%i processes ask the store fewer than %i times per request: a refused queue asks again at a random point before the slot it was told of",
+    async (processes, most) => {
+      const { calls, sent } = await contendedFleet({ processes, loops: 4, rate: 200, ms: 2000, rttMs: 1 });
+      expect(sent).toBe(400);
+      expect(calls / sent).toBeLessThan(most);
+    },
+  );
 
   it.each([2, 4, 16])(
     "%i processes share the slots: none gets less than half its share (a queue that won a slot gains no edge for the next)",
