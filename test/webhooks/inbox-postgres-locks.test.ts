@@ -45,4 +45,34 @@ describePostgres("postgresInbox row locks", () => {
     }
     expect((await first.list({ status: "done" })).map((e) => e.id)).toEqual(["evt_a", "evt_b", "evt_c", "evt_d"]);
   });
+
+  it("put batches carrying the same events in opposite orders both answer: the one PostgreSQL aborts for a deadlock inserts again", async () => {
+    const table = "puts";
+    const first = postgresInbox(pool, { schema, table });
+    const second = postgresInbox(pool, { schema, table });
+    await first.get("evt_x"); // both create the table before the batches race
+    await second.get("evt_x");
+    // A third connection inserts evt_c and evt_d without committing, so each batch stops on one of them holding
+    // its first event (evt_a, evt_b); once the holder rolls back each reaches the other's: a deadlock.
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(
+        `INSERT INTO ${schema}.${table} (id, scheme, payload, headers, received_at, run_at) VALUES ('evt_c', 's', '', '{}', 1, 1), ('evt_d', 's', '', '{}', 1, 1)`,
+      );
+      const one = Promise.allSettled(["evt_a", "evt_c", "evt_b"].map((id) => first.put(event(id))));
+      await waitFor(async () => (await waitingOnLocks()) === 1, { what: "the first batch to wait on evt_c" });
+      const two = Promise.allSettled(["evt_b", "evt_d", "evt_a"].map((id) => second.put(event(id))));
+      await waitFor(async () => (await waitingOnLocks()) === 2, { what: "the second batch to wait too" });
+      await holder.query("ROLLBACK");
+      const results = [...(await one), ...(await two)];
+      expect(results.map((r) => (r.status === "fulfilled" ? "answered" : (r.reason as Error).message))).toEqual(Array(6).fill("answered"));
+      // Each event stored once; each delivery is "stored" in exactly one of the batches, "duplicate" in the other.
+      const stored = results.filter((r) => r.status === "fulfilled" && r.value === "stored").length;
+      expect(stored).toBe(4);
+    } finally {
+      holder.release();
+    }
+    expect((await first.list({ limit: 10 })).map((e) => e.id).sort()).toEqual(["evt_a", "evt_b", "evt_c", "evt_d"]);
+  });
 });

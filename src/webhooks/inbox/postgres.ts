@@ -6,6 +6,9 @@ import { countsSql, toCounts } from "./counts.js";
 import { clip, type InboxRow, identifier, rowToEvent } from "./rows.js";
 import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOptions, WebhookInbox } from "./types.js";
 
+/** SQLSTATE 40P01: PostgreSQL aborted this transaction to break a deadlock. */
+const DEADLOCK_DETECTED = "40P01";
+
 export interface PostgresInboxOptions {
   /** Table name. Default `ballast_webhook_inbox`. */
   table?: string;
@@ -142,9 +145,17 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
         h += hb.length;
         receivedAt[i] = e.receivedAt;
       }
-      const res = await pool.query<{ id: string }>({
+      const query = {
         ...insertMany,
         values: [ids, schemes, types, keys, Buffer.concat(payloads, p - 1), Buffer.concat(headers, h - 1), pAt, pLen, hAt, hLen, receivedAt],
+      };
+      // Two batches carrying the same events in opposite orders (a provider's retry crossing between receivers)
+      // can deadlock on the id index; PostgreSQL aborts one. Its events are the other's by then or free again:
+      // inserting once more stores them or finds them stored. (Sorting by id would avoid it, but rows take their
+      // seq in insert order, and events of one ordering key must keep the order they arrived in.)
+      const res = await pool.query<{ id: string }>(query).catch((e: unknown) => {
+        if ((e as { code?: unknown }).code !== DEADLOCK_DETECTED) throw e;
+        return pool.query<{ id: string }>(query);
       });
       const inserted = new Set(res.rows.map((r) => r.id));
       // The same id twice in one batch: the first is stored, the rest are duplicates.
