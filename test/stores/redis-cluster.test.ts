@@ -5,10 +5,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { redisCiphertextBackend, redisTokenStore } from "../../src/oauth/token-stores/redis.js";
 import { redisStore } from "../../src/stores/redis.js";
+import type { RateDecision } from "../../src/stores/types.js";
 import { describeRedisCluster, type LocalRedisCluster, startRedisCluster } from "../support/redis-cluster.js";
+import { commandsDuring } from "../support/redis-monitor.js";
 import { uniqueName } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
 import { storeContract } from "./contract.js";
@@ -63,25 +65,9 @@ describeRedisCluster("redisStore on Redis Cluster", () => {
     ];
     await store.acquireRate("one-trip", rules, 0); // loads the script on that master if needed
     const owner = await serverOf(`${prefix}rl:{one-trip}`);
-    const monitor = await owner.monitor();
-    const commands: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source !== "lua") commands.push(String(args[0]).toLowerCase());
-    });
-    try {
-      await waitFor(async () => {
-        await owner.ping("sync");
-        return commands.includes("ping");
-      });
-      commands.length = 0;
-      await store.acquireRate("one-trip", rules, 0);
-      await owner.ping("sync");
-      await waitFor(() => commands.includes("ping"), { what: "MONITOR to report the marker PING" });
-      expect(commands.filter((c) => c !== "ping" && c !== "cluster" && c !== "info")).toEqual(["evalsha"]);
-    } finally {
-      monitor.disconnect();
-      owner.disconnect();
-    }
+    onTestFinished(() => owner.disconnect());
+    const commands = await commandsDuring(owner, () => store.acquireRate("one-trip", rules, 0));
+    expect(commands.filter((c) => c !== "cluster" && c !== "info")).toEqual(["evalsha"]);
   });
 
   it("sends the concurrent acquires of one key as one EVALSHA on its master, and decides keys on different masters apart", async () => {
@@ -90,30 +76,19 @@ describeRedisCluster("redisStore on Redis Cluster", () => {
     // Loads both acquire scripts on that master if needed: one alone (single-acquire script), two together (batch script).
     await Promise.all(Array.from({ length: 3 }, () => store.acquireRate("coalesced", rules, 0)));
     const owner = await serverOf(`${prefix}rl:{coalesced}`);
-    const monitor = await owner.monitor();
-    const commands: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source !== "lua") commands.push(String(args[0]).toLowerCase());
+    onTestFinished(() => owner.disconnect());
+    let ds: RateDecision[] = [];
+    // The first goes alone; the 19 that arrive while it is out go together in one call.
+    const commands = await commandsDuring(owner, async () => {
+      ds = await Promise.all(Array.from({ length: 20 }, () => store.acquireRate("coalesced", rules, 0)));
     });
-    try {
-      await waitFor(async () => {
-        await owner.ping("sync");
-        return commands.includes("ping");
-      });
-      commands.length = 0;
-      // The first goes alone; the 19 that arrive while it is out go together in one call.
-      const ds = await Promise.all(Array.from({ length: 20 }, () => store.acquireRate("coalesced", rules, 0)));
-      await owner.ping("sync");
-      await waitFor(() => commands.includes("ping"), { what: "MONITOR to report the marker PING" });
-      expect(commands.filter((c) => c !== "ping" && c !== "cluster" && c !== "info")).toEqual(["evalsha", "evalsha"]);
-      expect(ds.filter((d) => d.granted)).toHaveLength(2); // three of the burst of five went before MONITOR
-    } finally {
-      monitor.disconnect();
-      owner.disconnect();
-    }
+    expect(commands.filter((c) => c !== "cluster" && c !== "info")).toEqual(["evalsha", "evalsha"]);
+    expect(ds.filter((d) => d.granted)).toHaveLength(2); // three of the burst of five went before MONITOR
     const keys = Array.from({ length: 12 }, (_, i) => `spread-${i}`);
-    const ds = await Promise.all(keys.flatMap((k) => Array.from({ length: 8 }, () => Promise.resolve(store.acquireRate(k, rules, 0)).then((d) => ({ k, d })))));
-    for (const k of keys) expect(ds.filter((x) => x.k === k && x.d.granted)).toHaveLength(5);
+    const spread = await Promise.all(
+      keys.flatMap((k) => Array.from({ length: 8 }, () => Promise.resolve(store.acquireRate(k, rules, 0)).then((d) => ({ k, d })))),
+    );
+    for (const k of keys) expect(spread.filter((x) => x.k === k && x.d.granted)).toHaveLength(5);
   });
 
   it("keeps permit counts exact while the key's slot migrates (ASK), then moves (MOVED)", async () => {

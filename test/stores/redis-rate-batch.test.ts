@@ -3,7 +3,6 @@
  * once, alone; those that arrive while it is out go together in one script
  * call that decides them in arrival order, exactly as one call each would.
  */
-import type { Socket } from "node:net";
 import { Redis } from "ioredis";
 import { expect, it, onTestFinished } from "vitest";
 import { isAbortError, isStoreError } from "../../src/errors.js";
@@ -12,8 +11,8 @@ import { MAX_BATCH } from "../../src/stores/redis-rate-batch.js";
 import type { RateDecision, RateRule, Store } from "../../src/stores/types.js";
 import { useRedis } from "../support/databases.js";
 import { redisProxy } from "../support/redis-faults.js";
+import { commandsDuring } from "../support/redis-monitor.js";
 import { describeRedis, REDIS_URL } from "../support/services.js";
-import { waitFor } from "../support/wait.js";
 
 /**
  * Loads both acquire scripts if needed (NOSCRIPT adds an EVAL): three at once
@@ -29,26 +28,14 @@ const burst = (n: number): RateRule[] => [{ id: `burst${n}`, interval: 1000, tol
 describeRedis("redisStore: concurrent acquires of one key", () => {
   const { redis, nextPrefix } = useRedis("ballast_rate_batch");
 
-  /** The top-level commands `redis` sends while `work` runs (MONITOR, this connection only). */
-  async function commandsDuring(work: () => Promise<unknown>): Promise<string[]> {
-    const monitor = await redis.monitor();
-    onTestFinished(() => monitor.disconnect());
-    const own = `127.0.0.1:${(redis as unknown as { stream: Socket }).stream.localPort}`;
-    const commands: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source === own) commands.push(String(args[0]).toLowerCase());
-    });
-    await work();
-    await redis.echo("done"); // after the work on the same connection, so MONITOR reports it last
-    await waitFor(() => commands.includes("echo"), { what: "MONITOR to report the work" });
-    return commands.filter((c) => c !== "echo");
-  }
+  /** The top-level commands `redis` sends while `work` runs. */
+  const commandsFrom = (work: () => Promise<unknown>) => commandsDuring(redis, work, redis);
 
   it("sends the first at once, alone, and those that arrive while it is out in one call: 20 acquires, 2 EVALSHA", async () => {
     const store = redisStore(redis, { prefix: nextPrefix() });
     const rules = burst(1000);
     await loadScripts(store, rules);
-    const commands = await commandsDuring(() => Promise.all(Array.from({ length: 20 }, () => store.acquireRate("k", rules, 0))));
+    const commands = await commandsFrom(() => Promise.all(Array.from({ length: 20 }, () => store.acquireRate("k", rules, 0))));
     expect(commands).toEqual(["evalsha", "evalsha"]);
   });
 
@@ -88,7 +75,7 @@ describeRedis("redisStore: concurrent acquires of one key", () => {
     const rules = burst(100);
     await loadScripts(store, rules);
     let ds: RateDecision[] = [];
-    const commands = await commandsDuring(async () => {
+    const commands = await commandsFrom(async () => {
       ds = await Promise.all(Array.from({ length: 1 + MAX_BATCH + 10 }, () => store.acquireRate("k", rules, 0)));
     });
     expect(commands).toEqual(["evalsha", "evalsha", "evalsha"]);

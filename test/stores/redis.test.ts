@@ -1,12 +1,11 @@
-import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isConfigError } from "../../src/errors.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { useRedis } from "../support/databases.js";
+import { commandsDuring } from "../support/redis-monitor.js";
 import { describeRedis } from "../support/services.js";
-import { waitFor } from "../support/wait.js";
 import { storeContract } from "./contract.js";
 
 describeRedis("redisStore", () => {
@@ -37,18 +36,7 @@ describeRedis("redisStore", () => {
       { id: "b", interval: 0.1, tolerance: 10_000 },
     ];
     await store.acquireRate("count", rules, 0); // loads the script if needed
-    const monitor = await redis.monitor();
-    onTestFinished(() => monitor.disconnect());
-    // Only this connection's commands: other tests share the server. Those a script runs come from "lua".
-    const own = `127.0.0.1:${(redis as unknown as { stream: Socket }).stream.localPort}`;
-    const commands: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source === own) commands.push(String(args[0]).toLowerCase());
-    });
-    await store.acquireRate("count", rules, 0);
-    await redis.echo("done"); // sent after the acquire on the same connection, so MONITOR reports it after
-    await waitFor(() => commands.includes("echo"), { what: "MONITOR to report the acquire" });
-    expect(commands).toEqual(["evalsha", "echo"]);
+    expect(await commandsDuring(redis, () => store.acquireRate("count", rules, 0), redis)).toEqual(["evalsha"]);
   });
 
   describe("rate-limit state", () => {
