@@ -40,11 +40,29 @@ async function ballastLikeAgent() {
   return new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
 }
 
-/** ballast's createClient and bearer, typed from the TypeScript source, loaded from `ballastSrc` (usually the compiled copy). */
-async function ballastOf(ballastSrc: string) {
+type ClientOptions = Parameters<typeof import("../../src/client/create-client.js").createClient>[0];
+
+/**
+ * A ballast client with bearer auth and `options`, loaded from `ballastSrc` (usually the compiled copy; typed
+ * from the TypeScript source), making the GET and POST every contender makes; `cleanUp` runs after it closes.
+ */
+async function openBallast(
+  baseUrl: string,
+  ballastSrc: string,
+  options: Omit<ClientOptions, "baseUrl" | "auth"> = {},
+  cleanUp?: () => Promise<void>,
+): Promise<Calls> {
   const { createClient }: typeof import("../../src/client/create-client.js") = await import(pathToFileURL(join(ballastSrc, "client/create-client.js")).href);
   const { bearer }: typeof import("../../src/middleware/auth/auth.js") = await import(pathToFileURL(join(ballastSrc, "middleware/auth/auth.js")).href);
-  return { createClient, bearer };
+  const client = createClient({ ...options, baseUrl, auth: bearer(TOKEN) });
+  return {
+    get: () => client.get(ITEM_PATH),
+    post: () => client.post(ECHO_PATH, { json: CHARGE }),
+    async close() {
+      await client.close();
+      await cleanUp?.();
+    },
+  };
 }
 
 /** ballast with its full default pipeline: auth, retry, attempt and total timeouts; logging off. */
@@ -53,13 +71,7 @@ const ballast: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient, bearer } = await ballastOf(ballastSrc);
-    const client = createClient({ baseUrl, auth: bearer(TOKEN) });
-    return {
-      get: () => client.get(ITEM_PATH),
-      post: () => client.post(ECHO_PATH, { json: CHARGE }),
-      close: () => client.close(),
-    };
+    return openBallast(baseUrl, ballastSrc);
   },
 };
 
@@ -74,13 +86,7 @@ const ballastProduction: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient, bearer } = await ballastOf(ballastSrc);
-    const client = createClient({ baseUrl, auth: bearer(TOKEN), ...FULL_PIPELINE });
-    return {
-      get: () => client.get(ITEM_PATH),
-      post: () => client.post(ECHO_PATH, { json: CHARGE }),
-      close: () => client.close(),
-    };
+    return openBallast(baseUrl, ballastSrc, FULL_PIPELINE);
   },
 };
 
@@ -93,13 +99,7 @@ const ballastMemoryRateLimit: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient, bearer } = await ballastOf(ballastSrc);
-    const client = createClient({ baseUrl, auth: bearer(TOKEN), rateLimit: FULL_PIPELINE.rateLimit });
-    return {
-      get: () => client.get(ITEM_PATH),
-      post: () => client.post(ECHO_PATH, { json: CHARGE }),
-      close: () => client.close(),
-    };
+    return openBallast(baseUrl, ballastSrc, { rateLimit: FULL_PIPELINE.rateLimit });
   },
 };
 
@@ -117,23 +117,16 @@ const ballastRedisRateLimit: Contender = {
   packageJson: "package.json",
   peer: false,
   async open(baseUrl, ballastSrc) {
-    const { createClient, bearer } = await ballastOf(ballastSrc);
     const { redisStore }: typeof import("../../src/stores/redis.js") = await import(pathToFileURL(join(ballastSrc, "stores/redis.js")).href);
     const { Redis } = await import("ioredis");
     // BENCH_REDIS_AUTOPIPELINING=1: ioredis sends the commands issued in one event-loop turn in one write.
     const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { enableAutoPipelining: process.env.BENCH_REDIS_AUTOPIPELINING === "1" });
     const prefix = `bench-http:${process.pid}:`;
-    const client = createClient({ baseUrl, auth: bearer(TOKEN), store: redisStore(redis, { prefix }), rateLimit: FULL_PIPELINE.rateLimit });
-    return {
-      get: () => client.get(ITEM_PATH),
-      post: () => client.post(ECHO_PATH, { json: CHARGE }),
-      async close() {
-        await client.close();
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
-        redis.disconnect();
-      },
-    };
+    return openBallast(baseUrl, ballastSrc, { store: redisStore(redis, { prefix }), rateLimit: FULL_PIPELINE.rateLimit }, async () => {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    });
   },
 };
 
