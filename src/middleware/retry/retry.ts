@@ -7,6 +7,7 @@ import { isPermanentNetworkError } from "../../transport/errors.js";
 import type { ApiRequest, ApiResponse, Middleware } from "../../types.js";
 import { abortError } from "../../util/abort.js";
 import { timingOf } from "../../util/call-timing.js";
+import { copyRequest, copyResponse } from "../../util/copy.js";
 import { type Duration, toMillis } from "../../util/duration.js";
 import { integerOption } from "../../util/options.js";
 import type { Policy } from "../policy.js";
@@ -59,6 +60,20 @@ export interface RetryOptions {
 }
 
 const retryChannel = channel(CHANNELS.requestRetry);
+
+/** The caller's request as attempt `attempt`: a copy, the request itself is not ours to change. */
+function attemptOf(req: ApiRequest, attempt: number): ApiRequest {
+  const copy = copyRequest(req);
+  copy.attempt = attempt;
+  return copy;
+}
+
+/** The last response with retry's verdict on it: a copy, the response may be shared (a cache's, a test's). */
+function verdictOn(res: ApiResponse, retryable: boolean): ApiResponse {
+  const copy = copyResponse(res);
+  copy.retryable = retryable;
+  return copy;
+}
 
 /**
  * Retries failed attempts the way HTTP allows: idempotent methods (or any
@@ -113,7 +128,7 @@ export function retry(options: RetryOptions = {}): Policy {
 
   /** The first attempt, as one reaction: a success (the common case) returns without an async frame; anything else goes on in `retrying`. */
   const retryMiddleware = function retryMiddleware(req: ApiRequest, next: Parameters<Middleware>[1]): Promise<ApiResponse> {
-    const tryReq = req.attempt === 1 ? req : { ...req, attempt: 1 };
+    const tryReq = req.attempt === 1 ? req : attemptOf(req, 1);
     let sent: Promise<ApiResponse>;
     try {
       sent = next(tryReq);
@@ -144,7 +159,7 @@ export function retry(options: RetryOptions = {}): Policy {
     let error = firstError;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) {
-        tryReq = { ...req, attempt };
+        tryReq = attemptOf(req, attempt);
         res = undefined;
         error = undefined;
         try {
@@ -172,7 +187,7 @@ export function retry(options: RetryOptions = {}): Policy {
       } else again = custom !== undefined ? custom && req.replayable : retryableError(error, req);
 
       if (!again || attempt >= allowed) {
-        if (res) return { ...res, retryable: verdict };
+        if (res) return verdictOn(res, verdict);
         throw error;
       }
 
@@ -183,8 +198,13 @@ export function retry(options: RetryOptions = {}): Policy {
       if (tooLong || pastDeadline || (budget && !budget.tryAcquire(isTimeoutError(error)))) {
         if (!res) throw error;
         const why = tooLong ? `longer than retry.maxRetryAfter (${maxRetryAfter} ms)` : pastDeadline ? "past the call's deadline" : "the retry budget is spent";
-        if (asked === undefined) return { ...res, retryable: verdict, notRetried: why };
-        return { ...res, retryable: verdict, retryAt: now + asked, notRetried: `the server asked to wait ${Math.ceil(asked / 1000)} s, ${why}` };
+        const out = verdictOn(res, verdict);
+        if (asked === undefined) out.notRetried = why;
+        else {
+          out.retryAt = now + asked;
+          out.notRetried = `the server asked to wait ${Math.ceil(asked / 1000)} s, ${why}`;
+        }
+        return out;
       }
 
       if (res) discardBody(res.body);

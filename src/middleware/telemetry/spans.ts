@@ -10,11 +10,12 @@ const setter = {
 /**
  * Starts the CLIENT span of one attempt, named `METHOD /route/template`, as
  * a child of the active context; with `propagate`, writes the trace context
- * headers into `headers`.
+ * headers into `headers`. `attributes` must be a new object the caller made
+ * for this span: a retry's resend count is added to it.
  */
 export function startAttemptSpan(tracer: Tracer, name: string, attributes: Attributes, attempt: number, headers: Record<string, string> | undefined): Span {
-  const attrs: Attributes = attempt > 1 ? { ...attributes, "http.request.resend_count": attempt - 1 } : attributes;
-  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: attrs });
+  if (attempt > 1) attributes["http.request.resend_count"] = attempt - 1;
+  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
   if (headers !== undefined) propagation.inject(trace.setSpan(context.active(), span), headers, setter);
   return span;
 }

@@ -16,7 +16,8 @@ import { type Attributes, type Meter, metrics, type Span, type Tracer, trace } f
 import { type AttemptStartEvent, CHANNELS, subscribeChannel } from "../../channels.js";
 import { trusted } from "../../compose.js";
 import { redactUrl } from "../../redact.js";
-import type { Middleware, RequestHeaders } from "../../types.js";
+import type { ApiRequest, Middleware, RequestHeaders } from "../../types.js";
+import { copyRequest } from "../../util/copy.js";
 import { attemptAttributes } from "./attributes.js";
 import { recordMetrics } from "./metrics.js";
 import { endAttemptSpan, startAttemptSpan } from "./spans.js";
@@ -71,8 +72,9 @@ function recordSpans(options: TelemetryOptions): () => void {
   const extra = options.attributes;
   const open = new WeakMap<AttemptStartEvent, Span>();
   const offStart = subscribeChannel(CHANNELS.attemptStart, (e) => {
-    const attributes: Attributes = { ...attemptAttributes(e.method, e.origin, e.route), "url.full": e.request.url, ...extra };
-    open.set(e, startAttemptSpan(tracer, `${e.method} ${e.route}`, attributes, e.attempt, propagate ? e.headers : undefined));
+    const attributes = attemptAttributes(e.method, e.origin, e.route);
+    attributes["url.full"] = e.request.url;
+    open.set(e, startAttemptSpan(tracer, `${e.method} ${e.route}`, Object.assign(attributes, extra), e.attempt, propagate ? e.headers : undefined));
   });
   const offEnd = subscribeChannel(CHANNELS.attemptEnd, (e) => {
     const span = open.get(e.start);
@@ -84,6 +86,13 @@ function recordSpans(options: TelemetryOptions): () => void {
     offStart();
     offEnd();
   };
+}
+
+/** The request with `headers` in place of its own, as a copy. */
+function withHeaders(req: ApiRequest, headers: RequestHeaders): ApiRequest {
+  const copy = copyRequest(req);
+  copy.headers = headers;
+  return copy;
 }
 
 /**
@@ -99,10 +108,12 @@ export function telemetry(options: TelemetryOptions = {}): Middleware {
   const extra = options.attributes;
 
   return trusted(function telemetryMiddleware(req, next) {
-    const attributes: Attributes = { ...attemptAttributes(req.method, req.origin, req.route), "url.full": redactUrl(req.origin + req.path), ...extra };
-    const headers: RequestHeaders | undefined = propagate ? { ...req.headers } : undefined;
-    const span = startAttemptSpan(tracer, `${req.method} ${req.route}`, attributes, req.attempt, headers);
-    return next(headers === undefined ? req : { ...req, headers }).then(
+    const attributes = attemptAttributes(req.method, req.origin, req.route);
+    attributes["url.full"] = redactUrl(req.origin + req.path);
+    // A copy for the propagator to write into: the request's headers are the caller's.
+    const headers: RequestHeaders | undefined = propagate ? Object.assign({}, req.headers) : undefined;
+    const span = startAttemptSpan(tracer, `${req.method} ${req.route}`, Object.assign(attributes, extra), req.attempt, headers);
+    return next(headers === undefined ? req : withHeaders(req, headers)).then(
       (res) => {
         endAttemptSpan(span, res.status, undefined);
         return res;

@@ -1,11 +1,14 @@
 import { Readable } from "node:stream";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient } from "../../../src/client/create-client.js";
+import { compose } from "../../../src/compose.js";
 import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutError, type NetworkError } from "../../../src/errors.js";
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { retryBudget } from "../../../src/middleware/retry/budget.js";
-import type { RetryEvent, RetryOptions } from "../../../src/middleware/retry/retry.js";
+import { type RetryEvent, type RetryOptions, retry } from "../../../src/middleware/retry/retry.js";
+import type { ApiRequest, ApiResponse, ResponseHeaders } from "../../../src/types.js";
 import { freePort } from "../../support/ports.js";
+import { apiRequest } from "../../support/request.js";
 import { useSimulator } from "../../support/simulator.js";
 
 const env = useSimulator();
@@ -251,5 +254,44 @@ describe("attempt timeouts", () => {
     const err = await c.get("/slow").catch((e: unknown) => e);
     expect(isTimeoutError(err)).toBe(true);
     expect(err).toMatchObject({ limit: "attempt", timeoutMs: 50 });
+  });
+});
+
+describe("the caller's objects", () => {
+  /** Retry in front of an end that answers `status` with `headers`, keeping what it was sent and what it answered, frozen. */
+  function frozenPipeline(options: RetryOptions, status: number, headers: ResponseHeaders = {}) {
+    const sent: ApiRequest[] = [];
+    const answered: ApiResponse[] = [];
+    const send = compose([retry({ budget: false, ...options })], async (req) => {
+      sent.push(req);
+      const res: ApiResponse = Object.freeze({ status, headers: Object.freeze(headers), body: null, request: req, attempts: req.attempt });
+      answered.push(res);
+      return res;
+    });
+    return { send, sent, answered };
+  }
+
+  it("sends each attempt as a copy of the request and returns a copy of the last response with the verdict, changing neither", async () => {
+    const caller = Object.freeze(apiRequest("https://api.example.com/r", { attempt: 3 }));
+    const { send, sent, answered } = frozenPipeline({ attempts: 2, backoff: constantBackoff(0) }, 503);
+    const res = await send(caller);
+    expect(sent.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(sent.some((r) => r === caller)).toBe(false);
+    expect(sent[1]).toEqual({ ...caller, attempt: 2 });
+    expect(caller.attempt).toBe(3);
+    expect(res).not.toBe(answered[1]);
+    expect(res).toEqual({ ...answered[1], retryable: true });
+    expect(answered[1]).not.toHaveProperty("retryable");
+  });
+
+  it("puts why it did not retry, and when it may, on a copy of the response", async () => {
+    const { send, answered } = frozenPipeline({ maxRetryAfter: "1m" }, 429, { "retry-after": "3600" });
+    const before = Date.now();
+    const res = await send(Object.freeze(apiRequest("https://api.example.com/r")));
+    expect(answered).toHaveLength(1);
+    expect(res).toMatchObject({ status: 429, retryable: true, notRetried: expect.stringMatching(/^the server asked to wait 3600 s, longer than/) });
+    expect(res.retryAt).toBeGreaterThanOrEqual(before + 3_600_000);
+    expect(answered[0]).not.toHaveProperty("notRetried");
+    expect(answered[0]).not.toHaveProperty("retryAt");
   });
 });

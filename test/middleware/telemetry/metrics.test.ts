@@ -299,6 +299,39 @@ describe("instrument(): queue time apart from the API's latency", () => {
   });
 });
 
+describe("instrument(): each data point's own attributes", () => {
+  it("gives every point and span its own set, and never writes to the attributes it was given", async () => {
+    otel.close();
+    const extra = Object.freeze({ "peer.service": "users" });
+    otel = instrument({ meter: provider.getMeter("test"), tracer: tracerProvider.getTracer("test"), attributes: extra });
+    env.sim.route("GET", "/users/:id", [{ status: 503 }, { json: {} }]);
+    const c = createClient({ baseUrl: env.sim.url, retry: { backoff: constantBackoff(1) } });
+    await c.get("/users/:id", { params: { id: "1" } });
+    await c.close();
+    const m = await collect();
+    const attempt = {
+      "http.request.method": "GET",
+      "server.address": "127.0.0.1",
+      "server.port": Number(new URL(env.sim.url).port),
+      "url.template": "/users/:id",
+    };
+    // The status and error of an attempt go on its duration only; the active count holds the attempt's attributes.
+    expect(points(m.get("http.client.active_requests")).map((p) => p.attributes)).toEqual([{ ...attempt, "peer.service": "users" }]);
+    const call = { "ballast.call.kind": "request", ...attempt, "peer.service": "users" };
+    expect(points(m.get("ballast.client.queue.duration")).map((p) => p.attributes)).toEqual(
+      ["rate_limit", "concurrency", "retry_backoff"].map((cause) => ({ ...call, "ballast.queue.cause": cause })),
+    );
+    expect(points(m.get("ballast.client.api.duration")).map((p) => p.attributes)).toEqual(
+      ["first_byte", "complete"].map((phase) => ({ ...call, "http.response.status_code": 200, "ballast.api.phase": phase })),
+    );
+    expect(points(m.get("ballast.client.call.duration")).map((p) => p.attributes)).toEqual([{ ...call, "http.response.status_code": 200 }]);
+    const [first, second] = spans.getFinishedSpans();
+    expect(first?.attributes).not.toHaveProperty("http.request.resend_count");
+    expect(second?.attributes).toMatchObject({ "http.request.resend_count": 1, "peer.service": "users" });
+    expect(extra).toEqual({ "peer.service": "users" });
+  });
+});
+
 describe("instrument(): spans", () => {
   it("makes one CLIENT span per attempt from the channels and sends its trace context", async () => {
     const route = env.sim.route("GET", "/orders/:id", [{ status: 502 }, { json: {} }]);

@@ -53,4 +53,30 @@ describe("telemetry", () => {
     expect(span?.attributes["error.type"]).toBe("BALLAST_NETWORK");
     expect(span?.status.code).toBe(2);
   });
+
+  it("sends its trace context on a copy of the request, leaving the caller's headers as they were", async () => {
+    env.sim.route("GET", "/r", { json: {} });
+    let given: Readonly<Record<string, string>> | undefined;
+    let sent: Readonly<Record<string, string>> | undefined;
+    const c = createClient({
+      baseUrl: env.sim.url,
+      retry: false,
+      use: [
+        (req, next) => {
+          given = Object.freeze({ ...req.headers });
+          return next({ ...req, headers: given });
+        },
+        telemetry({ tracer: provider.getTracer("test") }),
+        (req, next) => {
+          sent = req.headers;
+          return next(req);
+        },
+      ],
+    });
+    onTestFinished(() => c.close());
+    await c.get("/r", { headers: { "x-request-id": "r1" } });
+    expect(sent).toMatchObject({ "x-request-id": "r1", traceparent: expect.stringMatching(/^00-/) });
+    expect(given).toEqual({ ...sent, traceparent: undefined });
+    expect(given).not.toHaveProperty("traceparent");
+  });
 });
