@@ -82,10 +82,29 @@ type BodyOption<Op> = [Field<Op, "requestBody">] extends [never]
 type HeaderText<V> = V extends string ? V : V extends number | boolean | bigint ? `${V}` : string;
 type OtherHeaders = Record<string, string | undefined>;
 
-/** `headers`: the operation's header parameters (as the document spells them), required when one is; any other header besides. */
+/**
+ * One header parameter `K`, written as the document spells it or in lower case
+ * (header names are case-insensitive; fetch and undici send them lower case,
+ * and so does ballast): when it is required, either spelling will do.
+ */
+type OneHeader<K extends string, V, Required extends boolean> = Required extends true
+  ? ({ [N in K]: V } & { [N in Lowercase<K>]?: V }) | ({ [N in K]?: V } & { [N in Lowercase<K>]: V })
+  : { [N in K]?: V } & { [N in Lowercase<K>]?: V };
+
+/** Every header parameter of `H`, each in either spelling: the intersection of their {@link OneHeader}s. */
+type HeaderParams<H> = {
+  [K in keyof H & string]-?: (spelled: OneHeader<K, HeaderText<Exclude<H[K], undefined>>, {} extends Pick<H, K> ? false : true>) => void;
+}[keyof H & string] extends (spelled: infer All) => void
+  ? All
+  : never;
+
+/**
+ * `headers`: the operation's header parameters (as the document spells them, or
+ * in lower case), required when one is; any other header besides.
+ */
 type HeaderOption<Op> = [Field<OpParameters<Op>, "header">] extends [never]
   ? { headers?: OtherHeaders }
-  : { [K in keyof Field<OpParameters<Op>, "header">]: HeaderText<Exclude<Field<OpParameters<Op>, "header">[K], undefined>> } & OtherHeaders extends infer H
+  : HeaderParams<Field<OpParameters<Op>, "header">> & OtherHeaders extends infer H
     ? Requires<OpParameters<Op>, "header"> extends true
       ? { headers: H }
       : { headers?: H }

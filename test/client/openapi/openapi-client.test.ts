@@ -1,13 +1,15 @@
 /**
- * A client typed by the Petstore and GitHub documents calls a loopback server
+ * A client typed by the Petstore, GitHub and Reports documents calls a loopback server
  * as its types say. `./generated/*.js` are type-only imports (erased when the
  * test runs); openapi-types.test.ts generates them and typechecks this file.
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createClient, linkHeader } from "../../../src/index.js";
+import { startServer } from "../../support/http-server.js";
 import { useSimulator } from "../../support/simulator.js";
 import type { paths as GitHub } from "./generated/github.js";
 import type { paths as Petstore } from "./generated/petstore.js";
+import type { paths as Reports } from "./generated/reports.js";
 
 const env = useSimulator();
 
@@ -83,5 +85,28 @@ describe("a client typed by GitHub's document", () => {
 
     expect(await gh.put("/repos/{owner}/{repo}/issues/{issue_number}/lock", { params: { ...repo, issue_number: 3 } })).toBeUndefined();
     expect(lock.requests[0]?.path).toBe("/repos/octo%20cat/hello/issues/3/lock");
+  });
+});
+
+describe("a client typed by the Reports document", () => {
+  it("sends a header parameter given in the document's spelling or in lower case under its one lower-case name", async () => {
+    const received: Array<Record<string, string | string[] | undefined>> = [];
+    const server = await startServer((req, res) => {
+      received.push(req.headers);
+      res.setHeader("content-type", "text/csv");
+      res.end("title\nQ3\n");
+    });
+    onTestFinished(() => server.close());
+    const api = createClient<Reports>({ baseUrl: server.url, retry: false });
+    onTestFinished(() => api.close());
+
+    expect(await api.get("/reports/export", { headers: { "X-Request-Id": "r1", "Accept-Language": "fr" } })).toBe("title\nQ3\n");
+    await api.get("/reports/export", { headers: { "x-request-id": "r2", "accept-language": "de" } });
+    await api.get("/reports/export", { headers: { "x-request-id": "r3", "Accept-Language": "it" } });
+    expect(received.map((h) => [h["x-request-id"], h["accept-language"]])).toEqual([
+      ["r1", "fr"],
+      ["r2", "de"],
+      ["r3", "it"],
+    ]);
   });
 });

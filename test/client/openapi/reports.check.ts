@@ -31,6 +31,27 @@ api.post("/reports", { ...who, headers: { "X-Tenant": "t1", "X-Priority": "high"
 // An operation without header parameters takes any headers.
 api.delete("/reports/{id}", { params: { id: 1 }, headers: { "x-trace": "abc" } });
 
+// --- header names are case-insensitive: the document's spelling or lower case (as fetch and undici send them) ---
+api.get("/reports", { headers: { "x-api-version": "2025-06-01" } });
+api.post("/reports", { ...who, headers: { "x-tenant": "t1", "x-priority": "3" }, json: report });
+api.post("/reports", { ...who, headers: { "X-Tenant": "t1", "x-priority": "3" }, json: report });
+// @ts-expect-error: in lower case too, not one of the versions the document lists
+api.get("/reports", { headers: { "x-api-version": "2023-01-01" } });
+// @ts-expect-error: in lower case too, "high" is not an integer
+api.post("/reports", { ...who, headers: { "x-tenant": "t1", "x-priority": "high" }, json: report });
+// @ts-expect-error: X-Tenant is required, whichever spelling the optional header has
+api.post("/reports", { ...who, headers: { "x-priority": "3" }, json: report });
+// Two required headers: each in either spelling.
+expectTypeOf(api.get("/reports/export", { headers: { "X-Request-Id": "r1", "Accept-Language": "fr" } })).resolves.toEqualTypeOf<string>();
+api.get("/reports/export", { headers: { "x-request-id": "r1", "Accept-Language": "fr" } });
+api.get("/reports/export", { headers: { "X-Request-Id": "r1", "accept-language": "fr" } });
+api.get("/reports/export", { headers: { "x-request-id": "r1", "accept-language": "fr" } });
+// @ts-expect-error: Accept-Language is required too
+api.get("/reports/export", { headers: { "x-request-id": "r1" } });
+// @ts-expect-error: X-Request-Id is required too
+api.get("/reports/export", { headers: { "accept-language": "fr", "x-trace": "abc" } });
+api.sse("/reports", { headers: { "x-api-version": "2025-06-01" } });
+
 // --- cookie parameters: `cookies`, required when one is ---
 api.post("/reports", { ...who, cookies: { session: "s1", theme: "dark" }, json: report });
 // @ts-expect-error: the session cookie is required
