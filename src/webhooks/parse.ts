@@ -50,8 +50,13 @@ function formDecode(s: string): string {
  * `toString` or `constructor` are plain data and never reach `Object.prototype`.
  */
 export function parseForm(text: string): Record<string, string | string[]> {
+  return formRecord(formPairs(text));
+}
+
+/** {@link parseForm} of fields already split by {@link formPairs}. */
+export function formRecord(pairs: ReadonlyArray<readonly [string, string]>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
-  for (const [k, v] of formPairs(text)) {
+  for (const [k, v] of pairs) {
     const prev = out[k];
     if (prev === undefined) out[k] = v;
     else if (Array.isArray(prev)) prev.push(v);

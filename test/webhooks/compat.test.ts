@@ -144,6 +144,20 @@ describe("twilio package", () => {
     ).not.toThrow();
   });
 
+  it("yields the params as posted once verified: every field, repeated ones as a list in the order received", () => {
+    const posted = "To=%2B1&MediaUrl=b&MediaUrl=a&MediaUrl=b&Body=hi+there%21";
+    const signature = twilio.getExpectedTwilioSignature(token, url, { To: "+1", MediaUrl: ["b", "a", "b"], Body: "hi there!" });
+    const headers = { ...formHeaders, "x-twilio-signature": signature };
+    const { event } = verifyWebhook<Record<string, unknown>>({ scheme: "twilio", payload: posted, headers, secret: token, url });
+    expect(Object.keys(event)).toEqual(["To", "MediaUrl", "Body"]);
+    expect({ ...event }).toEqual({ To: "+1", MediaUrl: ["b", "a", "b"], Body: "hi there!" });
+    // The same bytes verified twice give the same event each time.
+    const bytes = Buffer.from(posted);
+    const first = verifyWebhook({ scheme: "twilio", payload: bytes, headers, secret: token, url }).event;
+    expect(verifyWebhook({ scheme: "twilio", payload: bytes, headers, secret: token, url }).event).toEqual(first);
+    expect(verifyWebhook({ scheme: "twilio", payload: bytes, headers, secret: token, url, parse: false }).event).toBeUndefined();
+  });
+
   it("accepts a URL signed with or without the default port", () => {
     const signature = twilio.getExpectedTwilioSignature(token, "https://mycompany.com:443/hook", params);
     expect(() =>

@@ -3,10 +3,17 @@ import { ConfigError } from "../../errors.js";
 import { hmac, safeEqual } from "../digest.js";
 import { WebhookVerificationError } from "../errors.js";
 import { mismatch, missingHeader } from "../failures.js";
-import { field, formPairs, parseForm, parseJson, utf8 } from "../parse.js";
+import { field, formPairs, formRecord, parseJson, utf8 } from "../parse.js";
 import type { SchemeKey, WebhookScheme } from "../types.js";
 
 const HEADER = "x-twilio-signature";
+
+/**
+ * The form fields `verify` split and decoded for the signature, in the order
+ * received, kept for `parse` of the same payload (the verifier calls one
+ * right after the other): a delivery's body is parsed once. Taken by `parse`.
+ */
+const verifiedForms = new WeakMap<Buffer, Array<[string, string]>>();
 
 /**
  * The string Twilio signs: the full URL, then each form parameter's name and
@@ -18,13 +25,16 @@ export function twilioSignedContent(url: string, params: Readonly<Record<string,
     if (typeof value === "string") pairs.push([key, value]);
     else for (const v of value) pairs.push([key, v]);
   }
-  return signedContent(url, pairs);
+  return url + signedParams(pairs);
 }
 
-/** Sorting the pairs by name, then value, and skipping repeats is Twilio's order (names sorted; each name's distinct values sorted). */
-function signedContent(url: string, pairs: Array<[string, string]>): string {
+/**
+ * What Twilio appends to the URL: the pairs sorted by name, then value, each
+ * repeat skipped (names sorted; each name's distinct values sorted). Sorts `pairs` in place.
+ */
+function signedParams(pairs: Array<[string, string]>): string {
   pairs.sort(byNameThenValue);
-  let out = url;
+  let out = "";
   let previous: [string, string] | undefined;
   for (const pair of pairs) {
     if (previous === undefined || pair[0] !== previous[0] || pair[1] !== previous[1]) out += pair[0] + pair[1];
@@ -74,10 +84,12 @@ export const twilioScheme: WebhookScheme = {
     const signature = header(HEADER);
     if (signature === undefined || signature === "") throw missingHeader("twilio", HEADER);
     const bodyHash = bodySha256(url);
-    const pairs = bodyHash === undefined ? formPairs(utf8("twilio", payload)) : [];
+    const pairs = bodyHash === undefined ? formPairs(utf8("twilio", payload)) : undefined;
+    // A sorted copy: `pairs` stay in the order received, for parse.
+    const params = pairs === undefined ? "" : signedParams(pairs.slice());
     let ok = false;
     for (const candidate of urlCandidates(url)) {
-      const content = signedContent(candidate, pairs);
+      const content = candidate + params;
       for (const secret of secrets) if (safeEqual(signature, sign(secret, content))) ok = true;
       if (ok) break;
     }
@@ -85,6 +97,7 @@ export const twilioScheme: WebhookScheme = {
     if (bodyHash !== undefined && !safeEqual(bodyHash, createHash("sha256").update(payload).digest("hex"))) {
       throw new WebhookVerificationError("twilio", "signature_mismatch", "bodySHA256 in the URL does not match the payload");
     }
+    if (pairs !== undefined) verifiedForms.set(payload, pairs);
     return undefined;
   },
 
@@ -92,14 +105,17 @@ export const twilioScheme: WebhookScheme = {
     if (url === undefined) throw new ConfigError("url", "is required by the twilio scheme to sign");
     const json = bodySha256(url) !== undefined;
     return {
-      [HEADER]: sign(secret, signedContent(url, json ? [] : formPairs(payload.toString("utf8")))),
+      [HEADER]: sign(secret, url + (json ? "" : signedParams(formPairs(payload.toString("utf8"))))),
       "content-type": json ? "application/json" : "application/x-www-form-urlencoded",
     };
   },
 
   parse(payload, header) {
+    const verified = verifiedForms.get(payload);
+    if (verified !== undefined) verifiedForms.delete(payload);
     const type = header("content-type")?.toLowerCase() ?? "";
-    return type.startsWith("application/json") ? parseJson("twilio", payload) : parseForm(utf8("twilio", payload));
+    if (type.startsWith("application/json")) return parseJson("twilio", payload);
+    return formRecord(verified ?? formPairs(utf8("twilio", payload)));
   },
 
   identify(header, event) {
