@@ -21,6 +21,6 @@ describe("fetchTransport", () => {
       ["Bearer tok", '{"a":1}'],
     ]);
     await expect(c.get("/reset", { context: {} })).rejects.toSatisfy(isNetworkError);
-    await expect(c.get("/slow", { timeout: { attempt: 50 } })).rejects.toSatisfy(isTimeoutError);
+    await expect(c.get("/slow", { timeout: { attempt: "50ms" } })).rejects.toSatisfy(isTimeoutError);
   });
 });

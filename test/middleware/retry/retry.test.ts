@@ -249,7 +249,7 @@ describe("attempt timeouts", () => {
 
   it("reports a TimeoutError naming the attempt limit when every try times out", async () => {
     env.sim.route("GET", "/slow", { delay: 2000, json: {} });
-    const c = client({ timeout: { attempt: 50 }, retry: { attempts: 2 } });
+    const c = client({ timeout: { attempt: "50ms" }, retry: { attempts: 2 } });
     onTestFinished(() => c.close());
     const err = await c.get("/slow").catch((e: unknown) => e);
     expect(isTimeoutError(err)).toBe(true);

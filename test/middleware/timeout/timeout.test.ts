@@ -58,7 +58,7 @@ describe("timeouts", () => {
 
   it("can be switched off per call", async () => {
     env.sim.route("GET", "/slowish", { delay: 150, json: { ok: true } });
-    const c = createClient({ baseUrl: env.sim.url, timeout: { attempt: 50 }, retry: false });
+    const c = createClient({ baseUrl: env.sim.url, timeout: { attempt: "50ms" }, retry: false });
     onTestFinished(() => c.close());
     await expect(c.get("/slowish")).rejects.toSatisfy(isTimeoutError);
     expect(await c.get("/slowish", { timeout: false })).toEqual({ ok: true });
