@@ -12,6 +12,8 @@ export interface LoadResult {
   elapsedMs: number;
   /** Client process CPU time (user + system) during the run, in µs. */
   cpuUs: number;
+  /** Of which system (kernel) time, µs. */
+  systemUs: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -73,6 +75,7 @@ export async function runLoad(call: () => Promise<unknown>, concurrency: number,
     errors,
     elapsedMs,
     cpuUs: cpu.user + cpu.system,
+    systemUs: cpu.system,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
   };

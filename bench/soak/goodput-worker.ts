@@ -23,6 +23,8 @@ export interface GoodputConfig {
   warmupMs: number;
   durationMs: number;
   seed: number;
+  /** Who makes the calls: ballast (default), or undici.request with a minimal retry loop (the transport's own limit). */
+  client?: "ballast" | "undici";
 }
 
 export interface GoodputResult {
@@ -33,6 +35,8 @@ export interface GoodputResult {
   elapsedMs: number;
   /** Client CPU time (user + system) in the measured run, µs. */
   cpuUs: number;
+  /** Of which in the kernel (system time), µs. */
+  systemUs: number;
   /** Attempts the server saw in the measured run, and its faults by kind ("none" = answered). */
   attempts: number;
   faults: Record<string, number>;
@@ -62,20 +66,55 @@ const { createClient }: typeof import("../../src/client/create-client.js") = awa
   pathToFileURL(join(config.ballastSrc, "client/create-client.js")).href
 );
 const { seededRandom }: typeof import("../../src/testing/chaos.js") = await import(pathToFileURL(join(config.ballastSrc, "testing/chaos.js")).href);
-const client = createClient({ baseUrl: config.baseUrl, retry: { attempts: 10, backoff: { base: 1 } } });
 const random = seededRandom(config.seed * 7919);
 let n = 0;
-const call = (): Promise<unknown> => {
-  if (random() < 0.5) return client.get("/orders/:n", { params: { n: n++ } });
-  const key = randomUUID();
-  return client.post("/orders", { json: { op: key }, idempotencyKey: key });
-};
+let call: () => Promise<unknown>;
+let close: () => Promise<void>;
+if (config.client === "undici") {
+  const { Agent, request } = await import("undici");
+  const dispatcher = new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The least a hand-written client does: retry errors, 5xx and 429 up to 10 attempts, full-jitter backoff from 1 ms.
+  const attempt = async (url: string, init: Parameters<typeof request>[1]): Promise<unknown> => {
+    for (let i = 1; ; i++) {
+      try {
+        const res = await request(url, init);
+        if (res.statusCode < 300) return await res.body.json();
+        await res.body.dump();
+        if (res.statusCode !== 429 && res.statusCode < 500) throw new Error(`status ${res.statusCode}`);
+        if (i >= 10) throw new Error(`status ${res.statusCode} after ${i} attempts`);
+      } catch (err) {
+        if (i >= 10) throw err;
+      }
+      await sleep(Math.random() * 2 ** (i - 1));
+    }
+  };
+  call = () => {
+    if (random() < 0.5) return attempt(`${config.baseUrl}/orders/${n++}`, { dispatcher });
+    const key = randomUUID();
+    return attempt(`${config.baseUrl}/orders`, {
+      dispatcher,
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": key },
+      body: JSON.stringify({ op: key }),
+    });
+  };
+  close = () => dispatcher.close();
+} else {
+  const client = createClient({ baseUrl: config.baseUrl, retry: { attempts: 10, backoff: { base: 1 } } });
+  call = () => {
+    if (random() < 0.5) return client.get("/orders/:n", { params: { n: n++ } });
+    const key = randomUUID();
+    return client.post("/orders", { json: { op: key }, idempotencyKey: key });
+  };
+  close = () => client.close();
+}
 
 await runLoad(call, config.concurrency, { durationMs: config.warmupMs, minRequests: WARMUP_REQUESTS, maxMs: 4 * config.warmupMs });
 const before = await stats(config.baseUrl);
 const r = await runLoad(call, config.concurrency, { durationMs: config.durationMs });
 const after = await stats(config.baseUrl);
-await client.close();
+await close();
 
 const faults: Record<string, number> = {};
 for (const [k, v] of Object.entries(after.faults)) faults[k] = v - (before.faults[k] ?? 0);
@@ -84,6 +123,7 @@ const result: GoodputResult = {
   failed: r.errors,
   elapsedMs: r.elapsedMs,
   cpuUs: r.cpuUs,
+  systemUs: r.systemUs,
   attempts: after.attempts - before.attempts,
   faults,
   serverBusy: (after.cpuUs - before.cpuUs) / 1000 / r.elapsedMs,

@@ -26,19 +26,30 @@ const load = () =>
     .map((n) => n.toFixed(2))
     .join(" / ");
 
-/** What each run's faults are, in the order of the table. */
-const KINDS: ReadonlyArray<readonly [GoodputFaults, string]> = [
-  ["none", "fault-free"],
-  ["all", "~20 % of attempts faulted (the target's run)"],
-  ["status", "~20 % status faults only (500, 503, 429 `Retry-After: 0`)"],
-  ["connection", "~20 % connection faults only (resets, cut bodies)"],
+type GoodputClient = NonNullable<GoodputConfig["client"]>;
+
+/** Each round's runs, in the order of the table: which client, which faults; a client's ratios are against its own fault-free run. */
+const RUNS: ReadonlyArray<{ client: GoodputClient; faults: GoodputFaults; label: string }> = [
+  { client: "ballast", faults: "none", label: "fault-free" },
+  { client: "ballast", faults: "all", label: "~20 % of attempts faulted (the target's run)" },
+  { client: "ballast", faults: "status", label: "~20 % status faults only (500, 503, 429 `Retry-After: 0`)" },
+  { client: "ballast", faults: "connection", label: "~20 % connection faults only (resets, cut bodies)" },
+  { client: "undici", faults: "none", label: "undici.request + a minimal retry loop: fault-free" },
+  { client: "undici", faults: "all", label: "undici.request + a minimal retry loop: ~20 % faulted (the target's mix)" },
+  { client: "undici", faults: "connection", label: "undici.request + a minimal retry loop: ~20 % connection faults only" },
 ];
+const runKey = (client: GoodputClient, faults: GoodputFaults) => `${client} ${faults}`;
 
 /** One run: a fresh fault server seeded `seed`, a fresh client process against it. */
 async function runOnce(pinning: Pinning, faults: GoodputFaults, seed: number, config: Omit<GoodputConfig, "baseUrl" | "seed">): Promise<GoodputResult> {
   const server = await startServer(pinning, "../soak/fault-server.ts", [JSON.stringify({ seed, faults })]);
   try {
-    return await runClient<GoodputResult>(pinning, "../soak/goodput-worker.ts", { ...config, baseUrl: server.baseUrl, seed }, `goodput (${faults})`);
+    return await runClient<GoodputResult>(
+      pinning,
+      "../soak/goodput-worker.ts",
+      { ...config, baseUrl: server.baseUrl, seed },
+      `goodput (${config.client} ${faults})`,
+    );
   } finally {
     server.stop();
   }
@@ -54,25 +65,28 @@ async function goodput(): Promise<string> {
   const pinning = detectPinning();
   const loadBefore = load();
   const ballastSrc = compileBallast();
-  const runs = new Map<GoodputFaults, GoodputResult[]>(KINDS.map(([k]) => [k, []]));
+  const runs = new Map<string, GoodputResult[]>(RUNS.map((x) => [runKey(x.client, x.faults), []]));
   for (let r = 0; r < rounds; r++) {
-    const k = r % KINDS.length;
-    for (const [kind] of [...KINDS.slice(k), ...KINDS.slice(0, k)]) {
-      const result = await runOnce(pinning, kind, r + 1, { ballastSrc, concurrency, warmupMs, durationMs });
-      runs.get(kind)?.push(result);
-      console.error(`round ${r + 1}/${rounds} ${kind}: ${Math.round((result.ok / result.elapsedMs) * 1000)} calls/s, ${result.failed} failed`);
+    const k = r % RUNS.length;
+    for (const { client, faults } of [...RUNS.slice(k), ...RUNS.slice(0, k)]) {
+      const result = await runOnce(pinning, faults, r + 1, { ballastSrc, concurrency, warmupMs, durationMs, client });
+      runs.get(runKey(client, faults))?.push(result);
+      console.error(`round ${r + 1}/${rounds} ${client} ${faults}: ${Math.round((result.ok / result.elapsedMs) * 1000)} calls/s, ${result.failed} failed`);
     }
   }
   const rate = (x: GoodputResult) => (x.ok / x.elapsedMs) * 1000;
-  const clean = runs.get("none") ?? [];
-  const ratios = (kind: GoodputFaults) => (runs.get(kind) ?? []).map((x, i) => rate(x) / rate(clean[i] as GoodputResult));
+  const of = (client: GoodputClient, faults: GoodputFaults) => runs.get(runKey(client, faults)) ?? [];
+  /** Per round: `client`'s goodput under `faults` ÷ `against`'s in the same round. */
+  const paired = (client: GoodputClient, faults: GoodputFaults, against: GoodputResult[]) =>
+    of(client, faults).map((x, i) => rate(x) / rate(against[i] as GoodputResult));
+  const ratios = (client: GoodputClient, faults: GoodputFaults) => paired(client, faults, of(client, "none"));
   const sum = (xs: GoodputResult[], f: (x: GoodputResult) => number) => xs.reduce((n, x) => n + f(x), 0);
-  const rows = KINDS.map(([kind, label]) => {
-    const xs = runs.get(kind) ?? [];
+  const rows = RUNS.map(({ client, faults: kind, label }) => {
+    const xs = of(client, kind);
     const attempts = sum(xs, (x) => x.attempts);
     const faulted = ((attempts - sum(xs, (x) => x.faults.none ?? 0)) / attempts) * 100;
-    const perRound = ratios(kind).map((x) => x.toFixed(2));
-    const ratio = kind === "none" ? "1.00" : `${median(ratios(kind)).toFixed(2)}× (${perRound.join(", ")})`;
+    const perRound = ratios(client, kind).map((x) => x.toFixed(2));
+    const ratio = kind === "none" ? "1.00" : `${median(ratios(client, kind)).toFixed(2)}× (${perRound.join(", ")})`;
     const cells = [
       label,
       `${faulted.toFixed(1)} %`,
@@ -86,7 +100,7 @@ async function goodput(): Promise<string> {
     ];
     return `| ${cells.join(" | ")} |`;
   });
-  const all = runs.get("all") ?? [];
+  const all = of("ballast", "all");
   const mix = Object.entries(
     all.reduce<Record<string, number>>((acc, x) => {
       for (const [f, n] of Object.entries(x.faults)) if (f !== "none") acc[f] = (acc[f] ?? 0) + n;
@@ -96,18 +110,20 @@ async function goodput(): Promise<string> {
     .map(([f, n]) => `${f === "429zero" ? "429 Retry-After: 0" : f} ${n}`)
     .join(", ");
   const failed = [...runs.values()].flat().filter((x) => x.failed > 0);
-  const ratio = median(ratios("all"));
+  const ratio = median(ratios("ballast", "all"));
+  const vsRaw = paired("ballast", "all", of("undici", "all"));
+  const rawRatio = median(ratios("undici", "all"));
   const met = ratio >= 0.75 && failed.length === 0;
   return [
-    `${rounds} rounds; in each, four runs in a rotated order, each a fresh fault server (seeded with the round number) in its own process and a fresh client process: ≥ ${warmupMs / 1000} s warm-up (at least 10,000 calls unless that takes 4× as long), then ${durationMs / 1000} s measured. The setup of the HTTP suite: ballast's src/ compiled to JavaScript as the package ships, server and client on separate cores (${pinning.note}).`,
-    `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; server busy: server CPU ÷ wall time (100 % = its core saturated).`,
+    `${rounds} rounds; in each, ${RUNS.length} runs in a rotated order, each a fresh fault server (seeded with the round number) in its own process and a fresh client process: ≥ ${warmupMs / 1000} s warm-up (at least 10,000 calls unless that takes 4× as long), then ${durationMs / 1000} s measured. The setup of the HTTP suite: ballast's src/ compiled to JavaScript as the package ships, server and client on separate cores (${pinning.note}).`,
+    `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). The undici rows are the transport alone under the same faults, with the least retry loop a hand-written client has (up to 10 attempts on errors, 5xx and 429, full-jitter backoff from 1 ms; same connection settings as ballast's): what any client on this transport and machine can reach. Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; server busy: server CPU ÷ wall time (100 % = its core saturated).`,
     `Faults of the target's run: ${mix}. Load average (1/5/15 min) before: ${loadBefore}; after: ${load()}.`,
     "",
     "| run | attempts faulted | calls/s (median) | × fault-free | attempts per call | client CPU µs / call | p50 / p99 ms | server busy | failed calls |",
     "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ...rows,
     "",
-    `Goodput under faults: ${ratio.toFixed(2)}× fault-free. Target (≥ 0.75× with every idempotent call succeeding): **${met ? "met" : "NOT met"}**.${
+    `Goodput under faults: ${ratio.toFixed(2)}× fault-free; undici.request with a minimal retry loop under the same faults: ${rawRatio.toFixed(2)}× its own fault-free run; ballast's goodput under the target's faults ÷ undici's in the same round: ${median(vsRaw).toFixed(2)}× (${vsRaw.map((x) => x.toFixed(2)).join(", ")}). Target (≥ 0.75× with every idempotent call succeeding): **${met ? "met" : "NOT met"}**.${
       failed.length > 0 ? ` First failure: ${failed[0]?.firstError?.split("\n")[0]}` : ""
     }`,
   ].join("\n");

@@ -48,17 +48,22 @@ export interface WrkResult {
   p99Us: number;
   /** Times the script ran out of unique events and started again (then duplicates were sent). */
   wrapped: number;
+  /** Paced runs: sends more than 1 ms behind their slot (no connection was free), and the latest, ms. */
+  late: number;
+  maxLateMs: number;
 }
 
 /**
  * Runs wrk for `seconds` against `url` with `connections` keep-alive
  * connections (one request in flight each, one thread), sending the events
  * in `file` (wrk's own clock includes loading the file: count the rate at the receiver).
+ * With `rate` (requests/s) the sends are paced to that fixed rate instead of
+ * each connection sending again as soon as its answer arrives.
  */
-export function runWrk(url: string, file: string, connections: number, seconds: number): Promise<WrkResult> {
+export function runWrk(url: string, file: string, connections: number, seconds: number, rate?: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", SCRIPT, url], {
-      env: { ...process.env, BALLAST_WRK_REQUESTS: file },
+      env: { ...process.env, BALLAST_WRK_REQUESTS: file, ...(rate !== undefined && { BALLAST_WRK_RATE: String(rate) }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
