@@ -9,7 +9,11 @@ import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createWebhookReceiver, memoryInbox, schemes, signWebhook, sqliteInbox, type WebhookInbox, type WebhookReceiver } from "../../src/webhooks/index.js";
 import { adoptServer, startServer } from "../support/http-server.js";
+import { useProcessWarnings } from "../support/process-warnings.js";
 import { waitFor } from "../support/wait.js";
+
+// Handlers here fail on purpose; the default report of a failure (a process warning) is tested in worker-report.test.ts.
+useProcessWarnings("BALLAST_WEBHOOK_HANDLER_FAILED");
 
 const SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQ=";
 const dir = mkdtempSync(join(tmpdir(), "ballast-receiver-"));

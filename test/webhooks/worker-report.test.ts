@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createWebhookWorker, memoryInbox, type WebhookInbox } from "../../src/webhooks/index.js";
+import { useProcessWarnings } from "../support/process-warnings.js";
 import { waitFor } from "../support/wait.js";
 
 async function failingEvent(inbox: WebhookInbox): Promise<void> {
@@ -13,20 +14,15 @@ const failing = {
   },
 };
 
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
-
 describe("a failing handler is reported by default", () => {
+  const warnings = useProcessWarnings("BALLAST_WEBHOOK_HANDLER_FAILED");
+
   it("emits a process warning naming the event, attempt and error when no onError or logger is given", async () => {
-    const warnings: Array<{ message: string; code: unknown }> = [];
-    const listener = (w: Error & { code?: unknown }) => warnings.push({ message: w.message, code: w.code });
-    process.on("warning", listener);
-    restore = () => process.off("warning", listener);
     const inbox = memoryInbox();
     await failingEvent(inbox);
     await createWebhookWorker({ inbox, handlers: failing, maxAttempts: 3, backoff: () => 0 }).runOnce();
-    await waitFor(() => warnings.length > 0, { what: "the process warning" });
-    expect(warnings).toEqual([
+    await waitFor(() => warnings.caught.length > 0, { what: "the process warning" });
+    expect(warnings.caught.map((w) => ({ code: (w as Error & { code?: unknown }).code, message: w.message }))).toEqual([
       {
         code: "BALLAST_WEBHOOK_HANDLER_FAILED",
         message: "ballast webhook handler failed for event evt_1 (invoice.paid, attempt 1): Error: database is read-only",

@@ -11,8 +11,12 @@ import { sqliteInbox } from "../../src/webhooks/inbox/sqlite.js";
 import type { InboxEventInput, WebhookInbox } from "../../src/webhooks/inbox/types.js";
 import { createWebhookWorker, type WebhookWorkerOptions } from "../../src/webhooks/worker.js";
 import { usePostgresSchema } from "../support/databases.js";
+import { useProcessWarnings } from "../support/process-warnings.js";
 import { describePostgres } from "../support/services.js";
 import { waitFor } from "../support/wait.js";
+
+// Handlers here fail on purpose; the default report of a failure (a process warning) is tested in worker-report.test.ts.
+useProcessWarnings("BALLAST_WEBHOOK_HANDLER_FAILED");
 
 const T0 = 1_700_000_000_000;
 
