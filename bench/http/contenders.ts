@@ -35,7 +35,7 @@ function failed(status: number): Error {
 }
 
 /** The same connection settings ballast's undici transport uses: pipelining 1, unlimited connections, 4 s keep-alive. */
-async function ballastLikeAgent() {
+export async function ballastLikeAgent() {
   const { Agent } = await import("undici");
   return new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
 }

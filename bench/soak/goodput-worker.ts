@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ballastLikeAgent } from "../http/contenders.js";
 import { runLoad } from "../http/load.js";
 import { WARMUP_REQUESTS } from "../http/settings.js";
 import { STATS_PATH } from "./soak.js";
@@ -71,8 +72,8 @@ let n = 0;
 let call: () => Promise<unknown>;
 let close: () => Promise<void>;
 if (config.client === "undici") {
-  const { Agent, request } = await import("undici");
-  const dispatcher = new Agent({ pipelining: 1, keepAliveTimeout: 4000 });
+  const { request } = await import("undici");
+  const dispatcher = await ballastLikeAgent();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   // The least a hand-written client does: retry errors, 5xx and 429 up to 10 attempts, full-jitter backoff from 1 ms.
   const attempt = async (url: string, init: Parameters<typeof request>[1]): Promise<unknown> => {
