@@ -345,6 +345,38 @@ describe("one parse per delivery", () => {
   });
 });
 
+describe("the node adapter's view of the request", () => {
+  it("signs Twilio's URL from Host and the first X-Forwarded-Proto behind a proxy, and answers with the exact content-length", async () => {
+    const inbox = memoryInbox();
+    const receiver = createWebhookReceiver({ scheme: "twilio", secret: "auth-token", inbox, worker: false });
+    const server = await startServer(receiver.node);
+    onTestFinished(async () => {
+      await server.close();
+      await receiver.close();
+    });
+    const form = "MessageSid=SM1&MessageStatus=delivered&Body=h%C3%A9";
+    const signed = signWebhook({ scheme: "twilio", payload: form, secret: "auth-token", url: "https://hooks.example.com/sms?tenant=1" });
+    const send = (forwardedProto: string | undefined, token: string) =>
+      rawRequest(
+        server.origin,
+        "POST /sms?tenant=1 HTTP/1.1\r\nHost: hooks.example.com\r\nConnection: close\r\n" +
+          `${forwardedProto === undefined ? "" : `X-Forwarded-Proto: ${forwardedProto}\r\n`}` +
+          `Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: ${signed["x-twilio-signature"]}\r\n` +
+          `I-Twilio-Idempotency-Token: ${token}\r\nContent-Length: ${Buffer.byteLength(form)}\r\n\r\n${form}`,
+      );
+    const accepted = await send("https, http", "tok-proxy");
+    expect(accepted).toMatch(/^HTTP\/1\.1 200 /);
+    const [head, body] = accepted.split("\r\n\r\n") as [string, string];
+    expect(head.toLowerCase()).toContain(`content-length: ${Buffer.byteLength(body)}\r\n`);
+    expect(head.toLowerCase()).toContain("content-type: application/json");
+    expect(JSON.parse(body)).toEqual({ received: true });
+    expect(await inbox.get("tok-proxy")).toMatchObject({ type: "message.delivered", headers: { "x-forwarded-proto": "https, http" } });
+    // Without the proxy's header the URL is http://: not the one Twilio signed.
+    expect(await send(undefined, "tok-direct")).toMatch(/^HTTP\/1\.1 401 /);
+    expect(await inbox.get("tok-direct")).toBeUndefined();
+  });
+});
+
 describe("storage failures", () => {
   it("answers 503 when the inbox cannot commit, so the provider retries", async () => {
     const broken = { ...sqliteInbox(join(dir, "broken.db")), put: async () => Promise.reject(new Error("disk full")) } as WebhookInbox;

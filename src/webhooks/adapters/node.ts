@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyTimeout, BodyTooLarge, collect } from "../../util/collect.js";
+import { withEntry } from "../../util/copy.js";
 import type { IncomingWebhook, WebhookReply } from "../receive.js";
 import { reply } from "../receive.js";
 
@@ -28,9 +29,12 @@ export function unreadBodyReply(error: unknown, res: ServerResponse): WebhookRep
 
 /** Lower-case header record from node's headers (repeated headers joined with ","). */
 export function nodeHeaders(req: IncomingMessage): Record<string, string> {
+  const headers = req.headers;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(",") : v;
+  // for...in rather than Object.entries: no array of pairs per request (node's headers object has no inherited keys).
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined) out[k] = typeof v === "string" ? v : v.join(",");
   }
   return out;
 }
@@ -39,16 +43,14 @@ export function nodeUrl(req: IncomingMessage, publicUrl: ((req: IncomingMessage)
   if (typeof publicUrl === "string") return publicUrl;
   if (publicUrl) return publicUrl(req);
   // Behind a proxy the provider called https; the signature (Twilio) covers the URL, so a lie here only fails verification.
-  const proto =
-    String(req.headers["x-forwarded-proto"] ?? "")
-      .split(",")[0]
-      ?.trim() || ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
+  const forwarded = req.headers["x-forwarded-proto"];
+  const proto = (typeof forwarded === "string" && forwarded.split(",")[0]?.trim()) || ((req.socket as { encrypted?: boolean }).encrypted ? "https" : "http");
   return `${proto}://${req.headers.host ?? "localhost"}${path ?? "/"}`;
 }
 
 export function sendNode(res: ServerResponse, r: WebhookReply, close = false): void {
   if (close) res.setHeader("connection", "close");
-  res.writeHead(r.status, { ...r.headers, "content-length": Buffer.byteLength(r.body) });
+  res.writeHead(r.status, withEntry(r.headers, "content-length", String(Buffer.byteLength(r.body))));
   res.end(r.body);
 }
 

@@ -176,21 +176,23 @@ export function sqliteInbox(path: string, options: SqliteInboxOptions = {}): Web
   });
 
   // One transaction per batch; each op in its own savepoint, so one failing
-  // op (e.g. a throwing effect) does not undo the others.
-  function runBatch(ops: Op[]): Array<unknown | Error> {
+  // op (e.g. a throwing effect) does not undo the others. Both transaction
+  // functions are made once: better-sqlite3 builds four wrappers and defines
+  // their properties on every db.transaction() call.
+  const savepoint = db.transaction((run: Op["run"]) => run(db));
+  const batchTransaction = db.transaction((ops: Op[]) => {
     const results: Array<unknown | Error> = [];
-    db.transaction(() => {
-      for (const op of ops) {
-        try {
-          // A single statement is atomic on its own; only multi-statement ops pay for a savepoint.
-          results.push(op.multi ? db.transaction(op.run)(db) : op.run(db));
-        } catch (e) {
-          results.push(e instanceof Error ? e : new Error(String(e)));
-        }
+    for (const op of ops) {
+      try {
+        // A single statement is atomic on its own; only multi-statement ops pay for a savepoint.
+        results.push(op.multi ? savepoint(op.run) : op.run(db));
+      } catch (e) {
+        results.push(e instanceof Error ? e : new Error(String(e)));
       }
-    }).immediate();
+    }
     return results;
-  }
+  });
+  const runBatch = (ops: Op[]): Array<unknown | Error> => batchTransaction.immediate(ops);
 
   const write = <R>(run: (d: BetterSqlite3.Database) => R, multi = false) => batcher.run({ run, multi }) as Promise<R>;
 
