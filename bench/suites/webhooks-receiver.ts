@@ -27,6 +27,7 @@ import type { WebhookInbox } from "../../src/webhooks/index.js";
 import { compileBallast } from "../http/compile-ballast.js";
 import { handWrittenReceiver } from "../webhooks/hand-written-receiver.js";
 import type { LoadResult, LoadSettings } from "../webhooks/load-generator.js";
+import { noStoreInbox } from "../webhooks/no-store-inbox.js";
 import { runWrk, writeRequests, wrkVersion } from "../webhooks/wrk-load.js";
 
 export const title = "Webhooks: receiver throughput (acknowledged = durably stored), 50 connections, 2 KB events";
@@ -147,24 +148,6 @@ function loadWithNode(url: string, counter: AckCounter): Promise<Measured> {
     child.once("error", reject);
     child.once("exit", (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
   });
-}
-
-/** Verifies, then answers without storing: the ceiling. */
-function noStoreInbox(): WebhookInbox {
-  const none = async () => false;
-  return {
-    kind: "none",
-    put: async () => "stored",
-    claim: async () => [],
-    complete: none,
-    retry: none,
-    deadLetter: none,
-    get: async () => undefined,
-    list: async () => [],
-    replay: none,
-    purge: async () => 0,
-    close: async () => {},
-  };
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
