@@ -9,18 +9,20 @@
  * event: the storage rows are the unbatched worst case (the throughput suite
  * shows batching). ballast is loaded compiled, as the package ships.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { compileBallast } from "../http/compile-ballast.js";
 import { signedRequest } from "../webhooks/load-generator.js";
+import { type ReceiverSpec, startReceiverChild } from "../webhooks/receiver-child.js";
 
 export const title = "Webhooks: instructions per delivery (callgrind), ballast's receiver beside a hand-written one";
 
 const SECRET = "whsec_receiver_bench";
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const QUICK = process.env.BENCH_QUICK === "1";
 const WARMUP = QUICK ? 300 : 3000;
 const MEASURED = QUICK ? 200 : 3000;
@@ -56,65 +58,28 @@ function send(agent: Agent, port: number, id: string): Promise<void> {
   });
 }
 
-function message<T>(child: ChildProcess, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no message from the receiver within ${timeoutMs} ms`)), timeoutMs);
-    child.once("message", (m) => {
-      clearTimeout(timer);
-      resolve(m as T);
-    });
-    child.once("exit", (code) => reject(new Error(`receiver exited with ${code}`)));
-  });
-}
-
-/** Instructions per delivery of one receiver kind (all threads of its process). */
-async function count(kind: string, ballastSrc: string, outDir: string, tag: string): Promise<number> {
-  const out = join(outDir, `${kind}.out`);
-  const script = fileURLToPath(new URL("../webhooks/receiver-process.ts", import.meta.url));
-  const child = spawn(
-    "valgrind",
-    [
-      "--tool=callgrind",
-      "--smc-check=all-non-file",
-      "--instr-atstart=no",
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      "--import",
-      "tsx",
-      script,
-      kind,
-      ballastSrc,
-      SECRET,
-    ],
-    { stdio: ["ignore", "ignore", "pipe", "ipc"], env: process.env },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr = (stderr + c).slice(-4000);
-  });
+/** Instructions per delivery of one receiver (all threads of its process). */
+async function count(spec: ReceiverSpec, ballastSrc: string, outDir: string, tag: string): Promise<number> {
+  const out = join(outDir, `${spec.kind}.out`);
+  const valgrind = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${out}`];
+  const receiver = await startReceiverChild(spec, ballastSrc, SECRET, valgrind);
+  const port = Number(new URL(receiver.url).port);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const { port } = await message<{ port: number }>(child, 180_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${stderr}`);
-    });
-    for (let i = 0; i < WARMUP; i++) await send(agent, port, `evt_${tag}_${kind}_w${i}`);
-    spawnSync("callgrind_control", ["--instr=on", String(child.pid)]);
-    for (let i = 0; i < MEASURED; i++) await send(agent, port, `evt_${tag}_${kind}_m${i}`);
-    spawnSync("callgrind_control", ["--dump", String(child.pid)]);
+    for (let i = 0; i < WARMUP; i++) await send(agent, port, `evt_${tag}_${spec.kind}_w${i}`);
+    spawnSync("callgrind_control", ["--instr=on", String(receiver.pid)]);
+    for (let i = 0; i < MEASURED; i++) await send(agent, port, `evt_${tag}_${spec.kind}_m${i}`);
+    spawnSync("callgrind_control", ["--dump", String(receiver.pid)]);
     let total = 0;
-    for (const f of readdirSync(outDir).filter((n) => n.startsWith(`${kind}.out.`))) {
+    for (const f of readdirSync(outDir).filter((n) => n.startsWith(`${spec.kind}.out.`))) {
       const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(outDir, f), "utf8"));
       if (m) total = Math.max(total, Number(m[1]));
     }
-    if (total === 0) throw new Error(`callgrind wrote no counts for ${kind}`);
+    if (total === 0) throw new Error(`callgrind wrote no counts for ${spec.kind}`);
     return total / MEASURED;
   } finally {
     agent.destroy();
-    child.send?.("exit");
-    const exited = new Promise((r) => child.once("exit", r));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    await exited;
-    clearTimeout(timer);
+    await receiver.close();
   }
 }
 
@@ -125,12 +90,22 @@ export async function run(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), "ballast-bench-callgrind-"));
   const tag = Date.now().toString(36);
   const counts = new Map<string, number>();
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  const table = `bench_receiver_${process.pid}`;
+  const specs: Record<(typeof RECEIVERS)[number]["kind"], ReceiverSpec> = {
+    "hand-written": { kind: "hand-written" },
+    none: { kind: "none" },
+    sqlite: { kind: "sqlite", path: join(outDir, "inbox.db") },
+    postgres: { kind: "postgres", databaseUrl: DATABASE_URL, table },
+  };
   try {
     for (const r of RECEIVERS) {
-      counts.set(r.kind, await count(r.kind, ballastSrc, outDir, tag));
+      counts.set(r.kind, await count(specs[r.kind], ballastSrc, outDir, tag));
       console.error(`${r.kind}: ${((counts.get(r.kind) as number) / 1000).toFixed(1)}k instructions per delivery`);
     }
   } finally {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+    await pool.end();
     rmSync(outDir, { recursive: true, force: true });
   }
   const base = counts.get("hand-written") as number;

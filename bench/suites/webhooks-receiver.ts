@@ -9,25 +9,22 @@
  * else from bench/webhooks/load-generator.ts in a child process (which then
  * takes much of the second core and lowers every figure). Throughput is
  * counted by the receiver itself: 2xx answers over the span from the first to
- * the last in the measured run; latency is the load generator's. ballast is
- * loaded compiled to JavaScript, as the package ships (see
- * bench/http/compile-ballast.ts), beside a hand-written receiver as the
- * baseline (bench/webhooks/hand-written-receiver.ts).
+ * the last in the measured run; latency is the load generator's. Each run's
+ * receiver is a fresh process of its own (bench/webhooks/receiver-process.ts),
+ * as in production: ballast compiled to JavaScript as the package ships (see
+ * bench/http/compile-ballast.ts), or a hand-written receiver as the baseline
+ * (bench/webhooks/hand-written-receiver.ts).
  */
 import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
-import type { WebhookInbox } from "../../src/webhooks/index.js";
+import type { PostgresInboxOptions, SqliteInboxOptions } from "../../src/webhooks/index.js";
 import { compileBallast } from "../http/compile-ballast.js";
-import { handWrittenReceiver } from "../webhooks/hand-written-receiver.js";
 import type { LoadResult, LoadSettings } from "../webhooks/load-generator.js";
-import { noStoreInbox } from "../webhooks/no-store-inbox.js";
+import { type ReceiverChild, type ReceiverSample, type ReceiverSpec, startReceiverChild } from "../webhooks/receiver-child.js";
 import { runWrk, writeRequests, wrkVersion } from "../webhooks/wrk-load.js";
 
 export const title = "Webhooks: receiver throughput (acknowledged = durably stored), 50 connections, 2 KB events";
@@ -63,51 +60,12 @@ interface Measured {
   late: number;
 }
 
-/** Counts the receiver's 2xx answers and the span between the first and the last. */
-class AckCounter {
-  acked = 0;
-  first = 0;
-  last = 0;
-  reset(): void {
-    this.acked = 0;
-    this.first = 0;
-    this.last = 0;
-  }
-  wrap(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-    return (req: IncomingMessage, res: ServerResponse) => {
-      res.once("finish", () => {
-        if (res.statusCode >= 300) return;
-        const now = performance.now();
-        if (this.acked++ === 0) this.first = now;
-        this.last = now;
-      });
-      handler(req, res);
-    };
-  }
-}
-
-/** Samples the receiver process (this one) over a measured run. */
-function sampleReceiver() {
-  const cpu0 = process.cpuUsage();
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  return () => {
-    loop.disable();
-    const cpu = process.cpuUsage(cpu0);
-    return { cpuUs: cpu.user + cpu.system, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
-  };
-}
-
-function result(
-  counter: AckCounter,
-  sample: ReturnType<ReturnType<typeof sampleReceiver>>,
-  rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">,
-): Measured {
+function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">): Measured {
   return {
     ...rest,
-    acked: counter.acked,
-    elapsedMs: counter.last - counter.first,
-    cpuUsPerEvent: sample.cpuUs / Math.max(1, counter.acked),
+    acked: sample.acked,
+    elapsedMs: sample.elapsedMs,
+    cpuUsPerEvent: sample.cpuUs / Math.max(1, sample.acked),
     loopP99: sample.loopP99,
     loopMax: sample.loopMax,
   };
@@ -120,64 +78,44 @@ interface RoundEvents {
 }
 
 /** Warm-up at full load, then the measured run: at full load, or paced to `rate` events/s. */
-async function loadWithWrk(url: string, counter: AckCounter, events: RoundEvents, rate?: number): Promise<Measured> {
-  await runWrk(url, events.warmup, CONNECTIONS, WARMUP_S);
-  counter.reset();
-  const stop = sampleReceiver();
-  const r = await runWrk(url, events.measure, CONNECTIONS, MEASURE_S, rate);
-  const sample = stop();
-  return result(counter, sample, { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late });
+async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: number): Promise<Measured> {
+  await runWrk(receiver.url, events.warmup, CONNECTIONS, WARMUP_S);
+  receiver.start();
+  const r = await runWrk(receiver.url, events.measure, CONNECTIONS, MEASURE_S, rate);
+  const sample = await receiver.stop();
+  return result(sample, { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late });
 }
 
-function loadWithNode(url: string, counter: AckCounter): Promise<Measured> {
-  const settings: LoadSettings = { url, secret: SECRET, connections: CONNECTIONS, warmupMs: WARMUP_S * 1000, measureMs: MEASURE_S * 1000 };
+function loadWithNode(receiver: ReceiverChild): Promise<Measured> {
+  const settings: LoadSettings = { url: receiver.url, secret: SECRET, connections: CONNECTIONS, warmupMs: WARMUP_S * 1000, measureMs: MEASURE_S * 1000 };
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL("../webhooks/load-generator.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
       env: { ...process.env, BALLAST_WEBHOOK_LOAD: JSON.stringify(settings) },
     });
-    let stop: ReturnType<typeof sampleReceiver> | undefined;
-    let sample: ReturnType<NonNullable<typeof stop>> | undefined;
+    let sample: Promise<ReceiverSample> | undefined;
     child.on("message", (m: { phase?: string } & LoadResult) => {
-      if (m.phase === "start") {
-        counter.reset();
-        stop = sampleReceiver();
-      } else if (m.phase === "end") sample = stop?.();
-      else if (sample) resolve(result(counter, sample, { failed: m.failed, p50: m.p50, p99: m.p99, ranOut: false, late: 0 }));
+      if (m.phase === "start") receiver.start();
+      else if (m.phase === "end") sample = receiver.stop();
+      else if (sample) sample.then((s) => resolve(result(s, { failed: m.failed, p50: m.p50, p99: m.p99, ranOut: false, late: 0 })), reject);
     });
     child.once("error", reject);
     child.once("exit", (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
   });
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 interface Variant {
   name: string;
   durable: string;
-  make(): Promise<{ handler: Handler; cleanup(): Promise<void> }>;
-}
-
-type Webhooks = typeof import("../../src/webhooks/index.js");
-
-/** ballast's receiver on `inbox`, worker off. */
-function ballastReceiver(webhooks: Webhooks, inbox: WebhookInbox): Handler {
-  return webhooks.createWebhookReceiver({ scheme: "stripe", secret: SECRET, inbox, worker: false }).node;
-}
-
-async function startReceiver(handler: Handler, counter: AckCounter): Promise<{ url: string; server: Server }> {
-  const server = createServer(counter.wrap(handler));
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  /** The receiver to start for one run, and what to drop after it. */
+  make(): { spec: ReceiverSpec; cleanup(): Promise<void> };
 }
 
 export async function run(): Promise<string> {
   const loadBefore = loadavg()
     .map((n) => n.toFixed(2))
     .join(" / ");
-  const webhooks: Webhooks = await import(pathToFileURL(join(compileBallast(), "webhooks", "index.js")).href);
-  const { postgresInbox, sqliteInbox } = webhooks;
+  const ballastSrc = compileBallast();
   const dir = mkdtempSync(join(tmpdir(), "ballast-bench-inbox-"));
   // wrk's input (hundreds of MB of events a round) goes to memory where there is a tmpfs: written to the disk,
   // its writeback would compete with the inboxes' fsyncs during the measured runs.
@@ -190,35 +128,25 @@ export async function run(): Promise<string> {
     pgUp = false;
   }
   let k = 0;
-  const sqlite = (name: string, durable: string, options: Parameters<typeof sqliteInbox>[1]): Variant => ({
+  const nothing = async () => {};
+  const sqlite = (name: string, durable: string, options: SqliteInboxOptions): Variant => ({
     name,
     durable,
-    async make() {
-      const inbox = sqliteInbox(join(dir, `bench-${k++}.db`), options);
-      return { handler: ballastReceiver(webhooks, inbox), cleanup: () => inbox.close() };
-    },
+    make: () => ({ spec: { kind: "sqlite", path: join(dir, `bench-${k++}.db`), options: { ...options } }, cleanup: nothing }),
   });
-  const postgres = (name: string, options: Parameters<typeof postgresInbox>[1]): Variant => ({
+  const postgres = (name: string, options: PostgresInboxOptions): Variant => ({
     name,
     durable: "yes (synchronous_commit on)",
-    async make() {
+    make() {
       const table = `bench_inbox_${process.pid}_${k++}`;
-      const inbox = postgresInbox(pool, { ...options, table });
       return {
-        handler: ballastReceiver(webhooks, inbox),
-        cleanup: async () => {
-          await inbox.close();
-          await pool.query(`DROP TABLE IF EXISTS ${table}`);
-        },
+        spec: { kind: "postgres", databaseUrl: DATABASE_URL, table, options: { ...options } },
+        cleanup: async () => void (await pool.query(`DROP TABLE IF EXISTS ${table}`)),
       };
     },
   });
   const variants: Variant[] = [
-    {
-      name: "verify, answer without storing (ceiling)",
-      durable: "—",
-      make: async () => ({ handler: ballastReceiver(webhooks, noStoreInbox()), cleanup: async () => {} }),
-    },
+    { name: "verify, answer without storing (ceiling)", durable: "—", make: () => ({ spec: { kind: "none" }, cleanup: nothing }) },
     sqlite("SQLite WAL, group commit, WAL fsynced on the thread pool before the 2xx, checkpoints on a thread (default)", "yes", {}),
     sqlite('SQLite WAL, group commit, synchronous=FULL and checkpoints on the event loop (fsync: "inline", checkpoint: "inline")', "yes", {
       fsync: "inline",
@@ -232,7 +160,7 @@ export async function run(): Promise<string> {
     {
       name: "hand-written: node:http + node:crypto, verify, answer without storing (no ballast)",
       durable: "—",
-      make: async () => ({ handler: handWrittenReceiver(SECRET), cleanup: async () => {} }),
+      make: () => ({ spec: { kind: "hand-written" }, cleanup: nothing }),
     },
   ];
   const CEILING = 0;
@@ -240,7 +168,6 @@ export async function run(): Promise<string> {
   const POSTGRES_DEFAULT = pgUp ? 5 : -1;
   const HAND_WRITTEN = variants.length - 1;
   const wrk = wrkVersion();
-  const counter = new AckCounter();
   /** `ROUNDS` interleaved rounds over `which` (indexes into variants), each fed the same fresh events; samples per variant. */
   const measure = async (which: number[], pacedRate?: number): Promise<Measured[][]> => {
     const samples = variants.map(() => [] as Measured[]);
@@ -254,17 +181,16 @@ export async function run(): Promise<string> {
       for (let j = 0; j < which.length; j++) {
         const i = which[(j + round) % which.length] as number;
         const v = variants[i] as Variant;
-        const { handler, cleanup } = await v.make();
-        const { url, server } = await startReceiver(handler, counter);
+        const { spec, cleanup } = v.make();
+        const receiver = await startReceiverChild(spec, ballastSrc, SECRET);
         try {
-          const r = events ? await loadWithWrk(url, counter, events, pacedRate) : await loadWithNode(url, counter);
+          const r = events ? await loadWithWrk(receiver, events, pacedRate) : await loadWithNode(receiver);
           samples[i]?.push(r);
           console.error(
             `round ${round + 1}${pacedRate ? ` paced ${pacedRate}/s` : ""} ${v.name}: ${Math.round(rate(r))}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms failed ${r.failed}${r.late ? ` late ${r.late}` : ""}${r.ranOut ? " (ran out of unique events)" : ""}`,
           );
         } finally {
-          server.closeAllConnections();
-          await new Promise((r) => server.close(r));
+          await receiver.close();
           await cleanup();
         }
       }
@@ -301,7 +227,7 @@ export async function run(): Promise<string> {
     ? `${wrk} (one thread; Debian's \`wrk\` package)`
     : "bench/webhooks/load-generator.ts (raw node:net sockets; wrk was not found: `apt-get install wrk` for figures that the load generator does not cap)";
   const lines = [
-    `${CONNECTIONS} keep-alive connections from a separate process, ${load}, one request in flight each; unique signed 2 KB Stripe events; ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per receiver, ` +
+    `${CONNECTIONS} keep-alive connections from a separate process, ${load}, one request in flight each, to a receiver started in a fresh process of its own for each run; unique signed 2 KB Stripe events; ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per receiver, ` +
       `${ROUNDS} interleaved rounds, medians; "vs ceiling" is the median of each round's ratio to the ceiling of the same round. Worker off: only acknowledgement (verify + commit + 200) is measured. ` +
       "Acknowledged/s is counted by the receiver (2xx answers from the first to the last of the measured run); p50/p99 are the load generator's. " +
       `Receiver CPU µs/event is the receiver process's CPU time (all its threads) over the measured run per acknowledged event. Event-loop delay (monitorEventLoopDelay, 1 ms resolution) shows how long the receiver's loop stalled: what any other route served by the same process would wait. ` +

@@ -1,51 +1,78 @@
 /**
- * One webhook receiver in a process of its own, for
- * bench/suites/webhooks-instructions.ts: `node receiver-process.ts <kind>
- * <compiled ballast src dir> <secret>` listens on 127.0.0.1 and sends `{ port }` over
- * IPC; "exit" over IPC closes it (dropping a PostgreSQL table it made).
- * Kinds: "hand-written", "none" (ballast, no storage), "sqlite", "postgres"
- * (the inboxes' defaults).
+ * One webhook receiver in a process of its own, as it runs in production:
+ * `node receiver-process.ts <compiled ballast src dir> <secret> <spec JSON>`
+ * (see ReceiverSpec) listens on 127.0.0.1 and sends `{ port }` over IPC. It
+ * counts its own 2xx answers and samples its own CPU and event-loop delay
+ * between the messages "start" and "stop" (answering "stop" with a
+ * ReceiverSample); "exit" closes it. Started through bench/webhooks/receiver-child.ts.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import type { WebhookInbox } from "../../src/webhooks/index.js";
 import { handWrittenReceiver } from "./hand-written-receiver.js";
 import { noStoreInbox } from "./no-store-inbox.js";
+import type { ReceiverSample, ReceiverSpec } from "./receiver-child.js";
 
-const [kind = "none", ballastSrc = "", secret = ""] = process.argv.slice(2);
+const [ballastSrc = "", secret = "", specJson = "{}"] = process.argv.slice(2);
+const spec = JSON.parse(specJson) as ReceiverSpec;
 const webhooks: typeof import("../../src/webhooks/index.js") = await import(pathToFileURL(join(ballastSrc, "webhooks", "index.js")).href);
 
-let cleanup = async () => {};
+let pool: pg.Pool | undefined;
 let inbox: WebhookInbox | undefined;
-if (kind === "sqlite") {
-  const dir = mkdtempSync(join(tmpdir(), "ballast-bench-receiver-"));
-  inbox = webhooks.sqliteInbox(join(dir, "inbox.db"));
-  cleanup = async () => rmSync(dir, { recursive: true, force: true });
-} else if (kind === "postgres") {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test", max: 10 });
-  const table = `bench_receiver_${process.pid}`;
-  inbox = webhooks.postgresInbox(pool, { table });
-  cleanup = async () => {
-    await pool.query(`DROP TABLE IF EXISTS ${table}`);
-    await pool.end();
-  };
-} else if (kind === "none") inbox = noStoreInbox();
-else if (kind !== "hand-written") throw new Error(`unknown receiver kind ${kind}`);
+if (spec.kind === "sqlite") inbox = webhooks.sqliteInbox(spec.path ?? ":memory:", spec.options);
+else if (spec.kind === "postgres") {
+  pool = new pg.Pool({ connectionString: spec.databaseUrl, max: 10 });
+  inbox = webhooks.postgresInbox(pool, { ...spec.options, ...(spec.table !== undefined && { table: spec.table }) });
+} else if (spec.kind === "none") inbox = noStoreInbox();
 
-const handler = inbox ? webhooks.createWebhookReceiver({ scheme: "stripe", secret: secret, inbox, worker: false }).node : handWrittenReceiver(secret);
-const server = createServer(handler);
+const handler = inbox ? webhooks.createWebhookReceiver({ scheme: "stripe", secret, inbox, worker: false }).node : handWrittenReceiver(secret);
+
+// The 2xx answers between "start" and "stop", and the span from the first to the last.
+let acked = 0;
+let first = 0;
+let last = 0;
+const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  res.once("finish", () => {
+    if (res.statusCode >= 300) return;
+    const now = performance.now();
+    if (acked++ === 0) first = now;
+    last = now;
+  });
+  handler(req, res);
+});
 server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => process.send?.({ port: (server.address() as AddressInfo).port }));
+
+let cpu0 = process.cpuUsage();
+const loop = monitorEventLoopDelay({ resolution: 1 });
 process.on("message", async (m) => {
-  if (m !== "exit") return;
-  server.closeAllConnections();
-  server.close();
-  await inbox?.close();
-  await cleanup();
-  process.exit(0);
+  if (m === "start") {
+    acked = 0;
+    first = 0;
+    last = 0;
+    cpu0 = process.cpuUsage();
+    loop.reset();
+    loop.enable();
+  } else if (m === "stop") {
+    loop.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const sample: ReceiverSample = {
+      acked,
+      elapsedMs: last - first,
+      cpuUs: cpu.user + cpu.system,
+      loopP99: loop.percentile(99) / 1e6,
+      loopMax: loop.max / 1e6,
+    };
+    process.send?.(sample);
+  } else if (m === "exit") {
+    server.closeAllConnections();
+    server.close();
+    await inbox?.close();
+    await pool?.end();
+    process.exit(0);
+  }
 });
