@@ -41,20 +41,26 @@ const SCRIPT = fileURLToPath(new URL("./receiver-process.ts", import.meta.url));
 
 function nextMessage<T>(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => {
+    // Whichever comes first removes the other two, so a late answer is not taken by a waiter that gave up.
+    const done = () => {
       clearTimeout(timer);
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+    };
+    const onMessage = (m: unknown) => {
+      done();
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) => {
+      done();
       reject(new Error(`receiver exited with ${code}\n${stderr()}`));
     };
     const timer = setTimeout(() => {
-      child.off("exit", onExit);
+      done();
       reject(new Error(`no answer from the receiver within ${timeoutMs} ms\n${stderr()}`));
     }, timeoutMs);
-    child.once("message", (m) => {
-      clearTimeout(timer);
-      child.off("exit", onExit);
-      resolve(m as T);
-    });
-    child.once("exit", onExit);
+    child.on("message", onMessage);
+    child.on("exit", onExit);
   });
 }
 
@@ -80,7 +86,7 @@ export async function startReceiverChild(spec: ReceiverSpec, ballastSrc: string,
       return answer;
     },
     async close() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.send("exit");
       const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
