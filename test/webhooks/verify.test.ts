@@ -192,9 +192,11 @@ describe("verifyWebhook", () => {
     const result = verifyWebhook({ scheme: "twilio", payload: swapped, headers: { ...headers, ...form }, secret: SECRET, url: URL_, clock });
     expect(result.event).toEqual({ MessageSid: "SM1", MessageStatus: "", sent: "" });
     // Any other change to a separator does change the signed string.
-    expect(reasonOf(() => verifyWebhook({ scheme: "twilio", payload: "MessageSid&SM1&MessageStatus=sent", headers: { ...headers, ...form }, secret: SECRET, url: URL_, clock }))).toBe(
-      "signature_mismatch",
-    );
+    expect(
+      reasonOf(() =>
+        verifyWebhook({ scheme: "twilio", payload: "MessageSid&SM1&MessageStatus=sent", headers: { ...headers, ...form }, secret: SECRET, url: URL_, clock }),
+      ),
+    ).toBe("signature_mismatch");
   });
 
   it("stripe: accepts a header carrying one v1 per active secret (Stripe's rotation), if any one matches", () => {
