@@ -58,11 +58,15 @@ interface Measured {
   ranOut: boolean;
   /** Paced runs: sends that went more than 1 ms behind their slot (every connection was busy). */
   late: number;
+  /** Bytes written to storage per acknowledged event: SQLite's by the receiver process, PostgreSQL's WAL by the server; undefined where not measured. */
+  writtenPerEvent?: number;
 }
 
-function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">): Measured {
+function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">, serverWritten = 0): Measured {
+  const written = sample.writtenBytes === undefined ? undefined : sample.writtenBytes + serverWritten;
   return {
     ...rest,
+    ...(written !== undefined && { writtenPerEvent: written / Math.max(1, sample.acked) }),
     acked: sample.acked,
     elapsedMs: sample.elapsedMs,
     cpuUsPerEvent: sample.cpuUs / Math.max(1, sample.acked),
@@ -77,13 +81,19 @@ interface RoundEvents {
   measure: string;
 }
 
-/** Warm-up at full load, then the measured run: at full load, or paced to `rate` events/s. */
-async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: number): Promise<Measured> {
+/**
+ * Warm-up at full load, then the measured run: at full load, or paced to `rate` events/s. `serverWrites`
+ * reads a counter of bytes the store's server wrote (PostgreSQL's WAL), before and after the measured run.
+ */
+async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: number, serverWrites?: () => Promise<number>): Promise<Measured> {
   await runWrk(receiver.url, events.warmup, CONNECTIONS, WARMUP_S);
+  const before = await serverWrites?.();
   receiver.start();
   const r = await runWrk(receiver.url, events.measure, CONNECTIONS, MEASURE_S, rate);
   const sample = await receiver.stop();
-  return result(sample, { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late });
+  const after = await serverWrites?.();
+  const rest = { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late };
+  return result(sample, rest, before !== undefined && after !== undefined ? after - before : 0);
 }
 
 function loadWithNode(receiver: ReceiverChild): Promise<Measured> {
@@ -109,6 +119,8 @@ interface Variant {
   durable: string;
   /** The receiver to start for one run, and what to drop after it. */
   make(): { spec: ReceiverSpec; cleanup(): Promise<void> };
+  /** Bytes the store's server has written so far (PostgreSQL: pg_stat_wal's WAL bytes). */
+  serverWrites?: () => Promise<number>;
 }
 
 export async function run(): Promise<string> {
@@ -134,9 +146,12 @@ export async function run(): Promise<string> {
     durable,
     make: () => ({ spec: { kind: "sqlite", path: join(dir, `bench-${k++}.db`), options: { ...options } }, cleanup: nothing }),
   });
+  // The server's WAL bytes (PostgreSQL 14+); nothing else writes to this server while a receiver runs.
+  const walBytes = async () => Number((await pool.query<{ b: string }>("SELECT wal_bytes::text AS b FROM pg_stat_wal")).rows[0]?.b);
   const postgres = (name: string, options: PostgresInboxOptions): Variant => ({
     name,
     durable: "yes (synchronous_commit on)",
+    serverWrites: walBytes,
     make() {
       const table = `bench_inbox_${process.pid}_${k++}`;
       return {
@@ -184,7 +199,7 @@ export async function run(): Promise<string> {
         const { spec, cleanup } = v.make();
         const receiver = await startReceiverChild(spec, ballastSrc, SECRET);
         try {
-          const r = events ? await loadWithWrk(receiver, events, pacedRate) : await loadWithNode(receiver);
+          const r = events ? await loadWithWrk(receiver, events, pacedRate, v.serverWrites) : await loadWithNode(receiver);
           samples[i]?.push(r);
           console.error(
             `round ${round + 1}${pacedRate ? ` paced ${pacedRate}/s` : ""} ${v.name}: ${Math.round(rate(r))}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms failed ${r.failed}${r.late ? ` late ${r.late}` : ""}${r.ranOut ? " (ran out of unique events)" : ""}`,
@@ -230,21 +245,29 @@ export async function run(): Promise<string> {
     `${CONNECTIONS} keep-alive connections from a separate process, ${load}, one request in flight each, to a receiver started in a fresh process of its own for each run; unique signed 2 KB Stripe events; ${WARMUP_S} s warm-up + ${MEASURE_S} s measured per receiver, ` +
       `${ROUNDS} interleaved rounds, medians; "vs ceiling" is the median of each round's ratio to the ceiling of the same round. Worker off: only acknowledgement (verify + commit + 200) is measured. ` +
       "Acknowledged/s is counted by the receiver (2xx answers from the first to the last of the measured run); p50/p99 are the load generator's. " +
-      `Receiver CPU µs/event is the receiver process's CPU time (all its threads) over the measured run per acknowledged event. Event-loop delay (monitorEventLoopDelay, 1 ms resolution) shows how long the receiver's loop stalled: what any other route served by the same process would wait. ` +
+      `Receiver CPU µs/event is the receiver process's CPU time (all its threads) over the measured run per acknowledged event. ` +
+      "Written KB/event: bytes written to storage per acknowledged event over the measured run — for SQLite by the receiver process (its WAL and the checkpoints into the database file, Linux's write_bytes), for PostgreSQL the server's WAL (pg_stat_wal; its data files are written later, by its checkpointer). " +
+      `Event-loop delay (monitorEventLoopDelay, 1 ms resolution) shows how long the receiver's loop stalled: what any other route served by the same process would wait. ` +
       `Load average at the start: ${loadBefore}.${pgUp ? "" : " PostgreSQL did not answer: its rows are missing."}`,
     "",
-    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | event-loop delay p99 / max ms | failed |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | event-loop delay p99 / max ms | failed | written KB/event |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   // The cells both tables share: a run's latency (wrk's), and the receiver's CPU, event-loop delay and failures.
   const latencyCells = (rs: Measured[]) => `${median(rs.map((m) => m.p50)).toFixed(1)} | ${median(rs.map((m) => m.p99)).toFixed(1)}`;
   const receiverCells = (rs: Measured[]) =>
     `${median(rs.map((m) => m.cpuUsPerEvent)).toFixed(0)} | ${median(rs.map((m) => m.loopP99)).toFixed(1)} / ${median(rs.map((m) => m.loopMax)).toFixed(1)} | ${rs.reduce((a, m) => a + m.failed, 0)}`;
+  const writtenCell = (rs: Measured[]) => {
+    const ws = rs.flatMap((m) => (m.writtenPerEvent === undefined ? [] : [m.writtenPerEvent]));
+    return ws.length === 0 ? "—" : (median(ws) / 1024).toFixed(1);
+  };
   variants.forEach((v, i) => {
     const rs = samples[i] ?? [];
     const r = rates[i] as number;
     const ranOut = rs.some((m) => m.ranOut) ? " (ran out of unique events: duplicates counted)" : "";
-    lines.push(`| ${v.name}${ranOut} | ${v.durable} | ${Math.round(r)} | ${vsCeiling(i).toFixed(2)}x | ${latencyCells(rs)} | ${receiverCells(rs)} |`);
+    lines.push(
+      `| ${v.name}${ranOut} | ${v.durable} | ${Math.round(r)} | ${vsCeiling(i).toFixed(2)}x | ${latencyCells(rs)} | ${receiverCells(rs)} | ${writtenCell(rs)} |`,
+    );
   });
   const pacedP99s = paced.map((rs) => (rs.length > 0 ? median(rs.map((r) => r.p99)) : Number.NaN));
   const keptUpAt = (rs: Measured[], offered: number) => rs.length > 0 && median(rs.map(rate)) >= KEPT_UP * offered;

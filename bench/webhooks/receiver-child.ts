@@ -27,6 +27,8 @@ export interface ReceiverSample {
   cpuUs: number;
   loopP99: number;
   loopMax: number;
+  /** Bytes the receiver process wrote to storage (Linux's /proc/self/io write_bytes: SQLite's WAL and checkpoints); undefined where not available. */
+  writtenBytes?: number;
 }
 
 export interface ReceiverChild {

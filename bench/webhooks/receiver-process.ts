@@ -6,6 +6,7 @@
  * between the messages "start" and "stop" (answering "stop" with a
  * ReceiverSample); "exit" closes it. Started through bench/webhooks/receiver-child.ts.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -47,7 +48,18 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => process.send?.({ port: (server.address() as AddressInfo).port }));
 
+/** Bytes this process has caused to be written to storage so far (Linux only). */
+function writtenBytes(): number | undefined {
+  try {
+    const line = readFileSync("/proc/self/io", "utf8").match(/^write_bytes: (\d+)$/m);
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let cpu0 = process.cpuUsage();
+let written0 = writtenBytes();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 process.on("message", async (m) => {
   if (m === "start") {
@@ -55,17 +67,20 @@ process.on("message", async (m) => {
     first = 0;
     last = 0;
     cpu0 = process.cpuUsage();
+    written0 = writtenBytes();
     loop.reset();
     loop.enable();
   } else if (m === "stop") {
     loop.disable();
     const cpu = process.cpuUsage(cpu0);
+    const written = writtenBytes();
     const sample: ReceiverSample = {
       acked,
       elapsedMs: last - first,
       cpuUs: cpu.user + cpu.system,
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
+      ...(written !== undefined && written0 !== undefined && { writtenBytes: written - written0 }),
     };
     process.send?.(sample);
   } else if (m === "exit") {
