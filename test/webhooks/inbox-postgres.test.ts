@@ -127,3 +127,75 @@ describePostgres("postgresInbox storage", () => {
     expect((await inbox.list({ status: "done" })).map((e) => [e.id, e.completedAt])).toEqual(claimed.map((e) => [e.id, 3]));
   });
 });
+
+describePostgres("postgresInbox group commit", () => {
+  const schema = uniqueName("inbox_group").toLowerCase();
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
+  const event = (id: string) => ({
+    id,
+    scheme: "stripe",
+    type: "invoice.paid",
+    orderingKey: undefined,
+    payload: Buffer.from(`{"id":"${id}"}`),
+    headers: {},
+    receivedAt: 1,
+  });
+
+  beforeAll(async () => {
+    await pool.query(`CREATE SCHEMA ${schema}`);
+  });
+  afterAll(async () => {
+    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await pool.end();
+  });
+
+  /**
+   * Puts `n` events at once. Every INSERT is held until the batcher has had 20 turns of the event loop to start
+   * batches (it needs no I/O to start one), so `started` is how many it lets run at once, however fast the server.
+   */
+  async function putAtOnce(table: string, n: number, groupCommit?: { concurrency: number }) {
+    const inbox = postgresInbox(pool, { schema, table, ...(groupCommit && { groupCommit }) });
+    await inbox.get("evt_none"); // creates the table, so every put below queues before the first batch leaves
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const query = pool.query.bind(pool);
+    pool.query = ((config: { text?: string; values?: unknown[][] }, ...rest: unknown[]) => {
+      if (!config.text?.includes("INSERT INTO")) return (query as (...a: unknown[]) => unknown)(config, ...rest);
+      sizes.push(config.values?.[0]?.length ?? 0);
+      most = Math.max(most, ++inFlight);
+      return held.then(() => query(config as never) as Promise<unknown>).finally(() => inFlight--);
+    }) as typeof pool.query;
+    try {
+      const puts = Promise.all(Array.from({ length: n }, (_, i) => inbox.put(event(`evt_${table}_${i}`))));
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const started = sizes.length;
+      release();
+      const results = await puts;
+      expect(results.every((r) => r === "stored")).toBe(true);
+      expect(Number((await pool.query(`SELECT count(*) AS n FROM ${schema}.${table}`)).rows[0].n)).toBe(n);
+      return { started, most, sizes };
+    } finally {
+      release();
+      pool.query = query;
+    }
+  }
+
+  it("keeps one batch in flight per pooled connection by default, so a burst fills the pool", async () => {
+    const { started, most, sizes } = await putAtOnce("pooled", 3200);
+    expect(started).toBe(6);
+    expect(most).toBe(6);
+    expect(sizes).toEqual([500, 500, 500, 500, 500, 500, 200]);
+  });
+
+  it("keeps at most groupCommit.concurrency batches in flight, so batches grow instead", async () => {
+    const { started, most, sizes } = await putAtOnce("four", 1600, { concurrency: 4 });
+    expect(started).toBe(4);
+    expect(most).toBe(4);
+    expect(sizes).toEqual([500, 500, 500, 100]);
+  });
+});
