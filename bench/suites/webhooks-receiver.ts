@@ -62,8 +62,9 @@ interface Measured {
   writtenPerEvent?: number;
 }
 
-function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">, serverWritten = 0): Measured {
-  const written = sample.writtenBytes === undefined ? undefined : sample.writtenBytes + serverWritten;
+/** `serverWritten`: bytes the store's server wrote over the run (0 for an embedded store; undefined when its counter could not be read). */
+function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">, serverWritten: number | undefined = 0): Measured {
+  const written = sample.writtenBytes === undefined || serverWritten === undefined ? undefined : sample.writtenBytes + serverWritten;
   return {
     ...rest,
     ...(written !== undefined && { writtenPerEvent: written / Math.max(1, sample.acked) }),
@@ -85,7 +86,7 @@ interface RoundEvents {
  * Warm-up at full load, then the measured run: at full load, or paced to `rate` events/s. `serverWrites`
  * reads a counter of bytes the store's server wrote (PostgreSQL's WAL), before and after the measured run.
  */
-async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: number, serverWrites?: () => Promise<number>): Promise<Measured> {
+async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: number, serverWrites?: () => Promise<number | undefined>): Promise<Measured> {
   await runWrk(receiver.url, events.warmup, CONNECTIONS, WARMUP_S);
   const before = await serverWrites?.();
   receiver.start();
@@ -93,7 +94,7 @@ async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: 
   const sample = await receiver.stop();
   const after = await serverWrites?.();
   const rest = { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late };
-  return result(sample, rest, before !== undefined && after !== undefined ? after - before : 0);
+  return result(sample, rest, serverWrites === undefined ? 0 : before !== undefined && after !== undefined ? after - before : undefined);
 }
 
 function loadWithNode(receiver: ReceiverChild): Promise<Measured> {
@@ -120,7 +121,7 @@ interface Variant {
   /** The receiver to start for one run, and what to drop after it. */
   make(): { spec: ReceiverSpec; cleanup(): Promise<void> };
   /** Bytes the store's server has written so far (PostgreSQL: pg_stat_wal's WAL bytes). */
-  serverWrites?: () => Promise<number>;
+  serverWrites?: () => Promise<number | undefined>;
 }
 
 export async function run(): Promise<string> {
@@ -146,8 +147,15 @@ export async function run(): Promise<string> {
     durable,
     make: () => ({ spec: { kind: "sqlite", path: join(dir, `bench-${k++}.db`), options: { ...options } }, cleanup: nothing }),
   });
-  // The server's WAL bytes (PostgreSQL 14+); nothing else writes to this server while a receiver runs.
-  const walBytes = async () => Number((await pool.query<{ b: string }>("SELECT wal_bytes::text AS b FROM pg_stat_wal")).rows[0]?.b);
+  // The server's WAL bytes; nothing else writes to this server while a receiver runs. pg_stat_wal is PostgreSQL 14+:
+  // before that the column shows "—".
+  const walBytes = async () => {
+    const rows = await pool.query<{ b: string }>("SELECT wal_bytes::text AS b FROM pg_stat_wal").then(
+      (r) => r.rows,
+      () => [],
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].b);
+  };
   const postgres = (name: string, options: PostgresInboxOptions): Variant => ({
     name,
     durable: "yes (synchronous_commit on)",

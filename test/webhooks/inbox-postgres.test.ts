@@ -192,7 +192,7 @@ describePostgres("postgresInbox group commit", () => {
     expect(sizes).toEqual([500, 500, 500, 500, 500, 500, 200]);
   });
 
-  it("keeps at most groupCommit.concurrency batches in flight, so batches grow instead", async () => {
+  it("keeps at most groupCommit.concurrency batches in flight when it is set", async () => {
     const { started, most, sizes } = await putAtOnce("four", 1600, { concurrency: 4 });
     expect(started).toBe(4);
     expect(most).toBe(4);
