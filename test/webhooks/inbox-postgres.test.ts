@@ -29,22 +29,19 @@ describePostgres("postgresInbox", () => {
   });
 });
 
-describePostgres("postgresInbox storage", () => {
-  const schema = uniqueName("inbox_store").toLowerCase();
-  // One connection: what it has prepared is what pg_prepared_statements shows.
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-  const event = (id: string) => ({
-    id,
-    scheme: "stripe",
-    type: "invoice.paid",
-    orderingKey: undefined,
-    payload: Buffer.from(`{"id":"${id}"}`),
-    headers: {},
-    receivedAt: 1,
-  });
-  const preparedPuts = async () =>
-    Number((await pool.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'ballast_inbox_put_%'")).rows[0].n);
+/** A small event with this id. */
+const event = (id: string) => ({
+  id,
+  scheme: "stripe",
+  type: "invoice.paid",
+  orderingKey: undefined,
+  payload: Buffer.from(`{"id":"${id}"}`),
+  headers: {},
+  receivedAt: 1,
+});
 
+/** A schema of its own on `pool` for one describe block, dropped (and the pool ended) after it. */
+function ownSchema(pool: pg.Pool, schema: string): void {
   beforeAll(async () => {
     await pool.query(`CREATE SCHEMA ${schema}`);
   });
@@ -52,6 +49,16 @@ describePostgres("postgresInbox storage", () => {
     await pool.query(`DROP SCHEMA ${schema} CASCADE`);
     await pool.end();
   });
+}
+
+describePostgres("postgresInbox storage", () => {
+  const schema = uniqueName("inbox_store").toLowerCase();
+  // One connection: what it has prepared is what pg_prepared_statements shows.
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  const preparedPuts = async () =>
+    Number((await pool.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'ballast_inbox_put_%'")).rows[0].n);
+
+  ownSchema(pool, schema);
 
   it("compresses payloads with lz4 in a table it creates, where the server has lz4", async () => {
     await postgresInbox(pool, { schema, table: "lz4_check" }).put(event("evt_lz4"));
@@ -131,23 +138,8 @@ describePostgres("postgresInbox storage", () => {
 describePostgres("postgresInbox group commit", () => {
   const schema = uniqueName("inbox_group").toLowerCase();
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
-  const event = (id: string) => ({
-    id,
-    scheme: "stripe",
-    type: "invoice.paid",
-    orderingKey: undefined,
-    payload: Buffer.from(`{"id":"${id}"}`),
-    headers: {},
-    receivedAt: 1,
-  });
 
-  beforeAll(async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
-  });
-  afterAll(async () => {
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-    await pool.end();
-  });
+  ownSchema(pool, schema);
 
   /**
    * Puts `n` events at once. Every INSERT is held until the batcher has had 20 turns of the event loop to start
