@@ -5,18 +5,18 @@
  * machine move by 2x. Each receiver runs alone in its own process under
  * callgrind with instrumentation off; after a warm-up (the JIT settles),
  * counting is switched on for the measured deliveries only. Deliveries go one
- * at a time over one keep-alive connection, so a group commit holds a single
+ * at a time over one keep-alive connection (the load generator's raw request bytes), so a group commit holds a single
  * event: the storage rows are the unbatched worst case (the throughput suite
  * shows batching). ballast is loaded compiled, as the package ships.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { compileBallast } from "../http/compile-ballast.js";
-import { signedRequest } from "../webhooks/load-generator.js";
+import { ResponseReader, signedRequest } from "../webhooks/load-generator.js";
 import { type ReceiverSpec, startReceiverChild } from "../webhooks/receiver-child.js";
 
 export const title = "Webhooks: instructions per delivery (callgrind), ballast's receiver beside a hand-written one";
@@ -33,29 +33,11 @@ const RECEIVERS = [
   { kind: "postgres", name: "ballast + PostgreSQL inbox (default; the server's own work is not counted)" },
 ] as const;
 
-/** The head and body of one signed delivery, for node:http. */
-function delivery(id: string): { headers: Record<string, string>; body: Buffer } {
-  const raw = signedRequest("127.0.0.1", SECRET, id);
-  const split = raw.indexOf("\r\n\r\n");
-  const headers: Record<string, string> = {};
-  for (const line of raw.subarray(0, split).toString("latin1").split("\r\n").slice(1)) {
-    const colon = line.indexOf(":");
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  delete headers.host;
-  return { headers, body: raw.subarray(split + 4) };
-}
-
-function send(agent: Agent, port: number, id: string): Promise<void> {
-  const { headers, body } = delivery(id);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/hooks", agent, headers }, (res) => {
-      res.resume();
-      res.once("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`delivery ${id} answered ${res.statusCode}`))));
-    });
-    req.once("error", reject);
-    req.end(body);
-  });
+/** Sends one signed delivery on the keep-alive socket and waits for its answer, which must be 200. */
+async function send(socket: Socket, reader: ResponseReader, id: string): Promise<void> {
+  socket.write(signedRequest("127.0.0.1", SECRET, id));
+  const status = await reader.next();
+  if (status !== 200) throw new Error(`delivery ${id} answered ${status}`);
 }
 
 /** Instructions per delivery of one receiver (all threads of its process). */
@@ -63,12 +45,15 @@ async function count(spec: ReceiverSpec, ballastSrc: string, outDir: string, tag
   const out = join(outDir, `${spec.kind}.out`);
   const valgrind = ["valgrind", "--tool=callgrind", "--smc-check=all-non-file", "--instr-atstart=no", `--callgrind-out-file=${out}`];
   const receiver = await startReceiverChild(spec, ballastSrc, SECRET, valgrind);
-  const port = Number(new URL(receiver.url).port);
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect({ host: "127.0.0.1", port: Number(new URL(receiver.url).port), noDelay: true }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const reader = new ResponseReader(socket);
   try {
-    for (let i = 0; i < WARMUP; i++) await send(agent, port, `evt_${tag}_${spec.kind}_w${i}`);
+    for (let i = 0; i < WARMUP; i++) await send(socket, reader, `evt_${tag}_${spec.kind}_w${i}`);
     spawnSync("callgrind_control", ["--instr=on", String(receiver.pid)]);
-    for (let i = 0; i < MEASURED; i++) await send(agent, port, `evt_${tag}_${spec.kind}_m${i}`);
+    for (let i = 0; i < MEASURED; i++) await send(socket, reader, `evt_${tag}_${spec.kind}_m${i}`);
     spawnSync("callgrind_control", ["--dump", String(receiver.pid)]);
     let total = 0;
     for (const f of readdirSync(outDir).filter((n) => n.startsWith(`${spec.kind}.out.`))) {
@@ -78,14 +63,15 @@ async function count(spec: ReceiverSpec, ballastSrc: string, outDir: string, tag
     if (total === 0) throw new Error(`callgrind wrote no counts for ${spec.kind}`);
     return total / MEASURED;
   } finally {
-    agent.destroy();
+    socket.destroy();
     await receiver.close();
   }
 }
 
 export async function run(): Promise<string> {
-  if (spawnSync("valgrind", ["--version"]).error) return "valgrind is not installed (`apt-get install valgrind`): not measured.";
-  const version = spawnSync("valgrind", ["--version"], { encoding: "utf8" }).stdout.trim();
+  const valgrind = spawnSync("valgrind", ["--version"], { encoding: "utf8" });
+  if (valgrind.error) return "valgrind is not installed (`apt-get install valgrind`): not measured.";
+  const version = valgrind.stdout.trim();
   const ballastSrc = compileBallast();
   const outDir = mkdtempSync(join(tmpdir(), "ballast-bench-callgrind-"));
   const tag = Date.now().toString(36);

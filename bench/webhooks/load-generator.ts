@@ -43,7 +43,7 @@ export function signedRequest(host: string, secret: string, id: string): Buffer 
 }
 
 /** Reads one response at a time from a keep-alive socket; resolves with its status. */
-class ResponseReader {
+export class ResponseReader {
   private buf: Buffer = Buffer.alloc(0);
   private waiting: ((status: number) => void) | undefined;
   private failing: ((error: Error) => void) | undefined;
