@@ -62,9 +62,15 @@ interface Measured {
   writtenPerEvent?: number;
 }
 
-/** `serverWritten`: bytes the store's server wrote over the run (0 for an embedded store; undefined when its counter could not be read). */
-function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">, serverWritten: number | undefined = 0): Measured {
-  const written = sample.writtenBytes === undefined || serverWritten === undefined ? undefined : sample.writtenBytes + serverWritten;
+/** Bytes the store's server wrote between two readings of `serverWrites`: 0 for an embedded store (none), undefined when its counter could not be read. */
+function serverWritten(serverWrites: unknown, before: number | undefined, after: number | undefined): number | undefined {
+  if (serverWrites === undefined) return 0;
+  return before !== undefined && after !== undefined ? after - before : undefined;
+}
+
+/** `serverBytes`: what serverWritten() found for the run. */
+function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late">, serverBytes: number | undefined = 0): Measured {
+  const written = sample.writtenBytes === undefined || serverBytes === undefined ? undefined : sample.writtenBytes + serverBytes;
   return {
     ...rest,
     ...(written !== undefined && { writtenPerEvent: written / Math.max(1, sample.acked) }),
@@ -94,21 +100,27 @@ async function loadWithWrk(receiver: ReceiverChild, events: RoundEvents, rate?: 
   const sample = await receiver.stop();
   const after = await serverWrites?.();
   const rest = { failed: r.non2xx + r.socketErrors, p50: r.p50Us / 1000, p99: r.p99Us / 1000, ranOut: r.wrapped > 0, late: r.late };
-  return result(sample, rest, serverWrites === undefined ? 0 : before !== undefined && after !== undefined ? after - before : undefined);
+  return result(sample, rest, serverWritten(serverWrites, before, after));
 }
 
-function loadWithNode(receiver: ReceiverChild): Promise<Measured> {
+function loadWithNode(receiver: ReceiverChild, serverWrites?: () => Promise<number | undefined>): Promise<Measured> {
   const settings: LoadSettings = { url: receiver.url, secret: SECRET, connections: CONNECTIONS, warmupMs: WARMUP_S * 1000, measureMs: MEASURE_S * 1000 };
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL("../webhooks/load-generator.ts", import.meta.url)), [], {
       execArgv: ["--import", "tsx"],
       env: { ...process.env, BALLAST_WEBHOOK_LOAD: JSON.stringify(settings) },
     });
-    let sample: Promise<ReceiverSample> | undefined;
+    let before: Promise<number | undefined> | undefined;
+    let measured: Promise<[ReceiverSample, number | undefined, number | undefined]> | undefined;
     child.on("message", (m: { phase?: string } & LoadResult) => {
-      if (m.phase === "start") receiver.start();
-      else if (m.phase === "end") sample = receiver.stop();
-      else if (sample) sample.then((s) => resolve(result(s, { failed: m.failed, p50: m.p50, p99: m.p99, ranOut: false, late: 0 })), reject);
+      if (m.phase === "start") {
+        before = serverWrites?.();
+        receiver.start();
+      } else if (m.phase === "end") measured = Promise.all([receiver.stop(), before, serverWrites?.()]);
+      else if (measured) {
+        const rest = { failed: m.failed, p50: m.p50, p99: m.p99, ranOut: false, late: 0 };
+        measured.then(([sample, b, a]) => resolve(result(sample, rest, serverWritten(serverWrites, b, a))), reject);
+      }
     });
     child.once("error", reject);
     child.once("exit", (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
@@ -207,7 +219,7 @@ export async function run(): Promise<string> {
         const { spec, cleanup } = v.make();
         const receiver = await startReceiverChild(spec, ballastSrc, SECRET);
         try {
-          const r = events ? await loadWithWrk(receiver, events, pacedRate, v.serverWrites) : await loadWithNode(receiver);
+          const r = events ? await loadWithWrk(receiver, events, pacedRate, v.serverWrites) : await loadWithNode(receiver, v.serverWrites);
           samples[i]?.push(r);
           console.error(
             `round ${round + 1}${pacedRate ? ` paced ${pacedRate}/s` : ""} ${v.name}: ${Math.round(rate(r))}/s p50 ${r.p50.toFixed(1)} ms p99 ${r.p99.toFixed(1)} ms failed ${r.failed}${r.late ? ` late ${r.late}` : ""}${r.ranOut ? " (ran out of unique events)" : ""}`,
