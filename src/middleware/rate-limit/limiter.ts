@@ -174,7 +174,8 @@ export function createLimiter(
     const afterSleep = (): Promise<void> | undefined => {
       const now = clock.now();
       if (s.pausedUntil > now) {
-        if (s.pausedUntil - slotAt > lateness) return queue(key, s, o);
+        // A pause that ends after the call's deadline sends it back to the queue, which refuses it in time.
+        if (s.pausedUntil - slotAt > lateness || s.pausedUntil > o.until) return queue(key, s, o);
         return clock.sleep(s.pausedUntil - now, o.signal).then(afterSleep, () => Promise.reject(abortError(o.signal?.reason, o.request)));
       }
       if (now - slotAt <= lateness) return undefined;
@@ -283,12 +284,11 @@ export function createLimiter(
         const decidedAt = clock.now();
         note(s, d, decidedAt);
         learnSpacing(s, d, decidedAt);
-        // The head may have been aborted during the round trip: the slot goes to whoever leads now.
-        const first = s.waiters[0];
         if (d.granted) {
-          if (first !== undefined) first.grant(d.wait);
+          grantInTime(s, d.wait, decidedAt + d.wait);
           continue;
         }
+        const first = s.waiters[0];
         if (d.wait > budget && first === head) {
           head.fail(now + d.wait);
           continue;
@@ -303,6 +303,24 @@ export function createLimiter(
       }
     } finally {
       s.pumping = false;
+    }
+  }
+
+  /**
+   * Gives a slot the store granted to the first waiter that can still use it.
+   * The store sized the slot to the head's time left when the ask went out;
+   * whoever leads when the answer comes (the head was aborted meanwhile, or a
+   * higher priority joined) may have less. A waiter whose deadline comes
+   * before the slot cannot be served in time — no earlier slot is free — so
+   * it is refused now, told when the slot is; a slot nobody can use goes unused.
+   */
+  function grantInTime(s: KeyState, wait: number, slotAt: number): void {
+    for (let w = s.waiters[0]; w !== undefined; w = s.waiters[0]) {
+      if (w.deadline >= slotAt) {
+        w.grant(wait);
+        return;
+      }
+      w.fail(slotAt);
     }
   }
 

@@ -48,6 +48,129 @@ describe("createLimiter: a waiter's time", () => {
   });
 });
 
+describe("createLimiter: a pause that ends just after a reserved slot", () => {
+  it("holds the request to the pause's end only within its deadline; past it, the request is refused by then", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
+    const limiter = createLimiter(memoryStore({ clock }), rules, clock);
+    expect(limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY })).toBeUndefined();
+    const outcomes: Array<{ at?: number; error?: unknown }> = [{}, {}];
+    // Both are told of slot 100 (the second of 200); the first may wait until 130 ms, the second without end.
+    for (const [i, maxWait] of [130, Number.POSITIVE_INFINITY].entries()) {
+      const outcome = outcomes[i] as { at?: number; error?: unknown };
+      void limiter.acquire("k", { maxWait })?.then(
+        () => {
+          outcome.at = clock.now() - t0;
+        },
+        (error: unknown) => {
+          outcome.at = clock.now() - t0;
+          outcome.error = error;
+        },
+      );
+    }
+    // Once slot 100 is reserved, a pause until 150 ms: within the slot's lateness (one 100 ms interval), but past 130.
+    await clock.advance(95);
+    await limiter.pause("k", 55);
+    await clock.advance(1000);
+
+    expect(outcomes[0]?.at).toBeLessThanOrEqual(130);
+    expect(isRateLimitError(outcomes[0]?.error)).toBe(true);
+    // One without a deadline still waits out the pause and goes.
+    expect(outcomes[1]?.error).toBeUndefined();
+    expect(outcomes[1]?.at).toBeGreaterThanOrEqual(150);
+  });
+});
+
+/** A store shared by a fleet, on the network: decided when asked, answered one round trip later; no synchronous fast path. */
+function networkedStore(clock: FakeClock, rttMs: number, onCall: () => void = () => {}): Store {
+  const shared = memoryStore({ clock });
+  const { rateFastPath: _, ...networked } = shared;
+  return {
+    ...networked,
+    acquireRate(key, rules, maxReserveMs) {
+      onCall();
+      const d = shared.acquireRate(key, rules, maxReserveMs);
+      return clock.sleep(rttMs).then(() => (d instanceof Promise ? d : { ...d, wait: Math.max(0, d.wait - rttMs) }));
+    },
+  };
+}
+
+describe("createLimiter: a slot granted after the head left", () => {
+  it("goes to the next waiter only if it can still make it; one whose deadline comes first is refused by then, not sent late", async () => {
+    // 10/s shared with another process: slots at 0, 100, 200, 300 ms; the store answers 10 ms after it decides.
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const store = networkedStore(clock, 10);
+    const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
+    // This process's queue asks again halfway into the lookahead before the slot it was told of.
+    const limiter = createLimiter(store, rules, clock, 0, () => 0.5);
+    const other = createLimiter(store, rules, clock);
+    const at = (ms: number) => clock.advance(t0 + ms - clock.now());
+
+    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY }); // slot 0
+    const head = new AbortController();
+    const headWaiting = limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY, signal: head.signal });
+    void headWaiting?.catch(() => {});
+    await at(20);
+    // Told of slot 100 and one waiter ahead, a request that may wait until 290 ms expects its slot at 200 ms.
+    const outcome: { at?: number; error?: unknown } = {};
+    const behind = limiter.acquire("k", { maxWait: 270 });
+    expect(behind).toBeDefined();
+    void behind?.then(
+      () => {
+        outcome.at = clock.now() - t0;
+      },
+      (error: unknown) => {
+        outcome.at = clock.now() - t0;
+        outcome.error = error;
+      },
+    );
+    // The other process takes slots 100 and 200, so this queue's next grant is slot 300: asked for at 270 ms, answered at 280.
+    await at(51);
+    void other.acquire("k", { maxWait: 100 });
+    await at(151);
+    void other.acquire("k", { maxWait: 100 });
+    // The head leaves while that ask is out.
+    await at(275);
+    head.abort();
+    await at(1000);
+
+    expect(outcome.at).toBeDefined();
+    expect(outcome.at).toBeLessThanOrEqual(290);
+    expect(isRateLimitError(outcome.error)).toBe(true);
+    expect(limiter.stats().k?.queued).toBe(0);
+  });
+
+  it("goes to the next waiter when its deadline leaves room for the slot", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const store = networkedStore(clock, 10);
+    const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
+    const limiter = createLimiter(store, rules, clock, 0, () => 0.5);
+    const other = createLimiter(store, rules, clock);
+    const at = (ms: number) => clock.advance(t0 + ms - clock.now());
+
+    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY });
+    const head = new AbortController();
+    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY, signal: head.signal })?.catch(() => {});
+    await at(20);
+    let sentAt: number | undefined;
+    void limiter.acquire("k", { maxWait: 300 })?.then(() => {
+      sentAt = clock.now() - t0;
+    });
+    await at(51);
+    void other.acquire("k", { maxWait: 100 });
+    await at(151);
+    void other.acquire("k", { maxWait: 100 });
+    await at(275);
+    head.abort();
+    await at(1000);
+
+    expect(sentAt).toBe(300);
+  });
+});
+
 /** The fake clock seen by a process whose timers all fire `ms` late (a starved process). */
 function lateBy(clock: FakeClock, ms: number): Clock {
   return { now: () => clock.now(), sleep: (d, signal) => clock.sleep(d + ms, signal), schedule: (d, fn) => clock.schedule(d + ms, fn) };
@@ -91,18 +214,10 @@ describe("createLimiter: slots a late timer reaches", () => {
 async function contendedFleet({ processes, loops, rate, ms, rttMs }: { processes: number; loops: number; rate: number; ms: number; rttMs: number }) {
   const clock = createFakeClock();
   const t0 = clock.now();
-  const shared = memoryStore({ clock });
   let calls = 0;
-  // A networked store: decided when asked, answered one round trip later; no synchronous fast path.
-  const { rateFastPath: _, ...networked } = shared;
-  const store: Store = {
-    ...networked,
-    acquireRate(key, rules, maxReserveMs) {
-      calls++;
-      const d = shared.acquireRate(key, rules, maxReserveMs);
-      return clock.sleep(rttMs).then(() => (d instanceof Promise ? d : { ...d, wait: Math.max(0, d.wait - rttMs) }));
-    },
-  };
+  const store = networkedStore(clock, rttMs, () => {
+    calls++;
+  });
   const { rules } = resolveRateLimitOptions({ limits: [{ requests: rate, per: "1s" }] });
   let sent = 0;
   const byProcess = Array.from({ length: processes }, () => 0);
