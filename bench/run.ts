@@ -45,7 +45,7 @@ try {
 
 const cpu = os.cpus()[0]?.model ?? "unknown";
 const machine = `${os.cpus().length} × ${cpu}`;
-const STALE = /^_The notes below were written for the run of (\S+)[^\n]*\n+/;
+const STALE = /^_The notes below were written for the run of ([^\s;]+);?[^\n]*\n+/;
 
 /** Hand-written notes of a rerun suite are kept, marked as being about an earlier run, not dropped unseen. */
 function keptNotes(file: string): string {
