@@ -16,6 +16,21 @@ import { seededRandom } from "../../../src/testing/chaos.js";
 import { createFakeClock, type FakeClock } from "../../../src/testing/fake-clock.js";
 import type { Duration } from "../../../src/util/duration.js";
 
+/** How a waiting acquire ended and when (ms after `t0`); `at` stays undefined while it waits. */
+function settlement(clock: FakeClock, t0: number, waiting: Promise<void> | undefined): { at?: number; error?: unknown } {
+  const outcome: { at?: number; error?: unknown } = {};
+  void waiting?.then(
+    () => {
+      outcome.at = clock.now() - t0;
+    },
+    (error: unknown) => {
+      outcome.at = clock.now() - t0;
+      outcome.error = error;
+    },
+  );
+  return outcome;
+}
+
 describe("createLimiter: a waiter's time", () => {
   it("a request a pause sends back to the queue keeps the deadline it started with (not a fresh maxWait)", async () => {
     const clock = createFakeClock();
@@ -25,17 +40,7 @@ describe("createLimiter: a waiter's time", () => {
     expect(limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY })).toBeUndefined();
 
     // Its slot is 100 ms in; it may wait 300 ms, so it must be sent or refused by t0 + 300.
-    const outcome: { at?: number; error?: unknown } = {};
-    const waiting = limiter.acquire("k", { maxWait: 300 });
-    void waiting?.then(
-      () => {
-        outcome.at = clock.now() - t0;
-      },
-      (error: unknown) => {
-        outcome.at = clock.now() - t0;
-        outcome.error = error;
-      },
-    );
+    const outcome = settlement(clock, t0, limiter.acquire("k", { maxWait: 300 }));
     // The queue has reserved the slot at 100 ms; a pause until 350 ms comes before it: the request goes back to the queue.
     await clock.advance(60);
     await limiter.pause("k", 290);
@@ -55,20 +60,8 @@ describe("createLimiter: a pause that ends just after a reserved slot", () => {
     const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
     const limiter = createLimiter(memoryStore({ clock }), rules, clock);
     expect(limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY })).toBeUndefined();
-    const outcomes: Array<{ at?: number; error?: unknown }> = [{}, {}];
     // Both are told of slot 100 (the second of 200); the first may wait until 130 ms, the second without end.
-    for (const [i, maxWait] of [130, Number.POSITIVE_INFINITY].entries()) {
-      const outcome = outcomes[i] as { at?: number; error?: unknown };
-      void limiter.acquire("k", { maxWait })?.then(
-        () => {
-          outcome.at = clock.now() - t0;
-        },
-        (error: unknown) => {
-          outcome.at = clock.now() - t0;
-          outcome.error = error;
-        },
-      );
-    }
+    const outcomes = [130, Number.POSITIVE_INFINITY].map((maxWait) => settlement(clock, t0, limiter.acquire("k", { maxWait })));
     // Once slot 100 is reserved, a pause until 150 ms: within the slot's lateness (one 100 ms interval), but past 130.
     await clock.advance(95);
     await limiter.pause("k", 55);
@@ -96,78 +89,54 @@ function networkedStore(clock: FakeClock, rttMs: number, onCall: () => void = ()
   };
 }
 
+/**
+ * 10/s shared with another process (slots at 0, 100, 200, 300 ms; the store
+ * answers 10 ms after it decides). This process sends at 0 ms, queues a head
+ * with no deadline, and at 20 ms a request that may wait `maxWait`, behind it.
+ * The other process takes slots 100 and 200, so this queue's next grant is
+ * slot 300: asked for at 270 ms, answered at 280. The head leaves at 275 ms,
+ * while that ask is out.
+ */
+async function headLeavesDuringAsk(maxWait: number) {
+  const clock = createFakeClock();
+  const t0 = clock.now();
+  const store = networkedStore(clock, 10);
+  const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
+  // This process's queue asks again halfway into the lookahead before the slot it was told of.
+  const limiter = createLimiter(store, rules, clock, 0, () => 0.5);
+  const other = createLimiter(store, rules, clock);
+  const at = (ms: number) => clock.advance(t0 + ms - clock.now());
+
+  void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY });
+  const head = new AbortController();
+  void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY, signal: head.signal })?.catch(() => {});
+  await at(20);
+  const behind = limiter.acquire("k", { maxWait });
+  expect(behind).toBeDefined();
+  const outcome = settlement(clock, t0, behind);
+  await at(51);
+  void other.acquire("k", { maxWait: 100 });
+  await at(151);
+  void other.acquire("k", { maxWait: 100 });
+  await at(275);
+  head.abort();
+  await at(1000);
+  return { outcome, queued: limiter.stats().k?.queued };
+}
+
 describe("createLimiter: a slot granted after the head left", () => {
   it("goes to the next waiter only if it can still make it; one whose deadline comes first is refused by then, not sent late", async () => {
-    // 10/s shared with another process: slots at 0, 100, 200, 300 ms; the store answers 10 ms after it decides.
-    const clock = createFakeClock();
-    const t0 = clock.now();
-    const store = networkedStore(clock, 10);
-    const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
-    // This process's queue asks again halfway into the lookahead before the slot it was told of.
-    const limiter = createLimiter(store, rules, clock, 0, () => 0.5);
-    const other = createLimiter(store, rules, clock);
-    const at = (ms: number) => clock.advance(t0 + ms - clock.now());
-
-    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY }); // slot 0
-    const head = new AbortController();
-    const headWaiting = limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY, signal: head.signal });
-    void headWaiting?.catch(() => {});
-    await at(20);
     // Told of slot 100 and one waiter ahead, a request that may wait until 290 ms expects its slot at 200 ms.
-    const outcome: { at?: number; error?: unknown } = {};
-    const behind = limiter.acquire("k", { maxWait: 270 });
-    expect(behind).toBeDefined();
-    void behind?.then(
-      () => {
-        outcome.at = clock.now() - t0;
-      },
-      (error: unknown) => {
-        outcome.at = clock.now() - t0;
-        outcome.error = error;
-      },
-    );
-    // The other process takes slots 100 and 200, so this queue's next grant is slot 300: asked for at 270 ms, answered at 280.
-    await at(51);
-    void other.acquire("k", { maxWait: 100 });
-    await at(151);
-    void other.acquire("k", { maxWait: 100 });
-    // The head leaves while that ask is out.
-    await at(275);
-    head.abort();
-    await at(1000);
-
+    const { outcome, queued } = await headLeavesDuringAsk(270);
     expect(outcome.at).toBeDefined();
     expect(outcome.at).toBeLessThanOrEqual(290);
     expect(isRateLimitError(outcome.error)).toBe(true);
-    expect(limiter.stats().k?.queued).toBe(0);
+    expect(queued).toBe(0);
   });
 
   it("goes to the next waiter when its deadline leaves room for the slot", async () => {
-    const clock = createFakeClock();
-    const t0 = clock.now();
-    const store = networkedStore(clock, 10);
-    const { rules } = resolveRateLimitOptions({ limits: [{ requests: 10, per: "1s" }] });
-    const limiter = createLimiter(store, rules, clock, 0, () => 0.5);
-    const other = createLimiter(store, rules, clock);
-    const at = (ms: number) => clock.advance(t0 + ms - clock.now());
-
-    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY });
-    const head = new AbortController();
-    void limiter.acquire("k", { maxWait: Number.POSITIVE_INFINITY, signal: head.signal })?.catch(() => {});
-    await at(20);
-    let sentAt: number | undefined;
-    void limiter.acquire("k", { maxWait: 300 })?.then(() => {
-      sentAt = clock.now() - t0;
-    });
-    await at(51);
-    void other.acquire("k", { maxWait: 100 });
-    await at(151);
-    void other.acquire("k", { maxWait: 100 });
-    await at(275);
-    head.abort();
-    await at(1000);
-
-    expect(sentAt).toBe(300);
+    const { outcome } = await headLeavesDuringAsk(300);
+    expect(outcome).toEqual({ at: 300 });
   });
 });
 
