@@ -70,7 +70,11 @@ function serverWritten(serverWrites: unknown, before: number | undefined, after:
 }
 
 /** `serverBytes`: what serverWritten() found for the run. */
-function result(sample: ReceiverSample, rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late" | "sent">, serverBytes: number | undefined = 0): Measured {
+function result(
+  sample: ReceiverSample,
+  rest: Pick<Measured, "failed" | "p50" | "p99" | "ranOut" | "late" | "sent">,
+  serverBytes: number | undefined = 0,
+): Measured {
   const written = sample.writtenBytes === undefined || serverBytes === undefined ? undefined : sample.writtenBytes + serverBytes;
   return {
     ...rest,
