@@ -17,7 +17,7 @@
  */
 import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -54,6 +54,8 @@ interface Measured {
   /** Event-loop delay of the receiver over the measured run (p99 and max, ms): how long other work on that loop may stall. */
   loopP99: number;
   loopMax: number;
+  /** Share of all the machine's cores busy (every process) over the measured run, 0–1; undefined off Linux. */
+  machineBusy: number | undefined;
   /** wrk ran out of unique events (it then sent duplicates, answered without storing). */
   ranOut: boolean;
   /** Paced runs: sends that went more than 1 ms behind their slot (every connection was busy), of `sent` (wrk's answered requests). */
@@ -84,6 +86,7 @@ function result(
     cpuUsPerEvent: sample.cpuUs / Math.max(1, sample.acked),
     loopP99: sample.loopP99,
     loopMax: sample.loopMax,
+    machineBusy: sample.machineBusy,
   };
 }
 
@@ -273,10 +276,11 @@ export async function run(): Promise<string> {
       `Receiver CPU µs/event is the receiver process's CPU time (all its threads) over the measured run per acknowledged event. ` +
       "Written KB/event: bytes written to storage per acknowledged event over the measured run — for SQLite by the receiver process (its WAL and the checkpoints into the database file, Linux's write_bytes), for PostgreSQL the server's WAL (pg_stat_wal; its data files are written later, by its checkpointer). " +
       `Event-loop delay (monitorEventLoopDelay, 1 ms resolution) shows how long the receiver's loop stalled: what any other route served by the same process would wait. ` +
+      `Machine busy: the share of all ${cpus().length} cores busy over the measured run, every process counted (receiver, load generator, database server; Linux's /proc/stat): at 100 % the machine itself is the bound. ` +
       `Load average at the start: ${loadBefore}.${pgUp ? "" : " PostgreSQL did not answer: its rows are missing."}`,
     "",
-    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | event-loop delay p99 / max ms | failed | written KB/event |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| receiver | durable on power loss | acknowledged/s | vs ceiling | p50 ms | p99 ms | receiver CPU µs/event | event-loop delay p99 / max ms | failed | written KB/event | machine busy |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   /** Paced runs' late sends over all rounds, and their share of what was sent. */
   const lateCell = (rs: Measured[]) => {
@@ -288,6 +292,10 @@ export async function run(): Promise<string> {
   const latencyCells = (rs: Measured[]) => `${median(rs.map((m) => m.p50)).toFixed(1)} | ${median(rs.map((m) => m.p99)).toFixed(1)}`;
   const receiverCells = (rs: Measured[]) =>
     `${median(rs.map((m) => m.cpuUsPerEvent)).toFixed(0)} | ${median(rs.map((m) => m.loopP99)).toFixed(1)} / ${median(rs.map((m) => m.loopMax)).toFixed(1)} | ${rs.reduce((a, m) => a + m.failed, 0)}`;
+  const busyCell = (rs: Measured[]) => {
+    const bs = rs.flatMap((m) => (m.machineBusy === undefined ? [] : [m.machineBusy]));
+    return bs.length === 0 ? "—" : `${Math.round(median(bs) * 100)} %`;
+  };
   const writtenCell = (rs: Measured[]) => {
     const ws = rs.flatMap((m) => (m.writtenPerEvent === undefined ? [] : [m.writtenPerEvent]));
     return ws.length === 0 ? "—" : (median(ws) / 1024).toFixed(1);
@@ -297,7 +305,7 @@ export async function run(): Promise<string> {
     const r = rates[i] as number;
     const ranOut = rs.some((m) => m.ranOut) ? " (ran out of unique events: duplicates counted)" : "";
     lines.push(
-      `| ${v.name}${ranOut} | ${v.durable} | ${Math.round(r)} | ${vsCeiling(i).toFixed(2)}x | ${latencyCells(rs)} | ${receiverCells(rs)} | ${writtenCell(rs)} |`,
+      `| ${v.name}${ranOut} | ${v.durable} | ${Math.round(r)} | ${vsCeiling(i).toFixed(2)}x | ${latencyCells(rs)} | ${receiverCells(rs)} | ${writtenCell(rs)} | ${busyCell(rs)} |`,
     );
   });
   const pacedP99s = paced.map((rs) => (rs.length > 0 ? median(rs.map((r) => r.p99)) : Number.NaN));
@@ -311,22 +319,22 @@ export async function run(): Promise<string> {
         "latency is then what one event waits for its acknowledgement at that rate. A receiver that did not reach the rate at full load is not paced. " +
         `Late sends: sends more than 1 ms behind their slot because all 50 connections were waiting for answers (wrk times a request from its actual send, so these would hide queueing), over the measured runs of all rounds, and their share of the requests sent; kept up: acknowledged ≥ ${KEPT_UP * 100} % of the offered rate.`,
       "",
-      "| receiver | acknowledged/s | kept up | p50 ms | p99 ms | late sends | receiver CPU µs/event | event-loop delay p99 / max ms | failed |",
-      "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+      "| receiver | acknowledged/s | kept up | p50 ms | p99 ms | late sends | receiver CPU µs/event | event-loop delay p99 / max ms | failed | machine busy |",
+      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     );
     variants.forEach((v, i) => {
       const rs = paced[i] ?? [];
       if (rs.length === 0) {
-        lines.push(`| ${v.name} | — | no (${Math.round(rates[i] as number)}/s at full load) | | | | | | |`);
+        lines.push(`| ${v.name} | — | no (${Math.round(rates[i] as number)}/s at full load) | | | | | | | |`);
         return;
       }
       lines.push(
-        `| ${v.name} | ${Math.round(median(rs.map(rate)))} | ${keptUp(i) ? "yes" : "no"} | ${latencyCells(rs)} | ${lateCell(rs)} | ${receiverCells(rs)} |`,
+        `| ${v.name} | ${Math.round(median(rs.map(rate)))} | ${keptUp(i) ? "yes" : "no"} | ${latencyCells(rs)} | ${lateCell(rs)} | ${receiverCells(rs)} | ${busyCell(rs)} |`,
       );
     });
     if (ownPaced.length > 0) {
       lines.push(
-        `| hand-written, at ${PACED_SHARE}x its own full-load rate (${ownRate}/s offered) | ${Math.round(median(ownPaced.map(rate)))} | ${keptUpAt(ownPaced, ownRate) ? "yes" : "no"} | ${latencyCells(ownPaced)} | ${lateCell(ownPaced)} | ${receiverCells(ownPaced)} |`,
+        `| hand-written, at ${PACED_SHARE}x its own full-load rate (${ownRate}/s offered) | ${Math.round(median(ownPaced.map(rate)))} | ${keptUpAt(ownPaced, ownRate) ? "yes" : "no"} | ${latencyCells(ownPaced)} | ${lateCell(ownPaced)} | ${receiverCells(ownPaced)} | ${busyCell(ownPaced)} |`,
       );
     }
   }

@@ -27,6 +27,8 @@ export interface ReceiverSample {
   cpuUs: number;
   loopP99: number;
   loopMax: number;
+  /** Share of all the machine's cores busy over the same span (every process; Linux's /proc/stat), 0–1; undefined where not available. */
+  machineBusy: number | undefined;
   /** Bytes the receiver process wrote to storage (Linux's /proc/self/io write_bytes: SQLite's WAL and checkpoints); undefined where not available. */
   writtenBytes?: number;
 }

@@ -3,17 +3,19 @@
  * `node receiver-process.ts <compiled ballast src dir> <secret> <spec JSON>`
  * (see ReceiverSpec) listens on 127.0.0.1 and sends `{ port }` over IPC. It
  * counts its own 2xx answers and samples its own CPU and event-loop delay
- * between the messages "start" and "stop" (answering "stop" with a
+ * and the whole machine's busy share between the messages "start" and "stop" (answering "stop" with a
  * ReceiverSample); "exit" closes it. Started through bench/webhooks/receiver-child.ts.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import type { WebhookInbox } from "../../src/webhooks/index.js";
+import { machineBusyUs } from "../http/machine-cpu.js";
 import { handWrittenReceiver } from "./hand-written-receiver.js";
 import { noStoreInbox } from "./no-store-inbox.js";
 import type { ReceiverSample, ReceiverSpec } from "./receiver-child.js";
@@ -36,11 +38,18 @@ const handler = inbox ? webhooks.createWebhookReceiver({ scheme: "stripe", secre
 let acked = 0;
 let first = 0;
 let last = 0;
+// The whole machine's busy CPU time (all processes: this receiver, the load generator, a database server) over the
+// same span: read at the first 2xx, then every 100 ms; the last reading before the last 2xx closes the span.
+let busyAtFirst: Reading | undefined;
+let readings: Reading[] = [];
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   res.once("finish", () => {
     if (res.statusCode >= 300) return;
     const now = performance.now();
-    if (acked++ === 0) first = now;
+    if (acked++ === 0) {
+      first = now;
+      busyAtFirst = machineReading();
+    }
     last = now;
   });
   handler(req, res);
@@ -58,9 +67,27 @@ function writtenBytes(): number | undefined {
   }
 }
 
+interface Reading {
+  at: number;
+  busyUs: number;
+}
+
+function machineReading(): Reading | undefined {
+  const busyUs = machineBusyUs();
+  return busyUs === undefined ? undefined : { at: performance.now(), busyUs };
+}
+
+/** Share of all the machine's cores busy from the first 2xx to the last reading before the last one. */
+function machineBusyShare(): number | undefined {
+  const end = readings.findLast((r) => r.at <= last);
+  if (busyAtFirst === undefined || end === undefined || end.at - busyAtFirst.at < 500) return undefined;
+  return (end.busyUs - busyAtFirst.busyUs) / ((end.at - busyAtFirst.at) * 1000 * cpus().length);
+}
+
 let cpu0 = process.cpuUsage();
 let written0 = writtenBytes();
 const loop = monitorEventLoopDelay({ resolution: 1 });
+let sampler: NodeJS.Timeout | undefined;
 process.on("message", async (m) => {
   if (m === "start") {
     acked = 0;
@@ -68,9 +95,16 @@ process.on("message", async (m) => {
     last = 0;
     cpu0 = process.cpuUsage();
     written0 = writtenBytes();
+    busyAtFirst = undefined;
+    readings = [];
+    sampler = setInterval(() => {
+      const r = machineReading();
+      if (r && acked > 0) readings.push(r);
+    }, 100);
     loop.reset();
     loop.enable();
   } else if (m === "stop") {
+    clearInterval(sampler);
     loop.disable();
     const cpu = process.cpuUsage(cpu0);
     const written = writtenBytes();
@@ -80,6 +114,7 @@ process.on("message", async (m) => {
       cpuUs: cpu.user + cpu.system,
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
+      machineBusy: machineBusyShare(),
       ...(written !== undefined && written0 !== undefined && { writtenBytes: written - written0 }),
     };
     process.send?.(sample);
