@@ -10,6 +10,7 @@
 import { loadavg } from "node:os";
 import { compileBallast } from "../http/compile-ballast.js";
 import { detectPinning, type Pinning, runClient, startServer } from "../http/processes.js";
+import type { ConnectFloorConfig, ConnectFloorResult } from "../soak/connect-floor.js";
 import type { GoodputConfig, GoodputResult } from "../soak/goodput-worker.js";
 import { type GoodputFaults, runSoak } from "../soak/soak.js";
 
@@ -25,6 +26,8 @@ const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
     .join(" / ");
+
+const sum = (xs: GoodputResult[], f: (x: GoodputResult) => number) => xs.reduce((n, x) => n + f(x), 0);
 
 type GoodputClient = NonNullable<GoodputConfig["client"]>;
 
@@ -55,6 +58,16 @@ async function runOnce(pinning: Pinning, faults: GoodputFaults, seed: number, co
   }
 }
 
+/** The connect floor (bench/soak/connect-floor.ts) against a fresh fault-free server. */
+async function connectFloor(pinning: Pinning, config: Omit<ConnectFloorConfig, "baseUrl">): Promise<ConnectFloorResult> {
+  const server = await startServer(pinning, "../soak/fault-server.ts", [JSON.stringify({ seed: 1, faults: "none" })]);
+  try {
+    return await runClient<ConnectFloorResult>(pinning, "../soak/connect-floor.ts", { ...config, baseUrl: server.baseUrl }, "connect floor");
+  } finally {
+    server.stop();
+  }
+}
+
 /** Paired rounds: every kind of run once per round, in a rotated order; ratios are each round's faulted ÷ fault-free. */
 async function goodput(): Promise<string> {
   const quick = process.env.BENCH_QUICK === "1";
@@ -66,6 +79,7 @@ async function goodput(): Promise<string> {
   const loadBefore = load();
   const ballastSrc = compileBallast();
   const runs = new Map<string, GoodputResult[]>(RUNS.map((x) => [runKey(x.client, x.faults), []]));
+  const floors: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const k = r % RUNS.length;
     for (const { client, faults } of [...RUNS.slice(k), ...RUNS.slice(0, k)]) {
@@ -73,6 +87,9 @@ async function goodput(): Promise<string> {
       runs.get(runKey(client, faults))?.push(result);
       console.error(`round ${r + 1}/${rounds} ${client} ${faults}: ${Math.round((result.ok / result.elapsedMs) * 1000)} calls/s, ${result.failed} failed`);
     }
+    const floor = await connectFloor(pinning, { concurrency, warmupMs, durationMs });
+    floors.push(floor.cpuUsPerConnection);
+    console.error(`round ${r + 1}/${rounds} connect floor: ${floor.cpuUsPerConnection.toFixed(1)} µs per connection (${floor.connections})`);
   }
   const rate = (x: GoodputResult) => (x.ok / x.elapsedMs) * 1000;
   const of = (client: GoodputClient, faults: GoodputFaults) => runs.get(runKey(client, faults)) ?? [];
@@ -80,7 +97,6 @@ async function goodput(): Promise<string> {
   const paired = (client: GoodputClient, faults: GoodputFaults, against: GoodputResult[]) =>
     of(client, faults).map((x, i) => rate(x) / rate(against[i] as GoodputResult));
   const ratios = (client: GoodputClient, faults: GoodputFaults) => paired(client, faults, of(client, "none"));
-  const sum = (xs: GoodputResult[], f: (x: GoodputResult) => number) => xs.reduce((n, x) => n + f(x), 0);
   const rows = RUNS.map(({ client, faults: kind, label }) => {
     const xs = of(client, kind);
     const attempts = sum(xs, (x) => x.attempts);
@@ -95,6 +111,7 @@ async function goodput(): Promise<string> {
       (attempts / sum(xs, (x) => x.ok + x.failed)).toFixed(2),
       (sum(xs, (x) => x.cpuUs) / sum(xs, (x) => x.ok)).toFixed(0),
       `${median(xs.map((x) => x.p50Ms)).toFixed(1)} / ${median(xs.map((x) => x.p99Ms)).toFixed(1)}`,
+      `${Math.round(median(xs.map((x) => x.cpuUs / 1000 / x.elapsedMs)) * 100)} %`,
       `${Math.round(median(xs.map((x) => x.serverBusy)) * 100)} %`,
       sum(xs, (x) => x.failed),
     ];
@@ -114,19 +131,59 @@ async function goodput(): Promise<string> {
   const vsRaw = paired("ballast", "all", of("undici", "all"));
   const rawRatio = median(ratios("undici", "all"));
   const met = ratio >= 0.75 && failed.length === 0;
+  const budget = connectionFaultBudget(of("ballast", "none"), all);
   return [
     `${rounds} rounds; in each, ${RUNS.length} runs in a rotated order, each a fresh fault server (seeded with the round number) in its own process and a fresh client process: ≥ ${warmupMs / 1000} s warm-up (at least 10,000 calls unless that takes 4× as long), then ${durationMs / 1000} s measured. The setup of the HTTP suite: ballast's src/ compiled to JavaScript as the package ships, server and client on separate cores (${pinning.note}).`,
-    `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). The undici rows are the transport alone under the same faults, with the least retry loop a hand-written client has (up to 10 attempts on errors, 5xx and 429, full-jitter backoff from 1 ms; same connection settings as ballast's): what any client on this transport and machine can reach. Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; server busy: server CPU ÷ wall time (100 % = its core saturated).`,
+    `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). The undici rows are the transport alone under the same faults, with the least retry loop a hand-written client has (up to 10 attempts on errors, 5xx and 429, full-jitter backoff from 1 ms; same connection settings as ballast's): what any client on this transport and machine can reach. Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; client busy and server busy: each process's CPU ÷ wall time (100 % = its core saturated).`,
     `Faults of the target's run: ${mix}. Load average (1/5/15 min) before: ${loadBefore}; after: ${load()}.`,
     "",
-    "| run | attempts faulted | calls/s (median) | × fault-free | attempts per call | client CPU µs / call | p50 / p99 ms | server busy | failed calls |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    "| run | attempts faulted | calls/s (median) | × fault-free | attempts per call | client CPU µs / call | p50 / p99 ms | client busy | server busy | failed calls |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ...rows,
     "",
     `Goodput under faults: ${ratio.toFixed(2)}× fault-free; undici.request with a minimal retry loop under the same faults: ${rawRatio.toFixed(2)}× its own fault-free run; ballast's goodput under the target's faults ÷ undici's in the same round: ${median(vsRaw).toFixed(2)}× (${vsRaw.map((x) => x.toFixed(2)).join(", ")}). Target (≥ 0.75× with every idempotent call succeeding): **${met ? "met" : "NOT met"}**.${
       failed.length > 0 ? ` First failure: ${failed[0]?.firstError?.split("\n")[0]}` : ""
     }`,
+    "",
+    `What the target leaves a connection fault on this machine, with the client's core the bound (client busy above): ballast's fault-free call costs ${budget.callUs.toFixed(0)} µs of client CPU; the target's run makes ${budget.attempts.toFixed(2)} attempts and ${budget.connectionFaults.toFixed(3)} connection faults (resets, cut bodies: each ends its connection) per call. At 0.75× the fault-free rate a call may cost ${(budget.callUs / 0.75).toFixed(0)} µs; its attempts at the fault-free price take ${(budget.attempts * budget.callUs).toFixed(0)}, which leaves **${budget.perConnectionFaultUs.toFixed(0)} µs per connection fault** for opening the next connection and closing the dead one. ` +
+      `Opening and closing a loopback connection with node:net alone (no HTTP, no pool, no error objects; ${concurrency} loops, each connecting and resetting at once; bench/soak/connect-floor.ts, median of the rounds) costs the client **${median(floors).toFixed(0)} µs** (${floors.map((x) => x.toFixed(0)).join(", ")}): ${
+        median(floors) > budget.perConnectionFaultUs
+          ? "more than the target leaves, so no client whose calls cost what ballast's do reaches 0.75× here"
+          : "within what the target leaves"
+      }. What a connection fault cost in the connection-faults-only runs (client CPU per call beyond its attempts at the fault-free price, per connection fault): ballast ${connectionFaultCost(of("ballast", "none"), of("ballast", "connection")).toFixed(0)} µs, undici.request ${connectionFaultCost(of("undici", "none"), of("undici", "connection")).toFixed(0)} µs.`,
   ].join("\n");
+}
+
+/** Over some runs: client CPU per successful call (µs), and attempts and connection faults (resets, cut bodies) per call. */
+function perCall(xs: GoodputResult[]) {
+  const ok = sum(xs, (x) => x.ok);
+  const calls = Math.max(
+    1,
+    sum(xs, (x) => x.ok + x.failed),
+  );
+  return {
+    cpuUs: sum(xs, (x) => x.cpuUs) / Math.max(1, ok),
+    attempts: sum(xs, (x) => x.attempts) / calls,
+    connectionFaults: sum(xs, (x) => (x.faults.reset ?? 0) + (x.faults.cut ?? 0)) / calls,
+  };
+}
+
+/**
+ * The client CPU the 0.75× target leaves each connection fault, if the client's core is the bound and every
+ * attempt costs what a fault-free call does: (fault-free µs ÷ 0.75 − attempts per call × fault-free µs) ÷
+ * connection faults per call.
+ */
+function connectionFaultBudget(faultFree: GoodputResult[], faulted: GoodputResult[]) {
+  const free = perCall(faultFree);
+  const run = perCall(faulted);
+  return { callUs: free.cpuUs, ...run, perConnectionFaultUs: (free.cpuUs / 0.75 - run.attempts * free.cpuUs) / Math.max(1e-9, run.connectionFaults) };
+}
+
+/** What a connection fault cost a client in runs with only those: its CPU per call beyond its attempts at the fault-free price, per connection fault. */
+function connectionFaultCost(faultFree: GoodputResult[], connectionOnly: GoodputResult[]): number {
+  const free = perCall(faultFree);
+  const run = perCall(connectionOnly);
+  return (run.cpuUs - run.attempts * free.cpuUs) / Math.max(1e-9, run.connectionFaults);
 }
 
 export async function run(): Promise<string> {
