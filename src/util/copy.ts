@@ -19,6 +19,17 @@ export function withEntry<V>(record: Readonly<Record<string, V>>, name: string, 
 type EveryField<T> = { [K in keyof Required<T>]: T[K] };
 
 /**
+ * Fields a request or response carries beyond its type's: a middleware of the
+ * caller's own may put them there. Copied as a spread would, so a retried
+ * attempt has what the first one had; off the fast path, and only where a
+ * copy is made (retries, telemetry), not on every request.
+ */
+function keepUndeclared<T extends object>(from: T, copy: T): T {
+  for (const key in from) if (!(key in copy)) copy[key] = from[key];
+  return copy;
+}
+
+/**
  * `{ ...req }` as a literal naming every field: one shape for every copy, and
  * fields set on it afterwards (`attempt`, `headers`) replace keys instead of
  * adding them. The copy is the caller's to change; the request is left alone.
@@ -40,7 +51,7 @@ export function copyRequest(req: ApiRequest): ApiRequest {
     timeout: req.timeout,
     read: req.read,
   };
-  return copy;
+  return keepUndeclared(req, copy);
 }
 
 /** `{ ...res }` the same way: retry's verdict fields set on the copy replace keys instead of adding them. */
@@ -55,5 +66,5 @@ export function copyResponse(res: ApiResponse): ApiResponse {
     retryable: res.retryable,
     notRetried: res.notRetried,
   };
-  return copy;
+  return keepUndeclared(res, copy);
 }

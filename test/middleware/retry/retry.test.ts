@@ -6,7 +6,7 @@ import { type HttpError, isAbortError, isHttpError, isNetworkError, isTimeoutErr
 import { constantBackoff } from "../../../src/middleware/retry/backoff.js";
 import { retryBudget } from "../../../src/middleware/retry/budget.js";
 import { type RetryEvent, type RetryOptions, retry } from "../../../src/middleware/retry/retry.js";
-import type { ApiRequest, ApiResponse, ResponseHeaders } from "../../../src/types.js";
+import type { ApiRequest, ApiResponse, Middleware, ResponseHeaders } from "../../../src/types.js";
 import { freePort } from "../../support/ports.js";
 import { apiRequest } from "../../support/request.js";
 import { useSimulator } from "../../support/simulator.js";
@@ -282,6 +282,43 @@ describe("the caller's objects", () => {
     expect(res).not.toBe(answered[1]);
     expect(res).toEqual({ ...answered[1], retryable: true });
     expect(answered[1]).not.toHaveProperty("retryable");
+  });
+
+  it("carries the call's context to every attempt, where `use` middleware reads it", async () => {
+    env.sim.route("GET", "/r", [{ status: 503 }, { status: 503 }, { json: { ok: true } }]);
+    const seen: unknown[] = [];
+    const c = client({
+      use: [
+        (req, next) => {
+          seen.push(req.context.tenant);
+          return next({ ...req, headers: { ...req.headers, "x-tenant": String(req.context.tenant) } });
+        },
+      ],
+    });
+    onTestFinished(() => c.close());
+    expect(await c.get("/r", { context: { tenant: "t1" } })).toEqual({ ok: true });
+    expect(seen).toEqual(["t1", "t1", "t1"]);
+    expect(env.sim.requests.map((r) => r.headers["x-tenant"])).toEqual(["t1", "t1", "t1"]);
+  });
+
+  it("gives every attempt what a step before it added to the request, in context or as a field of its own", async () => {
+    const { send, sent } = frozenPipeline({ attempts: 3, backoff: constantBackoff(0) }, 503);
+    const tag: Middleware = (req, next) => next({ ...req, context: { ...req.context, tenant: "t1" }, tenant: "t2" } as ApiRequest);
+    await compose([tag], send)(Object.freeze(apiRequest("https://api.example.com/r")));
+    expect(sent.map((r) => [r.attempt, r.context.tenant, (r as ApiRequest & { tenant?: string }).tenant])).toEqual([
+      [1, "t1", "t2"],
+      [2, "t1", "t2"],
+      [3, "t1", "t2"],
+    ]);
+  });
+
+  it("keeps a field of its own that the end put on the response, beside the verdict", async () => {
+    const send = compose([retry({ budget: false, attempts: 1 })], async (req) => {
+      const res: ApiResponse = { status: 503, headers: {}, body: null, request: req, attempts: 1 };
+      return Object.assign(res, { servedBy: "edge-1" });
+    });
+    const res = await send(apiRequest("https://api.example.com/r"));
+    expect(res).toMatchObject({ status: 503, retryable: true, servedBy: "edge-1" });
   });
 
   it("puts why it did not retry, and when it may, on a copy of the response", async () => {
