@@ -66,7 +66,11 @@ interface Measured {
 }
 
 /** Bytes the store's server wrote between two readings of `serverWrites`: 0 for an embedded store (none), undefined when its counter could not be read. */
-function serverWritten(serverWrites: unknown, before: number | undefined, after: number | undefined): number | undefined {
+function serverWritten(
+  serverWrites: (() => Promise<number | undefined>) | undefined,
+  before: number | undefined,
+  after: number | undefined,
+): number | undefined {
   if (serverWrites === undefined) return 0;
   return before !== undefined && after !== undefined ? after - before : undefined;
 }
