@@ -6,7 +6,7 @@
  * loudly; under CI=true that is a failure (.ci/run installs redis-server).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,11 +44,27 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Six ports whose cluster-bus ports (+10000) are free too. */
+/**
+ * The lowest port the kernel hands out for outgoing connections and `listen(0)`: every other test's sockets take
+ * theirs from there up, so a node's port (and its bus port, +10000) below it cannot be taken between the check
+ * that it is free and redis-server binding it.
+ */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** `count` ports whose cluster-bus ports (+10000) are free too, below the ephemeral range where it leaves room. */
 async function freePorts(count: number): Promise<number[]> {
+  const below = ephemeralLow() - 10_000;
+  const [from, span] = below - 10_000 >= 1_000 ? [10_000, below - 10_000] : [20_000, 25_000];
   const ports: number[] = [];
   for (let tries = 0; ports.length < count && tries < 500; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000);
+    const port = from + Math.floor(Math.random() * span);
     if (ports.includes(port)) continue;
     if ((await portFree(port)) && (await portFree(port + 10_000))) ports.push(port);
   }
@@ -163,7 +179,26 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       { stdio: "ignore" },
     );
     procs.set(port, child);
-    await waitFor(() => ping(port), { timeout: 10_000, what: `redis-server on port ${port} to answer` });
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on port ${port} exited: ${logTail(port)}`);
+        return ping(port);
+      },
+      { timeout: 10_000, what: `redis-server on port ${port} to answer` },
+    );
+  };
+
+  /** The end of a node's log, for an error that says why it did not come up. */
+  const logTail = (port: number) => {
+    try {
+      return readFileSync(join(dir, `${port}.log`), "utf8")
+        .trim()
+        .split("\n")
+        .slice(-3)
+        .join(" | ");
+    } catch {
+      return "(no log)";
+    }
   };
 
   const stopAll = () => {
