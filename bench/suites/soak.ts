@@ -132,6 +132,8 @@ async function goodput(): Promise<string> {
   const rawRatio = median(ratios("undici", "all"));
   const met = ratio >= 0.75 && failed.length === 0;
   const budget = connectionFaultBudget(of("ballast", "none"), all);
+  const ballastCost = connectionFaultCost(of("ballast", "none"), of("ballast", "connection"));
+  const transportCost = connectionFaultCost(of("undici", "none"), of("undici", "connection"));
   return [
     `${rounds} rounds; in each, ${RUNS.length} runs in a rotated order, each a fresh fault server (seeded with the round number) in its own process and a fresh client process: ≥ ${warmupMs / 1000} s warm-up (at least 10,000 calls unless that takes 4× as long), then ${durationMs / 1000} s measured. The setup of the HTTP suite: ballast's src/ compiled to JavaScript as the package ships, server and client on separate cores (${pinning.note}).`,
     `Idempotent calls, half GETs (~0.6 KB JSON), half keyed POSTs, ${concurrency} in flight; the client retries up to 10 times with a 1 ms backoff base (the server recovers at once; the default 200 ms base would measure the backoff policy, not the client). Goodput: successful calls per second; ratios are paired, each round's run ÷ that round's fault-free run, median and (per round). The undici rows are the transport alone under the same faults, with the least retry loop a hand-written client has (up to 10 attempts on errors, 5xx and 429, full-jitter backoff from 1 ms; same connection settings as ballast's): what any client on this transport and machine can reach. Client CPU µs per successful call shows what handling the faults costs the client; p50 / p99: latency of a successful call, retries included; client busy and server busy: each process's CPU ÷ wall time (100 % = its core saturated).`,
@@ -145,12 +147,13 @@ async function goodput(): Promise<string> {
       failed.length > 0 ? ` First failure: ${failed[0]?.firstError?.split("\n")[0]}` : ""
     }`,
     "",
-    `What the target leaves a connection fault on this machine, with the client's core the bound (client busy above): ballast's fault-free call costs ${budget.callUs.toFixed(0)} µs of client CPU; the target's run makes ${budget.attempts.toFixed(2)} attempts and ${budget.connectionFaults.toFixed(3)} connection faults (resets, cut bodies: each ends its connection) per call. At 0.75× the fault-free rate a call may cost ${(budget.callUs / 0.75).toFixed(0)} µs; its attempts at the fault-free price take ${(budget.attempts * budget.callUs).toFixed(0)}, which leaves **${budget.perConnectionFaultUs.toFixed(0)} µs per connection fault** for opening the next connection and closing the dead one. ` +
-      `Opening and closing a loopback connection with node:net alone (no HTTP, no pool, no error objects; ${concurrency} loops, each connecting and resetting at once; bench/soak/connect-floor.ts, median of the rounds) costs the client **${median(floors).toFixed(0)} µs** (${floors.map((x) => x.toFixed(0)).join(", ")}): ${
-        median(floors) > budget.perConnectionFaultUs
-          ? "more than the target leaves, so no client whose calls cost what ballast's do reaches 0.75× here"
-          : "within what the target leaves"
-      }. What a connection fault cost in the connection-faults-only runs (client CPU per call beyond its attempts at the fault-free price, per connection fault): ballast ${connectionFaultCost(of("ballast", "none"), of("ballast", "connection")).toFixed(0)} µs, undici.request ${connectionFaultCost(of("undici", "none"), of("undici", "connection")).toFixed(0)} µs.`,
+    `What the target leaves a connection fault on this machine, with the client's core the bound (client busy above): ballast's fault-free call costs ${budget.callUs.toFixed(0)} µs of client CPU; the target's run makes ${budget.attempts.toFixed(2)} attempts and ${budget.connectionFaults.toFixed(3)} connection faults (resets, cut bodies: each ends its connection) per call. At 0.75× the fault-free rate a call may cost ${(budget.callUs / 0.75).toFixed(0)} µs. ` +
+      `With every attempt at the fault-free price, that leaves **${budget.perConnectionFaultUs.toFixed(0)} µs per connection fault** for opening the next connection and closing the dead one; ${budget.generousUs.toFixed(0)} µs even if an attempt a connection fault ends cost nothing but its connection. ` +
+      `What a connection fault cost in the connection-faults-only runs (client CPU per call beyond its attempts at the fault-free price, per connection fault): ballast ${ballastCost.toFixed(0)} µs, undici.request alone ${transportCost.toFixed(0)} µs; of that, opening and resetting a bare loopback connection with node:net (no HTTP, no pool, no error objects; ${concurrency} loops; bench/soak/connect-floor.ts, median of the rounds) costs ${median(floors).toFixed(0)} µs (${floors.map((x) => x.toFixed(0)).join(", ")}). ${
+        transportCost > budget.generousUs
+          ? `The transport alone spends ${(transportCost / budget.generousUs).toFixed(1)}× the most the target leaves on each connection fault, so no client on it reaches 0.75× here.`
+          : "The transport alone spends no more than the target leaves on a connection fault."
+      }`,
   ].join("\n");
 }
 
@@ -169,14 +172,15 @@ function perCall(xs: GoodputResult[]) {
 }
 
 /**
- * The client CPU the 0.75× target leaves each connection fault, if the client's core is the bound and every
- * attempt costs what a fault-free call does: (fault-free µs ÷ 0.75 − attempts per call × fault-free µs) ÷
- * connection faults per call.
+ * The client CPU the 0.75× target leaves each connection fault, if the client's core is the bound: with every
+ * attempt at the fault-free price, (fault-free µs ÷ 0.75 − attempts per call × fault-free µs) ÷ connection faults
+ * per call; `generousUs` charges the attempts that a connection fault ends nothing.
  */
 function connectionFaultBudget(faultFree: GoodputResult[], faulted: GoodputResult[]) {
   const free = perCall(faultFree);
   const run = perCall(faulted);
-  return { callUs: free.cpuUs, ...run, perConnectionFaultUs: (free.cpuUs / 0.75 - run.attempts * free.cpuUs) / Math.max(1e-9, run.connectionFaults) };
+  const per = (attemptsCharged: number) => (free.cpuUs / 0.75 - attemptsCharged * free.cpuUs) / Math.max(1e-9, run.connectionFaults);
+  return { callUs: free.cpuUs, ...run, perConnectionFaultUs: per(run.attempts), generousUs: per(run.attempts - run.connectionFaults) };
 }
 
 /** What a connection fault cost a client in runs with only those: its CPU per call beyond its attempts at the fault-free price, per connection fault. */
