@@ -97,6 +97,7 @@ process.on("message", async (m) => {
     written0 = writtenBytes();
     busyAtFirst = undefined;
     readings = [];
+    clearInterval(sampler);
     sampler = setInterval(() => {
       const r = machineReading();
       if (r && acked > 0) readings.push(r);
