@@ -100,6 +100,7 @@ async function goodput(): Promise<string> {
   const rows = RUNS.map(({ client, faults: kind, label }) => {
     const xs = of(client, kind);
     const attempts = sum(xs, (x) => x.attempts);
+    const per = perCall(xs);
     const faulted = ((attempts - sum(xs, (x) => x.faults.none ?? 0)) / attempts) * 100;
     const perRound = ratios(client, kind).map((x) => x.toFixed(2));
     const ratio = kind === "none" ? "1.00" : `${median(ratios(client, kind)).toFixed(2)}× (${perRound.join(", ")})`;
@@ -108,8 +109,8 @@ async function goodput(): Promise<string> {
       `${faulted.toFixed(1)} %`,
       Math.round(median(xs.map(rate))).toLocaleString("en-US"),
       ratio,
-      (attempts / sum(xs, (x) => x.ok + x.failed)).toFixed(2),
-      (sum(xs, (x) => x.cpuUs) / sum(xs, (x) => x.ok)).toFixed(0),
+      per.attempts.toFixed(2),
+      per.cpuUs.toFixed(0),
       `${median(xs.map((x) => x.p50Ms)).toFixed(1)} / ${median(xs.map((x) => x.p99Ms)).toFixed(1)}`,
       `${Math.round(median(xs.map((x) => x.cpuUs / 1000 / x.elapsedMs)) * 100)} %`,
       `${Math.round(median(xs.map((x) => x.serverBusy)) * 100)} %`,
