@@ -29,15 +29,20 @@ async function monitorSocket(server: Redis, onCommand: (source: string, command:
       if (m) onCommand(m[1] as string, (m[2] as string).toLowerCase());
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  // A server that goes away later fails the markers' waits instead of crashing the test run.
-  socket.on("error", () => {});
-  socket.write("MONITOR\r\n");
-  await waitFor(() => listening, { what: "MONITOR's +OK" });
-  return socket;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    // A server that goes away later fails the markers' waits instead of crashing the test run.
+    socket.on("error", () => {});
+    socket.write("MONITOR\r\n");
+    await waitFor(() => listening, { what: "MONITOR's +OK" });
+    return socket;
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
 }
 
 /**
