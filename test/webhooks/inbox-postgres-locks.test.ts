@@ -75,4 +75,39 @@ describePostgres("postgresInbox row locks", () => {
     }
     expect((await first.list({ limit: 10 })).map((e) => e.id).sort()).toEqual(["evt_a", "evt_b", "evt_c", "evt_d"]);
   });
+
+  /**
+   * Makes PostgreSQL abort the next `times` INSERTs into `table` with SQLSTATE 40P01, as its deadlock detector
+   * does to each side of a deadlock it aborts both of: a trigger counting on a sequence (whose values survive the
+   * rollback of the statement that took them).
+   */
+  async function abortInsertsForDeadlock(table: string, times: number) {
+    await pool.query(`CREATE SEQUENCE ${schema}.${table}_aborts`);
+    await pool.query(`
+      CREATE FUNCTION ${schema}.${table}_abort() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('${schema}.${table}_aborts') <= ${times} THEN
+          RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await pool.query(`CREATE TRIGGER abort_inserts BEFORE INSERT ON ${schema}.${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.${table}_abort()`);
+  }
+
+  it("a put batch aborted for a deadlock again on its next try (both sides of one were aborted) still stores its events", async () => {
+    const inbox = postgresInbox(pool, { schema, table: "aborted_twice" });
+    await inbox.get("evt_x"); // creates the table
+    await abortInsertsForDeadlock("aborted_twice", 3);
+    expect(await Promise.all(["evt_a", "evt_b"].map((id) => inbox.put(event(id))))).toEqual(["stored", "stored"]);
+    expect((await inbox.list()).map((e) => e.id)).toEqual(["evt_a", "evt_b"]);
+  });
+
+  it("gives up after five tries aborted for deadlocks: the put fails with PostgreSQL's error and nothing is stored", async () => {
+    const inbox = postgresInbox(pool, { schema, table: "aborted_always" });
+    await inbox.get("evt_x");
+    await abortInsertsForDeadlock("aborted_always", 5);
+    await expect(inbox.put(event("evt_a"))).rejects.toMatchObject({ code: "40P01" });
+    expect(await inbox.list()).toEqual([]);
+    expect(await inbox.put(event("evt_a"))).toBe("stored"); // the sixth INSERT is let through
+  });
 });

@@ -8,6 +8,26 @@ import type { AtomicEffect, ClaimOptions, InboxEventInput, ListOptions, PurgeOpt
 
 /** SQLSTATE 40P01: PostgreSQL aborted this transaction to break a deadlock. */
 const DEADLOCK_DETECTED = "40P01";
+/** Tries of a statement that PostgreSQL keeps aborting for deadlocks before its error is the caller's. */
+const DEADLOCK_TRIES = 5;
+
+/**
+ * Runs an idempotent statement again when PostgreSQL aborts it to break a
+ * deadlock. Both sides of one can be aborted (each backend's check may find
+ * the cycle before the other has let go), and two that try again at once can
+ * cross again: a short random wait, longer each time, lets one go first. The
+ * wait is I/O scheduling, not policy time, so it is not a Clock.
+ */
+async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await run();
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== DEADLOCK_DETECTED || tries >= DEADLOCK_TRIES) throw e;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * tries));
+    }
+  }
+}
 
 export interface PostgresInboxOptions {
   /** Table name. Default `ballast_webhook_inbox`. */
@@ -150,13 +170,10 @@ export function postgresInbox(pool: PgPool, options: PostgresInboxOptions = {}):
         values: [ids, schemes, types, keys, Buffer.concat(payloads, p - 1), Buffer.concat(headers, h - 1), pAt, pLen, hAt, hLen, receivedAt],
       };
       // Two batches carrying the same events in opposite orders (a provider's retry crossing between receivers)
-      // can deadlock on the id index; PostgreSQL aborts one. Its events are the other's by then or free again:
-      // inserting once more stores them or finds them stored. (Sorting by id would avoid it, but rows take their
+      // can deadlock on the id index; PostgreSQL aborts one (or both). Its events are the other's by then or free
+      // again: inserting once more stores them or finds them stored. (Sorting by id would avoid it, but rows take their
       // seq in insert order, and events of one ordering key must keep the order they arrived in.)
-      const res = await pool.query<{ id: string }>(query).catch((e: unknown) => {
-        if ((e as { code?: unknown }).code !== DEADLOCK_DETECTED) throw e;
-        return pool.query<{ id: string }>(query);
-      });
+      const res = await retryingDeadlocks(() => pool.query<{ id: string }>(query));
       const inserted = new Set(res.rows.map((r) => r.id));
       // The same id twice in one batch: the first is stored, the rest are duplicates.
       return events.map((e) => (inserted.delete(e.id) ? "stored" : "duplicate"));
